@@ -1,0 +1,34 @@
+"""Ocean's integration class: our selector models, and a record of each resync's outcome."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE not in sys.path:
+    sys.path.insert(0, _HERE)
+
+from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noqa: E402
+from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
+
+from jira.outcome import OUTCOME  # noqa: E402
+from jira.selectors import JiraPortAppConfig  # noqa: E402
+
+
+class JiraPortAppConfigHandler(APIPortAppConfig):
+    CONFIG_CLASS = JiraPortAppConfig
+
+
+class JiraIntegration(BaseIntegration):
+    AppConfigHandlerClass = JiraPortAppConfigHandler
+
+    async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
+        OUTCOME.start()
+        succeeded = False
+        try:
+            succeeded = bool(await super().sync_raw_all(*args, **kwargs))
+            return succeeded
+        finally:
+            OUTCOME.finish(succeeded)

@@ -1,0 +1,1 @@
+"""The Jira side of the integration: configuration, HTTP, pagination, kinds and webhooks."""

@@ -1,0 +1,106 @@
+"""Jira's endpoints as methods: what to call and how it pages; no retry or auth logic here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from jira.http import Api, JiraHttp
+from jira.paging import Page, array_pages, cursor_pages, offset_pages, relay_pages, token_pages
+from jira.settings import JiraSettings
+
+PROJECT_PAGE_SIZE = 50
+USER_PAGE_SIZE = 1000
+TEAM_PAGE_SIZE = 300
+MEMBER_PAGE_SIZE = 50
+ISSUE_PAGE_SIZE = 100
+
+
+def _csv(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+class JiraClient:
+    def __init__(self, http: JiraHttp) -> None:
+        self.http = http
+
+    @property
+    def settings(self) -> JiraSettings:
+        return self.http.settings
+
+    # Projects
+    def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.PLATFORM,
+            "/project/search",
+            params={"expand": _csv(expand)},
+            page_size=PROJECT_PAGE_SIZE,
+        )
+
+    async def project(self, key: str, expand: str | None = None) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET",
+            Api.PLATFORM,
+            "/project/{key}",
+            path_params={"key": key},
+            params={"expand": _csv(expand)},
+        )
+        return result
+
+    # Users
+    def users(self) -> AsyncIterator[Page]:
+        return array_pages(self.http, Api.PLATFORM, "/users/search", page_size=USER_PAGE_SIZE)
+
+    async def user(self, account_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET", Api.PLATFORM, "/user", params={"accountId": account_id}
+        )
+        return result
+
+    # Teams (Atlassian's Teams public API, per organization)
+    def teams(self, organization_id: str) -> AsyncIterator[Page]:
+        return cursor_pages(
+            self.http,
+            Api.TEAMS,
+            "/org/{org}/teams",
+            path_params={"org": organization_id},
+            params={"size": TEAM_PAGE_SIZE},
+        )
+
+    def team_members(self, organization_id: str, team_id: str) -> AsyncIterator[Page]:
+        return relay_pages(
+            self.http,
+            Api.TEAMS,
+            "/org/{org}/teams/{team}/members",
+            path_params={"org": organization_id, "team": team_id},
+            page_size=MEMBER_PAGE_SIZE,
+        )
+
+    # Issues
+    def search_issues(
+        self,
+        jql: str,
+        fields: list[str],
+        expand: str | None = None,
+        page_size: int = ISSUE_PAGE_SIZE,
+        reconcile_ids: list[int] | None = None,
+    ) -> AsyncIterator[Page]:
+        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": page_size}
+        if _csv(expand):
+            body["expand"] = _csv(expand)
+        if reconcile_ids:
+            body["reconcileIssues"] = reconcile_ids[:50]
+        return token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
+
+    async def issue(
+        self, key: str, fields: list[str] | None = None, expand: str | None = None
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET",
+            Api.PLATFORM,
+            "/issue/{key}",
+            path_params={"key": key},
+            params={"fields": ",".join(fields) if fields else None, "expand": _csv(expand)},
+        )
+        return result

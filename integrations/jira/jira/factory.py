@@ -1,0 +1,48 @@
+"""Builds the process's one Jira client from Ocean's configuration, lazily and once."""
+
+from __future__ import annotations
+
+import httpx
+from port_ocean.context.ocean import ocean
+from port_ocean.helpers.async_client import OceanAsyncClient
+from port_ocean.helpers.retry import RetryConfig
+
+from jira.client import JiraClient
+from jira.http import DEFAULT_TIMEOUT, JiraHttp, TokenSource
+from jira.settings import JiraSettings
+
+_client: JiraClient | None = None
+
+
+def settings_from_ocean() -> JiraSettings:
+    return JiraSettings.from_config(ocean.integration_config)
+
+
+def _token_source() -> TokenSource | None:
+    """Port-hosted installs get their OAuth access token from a file Ocean keeps fresh."""
+    if ocean.app.config.oauth_access_token_file_path is None:
+        return None
+    return ocean.app.load_external_oauth_access_token
+
+
+def _http_client() -> httpx.AsyncClient:
+    # Retries are ours (jira.http): Ocean's transport must send each request once.
+    return OceanAsyncClient(
+        retry_config=RetryConfig(max_attempts=0),
+        timeout=DEFAULT_TIMEOUT,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+    )
+
+
+def jira_client() -> JiraClient:
+    global _client
+    if _client is None:
+        http = JiraHttp(settings_from_ocean(), _http_client(), token_source=_token_source())
+        _client = JiraClient(http)
+    return _client
+
+
+def reset_jira_client() -> None:
+    """Forgets the cached client (tests start a fresh Ocean app each time)."""
+    global _client
+    _client = None

@@ -1,0 +1,178 @@
+"""Jira's pagination styles, each written once. Every paginator yields non-empty pages.
+
+- `offset_pages`: PageBean `{values, startAt, total, isLast}` (projects, boards, versions…).
+- `array_pages`: a bare array paged with startAt until an empty page (users).
+- `token_pages`: `nextPageToken` in a POST body; no total (issue search).
+- `cursor_pages`: a cursor that may still be present on the empty last page (Teams).
+- `relay_pages`: Relay-style `{first, after}` body and `pageInfo` (team members).
+
+A token or cursor that comes back twice would loop forever: that raises instead, failing the
+kind (and so deleting nothing) rather than silently truncating it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from jira.errors import JiraMalformedResponse
+from jira.http import Api, JiraHttp
+
+Page = list[dict[str, Any]]
+
+
+def _items(body: Any, key: str, endpoint: str) -> Page:
+    if not isinstance(body, dict):
+        raise JiraMalformedResponse(
+            f"Jira {endpoint} answered {type(body).__name__}, not an object"
+        )
+    items = body.get(key) or []
+    if not isinstance(items, list):
+        raise JiraMalformedResponse(f"Jira {endpoint}: '{key}' is not a list")
+    return items
+
+
+class _SeenGuard:
+    def __init__(self, endpoint: str) -> None:
+        self._endpoint = endpoint
+        self._seen: set[str] = set()
+
+    def check(self, token: str) -> None:
+        if token in self._seen:
+            raise JiraMalformedResponse(
+                f"Jira {self._endpoint} repeated a page token; stopping to avoid an endless loop"
+            )
+        self._seen.add(token)
+
+
+async def offset_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    path_params: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    page_size: int = 50,
+    values_key: str = "values",
+) -> AsyncIterator[Page]:
+    start = 0
+    while True:
+        body = await http.request(
+            "GET",
+            api,
+            template,
+            path_params=path_params,
+            params={**(params or {}), "startAt": start, "maxResults": page_size},
+        )
+        values = _items(body, values_key, f"GET {api.value}{template}")
+        if values:
+            yield values
+        start += len(values)
+        total = body.get("total")
+        if not values or body.get("isLast") is True:
+            return
+        if body.get("isLast") is None and isinstance(total, int) and start >= total:
+            return
+
+
+async def array_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    page_size: int = 1000,
+) -> AsyncIterator[Page]:
+    start = 0
+    while True:
+        body = await http.request(
+            "GET",
+            api,
+            template,
+            params={**(params or {}), "startAt": start, "maxResults": page_size},
+        )
+        if not isinstance(body, list):
+            raise JiraMalformedResponse(f"Jira GET {api.value}{template} did not answer an array")
+        if not body:
+            return
+        yield body
+        start += len(body)
+
+
+async def token_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    body: Mapping[str, Any],
+    items_key: str = "issues",
+) -> AsyncIterator[Page]:
+    endpoint = f"POST {api.value}{template}"
+    guard = _SeenGuard(endpoint)
+    token: str | None = None
+    while True:
+        payload = dict(body)
+        if token:
+            payload["nextPageToken"] = token
+        page = await http.request("POST", api, template, json_body=payload)
+        items = _items(page, items_key, endpoint)
+        if items:
+            yield items
+        token = page.get("nextPageToken")
+        if not token or page.get("isLast") is True:
+            return
+        guard.check(token)
+
+
+async def cursor_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    path_params: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+    items_key: str = "entities",
+) -> AsyncIterator[Page]:
+    endpoint = f"GET {api.value}{template}"
+    guard = _SeenGuard(endpoint)
+    cursor: str | None = None
+    while True:
+        query = dict(params or {})
+        if cursor:
+            query["cursor"] = cursor
+        page = await http.request("GET", api, template, path_params=path_params, params=query)
+        items = _items(page, items_key, endpoint)
+        if not items:
+            return
+        yield items
+        cursor = page.get("cursor")
+        if not cursor:
+            return
+        guard.check(cursor)
+
+
+async def relay_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    path_params: Mapping[str, Any] | None = None,
+    page_size: int = 50,
+    items_key: str = "results",
+) -> AsyncIterator[Page]:
+    endpoint = f"POST {api.value}{template}"
+    guard = _SeenGuard(endpoint)
+    after: str | None = None
+    while True:
+        request: dict[str, Any] = {"first": page_size}
+        if after:
+            request["after"] = after
+        page = await http.request("POST", api, template, path_params=path_params, json_body=request)
+        items = _items(page, items_key, endpoint)
+        if items:
+            yield items
+        info = page.get("pageInfo") or {}
+        after = info.get("endCursor")
+        if not info.get("hasNextPage") or not after:
+            return
+        guard.check(after)

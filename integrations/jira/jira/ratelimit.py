@@ -1,0 +1,137 @@
+"""Jira's rate limits: bounded concurrency, backoff, and pauses scoped by `RateLimit-Reason`.
+
+A burst limit (per endpoint and method) slows that endpoint only; a quota limit (hourly points)
+pauses every request until the reset. Responses without rate-limit headers still work: a 429
+with no `Retry-After` falls back to exponential backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from loguru import logger
+
+QUOTA_REASONS = ("jira-quota-global-based", "jira-quota-tenant-based", "jira-cost-based")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry a request that Jira could not serve."""
+
+    max_attempts: int = 8
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    jitter: tuple[float, float] = (0.7, 1.3)
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry number `attempt` (1-based): doubling, capped, with jitter."""
+        raw = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        factor: float = random.uniform(*self.jitter)
+        return raw * factor
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """`Retry-After` as seconds (it may be a number or an HTTP date); None when absent."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = now if now is not None else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+def reset_in_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """`X-RateLimit-Reset` (ISO 8601) as seconds from now."""
+    value = headers.get("x-ratelimit-reset")
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+@dataclass
+class RateLimitStats:
+    throttled: int = 0
+    throttled_by_reason: dict[str, int] = field(default_factory=dict)
+    quota_pauses: int = 0
+
+
+class RateLimiter:
+    """Shared by every request of one Jira client."""
+
+    def __init__(
+        self,
+        max_concurrency: int = 10,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._clock = clock
+        self._sleep = sleep
+        self._endpoint_until: dict[str, float] = {}
+        self._global_until = 0.0
+        self._near_limit_warned = False
+        self.stats = RateLimitStats()
+
+    def _wait_for(self, endpoint: str) -> float:
+        until = max(self._global_until, self._endpoint_until.get(endpoint, 0.0))
+        return until - self._clock()
+
+    @asynccontextmanager
+    async def slot(self, endpoint: str) -> AsyncIterator[None]:
+        """Waits out any pause that covers `endpoint`, then holds one concurrency slot."""
+        while (wait := self._wait_for(endpoint)) > 0:
+            await self._sleep(wait)
+        async with self._semaphore:
+            yield
+
+    def on_throttled(self, endpoint: str, headers: Mapping[str, str], fallback: float) -> float:
+        """Records a 429 and returns how long this request should wait before retrying."""
+        reason = headers.get("ratelimit-reason", "unspecified")
+        self.stats.throttled += 1
+        self.stats.throttled_by_reason[reason] = self.stats.throttled_by_reason.get(reason, 0) + 1
+        retry_after = retry_after_seconds(headers)
+        wait = retry_after if retry_after is not None else fallback
+        if reason in QUOTA_REASONS:
+            reset = reset_in_seconds(headers)
+            wait = max(wait, reset or 0.0)
+            self._global_until = max(self._global_until, self._clock() + wait)
+            self.stats.quota_pauses += 1
+            logger.warning(
+                f"Jira's rate-limit quota is exhausted ({reason}); pausing every request for "
+                f"{wait:.0f}s until it resets"
+            )
+        else:
+            self._endpoint_until[endpoint] = max(
+                self._endpoint_until.get(endpoint, 0.0), self._clock() + wait
+            )
+        return wait
+
+    def on_response(self, headers: Mapping[str, str]) -> None:
+        """Notes `X-RateLimit-NearLimit` once, so a user knows why a sync may slow down."""
+        if (
+            headers.get("x-ratelimit-nearlimit", "").lower() == "true"
+            and not self._near_limit_warned
+        ):
+            self._near_limit_warned = True
+            logger.warning("Jira reports that less than 20% of the rate-limit quota remains")

@@ -1,0 +1,110 @@
+"""The integration's configuration, validated once, with errors that name the setting."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+# Port-hosted (OAuth 2.0) installs talk to Jira through Atlassian's gateway:
+# https://api.atlassian.com/ex/jira/<cloudId>. The path alone identifies it, so the local
+# sandbox can serve the same gateway layout.
+_GATEWAY_PATH = re.compile(r"^/ex/jira/(?P<cloud_id>[^/]+)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+class ConfigurationError(ValueError):
+    """A configuration value is missing or malformed; the message is one actionable line."""
+
+
+def _env_name(setting: str) -> str:
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", setting).upper()
+    return f"OCEAN__INTEGRATION__CONFIG__{snake}"
+
+
+def _problem(setting: str, what: str) -> ConfigurationError:
+    return ConfigurationError(f"Configuration error: {setting} ({_env_name(setting)}) {what}")
+
+
+def _text(config: Mapping[str, Any], key: str) -> str | None:
+    value = config.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass(frozen=True, repr=False)
+class JiraSettings:
+    """What the Jira client needs; secrets are kept out of repr()."""
+
+    host: str
+    email: str | None
+    token: str
+    organization_id: str | None = None
+    webhook_secret: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"JiraSettings(host={self.host!r}, email={'set' if self.email else None}, "
+            f"token='***', organization_id={self.organization_id!r}, "
+            f"webhook_secret={'***' if self.webhook_secret else None})"
+        )
+
+    @property
+    def cloud_id(self) -> str | None:
+        match = _GATEWAY_PATH.match(urlsplit(self.host).path)
+        return match.group("cloud_id") if match else None
+
+    @property
+    def is_oauth(self) -> bool:
+        """True when jiraHost is the OAuth gateway: the token is then a Bearer token."""
+        return self.cloud_id is not None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> JiraSettings:
+        """Reads Ocean's integration config (snake_case keys) and validates every value."""
+        host = _text(config, "jira_host")
+        if host is None:
+            raise _problem(
+                "jiraHost", "is missing: set it to your site, e.g. https://example.atlassian.net"
+            )
+        parts = urlsplit(host)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _problem(
+                "jiraHost",
+                f"must be a URL such as https://example.atlassian.net, got {host!r}",
+            )
+        if parts.query or parts.fragment:
+            raise _problem("jiraHost", f"must not carry a query or fragment, got {host!r}")
+        host = host.rstrip("/")
+        if parts.path.rstrip("/") and not _GATEWAY_PATH.match(parts.path.rstrip("/")):
+            raise _problem(
+                "jiraHost",
+                "must be the site root (https://example.atlassian.net) or the OAuth gateway "
+                f"https://api.atlassian.com/ex/jira/<cloudId>, got {host!r}",
+            )
+
+        token = _text(config, "atlassian_user_token")
+        if token is None:
+            raise _problem(
+                "atlassianUserToken", "is missing: create an API token for the Jira user"
+            )
+        email = _text(config, "atlassian_user_email")
+        settings = cls(
+            host=host,
+            email=email,
+            token=token,
+            organization_id=_text(config, "atlassian_organization_id"),
+            webhook_secret=_text(config, "webhook_secret"),
+        )
+        if not settings.is_oauth:
+            if email is None:
+                raise _problem(
+                    "atlassianUserEmail", "is missing: the email of the user who owns the API token"
+                )
+            if not _EMAIL.match(email):
+                raise _problem("atlassianUserEmail", "is not an email address")
+        return settings

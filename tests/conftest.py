@@ -1,0 +1,74 @@
+"""Shared fixtures: a fake clock for retries and rate limits, and Jira clients over respx."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+INTEGRATION = ROOT / "integrations" / "jira"
+if str(INTEGRATION) not in sys.path:
+    sys.path.insert(0, str(INTEGRATION))
+
+from jira.client import JiraClient  # noqa: E402
+from jira.http import JiraHttp  # noqa: E402
+from jira.ratelimit import RateLimiter, RetryPolicy  # noqa: E402
+from jira.settings import JiraSettings  # noqa: E402
+from tests.builders import SITE  # noqa: E402
+
+
+class FakeClock:
+    """Time that only moves when somebody sleeps; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def basic_settings() -> JiraSettings:
+    return JiraSettings.from_config(
+        {
+            "jira_host": SITE,
+            "atlassian_user_email": "me@example.com",
+            "atlassian_user_token": "tok-SECRET",
+        }
+    )
+
+
+def build_http(settings: JiraSettings, clock: FakeClock, max_attempts: int = 5) -> JiraHttp:
+    return JiraHttp(
+        settings,
+        httpx.AsyncClient(),
+        policy=RetryPolicy(max_attempts=max_attempts, base_delay=0.5, jitter=(1.0, 1.0)),
+        limiter=RateLimiter(max_concurrency=4, clock=clock, sleep=clock.sleep),
+        sleep=clock.sleep,
+    )
+
+
+@pytest.fixture
+async def http(basic_settings: JiraSettings, clock: FakeClock) -> AsyncIterator[JiraHttp]:
+    client = build_http(basic_settings, clock)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def client(http: JiraHttp) -> JiraClient:
+    return JiraClient(http)

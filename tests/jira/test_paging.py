@@ -1,0 +1,125 @@
+"""Each pagination style and its end conditions, through the client's real endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+
+from jira.client import JiraClient
+from jira.errors import JiraMalformedResponse
+from jira.paging import Page
+from tests.builders import (
+    SITE,
+    array_pager,
+    cursor_pager,
+    issue,
+    offset_pager,
+    project,
+    relay_pager,
+    team,
+    token_pager,
+    user,
+)
+
+TEAMS = f"{SITE}/gateway/api/public/teams/v1/org/org-1/teams"
+
+
+async def collect(pages: Any) -> list[Page]:
+    return [page async for page in pages]
+
+
+@respx.mock
+async def test_projects_page_until_is_last(client: JiraClient) -> None:
+    projects = [project(n) for n in range(5)]
+    route = respx.get(f"{SITE}/rest/api/3/project/search").mock(side_effect=offset_pager(projects))
+    pages = await collect(client.projects(expand="insight"))
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [p["key"] for page in pages for p in page] == [f"P{n}" for n in range(5)]
+    assert route.calls[0].request.url.params["expand"] == "insight"
+    assert [c.request.url.params["startAt"] for c in route.calls] == ["0", "2", "4"]
+
+
+@respx.mock
+async def test_projects_stop_on_total_when_is_last_is_absent(client: JiraClient) -> None:
+    route = respx.get(f"{SITE}/rest/api/3/project/search").respond(
+        json={"startAt": 0, "maxResults": 50, "total": 1, "values": [project(1)]}
+    )
+    assert len(await collect(client.projects())) == 1
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_users_page_a_bare_array_until_an_empty_page(client: JiraClient) -> None:
+    users = [user(n) for n in range(3)]
+    route = respx.get(f"{SITE}/rest/api/3/users/search").mock(side_effect=array_pager(users))
+    pages = await collect(client.users())
+    assert [len(p) for p in pages] == [2, 1]
+    assert route.call_count == 3  # the last call answered []
+    assert route.calls[0].request.url.params["maxResults"] == "1000"
+
+
+@respx.mock
+async def test_users_answer_that_is_not_an_array_fails(client: JiraClient) -> None:
+    respx.get(f"{SITE}/rest/api/3/users/search").respond(json={"values": []})
+    with pytest.raises(JiraMalformedResponse, match="did not answer an array"):
+        await collect(client.users())
+
+
+@respx.mock
+async def test_teams_stop_on_an_empty_page_even_with_a_cursor(client: JiraClient) -> None:
+    teams = [team(n) for n in range(3)]
+    route = respx.get(TEAMS).mock(side_effect=cursor_pager(teams))
+    pages = await collect(client.teams("org-1"))
+    assert [len(p) for p in pages] == [2, 1]
+    assert route.call_count == 3
+    assert route.calls[2].request.url.params["cursor"]  # the empty page was reached by cursor
+
+
+@respx.mock
+async def test_team_members_page_through_the_json_body(client: JiraClient) -> None:
+    members = [{"accountId": f"acc-{n}"} for n in range(5)]
+    route = respx.post(f"{TEAMS}/team-1/members").mock(side_effect=relay_pager(members))
+    pages = await collect(client.team_members("org-1", "team-1"))
+    assert [m["accountId"] for page in pages for m in page] == [f"acc-{n}" for n in range(5)]
+    bodies = [json.loads(c.request.content) for c in route.calls]
+    assert bodies[0] == {"first": 50}
+    assert all("after" in body for body in bodies[1:])
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_issues_follow_next_page_token_in_the_post_body(client: JiraClient) -> None:
+    issues = [issue(n) for n in range(5)]
+    route = respx.post(f"{SITE}/rest/api/3/search/jql").mock(side_effect=token_pager(issues))
+    pages = await collect(
+        client.search_issues("project = P1", ["summary", "status"], expand="names")
+    )
+    assert [i["key"] for page in pages for i in page] == [f"P1-{n}" for n in range(5)]
+    bodies = [json.loads(c.request.content) for c in route.calls]
+    assert bodies[0] == {
+        "jql": "project = P1",
+        "fields": ["summary", "status"],
+        "maxResults": 100,
+        "expand": "names",
+    }
+    assert "nextPageToken" not in bodies[0] and all(b["nextPageToken"] for b in bodies[1:])
+    assert route.call_count == 3
+
+
+@respx.mock
+async def test_a_repeated_page_token_fails_instead_of_looping(client: JiraClient) -> None:
+    respx.post(f"{SITE}/rest/api/3/search/jql").mock(
+        return_value=httpx.Response(200, json={"issues": [issue(1)], "nextPageToken": "same"})
+    )
+    with pytest.raises(JiraMalformedResponse, match="repeated a page token"):
+        await collect(client.search_issues("project = P1", ["*all"]))
+
+
+@respx.mock
+async def test_an_empty_search_yields_nothing(client: JiraClient) -> None:
+    respx.post(f"{SITE}/rest/api/3/search/jql").respond(json={"issues": [], "isLast": True})
+    assert await collect(client.search_issues("project = EMPTY", ["*all"])) == []

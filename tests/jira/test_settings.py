@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+
+from jira.settings import ConfigurationError, JiraSettings
+
+GOOD = {
+    "jira_host": "https://example.atlassian.net/",
+    "atlassian_user_email": "me@example.com",
+    "atlassian_user_token": "tok-SECRET",
+}
+
+
+def test_site_host_uses_basic_auth_and_drops_trailing_slash() -> None:
+    settings = JiraSettings.from_config(GOOD)
+    assert settings.host == "https://example.atlassian.net"
+    assert not settings.is_oauth
+    assert "tok-SECRET" not in repr(settings)
+
+
+def test_oauth_gateway_host_is_detected_and_needs_no_email() -> None:
+    settings = JiraSettings.from_config(
+        {"jira_host": "https://api.atlassian.com/ex/jira/abc-123", "atlassian_user_token": "oauth"}
+    )
+    assert settings.is_oauth
+    assert settings.cloud_id == "abc-123"
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        ({"jira_host": None}, "jiraHost (OCEAN__INTEGRATION__CONFIG__JIRA_HOST) is missing"),
+        (
+            {"jira_host": "example.atlassian.net"},
+            "jiraHost (OCEAN__INTEGRATION__CONFIG__JIRA_HOST) must be a URL",
+        ),
+        ({"jira_host": "https://example.atlassian.net/jira/software"}, "must be the site root"),
+        (
+            {"atlassian_user_token": "  "},
+            "atlassianUserToken (OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN) is missing",
+        ),
+        (
+            {"atlassian_user_email": None},
+            "atlassianUserEmail (OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL) is missing",
+        ),
+        (
+            {"atlassian_user_email": "not-an-email"},
+            "atlassianUserEmail (OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL) is not an email",
+        ),
+    ],
+)
+def test_bad_configuration_names_the_setting_in_one_line(
+    change: dict[str, object], names: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        JiraSettings.from_config({**GOOD, **change})
+    message = str(caught.value)
+    assert names in message
+    assert "\n" not in message
+    assert "tok-SECRET" not in message
