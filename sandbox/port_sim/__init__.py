@@ -1,0 +1,38 @@
+"""A local simulator of Port's REST API, faithful to what Ocean (port-ocean 0.56) calls.
+
+Public API::
+
+    from sandbox.port_sim import SimConfig, SimState, create_app, running_port_sim
+
+    async with running_port_sim(SimConfig()) as sim:   # uvicorn on 127.0.0.1:<free port>
+        sim.base_url, sim.state, sim.faults, sim.stats
+
+CLI: ``python -m sandbox.port_sim --port 0 --ready-file PATH [--state-file PATH]``.
+See README.md in this directory for the endpoints and the ``/_sim`` control routes.
+"""
+
+from sandbox.port_sim.app import PortSim, create_app, get_sim
+from sandbox.port_sim.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimConfig
+from sandbox.port_sim.errors import PortError
+from sandbox.port_sim.faults import FaultInjector, FaultRule
+from sandbox.port_sim.model import EntityRecord
+from sandbox.port_sim.server import PortSimHandle, running_port_sim
+from sandbox.port_sim.state import SimState, UpsertOptions, Writer
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "EntityRecord",
+    "FaultInjector",
+    "FaultRule",
+    "PortError",
+    "PortSim",
+    "PortSimHandle",
+    "SimConfig",
+    "SimState",
+    "UpsertOptions",
+    "Writer",
+    "create_app",
+    "get_sim",
+    "running_port_sim",
+]
