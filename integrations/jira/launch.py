@@ -33,7 +33,8 @@ def _config_errors(exc: Exception) -> list[str]:
     from pydantic import ValidationError
 
     if not isinstance(exc, ValidationError):
-        return [f"Configuration error: {exc}"]
+        text = str(exc)
+        return [text if text.startswith("Configuration error") else f"Configuration error: {text}"]
     lines = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"])
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.path.insert(0, str(HERE))
 
     import uvicorn
+    from loguru import logger
     from port_ocean.bootstrap import load_ocean_app
     from port_ocean.config.settings import ApplicationSettings
     from port_ocean.core.defaults.initialization.initialize import initialize_defaults
@@ -79,11 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     initialize_defaults(app.integration.AppConfigHandlerClass.CONFIG_CLASS, app.config)
     uvicorn.run(app, host="0.0.0.0", port=application.port)  # noqa: S104 - serves Jira webhooks
 
+    logger.complete()  # Ocean logs from a queue: let it drain so our verdict is the last line
     if app.config.event_listener.type == EventListenerType.ONCE:
         if not OUTCOME.succeeded:
-            print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr)
+            print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr, flush=True)
             return 1
-        print("Jira resync completed")
+        print("Jira resync completed", flush=True)
     return 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
+
 import httpx
 from port_ocean.context.ocean import ocean
 from port_ocean.helpers.async_client import OceanAsyncClient
@@ -9,6 +12,7 @@ from port_ocean.helpers.retry import RetryConfig
 
 from jira.client import JiraClient
 from jira.http import DEFAULT_TIMEOUT, JiraHttp, TokenSource
+from jira.ratelimit import RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
 
 _client: JiraClient | None = None
@@ -34,10 +38,26 @@ def _http_client() -> httpx.AsyncClient:
     )
 
 
+def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
+    """Retry tuning for unusual sites (and fast tests): JIRA_HTTP_MAX_ATTEMPTS,
+    JIRA_HTTP_RETRY_BASE_SECONDS, JIRA_HTTP_MAX_CONCURRENCY (process environment)."""
+    default = RetryPolicy()
+    return RetryPolicy(
+        max_attempts=int(env.get("JIRA_HTTP_MAX_ATTEMPTS", default.max_attempts)),
+        base_delay=float(env.get("JIRA_HTTP_RETRY_BASE_SECONDS", default.base_delay)),
+    )
+
+
 def jira_client() -> JiraClient:
     global _client
     if _client is None:
-        http = JiraHttp(settings_from_ocean(), _http_client(), token_source=_token_source())
+        http = JiraHttp(
+            settings_from_ocean(),
+            _http_client(),
+            policy=retry_policy(),
+            limiter=RateLimiter(int(os.environ.get("JIRA_HTTP_MAX_CONCURRENCY", "10"))),
+            token_source=_token_source(),
+        )
         _client = JiraClient(http)
     return _client
 

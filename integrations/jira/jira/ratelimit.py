@@ -25,7 +25,7 @@ QUOTA_REASONS = ("jira-quota-global-based", "jira-quota-tenant-based", "jira-cos
 class RetryPolicy:
     """How often and how long to retry a request that Jira could not serve."""
 
-    max_attempts: int = 8
+    max_attempts: int = 6
     base_delay: float = 1.0
     max_delay: float = 60.0
     jitter: tuple[float, float] = (0.7, 1.3)
