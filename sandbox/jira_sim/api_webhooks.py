@@ -1,0 +1,178 @@
+"""Admin webhooks (``/rest/webhooks/1.0/webhook``) and dynamic webhooks (``/rest/api/3/webhook``)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from .api_platform import jql_context
+from .catalog import JsonDict
+from .jql import JqlError, parse
+from .registry import JQL_FILTER_KEY, AdminWebhook, jira_ms_date
+from .web import JiraError, ctx, int_param, page_url, read_object, respond, state
+
+NO_ADMIN: Final = "You do not have the permission to manage webhooks (Jira administrator required)."
+OAUTH_ONLY: Final = "Only Connect apps and OAuth 2.0 apps can use dynamic webhooks."
+
+
+def _require_admin(request: Request) -> None:
+    if not state(request).config.has_admin_permission:
+        raise JiraError(403, NO_ADMIN)
+
+
+def _admin_hook(request: Request) -> AdminWebhook:
+    try:
+        wid = int(request.path_params["webhookId"])
+    except ValueError:
+        wid = -1
+    hook = state(request).webhooks.admin.get(wid)
+    if hook is None:
+        raise JiraError(404, f"Webhook with id {request.path_params['webhookId']} not found.")
+    return hook
+
+
+def _validate_admin(body: JsonDict, *, creating: bool) -> None:
+    errors: dict[str, str] = {}
+    if creating and not str(body.get("name") or "").strip():
+        errors["name"] = "The webhook name is required."
+    if creating or "url" in body:
+        url = str(body.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            errors["url"] = "The webhook URL must be a valid http(s) URL."
+    if "events" in body and not isinstance(body["events"], list):
+        errors["events"] = "events must be a list."
+    filters = body.get("filters")
+    if filters is not None and not isinstance(filters, dict):
+        errors["filters"] = "filters must be an object."
+    jql = (filters or {}).get(JQL_FILTER_KEY) if isinstance(filters, dict) else None
+    if jql:
+        try:
+            parse(str(jql))
+        except JqlError as exc:
+            errors["filters"] = exc.message
+    if errors:
+        raise JiraError(400, errors=errors)
+
+
+async def admin_list(request: Request) -> Response:
+    _require_admin(request)
+    return respond(request, [h.json() for h in state(request).webhooks.admin.values()])
+
+
+async def admin_create(request: Request) -> Response:
+    _require_admin(request)
+    sim = state(request)
+    body = await read_object(request, required=True)
+    _validate_admin(body, creating=True)
+    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
+    hook = sim.webhooks.create_admin(body, user)
+    return respond(request, hook.json(), status=201)
+
+
+async def admin_get(request: Request) -> Response:
+    _require_admin(request)
+    return respond(request, _admin_hook(request).json())
+
+
+async def admin_update(request: Request) -> Response:
+    _require_admin(request)
+    sim = state(request)
+    hook = _admin_hook(request)
+    body = await read_object(request, required=True)
+    _validate_admin(body, creating=False)
+    sim.webhooks.update_admin(
+        hook, body, sim.dataset.get_user(sim.dataset.current_account_id or "")
+    )
+    return respond(request, hook.json())
+
+
+async def admin_delete(request: Request) -> Response:
+    _require_admin(request)
+    hook = _admin_hook(request)
+    del state(request).webhooks.admin[hook.id]
+    return Response(status_code=204)
+
+
+# ------------------------------------------------------------------------------- dynamic
+
+
+def _require_oauth(request: Request) -> None:
+    if ctx(request).auth != "bearer":
+        raise JiraError(403, OAUTH_ONLY)
+
+
+def _ids(body: JsonDict) -> list[int]:
+    ids = body.get("webhookIds")
+    if not isinstance(ids, list) or not ids:
+        raise JiraError(400, "webhookIds must contain at least one id.")
+    try:
+        return [int(i) for i in ids]
+    except (TypeError, ValueError):
+        raise JiraError(400, "webhookIds must be integers.") from None
+
+
+async def dynamic_register(request: Request) -> Response:
+    _require_oauth(request)
+    sim = state(request)
+    body = await read_object(request, required=True)
+    url = body.get("url")
+    entries = body.get("webhooks")
+    if not isinstance(url, str) or not url or not isinstance(entries, list) or not entries:
+        raise JiraError(400, "The request must contain a url and at least one webhook.")
+    results = sim.webhooks.register_dynamic(url, entries, jql_context(request))
+    return respond(request, {"webhookRegistrationResult": results})
+
+
+async def dynamic_list(request: Request) -> Response:
+    _require_oauth(request)
+    sim = state(request)
+    q = request.query_params
+    start = max(0, int_param(q.get("startAt"), "startAt", 0))
+    max_results = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 100)
+    hooks = list(sim.webhooks.dynamic.values())
+    page = hooks[start : start + max_results]
+    is_last = start + max_results >= len(hooks)
+    out: JsonDict = {"self": page_url(request)}
+    if not is_last:
+        out["nextPage"] = page_url(request, startAt=start + max_results, maxResults=max_results)
+    out.update(
+        {
+            "maxResults": max_results,
+            "startAt": start,
+            "total": len(hooks),
+            "isLast": is_last,
+            "values": [h.json() for h in page],
+        }
+    )
+    return respond(request, out)
+
+
+async def dynamic_delete(request: Request) -> Response:
+    _require_oauth(request)
+    sim = state(request)
+    for wid in _ids(await read_object(request, required=True)):
+        sim.webhooks.dynamic.pop(wid, None)
+    return Response(status_code=202)
+
+
+async def dynamic_refresh(request: Request) -> Response:
+    _require_oauth(request)
+    sim = state(request)
+    expiration = sim.webhooks.refresh(_ids(await read_object(request, required=True)))
+    return respond(request, {"expirationDate": jira_ms_date(expiration)})
+
+
+ROUTES: Final = [
+    Route("/rest/webhooks/1.0/webhook", admin_list, methods=["GET"]),
+    Route("/rest/webhooks/1.0/webhook", admin_create, methods=["POST"]),
+    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_get, methods=["GET"]),
+    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_update, methods=["PUT"]),
+    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_delete, methods=["DELETE"]),
+    Route("/rest/api/3/webhook/refresh", dynamic_refresh, methods=["PUT"]),
+    Route("/rest/api/3/webhook", dynamic_register, methods=["POST"]),
+    Route("/rest/api/3/webhook", dynamic_list, methods=["GET"]),
+    Route("/rest/api/3/webhook", dynamic_delete, methods=["DELETE"]),
+]

@@ -1,0 +1,65 @@
+"""SimConfig: every knob of the simulator (data sizes, credentials, faults)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class SimConfig(BaseModel):
+    """All simulator knobs. Unknown keys are rejected; rates are fractions in [0, 1]."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    # credentials / tenant
+    email: str = "demo@example.com"
+    api_token: str = "sandbox-token"
+    oauth_token: str = "sandbox-oauth-token"
+    cloud_id: str = "11111111-2222-3333-4444-555555555555"
+    org_id: str = "sandbox-org"
+
+    # dataset
+    seed: int = 1
+    projects: int = Field(default=3, ge=0)
+    users: int = Field(default=10, ge=1)
+    teams: int = Field(default=2, ge=0)
+    members_per_team: int = Field(default=4, ge=0)
+    issues: int = Field(default=60, ge=0)
+    sprint_field: str = "customfield_10020"
+    fixture: str | None = None
+
+    # performance
+    latency_ms: float = Field(default=0.0, ge=0)
+    per_item_ms: float = Field(default=0.0, ge=0)
+
+    # rate limits and faults
+    burst_limit_rps: float = Field(default=0.0, ge=0)
+    rate_429: float = Field(default=0.0, ge=0, le=1)
+    quota_exhausted_until: float | None = None
+    rate_5xx: float = Field(default=0.0, ge=0, le=1)
+    rate_timeout: float = Field(default=0.0, ge=0, le=1)
+    timeout_sleep_s: float = Field(default=30.0, ge=0)
+    rate_malformed: float = Field(default=0.0, ge=0, le=1)
+    fail_paths: list[str] = Field(default_factory=list)
+    has_admin_permission: bool = True
+    fault_seed: int | None = None
+
+    @field_validator("fail_paths")
+    @classmethod
+    def _regexes_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid fail_paths regex {pattern!r}: {exc}") from None
+        return value
+
+    @property
+    def effective_fault_seed(self) -> int:
+        return self.seed if self.fault_seed is None else self.fault_seed
+
+    def merged(self, patch: dict[str, Any]) -> SimConfig:
+        """A new validated config with ``patch`` applied on top of this one."""
+        return SimConfig.model_validate({**self.model_dump(), **patch})

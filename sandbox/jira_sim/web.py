@@ -1,0 +1,145 @@
+"""HTTP plumbing shared by the route modules: per-request context, Jira errors, JSON I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .catalog import SENTINEL, JsonDict
+
+if TYPE_CHECKING:
+    from .app import SimState
+
+INVALID_PAYLOAD: Final = (
+    "Invalid request payload. Refer to the REST API documentation and try again."
+)
+NOT_AUTHENTICATED: Final = "Client must be authenticated to access this resource."
+ISSUE_NOT_FOUND: Final = "Issue does not exist or you do not have permission to see it."
+
+
+@dataclass
+class RequestCtx:
+    """What the middleware learnt about a request before routing it."""
+
+    base: str  # scheme://host[/ex/jira/{cloudId}], no trailing slash
+    gateway: bool  # came in under the OAuth gateway prefix
+    auth: str | None = None  # "basic" | "bearer" | None (for /_sim)
+    path: str = ""  # the path after the gateway prefix
+    raw_path: str = ""  # the path as received
+    template: str = ""
+
+
+class JiraError(Exception):
+    """Raised by handlers; rendered as ``{"errorMessages": [...], "errors": {...}}``."""
+
+    def __init__(
+        self,
+        status: int,
+        *messages: str,
+        errors: dict[str, str] | None = None,
+        warnings: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status}: {'; '.join(messages)}")
+        self.status = status
+        self.messages = list(messages)
+        self.errors = errors or {}
+        self.warnings = warnings
+        self.headers = headers or {}
+
+    def body(self) -> JsonDict:
+        out: JsonDict = {"errorMessages": self.messages, "errors": self.errors}
+        if self.warnings is not None:
+            out["warningMessages"] = self.warnings
+        return out
+
+
+def error_body(*messages: str) -> JsonDict:
+    return {"errorMessages": list(messages), "errors": {}}
+
+
+def dumps(payload: Any, base: str) -> bytes:
+    """Serialise and swap the sentinel base URL for the request's base URL."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return text.replace(SENTINEL, base).encode("utf-8")
+
+
+def json_response(
+    payload: Any,
+    base: str,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return Response(
+        dumps(payload, base), status_code=status, headers=headers, media_type="application/json"
+    )
+
+
+def ctx(request: Request) -> RequestCtx:
+    value = request.scope.get("jira_sim")
+    if isinstance(value, RequestCtx):
+        return value
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    return RequestCtx(base=base, gateway=False, path=request.url.path)
+
+
+def state(request: Request) -> SimState:
+    return request.app.state.sim  # type: ignore[no-any-return]
+
+
+def respond(request: Request, payload: Any, status: int = 200) -> Response:
+    return json_response(payload, ctx(request).base, status)
+
+
+async def read_json(request: Request, *, required: bool = False) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise JiraError(400, INVALID_PAYLOAD)
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise JiraError(400, INVALID_PAYLOAD) from None
+
+
+async def read_object(request: Request, *, required: bool = False) -> JsonDict:
+    body = await read_json(request, required=required)
+    if not isinstance(body, dict):
+        raise JiraError(400, INVALID_PAYLOAD)
+    return body
+
+
+def int_param(value: Any, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        raise JiraError(400, INVALID_PAYLOAD)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        raise JiraError(
+            400, f"The value '{value}' is invalid for the parameter '{name}'."
+        ) from None
+
+
+def bool_param(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("1", "true", "yes")
+
+
+def page_url(request: Request, **overrides: Any) -> str:
+    """The request URL (with its real base) with some query parameters replaced."""
+    c = ctx(request)
+    params = dict(request.query_params)
+    params.update({k: str(v) for k, v in overrides.items()})
+    query = urlencode(params)
+    return f"{c.base}{c.path}" + (f"?{query}" if query else "")

@@ -1,0 +1,234 @@
+"""The local stack: the Jira and Port simulators as processes, and the real integration process.
+
+Used by the demo (`python -m sandbox.demo`), the end-to-end tests and the benchmarks. Everything
+listens on 127.0.0.1 on free ports; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+LAUNCHER = ROOT / "integrations" / "jira" / "launch.py"
+JIRA_EMAIL = "demo@example.com"
+JIRA_TOKEN = "sandbox-token"
+JIRA_ORG = "sandbox-org"
+PORT_CLIENT_ID = "sandbox-client-id"
+PORT_CLIENT_SECRET = "sandbox-client-secret"
+INTEGRATION_ID = "jira-sandbox"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_for_file(path: Path, process: subprocess.Popen[bytes], what: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} was not ready after {timeout}s")
+
+
+@dataclass
+class RunResult:
+    returncode: int
+    output: str
+    seconds: float
+    peak_rss_kb: int = 0
+
+    @property
+    def last_line(self) -> str:
+        lines = [line for line in self.output.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+
+@dataclass
+class Stack:
+    """The two simulators, running; `run_once`/`start_integration` run the real integration."""
+
+    jira_url: str
+    port_url: str
+    workdir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    # --- simulators' control APIs ---------------------------------------------------------
+    def jira(self, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(method, f"{self.jira_url}{path}", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def port(self, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(method, f"{self.port_url}{path}", json=body, timeout=60)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def port_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.port("GET", "/_sim/state")
+        return state
+
+    def entities(self, blueprint: str) -> dict[str, dict[str, Any]]:
+        """Entities of one blueprint in the Port simulator, by identifier."""
+        found = self.port_state().get("entities", {}).get(blueprint, {})
+        if isinstance(found, list):
+            return {e["identifier"]: e for e in found}
+        return dict(found)
+
+    # --- the integration --------------------------------------------------------------------
+    def integration_env(self, **overrides: str) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("OCEAN__", "APPLICATION__"))}
+        env.update(
+            {
+                "OCEAN__PORT__BASE_URL": self.port_url,
+                "OCEAN__PORT__CLIENT_ID": PORT_CLIENT_ID,
+                "OCEAN__PORT__CLIENT_SECRET": PORT_CLIENT_SECRET,
+                "OCEAN__INTEGRATION__IDENTIFIER": INTEGRATION_ID,
+                "OCEAN__INTEGRATION__TYPE": "jira",
+                "OCEAN__INTEGRATION__CONFIG__JIRA_HOST": self.jira_url,
+                "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL": JIRA_EMAIL,
+                "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN": JIRA_TOKEN,
+                "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID": JIRA_ORG,
+                "OCEAN__INITIALIZE_PORT_RESOURCES": "true",
+                "OCEAN__SEND_RAW_DATA_EXAMPLES": "true",
+                "OCEAN__EVENT_LISTENER": '{"type":"ONCE"}',
+                "APPLICATION__PORT": str(free_port()),
+                "APPLICATION__ENABLE_HTTP_LOGGING": "false",
+                "HOME": str(self.workdir),
+                "PYTHONUNBUFFERED": "1",
+                # fail fast on the simulators' permanent faults
+                "JIRA_HTTP_MAX_ATTEMPTS": "4",
+                "JIRA_HTTP_RETRY_BASE_SECONDS": "0.2",
+            }
+        )
+        env.update(overrides)
+        return env
+
+    def run_once(self, timeout: float = 600, **env: str) -> RunResult:
+        """Runs the integration in ONCE mode to completion; returns its exit code and output."""
+        log_path = self.workdir / f"once-{time.monotonic_ns()}.log"
+        started = time.monotonic()
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, str(LAUNCHER)],
+                env=self.integration_env(**env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            deadline = started + timeout
+            while True:
+                # wait4 also reports the child's peak RSS (ru_maxrss, KiB on Linux)
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    process.kill()
+                    pid, status, usage = os.wait4(process.pid, 0)
+                    break
+                time.sleep(0.05)
+            process.returncode = os.waitstatus_to_exitcode(status)
+        return RunResult(
+            process.returncode,
+            log_path.read_text(errors="replace"),
+            time.monotonic() - started,
+            usage.ru_maxrss,
+        )
+
+    @contextmanager
+    def integration(self, **env: str) -> Iterator[str]:
+        """Starts a long-running integration (POLLING by default); yields its base URL."""
+        port = free_port()
+        merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port), **env}
+        log = open(self.workdir / f"integration-{port}.log", "wb")
+        process = subprocess.Popen(
+            [sys.executable, str(LAUNCHER)],
+            env=self.integration_env(**merged),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the integration exited with {process.returncode}")
+                try:
+                    if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.2)
+            else:
+                raise RuntimeError("the integration did not become ready in 60s")
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+
+    def integration_log(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.workdir.glob("integration-*.log")))
+
+
+def _start(module: str, args: list[str], ready: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", "0", "--ready-file", str(ready), *args],
+        cwd=ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+@contextmanager
+def running_stack(jira: Mapping[str, Any] | None = None, workdir: Path | None = None) -> Iterator[Stack]:
+    """Starts the Jira simulator (with `jira` knobs) and the Port simulator; stops both after."""
+    with tempfile.TemporaryDirectory(prefix="jira-sandbox-") as scratch:
+        work = workdir or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
+        jira_config = {"email": JIRA_EMAIL, "api_token": JIRA_TOKEN, "org_id": JIRA_ORG, **(jira or {})}
+        jira_process = _start(
+            "sandbox.jira_sim",
+            ["--config-json", json.dumps(jira_config)],
+            work / "jira.ready",
+            work / "jira-sim.log",
+        )
+        port_process = _start(
+            "sandbox.port_sim",
+            ["--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET],
+            work / "port.ready",
+            work / "port-sim.log",
+        )
+        processes = [jira_process, port_process]
+        try:
+            jira_url = _wait_for_file(work / "jira.ready", jira_process, "the Jira simulator")
+            port_url = _wait_for_file(work / "port.ready", port_process, "the Port simulator")
+            yield Stack(jira_url, port_url, work, processes)
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()

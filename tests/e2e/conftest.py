@@ -1,0 +1,46 @@
+"""End-to-end fixtures: the simulators and the real integration process (sandbox.stack)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
+
+DEFAULT_JQL = "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
+
+
+@pytest.fixture
+def stack() -> Iterator[Stack]:
+    with running_stack(jira={"projects": 3, "users": 12, "teams": 2, "issues": 80}) as running:
+        yield running
+
+
+def jira_get(stack: Stack, path: str, **params: Any) -> Any:
+    response = httpx.get(
+        f"{stack.jira_url}{path}", params=params, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=30
+    )
+    response.raise_for_status()
+    return response.json()
+
+
+def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
+    """What Jira itself says the default JQL selects (read straight from the simulator)."""
+    keys: set[str] = set()
+    token: str | None = None
+    while True:
+        body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
+        if token:
+            body["nextPageToken"] = token
+        response = httpx.post(
+            f"{stack.jira_url}/rest/api/3/search/jql", json=body, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=30
+        )
+        response.raise_for_status()
+        page = response.json()
+        keys.update(issue["key"] for issue in page["issues"])
+        token = page.get("nextPageToken")
+        if not token:
+            return keys

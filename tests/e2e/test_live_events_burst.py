@@ -1,0 +1,187 @@
+"""A burst of 500 mixed live events against the real integration process and the simulators.
+
+The integration runs in WEBHOOKS_ONLY mode (no resync can hide a live-event bug) with several
+event workers, registers its admin webhook in the Jira simulator itself (signed with
+webhookSecret), and the simulator delivers every change to it, many of them concurrently and
+several to the same object. Port must end up exactly as Jira is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+
+import sandbox.stack
+from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
+from tests.e2e.conftest import jira_get, jira_issue_keys
+
+SECRET = "burst-secret-0123456789"
+Op = Callable[[], Any]
+
+
+@pytest.fixture
+def big_stack() -> Iterator[Stack]:
+    with running_stack(jira={"projects": 3, "users": 12, "teams": 1, "issues": 300}) as running:
+        yield running
+
+
+def jira_summaries(stack: Stack, keys: set[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in itertools.batched(sorted(keys), 100):
+        body = {"jql": f"key in ({', '.join(chunk)})", "fields": ["summary"], "maxResults": 100}
+        response = httpx.post(
+            f"{stack.jira_url}/rest/api/3/search/jql",
+            json=body,
+            auth=(JIRA_EMAIL, JIRA_TOKEN),
+            timeout=30,
+        )
+        response.raise_for_status()
+        found.update({i["key"]: i["fields"]["summary"] for i in response.json()["issues"]})
+    return found
+
+
+def differences(stack: Stack) -> list[str]:
+    """What still differs between Jira and Port (empty when they agree)."""
+    problems: list[str] = []
+    expected = jira_issue_keys(stack)
+    issues = stack.entities("jiraIssue")
+    synced = {key for key, entity in issues.items() if entity["properties"]}
+    if synced != expected:
+        problems.append(f"issues: missing {sorted(expected - synced)[:5]}, extra {sorted(synced - expected)[:5]}")
+    for key, summary in jira_summaries(stack, expected & synced).items():
+        if issues[key]["title"] != summary:
+            problems.append(f"issue {key}: Port {issues[key]['title']!r} != Jira {summary!r}")
+    users = {u["accountId"]: u["displayName"] for u in jira_get(stack, "/rest/api/3/users/search", maxResults=1000)}
+    port_users = stack.entities("jiraUser")
+    for account_id, name in users.items():
+        if port_users.get(account_id, {}).get("title") != name:
+            problems.append(f"user {account_id}: Port {port_users.get(account_id, {}).get('title')!r} != {name!r}")
+    projects = jira_get(stack, "/rest/api/3/project/search", maxResults=100)["values"]
+    port_projects = stack.entities("jiraProject")
+    for project in projects:
+        if port_projects.get(project["key"], {}).get("title") != project["name"]:
+            problems.append(f"project {project['key']}: Port title differs from {project['name']!r}")
+    return problems
+
+
+def wait_until_converged(stack: Stack, timeout: float = 180) -> list[str]:
+    deadline = time.monotonic() + timeout
+    problems = differences(stack)
+    while problems and time.monotonic() < deadline:
+        time.sleep(1)
+        problems = differences(stack)
+    return problems
+
+
+def wait_for_admin_webhook(stack: Stack, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        admin = stack.jira("GET", "/_sim/webhooks")["admin"]
+        if admin:
+            hook: dict[str, Any] = admin[0]
+            return hook
+        time.sleep(0.2)
+    raise AssertionError("the integration did not register its Jira webhook")
+
+
+def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
+    big_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack = big_stack
+    assert stack.run_once().returncode == 0  # the starting point: a full sync
+    port = sandbox.stack.free_port()
+    monkeypatch.setattr(sandbox.stack, "free_port", lambda: port)  # to know OCEAN__BASE_URL
+    base_url = f"http://127.0.0.1:{port}"
+
+    with stack.integration(
+        OCEAN__EVENT_LISTENER='{"type":"WEBHOOKS_ONLY"}',
+        OCEAN__BASE_URL=base_url,
+        OCEAN__EVENT_WORKERS_COUNT="4",
+        OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET=SECRET,
+    ):
+        hook = wait_for_admin_webhook(stack)
+        assert hook["url"] == f"{base_url}/integration/webhook"
+        assert hook["secret"] == SECRET
+
+        issues = {key: e for key, e in stack.entities("jiraIssue").items() if e["properties"]}
+        leaves = sorted(
+            k for k, e in issues.items() if not e["relations"].get("subtasks") and not e["relations"].get("parentIssue")
+        )
+        assert len(leaves) >= 30 and len(issues) >= 70, "the dataset needs more issues"
+        deleted = leaves[:30]
+        updated = sorted(set(issues) - set(deleted))[:40]
+        users = sorted(stack.entities("jiraUser"))
+        projects = sorted(stack.entities("jiraProject"))
+
+        def update_issue(key: str, rounds: int) -> Op:
+            def run() -> None:
+                for n in range(rounds):
+                    stack.jira("PUT", f"/_sim/issues/{key}", {"summary": f"{key} v{n}", "notify": True})
+            return run
+
+        def update_user(account_id: str, rounds: int) -> Op:
+            def run() -> None:
+                for n in range(rounds):
+                    stack.jira("PUT", f"/_sim/users/{account_id}", {"displayName": f"User {account_id} v{n}", "notify": True})
+            return run
+
+        def update_project(key: str, rounds: int) -> Op:
+            def run() -> None:
+                for n in range(rounds):
+                    stack.jira("PUT", f"/_sim/projects/{key}", {"name": f"Project {key} v{n}", "notify": True})
+            return run
+
+        def create_issue(n: int) -> Op:
+            return lambda: stack.jira(
+                "POST", "/_sim/issues", {"project": projects[n % len(projects)], "summary": f"Burst {n}", "notify": True}
+            )
+
+        def delete_issue(key: str) -> Op:
+            return lambda: stack.jira("DELETE", f"/_sim/issues/{key}?notify=true")
+
+        def duplicate_delivery(n: int) -> Op:
+            def run() -> None:
+                for _ in range(2):  # Jira's retry: the same delivery id twice
+                    stack.jira(
+                        "POST",
+                        "/_sim/webhooks/send",
+                        {
+                            "url": hook["url"],
+                            "event": "jira:issue_updated",
+                            "key": updated[n],
+                            "secret": SECRET,
+                            "identifier": f"burst-duplicate-{n}",
+                        },
+                    )
+            return run
+
+        ops: list[Op] = [update_issue(key, 7) for key in updated[:20]]          # 140
+        ops += [update_issue(key, 8) for key in updated[20:]]                   # 160
+        ops += [create_issue(n) for n in range(60)]                             # 60
+        ops += [delete_issue(key) for key in deleted]                           # 30
+        ops += [update_user(a, 5) for a in users[:12]]                          # 60
+        ops += [update_project(p, 10) for p in projects[:3]]                    # 30
+        ops += [duplicate_delivery(n) for n in range(10)]                       # 20
+        assert len(users) >= 12 and len(projects) >= 3
+
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for future in [pool.submit(op) for op in ops]:
+                future.result()
+        sent = time.monotonic() - started
+
+        deliveries = stack.jira("GET", "/_sim/webhooks")["deliveries"]
+        assert all(d.get("status") == 200 for d in deliveries), [d for d in deliveries if d.get("status") != 200][:3]
+
+        problems = wait_until_converged(stack)
+        assert problems == [], problems[:10]
+        log = stack.integration_log()
+        assert "Refused a Jira webhook delivery" not in log
+        assert log.count("was already accepted; not queued again") >= 10
+        print(f"500 events sent in {sent:.1f}s; Port converged {time.monotonic() - started - sent:.1f}s later")

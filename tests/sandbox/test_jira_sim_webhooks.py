@@ -1,0 +1,198 @@
+"""Webhook payloads, Jira's HMAC signature, delivery to a real local receiver and dispatch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+
+from sandbox.jira_sim import SimConfig, create_app, generate_dataset
+from sandbox.jira_sim.store import NotFoundError
+from sandbox.jira_sim.testing import asgi_client, sim_state
+from sandbox.jira_sim.webhooks import build_event, send_event, sign, verify
+
+JIRA_VECTOR = "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9"
+
+
+@dataclass
+class Received:
+    request_line: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> dict[str, object]:
+        return json.loads(self.body)  # type: ignore[no-any-return]
+
+
+@dataclass
+class Receiver:
+    """A tiny HTTP/1.1 server on 127.0.0.1 that records what it is sent."""
+
+    status: int = 200
+    requests: list[Received] = field(default_factory=list)
+    url: str = ""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        headers = {}
+        for line in head[1:]:
+            if line:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+        body = await reader.readexactly(int(headers.get("content-length", "0")))
+        self.requests.append(Received(head[0], headers, body))
+        writer.write(
+            f"HTTP/1.1 {self.status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".encode()
+        )
+        await writer.drain()
+        writer.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    rec = Receiver()
+    server = await asyncio.start_server(rec.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    rec.url = f"http://127.0.0.1:{port}/webhook"
+    async with server:
+        yield rec
+
+
+def test_sign_matches_jira_test_vector() -> None:
+    assert sign(b"Hello World!", "It's a Secret to Everybody") == JIRA_VECTOR
+    assert sign("Hello World!", "It's a Secret to Everybody") == JIRA_VECTOR
+    assert verify(b"Hello World!", JIRA_VECTOR, "It's a Secret to Everybody")
+    assert not verify(b"Hello World?", JIRA_VECTOR, "It's a Secret to Everybody")
+    assert not verify(b"Hello World!", None, "It's a Secret to Everybody")
+    assert not verify(b"Hello World!", "md5=abc", "It's a Secret to Everybody")
+
+
+def test_build_event_shapes() -> None:
+    ds = generate_dataset(SimConfig(issues=10))
+    created = build_event(
+        ds, "jira:issue_created", key="PA-1", base_url="https://acme.atlassian.net"
+    )
+    assert set(created) == {"timestamp", "webhookEvent", "issue_event_type_name", "user", "issue"}
+    assert created["issue_event_type_name"] == "issue_created"
+    assert created["issue"]["key"] == "PA-1" and "summary" in created["issue"]["fields"]
+    assert created["issue"]["self"] == "https://acme.atlassian.net/rest/api/3/issue/10000"
+    assert "emailAddress" not in created["user"] and created["user"]["accountId"]
+
+    ds.update_issue("PA-1", {"status": "In Progress"})
+    updated = build_event(ds, "jira:issue_updated", key="PA-1")
+    assert updated["issue_event_type_name"] == "issue_generic"
+    assert updated["changelog"]["items"][0]["field"] == "status"
+    assert updated["changelog"]["items"][0]["toString"] == "In Progress"
+
+    last = ds.delete_issue("PA-1")
+    deleted = build_event(ds, "jira:issue_deleted", key="PA-1")
+    assert (
+        deleted["issue"]["id"] == last["id"] and deleted["issue_event_type_name"] == "issue_deleted"
+    )
+
+    account = next(iter(ds.users))
+    ds.delete_user(account)
+    user_deleted = build_event(ds, "user_deleted", account_id=account)
+    assert user_deleted["user"]["accountId"] == account
+    project = build_event(ds, "project_created", project_key="PLAT")
+    assert project["project"]["key"] == "PLAT" and project["project"]["id"] == 10001
+    with pytest.raises(NotFoundError):
+        build_event(ds, "jira:issue_updated", key="PA-999")
+    with pytest.raises(ValueError, match="unsupported"):
+        build_event(ds, "board_created")
+
+
+async def test_send_event_signs_the_raw_body(receiver: Receiver) -> None:
+    ds = generate_dataset(SimConfig(issues=5))
+    payload = build_event(ds, "jira:issue_created", key="PA-1")
+    delivery = await send_event(
+        receiver.url, payload, secret="s3cret", headers={"X-Extra": "1"}, retry=2
+    )
+    assert delivery.status == 200 and delivery.error is None
+    got = receiver.requests[0]
+    assert got.request_line.startswith("POST /webhook ")
+    assert got.headers["x-atlassian-webhook-identifier"] == delivery.identifier
+    assert got.headers["x-atlassian-webhook-retry"] == "2"
+    assert got.headers["x-extra"] == "1"
+    assert verify(got.body, got.headers["x-hub-signature"], "s3cret")
+    assert got.json() == payload
+    unsigned = await send_event(receiver.url, payload)
+    assert "x-hub-signature" not in receiver.requests[1].headers
+    assert unsigned.identifier != delivery.identifier
+
+
+async def test_send_event_reports_connection_errors() -> None:
+    delivery = await send_event("http://127.0.0.1:9/nothing", {"webhookEvent": "x"}, timeout_s=2)
+    assert delivery.status is None and delivery.error
+
+
+async def test_sim_send_route(receiver: Receiver) -> None:
+    async with asgi_client(config=SimConfig(issues=5)) as c:
+        r = await c.post(
+            "/_sim/webhooks/send",
+            json={
+                "url": receiver.url,
+                "event": "jira:issue_updated",
+                "key": "PA-1",
+                "secret": "abc",
+                "headers": {"X-Test": "yes"},
+            },
+        )
+        data = r.json()
+        assert data["status"] == 200 and data["identifier"]
+        got = receiver.requests[0]
+        assert got.headers["x-atlassian-webhook-identifier"] == data["identifier"]
+        assert got.headers["x-test"] == "yes"
+        assert verify(got.body, got.headers["x-hub-signature"], "abc")
+        body = got.json()
+        assert body["webhookEvent"] == "jira:issue_updated" and "changelog" in body
+        assert body["issue"]["self"].startswith("http://jira-sim.test/")  # type: ignore[index]
+        r = await c.post(
+            "/_sim/webhooks/send",
+            json={"url": receiver.url, "event": "user_deleted", "accountId": "x"},
+        )
+        assert r.status_code == 404
+
+
+async def test_registered_webhooks_receive_matching_events(receiver: Receiver) -> None:
+    app = create_app(SimConfig(issues=30))
+    async with asgi_client(app) as admin, asgi_client(app, auth="bearer", gateway=True) as oauth:
+        await admin.post(
+            "/rest/webhooks/1.0/webhook",
+            json={
+                "name": "port",
+                "url": receiver.url,
+                "events": ["jira:issue_updated", "jira:issue_deleted"],
+                "filters": {"issue-related-events-section": "project = PA"},
+                "secret": "hook-secret",
+            },
+        )
+        await oauth.post(
+            "/rest/api/3/webhook",
+            json={
+                "url": receiver.url,
+                "webhooks": [{"events": ["jira:issue_updated"], "jqlFilter": "project = PLAT"}],
+            },
+        )
+        await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+        await admin.put("/_sim/issues/PLAT-1", json={"summary": "changed too", "notify": True})
+        await admin.delete("/_sim/issues/PA-2", params={"notify": "true"})
+        assert len(receiver.requests) == 3
+        first, second, third = receiver.requests
+        assert verify(first.body, first.headers["x-hub-signature"], "hook-secret")
+        assert first.json()["matchedWebhookIds"] == [1]
+        assert first.json()["changelog"]["items"][0]["toString"] == "changed"  # type: ignore[index]
+        assert "x-hub-signature" not in second.headers  # dynamic webhooks carry no HMAC
+        assert second.json()["issue"]["key"] == "PLAT-1"  # type: ignore[index]
+        assert third.json()["webhookEvent"] == "jira:issue_deleted"
+        assert third.json()["issue"]["key"] == "PA-2"  # type: ignore[index]
+        r = await admin.post(
+            "/_sim/webhooks/dispatch", json={"event": "jira:issue_updated", "key": "MOB-1"}
+        )
+        assert r.json()["deliveries"] == []
+        assert len(sim_state(admin).webhooks.deliveries) == 3
+        snapshot = (await admin.get("/_sim/webhooks")).json()
+        assert snapshot["admin"][0]["secret"] == "hook-secret" and len(snapshot["dynamic"]) == 1
