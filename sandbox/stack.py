@@ -122,8 +122,11 @@ class Stack:
         env.update(overrides)
         return env
 
-    def run_once(self, timeout: float = 600, **env: str) -> RunResult:
+    def run_once(
+        self, extra_env: Mapping[str, str] | None = None, *, timeout: float = 600, **env: str
+    ) -> RunResult:
         """Runs the integration in ONCE mode to completion; returns its exit code and output."""
+        env = {**(extra_env or {}), **env}
         log_path = self.workdir / f"once-{time.monotonic_ns()}.log"
         started = time.monotonic()
         with log_path.open("wb") as log:

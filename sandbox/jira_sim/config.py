@@ -43,10 +43,11 @@ class SimConfig(BaseModel):
     timeout_sleep_s: float = Field(default=30.0, ge=0)
     rate_malformed: float = Field(default=0.0, ge=0, le=1)
     fail_paths: list[str] = Field(default_factory=list)
+    malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
     has_admin_permission: bool = True
     fault_seed: int | None = None
 
-    @field_validator("fail_paths")
+    @field_validator("fail_paths", "malformed_paths")
     @classmethod
     def _regexes_compile(cls, value: list[str]) -> list[str]:
         for pattern in value:

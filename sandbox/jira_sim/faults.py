@@ -64,7 +64,7 @@ class FaultEngine:
     def __init__(self, config: SimConfig) -> None:
         self.rng = random.Random(config.effective_fault_seed)
         self.buckets: dict[str, TokenBucket] = {}
-        self._compiled: tuple[list[str], list[re.Pattern[str]]] = ([], [])
+        self._compiled: dict[str, tuple[list[str], list[re.Pattern[str]]]] = {}
 
     def reconfigure(self, old: SimConfig, new: SimConfig) -> None:
         if old.effective_fault_seed != new.effective_fault_seed:
@@ -80,10 +80,12 @@ class FaultEngine:
         if config.per_item_ms > 0 and full_issues > 0:
             await asyncio.sleep(config.per_item_ms * full_issues / 1000)
 
-    def _patterns(self, config: SimConfig) -> list[re.Pattern[str]]:
-        if self._compiled[0] != config.fail_paths:
-            self._compiled = (list(config.fail_paths), [re.compile(p) for p in config.fail_paths])
-        return self._compiled[1]
+    def _patterns(self, config: SimConfig, knob: str = "fail_paths") -> list[re.Pattern[str]]:
+        sources: list[str] = getattr(config, knob)
+        cached = self._compiled.get(knob)
+        if cached is None or cached[0] != sources:
+            cached = self._compiled[knob] = (list(sources), [re.compile(p) for p in sources])
+        return cached[1]
 
     def burst_headers(self, config: SimConfig, endpoint: str) -> dict[str, str]:
         """Informational headers on responses that passed the burst limiter."""
@@ -128,6 +130,9 @@ class FaultEngine:
                     "fail_path",
                     json_response(error_body("Internal server error (simulated)."), "", 500),
                 )
+        for pattern in self._patterns(config, "malformed_paths"):
+            if pattern.search(path) or (raw_path and pattern.search(raw_path)):
+                return Fault("malformed", action="malformed")
         total = config.rate_429 + config.rate_5xx + config.rate_timeout + config.rate_malformed
         if total <= 0:
             return None

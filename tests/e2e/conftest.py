@@ -10,6 +10,15 @@ import pytest
 
 from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
 
+NO_FAULTS: dict[str, Any] = {
+    "rate_429": 0.0,
+    "rate_5xx": 0.0,
+    "rate_timeout": 0.0,
+    "rate_malformed": 0.0,
+    "fail_paths": [],
+    "malformed_paths": [],
+    "latency_ms": 0.0,
+}
 DEFAULT_JQL = "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
 
 
@@ -44,3 +53,18 @@ def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
         token = page.get("nextPageToken")
         if not token:
             return keys
+
+
+def synced_issue_keys(stack: Stack) -> set[str]:
+    """Issues in Port with data (not the placeholders Port makes for related issues)."""
+    return {key for key, entity in stack.entities("jiraIssue").items() if entity["properties"]}
+
+
+def assert_port_matches_jira(stack: Stack) -> None:
+    """Every project, user and selected issue of the Jira simulator is in Port, and no more."""
+    stack.jira("PATCH", "/_sim/config", NO_FAULTS)  # read the truth without the drill's faults
+    projects = jira_get(stack, "/rest/api/3/project/search", maxResults=100)["values"]
+    assert set(stack.entities("jiraProject")) == {p["key"] for p in projects}
+    users = jira_get(stack, "/rest/api/3/users/search", maxResults=1000)
+    assert set(stack.entities("jiraUser")) == {u["accountId"] for u in users}
+    assert synced_issue_keys(stack) == jira_issue_keys(stack)

@@ -53,20 +53,29 @@ def differences(stack: Stack) -> list[str]:
     issues = stack.entities("jiraIssue")
     synced = {key for key, entity in issues.items() if entity["properties"]}
     if synced != expected:
-        problems.append(f"issues: missing {sorted(expected - synced)[:5]}, extra {sorted(synced - expected)[:5]}")
+        problems.append(
+            f"issues: missing {sorted(expected - synced)[:5]}, extra {sorted(synced - expected)[:5]}"
+        )
     for key, summary in jira_summaries(stack, expected & synced).items():
         if issues[key]["title"] != summary:
             problems.append(f"issue {key}: Port {issues[key]['title']!r} != Jira {summary!r}")
-    users = {u["accountId"]: u["displayName"] for u in jira_get(stack, "/rest/api/3/users/search", maxResults=1000)}
+    users = {
+        u["accountId"]: u["displayName"]
+        for u in jira_get(stack, "/rest/api/3/users/search", maxResults=1000)
+    }
     port_users = stack.entities("jiraUser")
     for account_id, name in users.items():
         if port_users.get(account_id, {}).get("title") != name:
-            problems.append(f"user {account_id}: Port {port_users.get(account_id, {}).get('title')!r} != {name!r}")
+            problems.append(
+                f"user {account_id}: Port {port_users.get(account_id, {}).get('title')!r} != {name!r}"
+            )
     projects = jira_get(stack, "/rest/api/3/project/search", maxResults=100)["values"]
     port_projects = stack.entities("jiraProject")
     for project in projects:
         if port_projects.get(project["key"], {}).get("title") != project["name"]:
-            problems.append(f"project {project['key']}: Port title differs from {project['name']!r}")
+            problems.append(
+                f"project {project['key']}: Port title differs from {project['name']!r}"
+            )
     return problems
 
 
@@ -111,7 +120,9 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
 
         issues = {key: e for key, e in stack.entities("jiraIssue").items() if e["properties"]}
         leaves = sorted(
-            k for k, e in issues.items() if not e["relations"].get("subtasks") and not e["relations"].get("parentIssue")
+            k
+            for k, e in issues.items()
+            if not e["relations"].get("subtasks") and not e["relations"].get("parentIssue")
         )
         assert len(leaves) >= 30 and len(issues) >= 70, "the dataset needs more issues"
         deleted = leaves[:30]
@@ -122,24 +133,39 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
         def update_issue(key: str, rounds: int) -> Op:
             def run() -> None:
                 for n in range(rounds):
-                    stack.jira("PUT", f"/_sim/issues/{key}", {"summary": f"{key} v{n}", "notify": True})
+                    stack.jira(
+                        "PUT", f"/_sim/issues/{key}", {"summary": f"{key} v{n}", "notify": True}
+                    )
+
             return run
 
         def update_user(account_id: str, rounds: int) -> Op:
             def run() -> None:
                 for n in range(rounds):
-                    stack.jira("PUT", f"/_sim/users/{account_id}", {"displayName": f"User {account_id} v{n}", "notify": True})
+                    stack.jira(
+                        "PUT",
+                        f"/_sim/users/{account_id}",
+                        {"displayName": f"User {account_id} v{n}", "notify": True},
+                    )
+
             return run
 
         def update_project(key: str, rounds: int) -> Op:
             def run() -> None:
                 for n in range(rounds):
-                    stack.jira("PUT", f"/_sim/projects/{key}", {"name": f"Project {key} v{n}", "notify": True})
+                    stack.jira(
+                        "PUT",
+                        f"/_sim/projects/{key}",
+                        {"name": f"Project {key} v{n}", "notify": True},
+                    )
+
             return run
 
         def create_issue(n: int) -> Op:
             return lambda: stack.jira(
-                "POST", "/_sim/issues", {"project": projects[n % len(projects)], "summary": f"Burst {n}", "notify": True}
+                "POST",
+                "/_sim/issues",
+                {"project": projects[n % len(projects)], "summary": f"Burst {n}", "notify": True},
             )
 
         def delete_issue(key: str) -> Op:
@@ -159,15 +185,16 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
                             "identifier": f"burst-duplicate-{n}",
                         },
                     )
+
             return run
 
-        ops: list[Op] = [update_issue(key, 7) for key in updated[:20]]          # 140
-        ops += [update_issue(key, 8) for key in updated[20:]]                   # 160
-        ops += [create_issue(n) for n in range(60)]                             # 60
-        ops += [delete_issue(key) for key in deleted]                           # 30
-        ops += [update_user(a, 5) for a in users[:12]]                          # 60
-        ops += [update_project(p, 10) for p in projects[:3]]                    # 30
-        ops += [duplicate_delivery(n) for n in range(10)]                       # 20
+        ops: list[Op] = [update_issue(key, 7) for key in updated[:20]]  # 140
+        ops += [update_issue(key, 8) for key in updated[20:]]  # 160
+        ops += [create_issue(n) for n in range(60)]  # 60
+        ops += [delete_issue(key) for key in deleted]  # 30
+        ops += [update_user(a, 5) for a in users[:12]]  # 60
+        ops += [update_project(p, 10) for p in projects[:3]]  # 30
+        ops += [duplicate_delivery(n) for n in range(10)]  # 20
         assert len(users) >= 12 and len(projects) >= 3
 
         started = time.monotonic()
@@ -177,11 +204,15 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
         sent = time.monotonic() - started
 
         deliveries = stack.jira("GET", "/_sim/webhooks")["deliveries"]
-        assert all(d.get("status") == 200 for d in deliveries), [d for d in deliveries if d.get("status") != 200][:3]
+        assert all(d.get("status") == 200 for d in deliveries), [
+            d for d in deliveries if d.get("status") != 200
+        ][:3]
 
         problems = wait_until_converged(stack)
         assert problems == [], problems[:10]
         log = stack.integration_log()
         assert "Refused a Jira webhook delivery" not in log
         assert log.count("was already accepted; not queued again") >= 10
-        print(f"500 events sent in {sent:.1f}s; Port converged {time.monotonic() - started - sent:.1f}s later")
+        print(
+            f"500 events sent in {sent:.1f}s; Port converged {time.monotonic() - started - sent:.1f}s later"
+        )

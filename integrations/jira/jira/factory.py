@@ -31,16 +31,18 @@ def _token_source() -> TokenSource | None:
 
 def _http_client() -> httpx.AsyncClient:
     # Retries are ours (jira.http): Ocean's transport must send each request once.
+    seconds = os.environ.get("JIRA_HTTP_TIMEOUT_SECONDS")
     return OceanAsyncClient(
         retry_config=RetryConfig(max_attempts=0),
-        timeout=DEFAULT_TIMEOUT,
+        timeout=httpx.Timeout(float(seconds)) if seconds else DEFAULT_TIMEOUT,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
     )
 
 
 def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
     """Retry tuning for unusual sites (and fast tests): JIRA_HTTP_MAX_ATTEMPTS,
-    JIRA_HTTP_RETRY_BASE_SECONDS, JIRA_HTTP_MAX_CONCURRENCY (process environment)."""
+    JIRA_HTTP_RETRY_BASE_SECONDS, JIRA_HTTP_MAX_CONCURRENCY, JIRA_HTTP_TIMEOUT_SECONDS
+    (process environment)."""
     default = RetryPolicy()
     return RetryPolicy(
         max_attempts=int(env.get("JIRA_HTTP_MAX_ATTEMPTS", default.max_attempts)),
