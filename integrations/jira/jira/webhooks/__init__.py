@@ -1,0 +1,1 @@
+"""Live events from Jira webhooks: the HTTP gate, the processors, and webhook registration."""

@@ -1,0 +1,45 @@
+"""Jira's webhook signature: `X-Hub-Signature: <method>=<hex HMAC of the raw body>` (WebSub).
+
+Admin webhooks saved with a secret are signed this way. The method is read from the header (Jira
+sends sha256 today); an unknown method is rejected rather than guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+HEADER = "x-hub-signature"
+METHODS = frozenset({"sha1", "sha256", "sha384", "sha512"})
+
+
+def sign(secret: str, body: bytes, method: str = "sha256") -> str:
+    """The header value Jira would send for `body` (tests and the sandbox use it)."""
+    digest = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
+    return f"{method}={digest}"
+
+
+def problem(secret: str, body: bytes, header: str | None) -> str | None:
+    """Why `header` is not a valid signature of `body` under `secret`; None when it is."""
+    if not header or not header.strip():
+        return "missing X-Hub-Signature header"
+    method, sep, given = header.strip().partition("=")
+    method = method.strip().lower()
+    if not sep or not given.strip():
+        return "malformed X-Hub-Signature header (expected method=hex)"
+    if method not in METHODS:
+        return f"unsupported X-Hub-Signature method {method[:20]!r}"
+    expected = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
+    if not hmac.compare_digest(expected, given.strip().lower()):
+        return "X-Hub-Signature does not match the body (check that Jira's Secret is webhookSecret)"
+    return None
+
+
+def header_value(headers: Mapping[str, str], name: str = HEADER) -> str | None:
+    """A header by case-insensitive name (Ocean and Redis may keep either case)."""
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None

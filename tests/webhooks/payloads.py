@@ -1,0 +1,76 @@
+"""Jira-shaped webhook deliveries (payloads and headers), for unit, harness and burst tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from jira.webhooks.signature import sign
+from tests.builders import issue, project, user
+
+BASE_TIME = 1_700_000_000_000  # epoch ms
+
+
+def issue_event(
+    name: str,
+    item: dict[str, Any] | None = None,
+    n: int = 1,
+    timestamp: int = BASE_TIME,
+    **extra: Any,
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "timestamp": timestamp,
+        "webhookEvent": name,
+        "issue_event_type_name": name.split(":")[-1],
+        "user": {"accountId": "acc-1", "displayName": "User 1"},
+        "issue": item if item is not None else issue(n),
+    }
+    payload.update(extra)
+    return payload
+
+
+def comment_event(name: str, n: int = 1, timestamp: int = BASE_TIME) -> dict[str, Any]:
+    full = issue(n)
+    small = {"id": full["id"], "key": full["key"], "self": full["self"], "fields": {"summary": "x"}}
+    return {
+        "timestamp": timestamp,
+        "webhookEvent": name,
+        "comment": {"id": "5", "body": "hello"},
+        "issue": small,
+    }
+
+
+def project_event(name: str, n: int = 1, timestamp: int = BASE_TIME) -> dict[str, Any]:
+    p = project(n)
+    webhook_project = {
+        "self": p["self"],
+        "id": int(p["id"]),
+        "key": p["key"],
+        "name": p["name"],
+        "projectTypeKey": p["projectTypeKey"],
+    }
+    return {"timestamp": timestamp, "webhookEvent": name, "project": webhook_project}
+
+
+def user_event(name: str, n: int = 1, timestamp: int = BASE_TIME) -> dict[str, Any]:
+    u = user(n)
+    webhook_user = {k: u[k] for k in ("self", "accountId", "accountType", "displayName", "active")}
+    return {"timestamp": timestamp, "webhookEvent": name, "user": webhook_user}
+
+
+def body_of(payload: Any) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def delivery_headers(
+    body: bytes, secret: str | None = None, delivery_id: str | None = None, method: str = "sha256"
+) -> dict[str, str]:
+    headers = {
+        "content-type": "application/json",
+        "x-atlassian-webhook-identifier": delivery_id or str(uuid.uuid4()),
+        "x-atlassian-webhook-flow": "Primary",
+    }
+    if secret is not None:
+        headers["x-hub-signature"] = sign(secret, body, method)
+    return headers

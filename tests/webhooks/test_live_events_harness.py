@@ -1,0 +1,133 @@
+"""Live events through the real Ocean app: HTTP → gate → Ocean's route → queue → processor → Port.
+
+Ocean's test harness boots main.py (so the gate, the processors and the resync handlers are the
+registered ones); the event listener and lifespan are not run, so each test drains the queue
+itself with the manager's own `_process_webhook_event`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+from port_ocean.core.handlers.queue import LocalQueue
+from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
+from port_ocean.integration_testing import IntegrationTestHarness, InterceptTransport
+
+from jira.factory import reset_jira_client
+from jira.webhooks.dedupe import NewestApplied
+from jira.webhooks.processors import CONTEXT, LiveEventsContext
+from tests.builders import issue, json_response
+from tests.integration.harness_setup import INTEGRATION, default_mapping, integration_config
+from tests.webhooks.conftest import SECRET
+from tests.webhooks.payloads import body_of, delivery_headers, issue_event, user_event
+
+WEBHOOK = "/integration/webhook"
+Route = tuple[str, str, Any]  # method, URL pattern, response (or responder)
+
+
+@pytest.fixture(autouse=True)
+def fresh_context() -> Iterator[LiveEventsContext]:
+    saved = CONTEXT.newest
+    CONTEXT.newest = NewestApplied()
+    yield CONTEXT
+    CONTEXT.newest = saved
+
+
+class Live:
+    def __init__(self, h: IntegrationTestHarness, transport: InterceptTransport) -> None:
+        self.h = h
+        self.transport = transport
+        assert h._ocean is not None
+        self.ocean = h._ocean
+        self.http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.ocean), base_url="http://ocean"
+        )
+
+    @property
+    def queue(self) -> LocalQueue[WebhookEvent]:
+        queue = self.ocean.webhook_manager._event_queues["/webhook"]
+        assert isinstance(queue, LocalQueue)
+        return queue
+
+    async def deliver(self, payload: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+        body = body_of(payload)
+        return await self.http.post(WEBHOOK, content=body, headers=delivery_headers(body, secret))
+
+    async def drain(self) -> int:
+        processed = 0
+        while await self.queue.size():
+            event = await self.queue.get()
+            await self.ocean.webhook_manager._process_webhook_event("/webhook", 0, event)
+            await self.queue.commit()
+            processed += 1
+        return processed
+
+
+@asynccontextmanager
+async def live_harness(
+    routes: list[Route], in_port: list[dict[str, Any]] | None = None
+) -> AsyncIterator[Live]:
+    reset_jira_client()
+    transport = InterceptTransport(strict=True)
+    for method, pattern, response in routes:
+        transport.add_route(method, pattern, response)
+    h = IntegrationTestHarness(
+        integration_path=str(INTEGRATION),
+        port_mapping_config=default_mapping(),
+        third_party_transport=transport,
+        config_overrides=integration_config(webhook_secret=SECRET),
+        port_search_entities_response=in_port or [],
+    )
+    await h.start()
+    live = Live(h, transport)
+    await live.ocean.webhook_manager.initialize_handlers()  # normally done by the event listener
+    try:
+        yield live
+    finally:
+        await live.http.aclose()
+        await h.shutdown()
+        reset_jira_client()
+
+
+async def test_a_signed_issue_update_reaches_port_with_jiras_current_state() -> None:
+    fresh = issue(1, summary="Current summary")
+    routes: list[Route] = [("POST", "/rest/api/3/search/jql", json_response({"issues": [fresh]}))]
+    async with live_harness(routes) as live:
+        response = await live.deliver(issue_event("jira:issue_updated", issue(1, summary="old")))
+        assert response.status_code == 200 and response.json() == {"status": "ok"}
+        assert await live.drain() == 1
+        upserted = live.h.port_mock.upserted_entities
+        assert [(e["identifier"], e["title"]) for e in upserted] == [("P1-1", "Current summary")]
+
+
+async def test_an_unsigned_delivery_is_refused_before_ocean_queues_it() -> None:
+    async with live_harness([]) as live:
+        response = await live.deliver(issue_event("jira:issue_deleted"), secret=None)
+        assert response.status_code == 401
+        assert await live.queue.size() == 0
+
+
+async def test_a_deleted_user_is_removed_without_asking_jira() -> None:
+    in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
+    async with live_harness([], in_port=in_port) as live:
+        assert (await live.deliver(user_event("user_deleted", 4))).status_code == 200
+        await live.drain()
+        assert live.h.port_mock.deleted_entity_ids == ["acc-4"]
+        assert live.transport.calls_for("/rest/api/3/user") == []
+
+
+async def test_an_issue_leaving_the_selector_is_removed_from_port() -> None:
+    routes: list[Route] = [
+        ("POST", "/rest/api/3/search/jql", json_response({"issues": []})),
+        ("GET", "/rest/api/3/issue/P1-2", json_response({"id": "20002", "key": "P1-2"})),
+    ]
+    in_port = [{"identifier": "P1-2", "blueprint": "jiraIssue"}]
+    async with live_harness(routes, in_port=in_port) as live:
+        await live.deliver(issue_event("jira:issue_updated", issue(2)))
+        await live.drain()
+        assert live.h.port_mock.upserted_entities == []
+        assert live.h.port_mock.deleted_entity_ids == ["P1-2"]

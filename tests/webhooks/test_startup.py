@@ -1,0 +1,56 @@
+"""main.py's start-up: webhooks are registered only when live events can arrive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.builders import json_response
+from tests.integration.harness_setup import harness, integration_config
+
+
+def config(listener: str, base_url: str | None, app_host: str | None = None) -> dict[str, Any]:
+    overrides = integration_config(app_host=app_host)
+    overrides["event_listener"] = {"type": listener}
+    if base_url:
+        overrides["base_url"] = base_url
+    return overrides
+
+
+async def run_on_start(
+    listener: str, base_url: str | None, app_host: str | None = None
+) -> list[str]:
+    routes: list[Any] = [
+        (
+            "GET",
+            "/rest/api/3/mypermissions",
+            json_response({"permissions": {"ADMINISTER": {"havePermission": False}}}),
+        )
+    ]
+    async with harness(routes, config=config(listener, base_url, app_host)) as (h, transport):
+        assert h._ocean is not None
+        for listener_fn in h._ocean.integration.event_strategy.start:
+            await listener_fn()
+        return [str(call.request.url) for call in transport.calls]
+
+
+async def test_once_mode_registers_no_webhook() -> None:
+    assert await run_on_start("ONCE", "https://ocean.example.com") == []
+
+
+async def test_without_a_base_url_no_webhook_is_registered() -> None:
+    assert await run_on_start("POLLING", None) == []
+
+
+@pytest.mark.parametrize("listener", ["POLLING", "WEBHOOKS_ONLY"])
+async def test_with_a_base_url_the_webhook_is_checked(listener: str) -> None:
+    calls = await run_on_start(listener, "https://ocean.example.com")
+    assert calls == [
+        "https://myaccount.atlassian.net/rest/api/3/mypermissions?permissions=ADMINISTER"
+    ]
+
+
+async def test_the_deprecated_app_host_is_the_fallback() -> None:
+    calls = await run_on_start("POLLING", None, app_host="https://ocean.example.com")
+    assert len(calls) == 1 and "mypermissions" in calls[0]
