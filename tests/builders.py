@@ -189,3 +189,23 @@ def relay_pager(items: list[dict[str, Any]], max_page: int = 2) -> Responder:
         )
 
     return respond
+
+
+def bulkfetch_responder(items: list[dict[str, Any]]) -> Responder:
+    """POST /issue/bulkfetch {issueIdsOrKeys, fields}: the known issues, ascending by id."""
+    known = {str(item["id"]): item for item in items} | {item["key"]: item for item in items}
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        wanted = _body(request)["issueIdsOrKeys"]
+        found = {known[i]["id"]: known[i] for i in wanted if i in known}
+        missing = [i for i in wanted if i not in known]
+        return json_response(
+            {
+                "issues": [found[i] for i in sorted(found, key=int)],
+                "issueErrors": [{"issueIdsOrKeys": missing, "errorMessages": ["not found"]}]
+                if missing
+                else [],
+            }
+        )
+
+    return respond

@@ -1,4 +1,4 @@
-"""Registers the integration with Ocean: one resync handler per declared kind."""
+"""Registers the integration with Ocean: a resync handler per kind, live events per live kind."""
 
 from __future__ import annotations
 
@@ -14,19 +14,26 @@ if _HERE not in sys.path:
 from loguru import logger  # noqa: E402
 from port_ocean.context.event import event  # noqa: E402
 from port_ocean.context.ocean import ocean  # noqa: E402
+from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
+from port_ocean.utils.signal import signal_handler  # noqa: E402
 
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.settings import JiraSettings  # noqa: E402
+from jira.webhooks.gate import WebhookGate  # noqa: E402
+from jira.webhooks.processors import CONTEXT, PROCESSORS, WEBHOOK_PATH  # noqa: E402
+from jira.webhooks.registration import start_live_events  # noqa: E402
 
 
 def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
     async def resync(kind_name: str) -> ASYNC_GENERATOR_RESYNC_TYPE:
         config = event.resource_config
-        selector = config.selector if config is not None else kind.selector(query="true")
+        if config is None:
+            raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
         try:
-            async for page in kind.fetch(jira_client(), selector):
+            async for page in kind.fetch(jira_client(), config):
                 yield page
         except Exception as exc:
             OUTCOME.kind_failed(kind_name, exc)
@@ -40,6 +47,31 @@ def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
 for _kind in KINDS:
     ocean.on_resync(_kind.name)(resync_handler(_kind))
 
+# Live events: one processor per kind that declares events, all on Ocean's one webhook route,
+# behind a gate that answers bad deliveries before Ocean's route (which always says 200).
+for _processor in PROCESSORS:
+    ocean.add_webhook_processor(WEBHOOK_PATH, _processor)
+
+ocean.app.fast_api_app.add_middleware(
+    WebhookGate,
+    path=lambda: f"{ocean.app.route_prefix}/integration{WEBHOOK_PATH}",
+    secret=lambda: CONTEXT.secret(),
+)
+
+
+async def _start_live_events(settings: JiraSettings) -> None:
+    listener = ocean.app.config.event_listener
+    if listener.type == EventListenerType.ONCE or not listener.should_process_webhooks:
+        return
+    keeper = await start_live_events(
+        jira_client,
+        settings,
+        base_url=ocean.app.base_url or None,
+        identifier=ocean.config.integration.identifier,
+    )
+    if keeper is not None:
+        signal_handler.register(keeper.stop)
+
 
 @ocean.on_start()
 async def on_start() -> None:
@@ -47,3 +79,4 @@ async def on_start() -> None:
     settings = settings_from_ocean()
     auth = "OAuth bearer token" if settings.is_oauth else "API token (Basic)"
     logger.info(f"Jira integration starting for {settings.host} with {auth}")
+    await _start_live_events(settings)

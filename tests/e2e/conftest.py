@@ -45,7 +45,10 @@ def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
         if token:
             body["nextPageToken"] = token
         response = httpx.post(
-            f"{stack.jira_url}/rest/api/3/search/jql", json=body, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=30
+            f"{stack.jira_url}/rest/api/3/search/jql",
+            json=body,
+            auth=(JIRA_EMAIL, JIRA_TOKEN),
+            timeout=30,
         )
         response.raise_for_status()
         page = response.json()

@@ -34,7 +34,9 @@ def test_thirty_percent_429s_complete_with_nothing_lost(drill_stack: Stack) -> N
 
 def test_5xx_and_timeouts_complete_with_nothing_lost(drill_stack: Stack) -> None:
     drill_stack.jira(
-        "PATCH", "/_sim/config", {"rate_5xx": 0.1, "rate_timeout": 0.05, "timeout_sleep_s": 3, "fault_seed": 11}
+        "PATCH",
+        "/_sim/config",
+        {"rate_5xx": 0.1, "rate_timeout": 0.05, "timeout_sleep_s": 3, "fault_seed": 11},
     )
     result = drill_stack.run_once(PATIENT, JIRA_HTTP_TIMEOUT_SECONDS="1")
     assert result.returncode == 0, result.output[-3000:]
@@ -43,7 +45,9 @@ def test_5xx_and_timeouts_complete_with_nothing_lost(drill_stack: Stack) -> None
 
 def test_issue_kind_failing_halfway_exits_1_and_deletes_nothing(drill_stack: Stack) -> None:
     assert drill_stack.run_once().returncode == 0
-    before = {bp: drill_stack.entities(bp) for bp in ("jiraProject", "jiraUser", "jiraTeam", "jiraIssue")}
+    before = {
+        bp: drill_stack.entities(bp) for bp in ("jiraProject", "jiraUser", "jiraTeam", "jiraIssue")
+    }
     deletes_before = drill_stack.port_state()["counters"]["deletes"]
     writes_before = drill_stack.port_state()["counters"]["writes"]
     # change every issue so this run rewrites them page by page, then break Jira mid-way
@@ -53,12 +57,16 @@ def test_issue_kind_failing_halfway_exits_1_and_deletes_nothing(drill_stack: Sta
 
     env = drill_stack.integration_env(JIRA_ISSUE_STRATEGY="search", JIRA_HTTP_MAX_ATTEMPTS="2")
     log = (drill_stack.workdir / "halfway.log").open("wb")
-    process = subprocess.Popen([sys.executable, str(LAUNCHER)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, str(LAUNCHER)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 120
     while drill_stack.port_state()["counters"]["writes"] <= writes_before:
         assert time.monotonic() < deadline and process.poll() is None, "no issue was rewritten"
         time.sleep(0.05)
-    drill_stack.jira("PATCH", "/_sim/config", {"fail_paths": [r"/rest/api/3/search/jql", r"/issue/bulkfetch"]})
+    drill_stack.jira(
+        "PATCH", "/_sim/config", {"fail_paths": [r"/rest/api/3/search/jql", r"/issue/bulkfetch"]}
+    )
     returncode = process.wait(timeout=300)
     log.close()
     output = (drill_stack.workdir / "halfway.log").read_text()
@@ -69,7 +77,9 @@ def test_issue_kind_failing_halfway_exits_1_and_deletes_nothing(drill_stack: Sta
     assert state["counters"]["deletes"] == deletes_before  # not one entity deleted
     after = {bp: drill_stack.entities(bp) for bp in before}
     assert {bp: set(v) for bp, v in after.items()} == {bp: set(v) for bp, v in before.items()}
-    rewritten = [k for k, e in after["jiraIssue"].items() if e["properties"].get("labels") == ["drill"]]
+    rewritten = [
+        k for k, e in after["jiraIssue"].items() if e["properties"].get("labels") == ["drill"]
+    ]
     untouched = [k for k, e in after["jiraIssue"].items() if e == before["jiraIssue"][k]]
     assert rewritten, "the first pages were applied"
     assert untouched, "the failure came before the last page"

@@ -19,7 +19,9 @@ def test_fresh_install_creates_blueprints_mapping_and_every_entity(stack: Stack)
     mapping = state["integrations"][INTEGRATION_ID]["config"]
     assert [r["kind"] for r in mapping["resources"]] == ["user", "team", "project", "issue"]
 
-    projects = jira_get(stack, "/rest/api/3/project/search", expand="insight", maxResults=100)["values"]
+    projects = jira_get(stack, "/rest/api/3/project/search", expand="insight", maxResults=100)[
+        "values"
+    ]
     port_projects = stack.entities("jiraProject")
     assert set(port_projects) == {p["key"] for p in projects}
     for project in projects:
@@ -58,7 +60,9 @@ def test_fresh_install_creates_blueprints_mapping_and_every_entity(stack: Stack)
     assert entity["properties"]["url"] == f"{stack.jira_url}/browse/{sample_key}"
     assert entity["relations"]["project"] == jira_issue["fields"]["project"]["key"]
     assignee = jira_issue["fields"].get("assignee")
-    assert entity["relations"]["jira_user_assignee"] == (assignee["accountId"] if assignee else None)
+    assert entity["relations"]["jira_user_assignee"] == (
+        assignee["accountId"] if assignee else None
+    )
 
 
 def entities_snapshot(stack: Stack) -> dict[str, dict[str, Any]]:
@@ -78,7 +82,9 @@ def test_second_run_rewrites_nothing_and_jira_deletes_reach_port(stack: Stack) -
     gone_issue = synced[0]
     stack.jira("DELETE", f"/_sim/issues/{gone_issue}")
     gone_project = sorted(before["jiraProject"])[-1]
-    project_issues = {k for k, e in before["jiraIssue"].items() if e["relations"].get("project") == gone_project}
+    project_issues = {
+        k for k, e in before["jiraIssue"].items() if e["relations"].get("project") == gone_project
+    }
     stack.jira("DELETE", f"/_sim/projects/{gone_project}")
 
     third = stack.run_once()
@@ -97,9 +103,16 @@ def test_second_run_rewrites_nothing_and_jira_deletes_reach_port(stack: Stack) -
 def test_a_failing_kind_exits_non_zero_and_deletes_nothing(stack: Stack) -> None:
     assert stack.run_once().returncode == 0
     before = entities_snapshot(stack)
-    stack.jira("PATCH", "/_sim/config", {"fail_paths": [r"/rest/api/3/search/jql", r"/rest/api/3/issue/bulkfetch"]})
+    stack.jira(
+        "PATCH",
+        "/_sim/config",
+        {"fail_paths": [r"/rest/api/3/search/jql", r"/rest/api/3/issue/bulkfetch"]},
+    )
     new_user = stack.jira("POST", "/_sim/users", {"displayName": "Late Joiner"})
-    stack.jira("DELETE", f"/_sim/issues/{min(k for k, e in before['jiraIssue'].items() if e['properties'])}")
+    stack.jira(
+        "DELETE",
+        f"/_sim/issues/{min(k for k, e in before['jiraIssue'].items() if e['properties'])}",
+    )
 
     result = stack.run_once(OCEAN__INTEGRATION__CONFIG__JIRA_HOST=stack.jira_url)
     assert result.returncode == 1, result.output[-3000:]
@@ -126,4 +139,6 @@ def test_wrong_token_fails_with_a_clear_message_and_no_secret(stack: Stack) -> N
     assert "refused the credentials" in result.last_line
     assert "wrong-token-XYZ" not in result.output
     assert entities_snapshot(stack).keys() == before.keys()
-    assert {bp: set(v) for bp, v in entities_snapshot(stack).items()} == {bp: set(v) for bp, v in before.items()}
+    assert {bp: set(v) for bp, v in entities_snapshot(stack).items()} == {
+        bp: set(v) for bp, v in before.items()
+    }

@@ -10,6 +10,7 @@ import httpx
 
 from tests.builders import (
     array_pager,
+    bulkfetch_responder,
     cursor_pager,
     fixture,
     issue,
@@ -53,6 +54,7 @@ def site_routes(issues: list[dict[str, Any]] | None = None) -> list[Route]:
         ("GET", "/teams/v1/org/org-1/teams", cursor_pager([team(n) for n in range(1, 6)])),
         ("POST", "/members", members_for),
         ("POST", "/rest/api/3/search/jql", token_pager(issues or all_issues())),
+        ("POST", "/rest/api/3/issue/bulkfetch", bulkfetch_responder(issues or all_issues())),
     ]
 
 
@@ -88,7 +90,27 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
     assert len(transport.calls_for("/rest/api/3/project/search")) == 3
     assert len(transport.calls_for("/rest/api/3/users/search")) == 6
     assert len(transport.calls_for("/org/org-1/teams?")) == 4
-    assert len(transport.calls_for("/rest/api/3/search/jql")) == 3
+    assert len(transport.calls_for("/rest/api/3/search/jql")) == 3  # id pages (of 2 here)
+    bulk = [json.loads(c.request.content) for c in transport.calls_for("/issue/bulkfetch")]
+    assert sorted(len(b["issueIdsOrKeys"]) for b in bulk) == [1, 2, 2]
+    # only the fields the default mapping reads are asked for
+    assert bulk[0]["fields"] == [
+        "assignee",
+        "components",
+        "created",
+        "creator",
+        "issuetype",
+        "labels",
+        "parent",
+        "priority",
+        "project",
+        "reporter",
+        "resolutiondate",
+        "status",
+        "subtasks",
+        "summary",
+        "updated",
+    ]
 
     assert entities["jiraProject"]["PA"] == {
         "identifier": "PA",
@@ -156,10 +178,12 @@ async def test_issue_selector_fields_and_expand_reach_jira() -> None:
     )
     async with harness(site_routes(), mapping=mapping) as (h, transport):
         await h.trigger_resync()
-    body = json.loads(transport.calls_for("/search/jql")[0].request.content)
-    assert body["jql"] == "project = PA"
-    assert body["fields"] == ["summary", "status", "-comment"]
-    assert body["expand"] == "names,changelog"
+    search = json.loads(transport.calls_for("/search/jql")[0].request.content)
+    assert search["jql"] == "project = PA"
+    assert search["fields"] == ["id"]
+    bulk = json.loads(transport.calls_for("/issue/bulkfetch")[0].request.content)
+    assert bulk["fields"] == ["summary", "status", "-comment"]
+    assert bulk["expand"] == ["names", "changelog"]
 
 
 async def test_invalid_jql_fails_the_issue_kind_only_and_deletes_nothing() -> None:
@@ -170,7 +194,7 @@ async def test_invalid_jql_fails_the_issue_kind_only_and_deletes_nothing() -> No
         ],
         "errors": {},
     }
-    routes[-1] = ("POST", "/rest/api/3/search/jql", {"status_code": 400, "json": error})
+    routes[-2] = ("POST", "/rest/api/3/search/jql", {"status_code": 400, "json": error})
     async with harness(routes) as (h, _):
         h.port_mock.search_entities_response = [
             {"identifier": "OLD-1", "blueprint": "jiraIssue"},

@@ -14,6 +14,8 @@ from typing import Any
 
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
+from jira.selectors import IssueSelector
+
 # `.fields.name`, `.fields?.name`, `.fields["name"]`, `.fields."name"`
 _NAMED = re.compile(
     r"""\.fields\??(?:\.(?P<plain>[A-Za-z_][A-Za-z0-9_]*)|\.?\[\s*"(?P<bracket>[^"]+)"\s*\]|\."(?P<quoted>[^"]+)")"""
@@ -65,3 +67,14 @@ def fields_read_by(resource: ResourceConfig) -> list[str] | None:
         for match in named:
             names.add(match.group("plain") or match.group("bracket") or match.group("quoted"))
     return sorted(names)
+
+
+def issue_fields(resource: ResourceConfig) -> list[str]:
+    """The fields an issue resource asks Jira for: the selector's `fields` when the user set
+    them, otherwise those its mapping reads (or `*all` when they cannot be told)."""
+    selector = resource.selector
+    if not isinstance(selector, IssueSelector):
+        selector = IssueSelector.parse_obj(selector.dict(by_alias=True))
+    if "fields" in selector.__fields_set__:
+        return selector.field_list
+    return fields_read_by(resource) or ["*all"]

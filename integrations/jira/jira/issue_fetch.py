@@ -14,7 +14,8 @@ Both yield pages in a stable order and hold a bounded number of pages in memory.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +32,15 @@ BULK_IN_FLIGHT = 4
 class IssueStrategy(StrEnum):
     SEARCH = "search"
     BULK = "bulk"
+
+
+DEFAULT_STRATEGY = IssueStrategy.BULK
+
+
+def issue_strategy(env: Mapping[str, str] = os.environ) -> IssueStrategy:
+    """The default, or JIRA_ISSUE_STRATEGY=search|bulk (benchmarks compare the two)."""
+    value = env.get("JIRA_ISSUE_STRATEGY", "").strip().lower()
+    return IssueStrategy(value) if value in IssueStrategy._value2member_map_ else DEFAULT_STRATEGY
 
 
 def _search_body(jql: str, fields: list[str], expand: str | None, page_size: int) -> dict[str, Any]:
