@@ -43,7 +43,15 @@ def test_5xx_and_timeouts_complete_with_nothing_lost(drill_stack: Stack) -> None
     assert_port_matches_jira(drill_stack)
 
 
-def test_issue_kind_failing_halfway_exits_1_and_deletes_nothing(drill_stack: Stack) -> None:
+@pytest.fixture
+def long_stack() -> Iterator[Stack]:
+    # enough issue pages (about 8 of 100) that a failure can land in the middle
+    with running_stack(jira={**SIZE, "issues": 1200}) as stack:
+        yield stack
+
+
+def test_issue_kind_failing_halfway_exits_1_and_deletes_nothing(long_stack: Stack) -> None:
+    drill_stack = long_stack
     assert drill_stack.run_once().returncode == 0
     before = {
         bp: drill_stack.entities(bp) for bp in ("jiraProject", "jiraUser", "jiraTeam", "jiraIssue")
