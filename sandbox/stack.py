@@ -123,18 +123,27 @@ class Stack:
         return env
 
     def run_once(
-        self, extra_env: Mapping[str, str] | None = None, *, timeout: float = 600, **env: str
+        self,
+        extra_env: Mapping[str, str] | None = None,
+        *,
+        timeout: float = 600,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+        **env: str,
     ) -> RunResult:
-        """Runs the integration in ONCE mode to completion; returns its exit code and output."""
+        """Runs the integration in ONCE mode to completion; returns its exit code and output.
+
+        `command`/`cwd` replace the launcher (e.g. an installed copy, as the image runs it)."""
         env = {**(extra_env or {}), **env}
         log_path = self.workdir / f"once-{time.monotonic_ns()}.log"
         started = time.monotonic()
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [sys.executable, str(LAUNCHER)],
+                command or [sys.executable, str(LAUNCHER)],
                 env=self.integration_env(**env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                cwd=cwd,
             )
             deadline = started + timeout
             while True:
