@@ -71,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         config = app.config.integration.config
         JiraSettings.from_config(config if isinstance(config, dict) else config.model_dump())
     except (ConfigurationError, ValueError) as exc:
+        logger.complete()  # let Ocean's queued log lines out first: the error is the last line
         for line in _config_errors(exc):
-            print(line, file=sys.stderr)
+            print(line, file=sys.stderr, flush=True)
         return 2
 
     asyncio.get_event_loop().run_until_complete(
