@@ -210,3 +210,16 @@ async def test_oauth_401_reloads_the_token_and_retries_a_post(clock: FakeClock) 
     assert first.headers["Authorization"] == "Bearer old-token"
     assert second.headers["Authorization"] == "Bearer new-token"
     assert json.loads(second.content) == {"jql": "project = A"}
+
+
+@respx.mock
+async def test_every_api_resolves_under_the_oauth_gateway(clock: FakeClock) -> None:
+    gateway = "https://api.atlassian.com/ex/jira/cloud-1"
+    settings = JiraSettings.from_config({"jira_host": gateway, "atlassian_user_token": "oauth-tok"})
+    http = build_http(settings, clock)
+    agile = respx.get(f"{gateway}/rest/agile/1.0/board").respond(json={"values": [], "isLast": True})
+    software = respx.get(f"{gateway}/rest/software/1.0/board/7/backlog").respond(json={})
+    await http.request("GET", Api.AGILE, "/board")
+    await http.request("GET", Api.SOFTWARE, "/board/{id}/backlog", path_params={"id": 7})
+    assert agile.called and software.called
+    assert agile.calls.last.request.headers["Authorization"] == "Bearer oauth-tok"

@@ -26,7 +26,11 @@ def _token_source() -> TokenSource | None:
     """Port-hosted installs get their OAuth access token from a file Ocean keeps fresh."""
     if ocean.app.config.oauth_access_token_file_path is None:
         return None
-    return ocean.app.load_external_oauth_access_token
+
+    def current_token() -> str | None:
+        return (ocean.app.load_external_oauth_access_token() or "").strip() or None
+
+    return current_token
 
 
 def _http_client() -> httpx.AsyncClient:
