@@ -38,7 +38,9 @@ def free_port() -> int:
         return port
 
 
-def _wait_for_file(path: Path, process: subprocess.Popen[bytes], what: str, timeout: float = 30) -> str:
+def _wait_for_file(
+    path: Path, process: subprocess.Popen[bytes], what: str, timeout: float = 30
+) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if path.exists() and path.read_text().strip():
@@ -95,7 +97,9 @@ class Stack:
 
     # --- the integration --------------------------------------------------------------------
     def integration_env(self, **overrides: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OCEAN__", "APPLICATION__"))}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("OCEAN__", "APPLICATION__"))
+        }
         env.update(
             {
                 "OCEAN__PORT__BASE_URL": self.port_url,
@@ -165,10 +169,16 @@ class Stack:
         )
 
     @contextmanager
-    def integration(self, **env: str) -> Iterator[str]:
-        """Starts a long-running integration (POLLING by default); yields its base URL."""
+    def integration(self, *, live_events: bool = False, **env: str) -> Iterator[str]:
+        """Starts a long-running integration (POLLING by default); yields its base URL.
+
+        `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
+        webhook in the Jira simulator and receives the simulator's events."""
         port = free_port()
-        merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port), **env}
+        merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port)}
+        if live_events:
+            merged["OCEAN__BASE_URL"] = f"http://127.0.0.1:{port}"
+        merged.update(env)
         log = open(self.workdir / f"integration-{port}.log", "wb")
         process = subprocess.Popen(
             [sys.executable, str(LAUNCHER)],
@@ -200,12 +210,25 @@ class Stack:
             log.close()
 
     def integration_log(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.workdir.glob("integration-*.log")))
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.workdir.glob("integration-*.log"))
+        )
 
 
 def _start(module: str, args: list[str], ready: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", "0", "--ready-file", str(ready), *args],
+        [
+            sys.executable,
+            "-m",
+            module,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--ready-file",
+            str(ready),
+            *args,
+        ],
         cwd=ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
@@ -213,12 +236,19 @@ def _start(module: str, args: list[str], ready: Path, log: Path) -> subprocess.P
 
 
 @contextmanager
-def running_stack(jira: Mapping[str, Any] | None = None, workdir: Path | None = None) -> Iterator[Stack]:
+def running_stack(
+    jira: Mapping[str, Any] | None = None, workdir: Path | None = None
+) -> Iterator[Stack]:
     """Starts the Jira simulator (with `jira` knobs) and the Port simulator; stops both after."""
     with tempfile.TemporaryDirectory(prefix="jira-sandbox-") as scratch:
         work = workdir or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        jira_config = {"email": JIRA_EMAIL, "api_token": JIRA_TOKEN, "org_id": JIRA_ORG, **(jira or {})}
+        jira_config = {
+            "email": JIRA_EMAIL,
+            "api_token": JIRA_TOKEN,
+            "org_id": JIRA_ORG,
+            **(jira or {}),
+        }
         jira_process = _start(
             "sandbox.jira_sim",
             ["--config-json", json.dumps(jira_config)],
@@ -233,7 +263,11 @@ def running_stack(jira: Mapping[str, Any] | None = None, workdir: Path | None = 
         )
         processes = [jira_process, port_process]
         try:
-            jira_url = _wait_for_file(work / "jira.ready", jira_process, "the Jira simulator")
+            # generating a big site takes a while (about 3 s per 10,000 issues)
+            ready_in = 30 + 0.002 * float(jira_config.get("issues", 0))
+            jira_url = _wait_for_file(
+                work / "jira.ready", jira_process, "the Jira simulator", ready_in
+            )
             port_url = _wait_for_file(work / "port.ready", port_process, "the Port simulator")
             yield Stack(jira_url, port_url, work, processes)
         finally:
