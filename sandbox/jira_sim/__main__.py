@@ -120,7 +120,8 @@ async def serve(config: SimConfig, host: str, port: int, ready_file: Path | None
     ds = sim.dataset
     print(
         f"jira-sim: {len(ds.projects)} projects, {len(ds.users)} users, {len(ds.teams)} teams, "
-        f"{len(ds.issues)} issues; basic {config.email}:{config.api_token}; "
+        f"{len(ds.issues)} issues, {len(ds.boards)} boards, {len(ds.worklogs)} worklogs; "
+        f"basic {config.email}:{config.api_token}; "
         f"oauth {url}/ex/jira/{config.cloud_id}",
         file=sys.stderr,
         flush=True,

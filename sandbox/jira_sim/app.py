@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api_platform, api_teams, api_webhooks, control
+from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
 from .config import SimConfig
 from .data import Dataset, build_dataset
 from .faults import FaultEngine
@@ -266,7 +266,9 @@ def create_app(
     )
     routes: list[BaseRoute] = [
         *control.ROUTES,
+        *api_work.ROUTES,
         *api_platform.ROUTES,
+        *api_agile.ROUTES,
         *api_teams.ROUTES,
         *api_webhooks.ROUTES,
     ]

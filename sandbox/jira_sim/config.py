@@ -28,6 +28,15 @@ class SimConfig(BaseModel):
     members_per_team: int = Field(default=4, ge=0)
     issues: int = Field(default=60, ge=0)
     sprint_field: str = "customfield_10020"
+    # Jira Software and per-issue extras (drawn from their own RNGs: the data above is the
+    # same with or without them)
+    extra_boards: bool = True  # a kanban board on two projects, a kanban board with a
+    # backlog, and a cross-team scrum board sharing the active sprints of two projects
+    max_worklogs_per_issue: int = Field(default=3, ge=0)
+    busy_issues: int = Field(default=1, ge=0)  # the newest issues get many comments/worklogs
+    busy_comments: int = Field(default=60, ge=0)
+    busy_worklogs: int = Field(default=130, ge=0)
+    worklog_feed_page: int = Field(default=1000, ge=1)  # /worklog/updated|deleted page size
     fixture: str | None = None
 
     # performance

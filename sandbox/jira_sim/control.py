@@ -5,7 +5,7 @@ No auth, no faults, not counted in stats.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import pydantic
 from starlette.requests import Request
@@ -16,7 +16,7 @@ from .api_platform import jql_context
 from .catalog import JsonDict
 from .store import NotFoundError
 from .web import JiraError, bool_param, ctx, read_object, respond, state
-from .webhooks import ISSUE_EVENTS, build_event, send_event
+from .webhooks import ISSUE_EVENTS, EventRefs, build_event, send_event
 
 _ISSUE_META: Final = frozenset({"project", "indexed", "notify", "fields", "key", "author"})
 
@@ -63,6 +63,7 @@ async def _notify(
     key: str | None = None,
     account_id: str | None = None,
     project_key: str | None = None,
+    **refs: Unpack[EventRefs],
 ) -> None:
     sim = state(request)
     await sim.webhooks.dispatch(
@@ -73,6 +74,7 @@ async def _notify(
         project_key=project_key,
         base_url=ctx(request).base,
         ctx=jql_context(request),
+        **refs,
     )
 
 
@@ -243,6 +245,24 @@ def _refs(body: JsonDict) -> dict[str, str]:
     return {k: str(v) for k, v in refs.items() if v}
 
 
+_EVENT_REFS: Final = {
+    "commentId": "comment_id",
+    "worklogId": "worklog_id",
+    "versionId": "version_id",
+    "mergedTo": "merged_to",
+    "sprintId": "sprint_id",
+    "boardId": "board_id",
+}
+
+
+def _event_refs(body: JsonDict) -> EventRefs:
+    refs = EventRefs()
+    for name, key in _EVENT_REFS.items():
+        if body.get(name):
+            refs[key] = str(body[name])  # type: ignore[literal-required]
+    return refs
+
+
 async def webhook_send(request: Request) -> Response:
     """Build a Jira-shaped event and POST it to ``url`` (signed when ``secret`` is given)."""
     sim = state(request)
@@ -262,6 +282,7 @@ async def webhook_send(request: Request) -> Response:
             base_url=ctx(request).base,
             changelog=body.get("changelog"),
             actor=body.get("actor"),
+            **_event_refs(body),
         )
     except (ValueError, KeyError) as exc:
         raise _guard(exc) from None
@@ -304,10 +325,176 @@ async def webhook_dispatch(request: Request) -> Response:
             project_key=refs.get("project_key"),
             base_url=ctx(request).base,
             ctx=jql_context(request),
+            **_event_refs(body),
         )
     except (ValueError, KeyError) as exc:
         raise _guard(exc) from None
     return respond(request, {"deliveries": [d.json() for d in deliveries]})
+
+
+# ------------------------------------------------------------------------------- comments, worklogs
+
+
+async def comment_create(request: Request) -> Response:
+    sim = state(request)
+    body = await read_object(request, required=True)
+    key = request.path_params["key"]
+    try:
+        comment = sim.dataset.add_comment(key, str(body.get("body", "")), author=body.get("author"))
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if bool_param(body.get("notify", False)):
+        await _notify(request, "comment_created", key=key, comment_id=str(comment["id"]))
+    return respond(request, comment, status=201)
+
+
+async def comment_delete(request: Request) -> Response:
+    sim = state(request)
+    key, comment_id = request.path_params["key"], request.path_params["id"]
+    try:
+        comment = sim.dataset.delete_comment(key, comment_id)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if bool_param(request.query_params.get("notify", False)):
+        await _notify(request, "comment_deleted", key=key, comment_id=comment_id)
+    return respond(request, comment)
+
+
+async def worklog_create(request: Request) -> Response:
+    sim = state(request)
+    body = await read_object(request, required=True)
+    try:
+        worklog = sim.dataset.add_worklog(
+            request.path_params["key"],
+            seconds=int(body.get("timeSpentSeconds", 3600)),
+            author=body.get("author"),
+            comment=body.get("comment"),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _guard(exc) from None
+    if bool_param(body.get("notify", False)):
+        await _notify(request, "worklog_created", worklog_id=str(worklog["id"]))
+    return respond(request, worklog, status=201)
+
+
+def _int_ref(request: Request, name: str) -> int:
+    raw = str(request.path_params[name])
+    if not raw.isdigit():
+        raise JiraError(404, f"Not found: {raw}")
+    return int(raw)
+
+
+async def worklog_update(request: Request) -> Response:
+    sim = state(request)
+    body = await read_object(request, required=True)
+    notify = bool_param(body.pop("notify", False))
+    worklog_id = _int_ref(request, "id")
+    try:
+        worklog = sim.dataset.update_worklog(worklog_id, body)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _guard(exc) from None
+    if notify:
+        await _notify(request, "worklog_updated", worklog_id=str(worklog_id))
+    return respond(request, worklog)
+
+
+async def worklog_delete(request: Request) -> Response:
+    sim = state(request)
+    worklog_id = _int_ref(request, "id")
+    try:
+        worklog = sim.dataset.delete_worklog(worklog_id)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if bool_param(request.query_params.get("notify", False)):
+        await _notify(request, "worklog_deleted", worklog_id=str(worklog_id))
+    return respond(request, worklog)
+
+
+# ------------------------------------------------------------------------------- versions, sprints, boards
+
+
+async def version_update(request: Request) -> Response:
+    sim = state(request)
+    body = await read_object(request, required=True)
+    notify = bool_param(body.pop("notify", False))
+    version_id = str(request.path_params["id"])
+    found = sim.dataset.find_version(version_id)
+    was_released = bool(found and found[1].get("released"))
+    try:
+        version = sim.dataset.update_version(version_id, body)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if notify:
+        event = "jira:version_updated"
+        if bool(version.get("released")) != was_released:
+            event = (
+                "jira:version_released" if version.get("released") else "jira:version_unreleased"
+            )
+        await _notify(request, event, version_id=version_id)
+    return respond(request, version)
+
+
+async def version_delete(request: Request) -> Response:
+    sim = state(request)
+    version_id = str(request.path_params["id"])
+    merge_to = request.query_params.get("mergeTo")
+    if merge_to and sim.dataset.find_version(merge_to) is None:
+        raise JiraError(404, f"Not found: {merge_to}")
+    try:
+        version = sim.dataset.delete_version(version_id)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if bool_param(request.query_params.get("notify", False)):
+        refs = EventRefs(version_id=version_id)
+        if merge_to:
+            refs["merged_to"] = merge_to
+        await _notify(request, "jira:version_deleted", **refs)
+    return respond(request, version)
+
+
+_SPRINT_EVENTS: Final = {"active": "sprint_started", "closed": "sprint_closed"}
+
+
+async def sprint_update(request: Request) -> Response:
+    sim = state(request)
+    body = await read_object(request, required=True)
+    notify = bool_param(body.pop("notify", False))
+    sprint_id = _int_ref(request, "id")
+    before = dict(sim.dataset.sprints.get(sprint_id) or {})
+    try:
+        sprint = sim.dataset.update_sprint(sprint_id, body)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if notify:
+        event = "sprint_updated"
+        if sprint["state"] != before.get("state"):
+            event = _SPRINT_EVENTS.get(str(sprint["state"]), event)
+        await _notify(request, event, sprint_id=str(sprint_id))
+    return respond(request, sim.dataset.sprint_json(sprint))
+
+
+async def sprint_delete(request: Request) -> Response:
+    sim = state(request)
+    sprint_id = _int_ref(request, "id")
+    try:
+        sim.dataset.delete_sprint(sprint_id)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if bool_param(request.query_params.get("notify", False)):
+        await _notify(request, "sprint_deleted", sprint_id=str(sprint_id))
+    return respond(request, sim.dataset.tombstones["sprint"][str(sprint_id)])
+
+
+async def board_delete(request: Request) -> Response:
+    sim = state(request)
+    board_id = _int_ref(request, "id")
+    try:
+        sim.dataset.delete_board(board_id)
+    except (ValueError, KeyError) as exc:
+        raise _guard(exc) from None
+    if bool_param(request.query_params.get("notify", False)):
+        await _notify(request, "board_deleted", board_id=str(board_id))
+    return respond(request, sim.dataset.tombstones["board"][str(board_id)])
 
 
 ROUTES: Final = [
@@ -326,6 +513,16 @@ ROUTES: Final = [
     Route("/_sim/users", user_create, methods=["POST"]),
     Route("/_sim/users/{accountId}", user_update, methods=["PUT"]),
     Route("/_sim/users/{accountId}", user_delete, methods=["DELETE"]),
+    Route("/_sim/issues/{key}/comments", comment_create, methods=["POST"]),
+    Route("/_sim/issues/{key}/comments/{id}", comment_delete, methods=["DELETE"]),
+    Route("/_sim/issues/{key}/worklogs", worklog_create, methods=["POST"]),
+    Route("/_sim/worklogs/{id}", worklog_update, methods=["PUT"]),
+    Route("/_sim/worklogs/{id}", worklog_delete, methods=["DELETE"]),
+    Route("/_sim/versions/{id}", version_update, methods=["PUT"]),
+    Route("/_sim/versions/{id}", version_delete, methods=["DELETE"]),
+    Route("/_sim/sprints/{id}", sprint_update, methods=["PUT"]),
+    Route("/_sim/sprints/{id}", sprint_delete, methods=["DELETE"]),
+    Route("/_sim/boards/{id}", board_delete, methods=["DELETE"]),
     Route("/_sim/webhooks", webhooks_get, methods=["GET"]),
     Route("/_sim/webhooks/send", webhook_send, methods=["POST"]),
     Route("/_sim/webhooks/dispatch", webhook_dispatch, methods=["POST"]),

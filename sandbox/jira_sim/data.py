@@ -179,6 +179,8 @@ def generate_dataset(config: SimConfig, *, now: datetime | None = None) -> Datas
         _gen_projects(ds, config, rng, now)
         _gen_teams(ds, config, rng)
         _gen_issues(ds, config, rng, now)
+        _gen_agile(ds, config, random.Random(f"agile-{config.seed}"))
+        _gen_work(ds, config, random.Random(f"work-{config.seed}"), now)
     ds.version = 0
     return ds
 
@@ -459,6 +461,98 @@ def _issue_fields(
     return fields
 
 
+def _gen_agile(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
+    """Extra boards; component leads. Every project already has its scrum board."""
+    keys = list(ds.projects)
+    for project in ds.projects.values():
+        for component in project.components:
+            if project.lead and rng.random() < 0.5:
+                ds.component_leads[str(component["id"])] = project.lead
+    if not config.extra_boards or not keys:
+        return
+    if len(keys) >= 2:
+        ds.add_board(
+            f"Kanban: {keys[0]} + {keys[1]}",
+            board_type="kanban",
+            projects=keys[:2],
+            board_id=1001,
+            backlog=False,
+        )
+        shared = [
+            int(s["id"])
+            for s in ds.sprints.values()
+            if s["state"] == "active"
+            and s["boardId"] in (ds.projects[keys[0]].board_id, ds.projects[keys[1]].board_id)
+        ]
+        board = ds.add_board(
+            f"Cross-team {keys[0]}/{keys[1]}",
+            board_type="scrum",
+            projects=keys[:2],
+            board_id=1002,
+            shared_sprints=sorted(shared),
+        )
+        now = ds.now()
+        ds.add_sprint(
+            "Cross-team sprint 1",
+            state="active",
+            board_id=board["id"],
+            start=now - 2 * DAY,
+            end=now + 12 * DAY,
+            goal="Ship the shared work",
+        )
+        ds.add_sprint("Cross-team sprint 2", state="future", board_id=board["id"])
+    ds.add_board(
+        f"{keys[-1]} support",
+        board_type="kanban",
+        projects=keys[-1:],
+        board_id=1003,
+        backlog=True,
+    )
+
+
+def _gen_work(ds: Dataset, config: SimConfig, rng: random.Random, now: datetime) -> None:
+    """Worklogs on issues (a few each), and many comments and worklogs on the newest issues."""
+    people = _humans(ds, active_only=True) or list(ds.users)
+    if not people:
+        return
+    issues = sorted(ds.issues.values(), key=lambda r: r.id)
+    for rec in issues:
+        count = (
+            rng.randint(0, config.max_worklogs_per_issue) if config.max_worklogs_per_issue else 0
+        )
+        created, updated = rec.dt("created"), rec.dt("updated")
+        assert created is not None and updated is not None
+        for _ in range(count):
+            started = _between(rng, created, updated)
+            ds.add_worklog(
+                rec.key,
+                seconds=rng.choice((900, 1800, 3600, 5400, 7200, 14400, 28800)),
+                started=started,
+                author=rng.choice(people),
+                comment=rng.choice(_SENTENCES) if rng.random() < 0.6 else None,
+                at=_between(rng, started, now),
+            )
+    for rec in issues[len(issues) - config.busy_issues :] if config.busy_issues else []:
+        for n in range(config.busy_comments):
+            ds.add_comment(
+                rec.key,
+                f"Comment {n + 1} on {rec.key}. {rng.choice(_SENTENCES)}",
+                author=rng.choice(people),
+                at=now - timedelta(minutes=10 * (config.busy_comments - n)),
+                touch_issue=False,
+            )
+        for n in range(config.busy_worklogs):
+            at = now - timedelta(minutes=5 * (config.busy_worklogs - n))
+            ds.add_worklog(
+                rec.key,
+                seconds=rng.choice((900, 1800, 3600)),
+                started=at - timedelta(hours=1),
+                author=rng.choice(people),
+                comment=f"Work session {n + 1}",
+                at=at,
+            )
+
+
 def _sprints_for(
     ds: Dataset, rng: random.Random, pkey: str, plan: dict[str, Any]
 ) -> list[int] | None:
@@ -535,7 +629,7 @@ def load_fixture(
 ) -> Dataset:
     """Load a JSON fixture (a path or an already parsed dict).
 
-    Format: ``{projects, users, teams, team_members, sprints?, issues}``. Entries may be full
+    Format: ``{projects, users, teams, team_members, sprints?, boards?, worklogs?, issues}``. Entries may be full
     Jira-shaped objects (e.g. a :meth:`Dataset.to_fixture` dump) or short forms::
 
         {"users": [{"accountId": "712020:a", "displayName": "Ann", "emailAddress": "a@x.io"}],
@@ -592,6 +686,17 @@ def load_fixture(
                 parents.append((rec, parent))
         for rec, parent in parents:
             ds._apply_parent(rec, parent)
+        for board in data.get("boards", []):
+            ds.boards[int(board["id"])] = {
+                "id": int(board["id"]),
+                "name": str(board.get("name") or f"Board {board['id']}"),
+                "type": str(board.get("type", "scrum")),
+                "projects": [str(k).upper() for k in board.get("projects", [])],
+                "sharedSprints": [int(i) for i in board.get("sharedSprints", [])],
+                "backlog": bool(board.get("backlog", True)),
+            }
+        for worklog in data.get("worklogs", []):
+            ds.load_worklog(worklog)
     ds.version = 0
     return ds
 

@@ -28,6 +28,8 @@ EXPENSIVE_EXPANDS: Final = frozenset(
     }
 )
 MULTI_VALUED: Final = frozenset({"comment", "worklog", "attachment"})
+#: An issue's ``comment`` field holds the first comments only; ``total`` says how many there are.
+EMBEDDED_COMMENTS: Final = 20
 
 
 class FieldsError(ValueError):
@@ -126,7 +128,7 @@ class Projection:
             if self.has("versionedRepresentations"):
                 out["versionedRepresentations"] = {n: {"1": rec.fields[n]} for n in selected}
             else:
-                out["fields"] = {n: rec.fields[n] for n in selected}
+                out["fields"] = {n: _embedded(n, rec.fields[n]) for n in selected}
         if self.has("renderedFields"):
             out["renderedFields"] = {n: render_field(n, rec.fields[n]) for n in selected}
         if names is not None and (self.has("names") or self.has("schema")):
@@ -150,6 +152,18 @@ class Projection:
         if self.properties:
             out["properties"] = {}
         return out
+
+
+def _embedded(name: str, value: Any) -> Any:
+    if name == "comment" and isinstance(value, dict):
+        comments = value.get("comments") or []
+        if len(comments) > EMBEDDED_COMMENTS:
+            return {
+                **value,
+                "comments": comments[:EMBEDDED_COMMENTS],
+                "maxResults": EMBEDDED_COMMENTS,
+            }
+    return value
 
 
 def parse_expand(value: Any) -> frozenset[str]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, Unpack
 
 import httpx
 
 from .catalog import SENTINEL, JsonDict
 from .jql import Clause, JqlContext, JqlError, field_kind, matches, parse
 from .store import Dataset, IssueRecord
-from .webhooks import ISSUE_EVENTS, Delivery, build_event, send_event
+from .webhooks import ISSUE_EVENTS, Delivery, EventRefs, build_event, send_event
+
+DELIVERY_LOG = 10_000  # deliveries kept for /_sim/webhooks (a burst test counts them all)
 
 DYNAMIC_EVENTS: Final = frozenset(
     {
@@ -208,6 +210,7 @@ class WebhookRegistry:
         base_url: str,
         ctx: JqlContext,
         client: httpx.AsyncClient | None = None,
+        **refs: Unpack[EventRefs],
     ) -> list[Delivery]:
         """Send ``event`` to every registered webhook that subscribes to it and whose JQL
         filter matches the issue (admin webhooks signed with their secret)."""
@@ -218,6 +221,7 @@ class WebhookRegistry:
             account_id=account_id,
             project_key=project_key,
             base_url=base_url,
+            **refs,
         )
         issue = _issue_from_payload(payload) if event in ISSUE_EVENTS else None
         deliveries: list[Delivery] = []
@@ -250,7 +254,7 @@ class WebhookRegistry:
         return {
             "admin": [{**h.json(), "id": h.id, "secret": h.secret} for h in self.admin.values()],
             "dynamic": [{**h.json(), "url": h.url} for h in self.dynamic.values()],
-            "deliveries": self.deliveries[-200:],
+            "deliveries": self.deliveries[-DELIVERY_LOG:],
         }
 
 

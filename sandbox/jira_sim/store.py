@@ -106,6 +106,17 @@ def adf_text(value: Any) -> str:
     return " ".join(parts)
 
 
+def duration_text(seconds: int) -> str:
+    """Jira's worklog ``timeSpent``: ``1w 2d 3h 20m`` (8h days, 5d weeks)."""
+    parts = []
+    minutes = seconds // 60
+    for unit, size in (("w", 5 * 8 * 60), ("d", 8 * 60), ("h", 60), ("m", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts) or "0m"
+
+
 def rebase(obj: Any, base: str) -> Any:
     """A deep copy of ``obj`` with the sentinel base URL replaced by ``base``."""
     return json.loads(json.dumps(obj).replace(SENTINEL, base.rstrip("/")))
@@ -288,6 +299,21 @@ class Dataset:
         self._next_version_id = 10000
         self._next_sprint_id = 1
         self._project_counters: dict[str, int] = {}
+        # Jira Software boards (a scrum board per project, plus any added), worklogs, and the
+        # last state of deleted versions, sprints, boards and comments (for delete events).
+        self.boards: dict[int, JsonDict] = {}
+        self.worklogs: dict[int, JsonDict] = {}
+        self.worklog_times: dict[int, int] = {}  # id -> updated, epoch ms (unique)
+        self.deleted_worklogs: dict[int, tuple[int, JsonDict]] = {}  # id -> (deleted ms, last)
+        self.component_leads: dict[str, str] = {}  # component id -> accountId
+        self.tombstones: dict[str, dict[str, JsonDict]] = {
+            "version": {},
+            "sprint": {},
+            "board": {},
+            "comment": {},
+        }
+        self._next_worklog_id = 10000
+        self._worklog_stamps: set[int] = set()
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> datetime:
@@ -481,6 +507,15 @@ class Dataset:
         )
         self.projects[key] = rec
         self._project_counters.setdefault(key, 0)
+        if rec.board_id not in self.boards:
+            self.boards[rec.board_id] = {
+                "id": rec.board_id,
+                "name": f"{rec.key} board",
+                "type": "scrum",
+                "projects": [rec.key],
+                "sharedSprints": [],
+                "backlog": True,
+            }
         for comp in components:
             self.add_component(key, comp)
         for ver in versions:
@@ -582,6 +617,11 @@ class Dataset:
             if issue.id in self.issues:
                 self._remove_issue(issue)
         del self.projects[rec.key]
+        for board in list(self.boards.values()):
+            if rec.key in board["projects"]:
+                board["projects"] = [k for k in board["projects"] if k != rec.key]
+                if not board["projects"]:
+                    self.delete_board(int(board["id"]))
         data = self.project_json(rec, full=True)
         self.deleted_projects[rec.key] = data
         self._touch()
@@ -1002,6 +1042,8 @@ class Dataset:
             else:
                 child.fields.pop("parent", None)
         self._apply_parent(rec, None)
+        for worklog_id in [w for w, wl in self.worklogs.items() if wl["issueId"] == str(rec.id)]:
+            self._drop_worklog(worklog_id)
         del self.issues[rec.id]
         self._key_index.pop(rec.key.upper(), None)
         self.deleted_issues[rec.key] = rec.json()
@@ -1015,6 +1057,379 @@ class Dataset:
         self._remove_issue(rec)
         self._touch()
         return self.public(data)
+
+    # ------------------------------------------------------------------ boards (Jira Software)
+    def add_board(
+        self,
+        name: str,
+        *,
+        board_type: str,
+        projects: Iterable[str],
+        board_id: int | None = None,
+        shared_sprints: Iterable[int] = (),
+        backlog: bool = True,
+    ) -> JsonDict:
+        bid = board_id or max([1000, *self.boards]) + 1
+        if bid in self.boards:
+            raise ValueError(f"board {bid} already exists")
+        board: JsonDict = {
+            "id": bid,
+            "name": name,
+            "type": board_type,
+            "projects": [k.upper() for k in projects],
+            "sharedSprints": list(shared_sprints),
+            "backlog": backlog,
+        }
+        self.boards[bid] = board
+        self._touch()
+        return board
+
+    def delete_board(self, board_id: int) -> JsonDict:
+        board = self.boards.pop(board_id, None)
+        if board is None:
+            raise NotFoundError(str(board_id))
+        self.tombstones["board"][str(board_id)] = self.board_json(board)
+        self._touch()
+        return board
+
+    def board_json(self, board: JsonDict) -> JsonDict:
+        out: JsonDict = {
+            "id": board["id"],
+            "self": f"{SENTINEL}/rest/agile/1.0/board/{board['id']}",
+            "name": board["name"],
+            "type": board["type"],
+        }
+        first = self.projects.get(board["projects"][0]) if board["projects"] else None
+        if first is not None:
+            label = f"{first.name} ({first.key})"
+            out["location"] = {
+                "projectId": first.id,
+                "displayName": label,
+                "projectName": first.name,
+                "projectKey": first.key,
+                "projectTypeKey": first.project_type,
+                "avatarURI": f"/rest/api/2/universal_avatar/view/type/project/avatar/{first.avatar_id}",
+                "name": label,
+            }
+        return out
+
+    def board_projects(self, board: JsonDict) -> list[ProjectRecord]:
+        return [self.projects[k] for k in board["projects"] if k in self.projects]
+
+    def board_sprints(self, board: JsonDict) -> list[JsonDict]:
+        shared = set(board["sharedSprints"])
+        return sorted(
+            (s for s in self.sprints.values() if s["boardId"] == board["id"] or s["id"] in shared),
+            key=lambda s: int(s["id"]),
+        )
+
+    def _board_issues(self, board: JsonDict) -> list[IssueRecord]:
+        keys = set(board["projects"])
+        return sorted(
+            (rec for rec in self.issues.values() if rec.project_key in keys), key=lambda r: r.id
+        )
+
+    def board_epics(self, board: JsonDict) -> list[IssueRecord]:
+        return [r for r in self._board_issues(board) if r.fields["issuetype"]["name"] == "Epic"]
+
+    def board_backlog(self, board: JsonDict) -> list[IssueRecord]:
+        """Not done; on scrum boards also in no active or future sprint (kanban: To Do)."""
+        out: list[IssueRecord] = []
+        for rec in self._board_issues(board):
+            category = rec.fields["status"]["statusCategory"]["key"]
+            if board["type"] == "kanban":
+                if category == "new":
+                    out.append(rec)
+                continue
+            sprints = rec.fields.get(self.sprint_field) or []
+            planned = any(s.get("state") in ("active", "future") for s in sprints)
+            if category != "done" and not planned:
+                out.append(rec)
+        return out
+
+    @staticmethod
+    def epic_json(rec: IssueRecord) -> JsonDict:
+        summary = str(rec.fields.get("summary") or "")
+        return {
+            "id": rec.id,
+            "key": rec.key,
+            "self": f"{SENTINEL}/rest/agile/1.0/epic/{rec.id}",
+            "name": summary.removeprefix("Epic: "),
+            "summary": summary,
+            "color": {"key": f"color_{rec.id % 14 + 1}"},
+            "done": rec.fields["status"]["statusCategory"]["key"] == "done",
+        }
+
+    @staticmethod
+    def sprint_json(sprint: JsonDict) -> JsonDict:
+        out: JsonDict = {
+            "id": sprint["id"],
+            "self": f"{SENTINEL}/rest/agile/1.0/sprint/{sprint['id']}",
+            "state": sprint["state"],
+            "name": sprint["name"],
+        }
+        for key in ("startDate", "endDate", "completeDate"):
+            if sprint.get(key):
+                out[key] = sprint[key]
+        if sprint.get("startDate"):
+            out["createdDate"] = sprint["startDate"]
+        out["originBoardId"] = sprint["boardId"]
+        out["goal"] = sprint.get("goal", "")
+        return out
+
+    def update_sprint(self, sprint_id: int, fields: dict[str, Any]) -> JsonDict:
+        sprint = self.sprints.get(sprint_id)
+        if sprint is None:
+            raise NotFoundError(str(sprint_id))
+        for key, value in fields.items():
+            if key not in ("name", "state", "goal", "startDate", "endDate", "completeDate"):
+                raise ValueError(f"unsupported sprint field {key!r}")
+            if key == "state" and value not in ("active", "closed", "future"):
+                raise ValueError(f"unknown sprint state {value!r}")
+            sprint[key] = value
+        self._touch()
+        return sprint
+
+    def delete_sprint(self, sprint_id: int) -> JsonDict:
+        sprint = self.sprints.pop(sprint_id, None)
+        if sprint is None:
+            raise NotFoundError(str(sprint_id))
+        for board in self.boards.values():
+            if sprint_id in board["sharedSprints"]:
+                board["sharedSprints"].remove(sprint_id)
+        self.tombstones["sprint"][str(sprint_id)] = self.sprint_json(sprint)
+        self._touch()
+        return sprint
+
+    # ------------------------------------------------------------------ versions, components
+    def find_version(self, version_id: str) -> tuple[ProjectRecord, JsonDict] | None:
+        for project in self.projects.values():
+            for version in project.versions:
+                if version["id"] == str(version_id):
+                    return project, version
+        return None
+
+    def version_json(self, project: ProjectRecord, version: JsonDict) -> JsonDict:
+        out = dict(version)
+        out.setdefault("description", f"{project.name} {version['name']}")
+        out["overdue"] = bool(
+            not version.get("released")
+            and version.get("releaseDate")
+            and str(version["releaseDate"]) < self.now().strftime("%Y-%m-%d")
+        )
+        out["projectId"] = project.id
+        return out
+
+    def update_version(self, version_id: str, fields: dict[str, Any]) -> JsonDict:
+        found = self.find_version(version_id)
+        if found is None:
+            raise NotFoundError(version_id)
+        project, version = found
+        for key, value in fields.items():
+            if key not in ("name", "released", "archived", "releaseDate", "description"):
+                raise ValueError(f"unsupported version field {key!r}")
+            version[key] = value
+        self._touch()
+        return self.version_json(project, version)
+
+    def delete_version(self, version_id: str) -> JsonDict:
+        found = self.find_version(version_id)
+        if found is None:
+            raise NotFoundError(version_id)
+        project, version = found
+        data = self.version_json(project, version)
+        project.versions = [v for v in project.versions if v["id"] != str(version_id)]
+        self.tombstones["version"][str(version_id)] = data
+        self._touch()
+        return data
+
+    def component_json(self, project: ProjectRecord, component: JsonDict) -> JsonDict:
+        count = sum(
+            1
+            for rec in self.issues.values()
+            if rec.project_key == project.key
+            and any(c.get("id") == component["id"] for c in rec.fields.get("components") or [])
+        )
+        out: JsonDict = {
+            **component,
+            "description": f"{component['name']} of {project.name}",
+            "assigneeType": "PROJECT_DEFAULT",
+            "realAssigneeType": "PROJECT_DEFAULT",
+            "isAssigneeTypeValid": False,
+            "project": project.key,
+            "projectId": project.id,
+            "issueCount": count,
+        }
+        lead = self.users.get(self.component_leads.get(str(component["id"]), ""))
+        if lead is not None:
+            out["lead"] = user_ref(lead)
+        return out
+
+    # ------------------------------------------------------------------ comments
+    def add_comment(
+        self,
+        key: str,
+        text: str,
+        *,
+        author: str | None = None,
+        at: datetime | None = None,
+        touch_issue: bool = True,
+    ) -> JsonDict:
+        rec = self.get_issue(key)
+        if rec is None:
+            raise NotFoundError(key)
+        user = self.users.get(author or "") or self._default_user()
+        stamp = fmt_jira_dt(at or self.now())
+        comment_id = str(self._next_changelog_id)
+        self._next_changelog_id += 1
+        comment: JsonDict = {
+            "self": f"{SENTINEL}/rest/api/3/issue/{rec.id}/comment/{comment_id}",
+            "id": comment_id,
+            "author": user_ref(user) if user else None,
+            "body": adf(text),
+            "updateAuthor": user_ref(user) if user else None,
+            "created": stamp,
+            "updated": stamp,
+            "jsdPublic": True,
+        }
+        block = rec.fields["comment"]
+        comments = [*block.get("comments", []), comment]
+        rec.fields["comment"] = {
+            **block,
+            "comments": comments,
+            "maxResults": len(comments),
+            "total": len(comments),
+        }
+        if touch_issue:
+            rec.fields["updated"] = stamp
+        self._touch()
+        return comment
+
+    def issue_comments(self, rec: IssueRecord) -> list[JsonDict]:
+        return list((rec.fields.get("comment") or {}).get("comments") or [])
+
+    def delete_comment(self, key: str, comment_id: str) -> JsonDict:
+        rec = self.get_issue(key)
+        if rec is None:
+            raise NotFoundError(key)
+        comments = self.issue_comments(rec)
+        gone = next((c for c in comments if c["id"] == str(comment_id)), None)
+        if gone is None:
+            raise NotFoundError(comment_id)
+        left = [c for c in comments if c["id"] != str(comment_id)]
+        rec.fields["comment"] = {
+            **rec.fields["comment"],
+            "comments": left,
+            "maxResults": len(left),
+            "total": len(left),
+        }
+        self.tombstones["comment"][str(comment_id)] = gone
+        self._touch()
+        return gone
+
+    # ------------------------------------------------------------------ worklogs
+    def load_worklog(self, worklog: JsonDict) -> None:
+        """A dumped worklog (``to_fixture``), kept as it is."""
+        data = dict(worklog)
+        worklog_id = int(data["id"])
+        ms = int(data.pop("updatedMs", 0)) or self._worklog_stamp(parse_jira_dt(data["updated"]))
+        self._worklog_stamps.add(ms)
+        self.worklogs[worklog_id] = data
+        self.worklog_times[worklog_id] = ms
+        self._next_worklog_id = max(self._next_worklog_id, worklog_id + 1)
+
+    def _worklog_stamp(self, when: datetime) -> int:
+        """Epoch ms for a worklog change, unique (the change feed pages on it)."""
+        ms = int(when.timestamp() * 1000)
+        while ms in self._worklog_stamps:
+            ms += 1
+        self._worklog_stamps.add(ms)
+        return ms
+
+    def add_worklog(
+        self,
+        key: str,
+        *,
+        seconds: int,
+        started: datetime | None = None,
+        author: str | None = None,
+        comment: str | None = None,
+        at: datetime | None = None,
+    ) -> JsonDict:
+        rec = self.get_issue(key)
+        if rec is None:
+            raise NotFoundError(key)
+        if seconds <= 0:
+            raise ValueError("timeSpentSeconds must be positive")
+        user = self.users.get(author or "") or self._default_user()
+        when = at or self.now()
+        ms = self._worklog_stamp(when)
+        stamp = fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC))
+        worklog_id = self._next_worklog_id
+        self._next_worklog_id += 1
+        worklog: JsonDict = {
+            "self": f"{SENTINEL}/rest/api/3/issue/{rec.id}/worklog/{worklog_id}",
+            "author": user_ref(user) if user else None,
+            "updateAuthor": user_ref(user) if user else None,
+            "created": stamp,
+            "updated": stamp,
+            "started": fmt_jira_dt(started or when),
+            "timeSpent": duration_text(seconds),
+            "timeSpentSeconds": seconds,
+            "id": str(worklog_id),
+            "issueId": str(rec.id),
+        }
+        if comment:
+            worklog["comment"] = adf(comment)
+        self.worklogs[worklog_id] = worklog
+        self.worklog_times[worklog_id] = ms
+        self._touch()
+        return worklog
+
+    def update_worklog(self, worklog_id: int, fields: dict[str, Any]) -> JsonDict:
+        worklog = self.worklogs.get(worklog_id)
+        if worklog is None:
+            raise NotFoundError(str(worklog_id))
+        for key, value in fields.items():
+            if key == "timeSpentSeconds":
+                worklog["timeSpentSeconds"] = int(value)
+                worklog["timeSpent"] = duration_text(int(value))
+            elif key == "comment":
+                worklog["comment"] = adf(str(value))
+            else:
+                raise ValueError(f"unsupported worklog field {key!r}")
+        ms = self._worklog_stamp(self.now())
+        self.worklog_times[worklog_id] = ms
+        worklog["updated"] = fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC))
+        self._touch()
+        return worklog
+
+    def _drop_worklog(self, worklog_id: int) -> JsonDict:
+        worklog = self.worklogs.pop(worklog_id)
+        self.worklog_times.pop(worklog_id, None)
+        self.deleted_worklogs[worklog_id] = (self._worklog_stamp(self.now()), worklog)
+        return worklog
+
+    def delete_worklog(self, worklog_id: int) -> JsonDict:
+        if worklog_id not in self.worklogs:
+            raise NotFoundError(str(worklog_id))
+        worklog = self._drop_worklog(worklog_id)
+        self._touch()
+        return worklog
+
+    def issue_worklogs(self, rec: IssueRecord) -> list[JsonDict]:
+        return sorted(
+            (w for w in self.worklogs.values() if w["issueId"] == str(rec.id)),
+            key=lambda w: int(w["id"]),
+        )
+
+    def worklog_feed(self, since: int, *, deleted: bool = False) -> list[tuple[int, int]]:
+        """(updated ms, worklog id) changed (or deleted) strictly after ``since``, oldest first."""
+        if deleted:
+            items = [(ms, wid) for wid, (ms, _) in self.deleted_worklogs.items()]
+        else:
+            items = [(ms, wid) for wid, ms in self.worklog_times.items()]
+        return sorted(item for item in items if item[0] > since)
 
     # ------------------------------------------------------------------ dump
     def to_fixture(self, base: str | None = None) -> JsonDict:
@@ -1035,6 +1450,10 @@ class Dataset:
             "teams": list(self.teams.values()),
             "team_members": self.team_members,
             "sprints": list(self.sprints.values()),
+            "boards": list(self.boards.values()),
+            "worklogs": [
+                {**w, "updatedMs": self.worklog_times[i]} for i, w in sorted(self.worklogs.items())
+            ],
             "issues": [
                 {**rec.json(), "indexed": rec.indexed, "changelog": rec.changelog}
                 for rec in sorted(self.issues.values(), key=lambda r: r.id)

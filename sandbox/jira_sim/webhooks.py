@@ -2,8 +2,9 @@
 
 Payload envelope: ``{timestamp, webhookEvent, issue_event_type_name, user, issue, changelog}``
 for issue events; ``{timestamp, webhookEvent, project}`` / ``{timestamp, webhookEvent, user}``
-for project and user events. ``jira:issue_deleted`` (and the other ``*_deleted`` events) carry
-the last known object.
+for project and user events; ``comment`` (with ``issue``), ``worklog``, ``version`` (a merge adds
+``mergedTo``), ``sprint`` and ``board`` for theirs. ``jira:issue_deleted`` (and the other
+``*_deleted`` events) carry the last known object.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypedDict
 
 import httpx
 
@@ -34,7 +35,35 @@ PROJECT_EVENTS: Final = frozenset(
     }
 )
 USER_EVENTS: Final = frozenset({"user_created", "user_updated", "user_deleted"})
+VERSION_EVENTS: Final = frozenset(
+    {
+        "jira:version_created",
+        "jira:version_updated",
+        "jira:version_released",
+        "jira:version_unreleased",
+        "jira:version_moved",
+        "jira:version_deleted",
+    }
+)
+SPRINT_EVENTS: Final = frozenset(
+    {"sprint_created", "sprint_updated", "sprint_started", "sprint_closed", "sprint_deleted"}
+)
+BOARD_EVENTS: Final = frozenset(
+    {"board_created", "board_updated", "board_deleted", "board_configuration_changed"}
+)
+WORKLOG_EVENTS: Final = frozenset({"worklog_created", "worklog_updated", "worklog_deleted"})
 USER_AGENT: Final = "Atlassian Webhook HTTP Client"
+
+
+class EventRefs(TypedDict, total=False):
+    """What an event is about, beyond the issue/user/project (see :func:`build_event`)."""
+
+    comment_id: str
+    worklog_id: str
+    version_id: str
+    merged_to: str
+    sprint_id: str
+    board_id: str
 
 
 def sign(body: bytes | str, secret: str) -> str:
@@ -89,6 +118,12 @@ def build_event(
     changelog: JsonDict | None = None,
     actor: str | None = None,
     timestamp_ms: int | None = None,
+    comment_id: str | None = None,
+    worklog_id: str | None = None,
+    version_id: str | None = None,
+    merged_to: str | None = None,
+    sprint_id: str | None = None,
+    board_id: str | None = None,
 ) -> JsonDict:
     """A Jira-shaped webhook payload for an issue, user or project event.
 
@@ -125,8 +160,7 @@ def build_event(
         if event == "jira:issue_updated":
             payload["changelog"] = changelog or {"id": "0", "items": []}
         if event.startswith("comment_"):
-            comments = (issue["fields"].get("comment") or {}).get("comments", [])
-            payload["comment"] = comments[-1] if comments else None
+            payload["comment"] = _comment(dataset, issue, comment_id)
     elif event in USER_EVENTS:
         if not account_id:
             raise ValueError(f"{event} needs an accountId")
@@ -154,9 +188,60 @@ def build_event(
             "projectLead": lead,
             "assigneeType": "admin.assignee.type.unassigned",
         }
+    elif event in VERSION_EVENTS:
+        payload["version"] = _version(dataset, version_id)
+        if merged_to:
+            payload["mergedTo"] = _version(dataset, merged_to)
+    elif event in SPRINT_EVENTS:
+        sprint = dataset.sprints.get(int(sprint_id)) if sprint_id and sprint_id.isdigit() else None
+        payload["sprint"] = (
+            dataset.sprint_json(sprint) if sprint else _tombstone(dataset, "sprint", sprint_id)
+        )
+    elif event in BOARD_EVENTS:
+        board = dataset.boards.get(int(board_id)) if board_id and board_id.isdigit() else None
+        payload["board"] = (
+            dataset.board_json(board) if board else _tombstone(dataset, "board", board_id)
+        )
+    elif event in WORKLOG_EVENTS:
+        if not worklog_id or not worklog_id.isdigit():
+            raise ValueError(f"{event} needs a worklogId")
+        worklog = dataset.worklogs.get(int(worklog_id))
+        if worklog is None and int(worklog_id) in dataset.deleted_worklogs:
+            worklog = dataset.deleted_worklogs[int(worklog_id)][1]
+        if worklog is None:
+            raise NotFoundError(worklog_id)
+        payload["worklog"] = worklog
     else:
         raise ValueError(f"unsupported event {event!r}")
     return rebase(payload, base)  # type: ignore[no-any-return]
+
+
+def _tombstone(dataset: Dataset, kind: str, ref: str | None) -> JsonDict:
+    if not ref:
+        raise ValueError(f"a {kind} event needs a {kind}Id")
+    found = dataset.tombstones[kind].get(str(ref))
+    if found is None:
+        raise NotFoundError(ref)
+    return found
+
+
+def _version(dataset: Dataset, version_id: str | None) -> JsonDict:
+    found = dataset.find_version(version_id) if version_id else None
+    if found is not None:
+        return dataset.version_json(*found)
+    return _tombstone(dataset, "version", version_id)
+
+
+def _comment(dataset: Dataset, issue: JsonDict, comment_id: str | None) -> JsonDict | None:
+    comments = (issue["fields"].get("comment") or {}).get("comments", [])
+    if comment_id is None:
+        return comments[-1] if comments else None
+    for comment in comments:
+        if comment["id"] == str(comment_id):
+            return dict(comment)
+    if str(comment_id) in dataset.tombstones["comment"]:
+        return dataset.tombstones["comment"][str(comment_id)]
+    raise NotFoundError(comment_id)
 
 
 @dataclass

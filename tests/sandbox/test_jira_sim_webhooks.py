@@ -102,7 +102,11 @@ def test_build_event_shapes() -> None:
     with pytest.raises(NotFoundError):
         build_event(ds, "jira:issue_updated", key="PA-999")
     with pytest.raises(ValueError, match="unsupported"):
+        build_event(ds, "filter_created")
+    with pytest.raises(ValueError, match="needs a boardId"):
         build_event(ds, "board_created")
+    board = build_event(ds, "board_created", board_id="1")
+    assert board["board"]["id"] == 1 and board["board"]["type"] == "scrum"
 
 
 async def test_send_event_signs_the_raw_body(receiver: Receiver) -> None:
