@@ -99,25 +99,165 @@ def json_response(
     return httpx.Response(status, json=payload, headers=headers)
 
 
-def offset_pager(items: list[dict[str, Any]], max_page: int = 2) -> Responder:
-    """PageBean: {values, startAt, maxResults, total, isLast}."""
+def offset_pager(
+    items: list[dict[str, Any]],
+    max_page: int = 2,
+    values_key: str = "values",
+    is_last: bool = True,
+    total: bool = True,
+) -> Responder:
+    """PageBean: {values, startAt, maxResults, total, isLast}; comments, worklogs and backlogs
+    name their list otherwise and have no isLast, epics have no total."""
 
     def respond(request: httpx.Request) -> httpx.Response:
         query = _query(request)
         start = int(query.get("startAt", 0))
         size = min(int(query.get("maxResults", 50)), max_page)
-        values = items[start : start + size]
-        return json_response(
-            {
-                "startAt": start,
-                "maxResults": size,
-                "total": len(items),
-                "isLast": start + size >= len(items),
-                "values": values,
-            }
-        )
+        body: dict[str, Any] = {"startAt": start, "maxResults": size}
+        if total:
+            body["total"] = len(items)
+        if is_last:
+            body["isLast"] = start + size >= len(items)
+        body[values_key] = items[start : start + size]
+        return json_response(body)
 
     return respond
+
+
+def since_pager(
+    changes: list[tuple[int, int]], max_page: int = 2, path: str = "/rest/api/3/worklog/updated"
+) -> Responder:
+    """The worklog change feeds: (updatedTime ms, worklogId) strictly after `since`, oldest
+    first; `until` is the last item's time, `nextPage` asks again since then."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        since = int(_query(request).get("since", 0))
+        after = sorted(c for c in changes if c[0] > since)
+        page = after[:max_page]
+        last = len(page) == len(after)
+        until = page[-1][0] if page else since
+        body: dict[str, Any] = {
+            "values": [{"worklogId": wid, "updatedTime": ms, "properties": []} for ms, wid in page],
+            "since": since,
+            "until": until,
+            "self": f"{SITE}{path}?since={since}",
+            "lastPage": last,
+        }
+        if not last:
+            body["nextPage"] = f"{SITE}{path}?since={until}"
+        return json_response(body)
+
+    return respond
+
+
+def adf(text: str) -> dict[str, Any]:
+    """Plain text as Atlassian Document Format, one paragraph per line."""
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [
+            {"type": "paragraph", "content": [{"type": "text", "text": line}]}
+            for line in text.split("\n")
+        ],
+    }
+
+
+def version(n: int, project_id: int = 10001, released: bool = False) -> dict[str, Any]:
+    return {
+        "self": f"{SITE}/rest/api/3/version/{30000 + n}",
+        "id": str(30000 + n),
+        "name": f"{n}.0",
+        "description": f"Version {n}.0",
+        "archived": False,
+        "released": released,
+        "releaseDate": f"2024-0{1 + n % 9}-01",
+        "overdue": False,
+        "projectId": project_id,
+    }
+
+
+def component(n: int, project_key: str = "P1", lead: int | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "self": f"{SITE}/rest/api/3/component/{40000 + n}",
+        "id": str(40000 + n),
+        "name": f"Component {n}",
+        "description": f"The component {n}",
+        "assigneeType": "PROJECT_DEFAULT",
+        "project": project_key,
+        "projectId": 10001,
+        "issueCount": n,
+    }
+    if lead is not None:
+        found["lead"] = user(lead)
+    return found
+
+
+def board(n: int, board_type: str = "scrum", project_key: str = "P1") -> dict[str, Any]:
+    return {
+        "id": n,
+        "self": f"{SITE}/rest/agile/1.0/board/{n}",
+        "name": f"Board {n}",
+        "type": board_type,
+        "location": {"projectId": 10001, "projectKey": project_key, "name": project_key},
+    }
+
+
+def sprint(n: int, state: str = "active", board_id: int = 1) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "id": n,
+        "self": f"{SITE}/rest/agile/1.0/sprint/{n}",
+        "state": state,
+        "name": f"Sprint {n}",
+        "originBoardId": board_id,
+        "goal": f"Goal {n}",
+    }
+    if state != "future":
+        found["startDate"] = "2024-01-01T10:00:00.000Z"
+        found["endDate"] = "2024-01-15T10:00:00.000Z"
+    if state == "closed":
+        found["completeDate"] = "2024-01-15T12:00:00.000Z"
+    return found
+
+
+def epic(n: int, project_key: str = "P1", done: bool = False) -> dict[str, Any]:
+    return {
+        "id": 20000 + n,
+        "key": f"{project_key}-{n}",
+        "self": f"{SITE}/rest/agile/1.0/epic/{20000 + n}",
+        "name": f"Epic {n}",
+        "summary": f"Epic: Epic {n}",
+        "color": {"key": f"color_{n}"},
+        "done": done,
+    }
+
+
+def worklog(n: int, issue_id: str = "20001", seconds: int = 3600) -> dict[str, Any]:
+    return {
+        "self": f"{SITE}/rest/api/3/issue/{issue_id}/worklog/{50000 + n}",
+        "author": user(1),
+        "updateAuthor": user(1),
+        "comment": adf(f"Worked on {n}"),
+        "created": "2024-01-02T10:00:00.000+0000",
+        "updated": "2024-01-02T11:00:00.000+0000",
+        "started": "2024-01-02T09:00:00.000+0000",
+        "timeSpent": f"{seconds // 3600}h",
+        "timeSpentSeconds": seconds,
+        "id": str(50000 + n),
+        "issueId": issue_id,
+    }
+
+
+def comment(n: int, text: str | None = None, author: int = 2) -> dict[str, Any]:
+    return {
+        "self": f"{SITE}/rest/api/3/issue/20001/comment/{60000 + n}",
+        "id": str(60000 + n),
+        "author": user(author),
+        "body": adf(text or f"Comment {n}"),
+        "updateAuthor": user(author),
+        "created": "2024-01-02T10:00:00.000+0000",
+        "updated": "2024-01-02T10:30:00.000+0000",
+        "jsdPublic": True,
+    }
 
 
 def array_pager(items: list[dict[str, Any]], max_page: int = 2) -> Responder:

@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         config = app.config.integration.config
         JiraSettings.from_config(config if isinstance(config, dict) else config.model_dump())
     except (ConfigurationError, ValueError) as exc:
-        logger.complete()  # let Ocean's queued log lines out first: the error is the last line
+        # Let Ocean's queued log lines out first (removing the handlers joins their writer
+        # threads, even under load): the error is the last line.
+        logger.complete()
+        logger.remove()
         for line in _config_errors(exc):
             print(line, file=sys.stderr, flush=True)
         return 2

@@ -14,10 +14,42 @@ def test_fresh_install_creates_blueprints_mapping_and_every_entity(stack: Stack)
     assert result.last_line == "Jira resync completed"
 
     state = stack.port_state()
-    assert {"jiraProject", "jiraUser", "jiraTeam", "jiraIssue"} <= set(state["blueprints"])
+    assert {
+        "jiraProject",
+        "jiraUser",
+        "jiraTeam",
+        "jiraIssue",
+        "jiraRelease",
+        "jiraComponent",
+        "jiraBoard",
+        "jiraSprint",
+        "jiraEpic",
+        "jiraBacklogItem",
+        "jiraWorklog",
+        "jiraComment",
+    } <= set(state["blueprints"])
     assert "handlingDuration" in state["blueprints"]["jiraIssue"]["calculationProperties"]
+    assert state["blueprints"]["jiraSprint"]["relations"]["board"]["target"] == "jiraBoard"
     mapping = state["integrations"][INTEGRATION_ID]["config"]
-    assert [r["kind"] for r in mapping["resources"]] == ["user", "team", "project", "issue"]
+    # the cheap kinds only: backlogs, worklogs and comments are documented, not defaults
+    assert [r["kind"] for r in mapping["resources"]] == [
+        "user",
+        "team",
+        "project",
+        "release",
+        "component",
+        "board",
+        "sprint",
+        "epic",
+        "issue",
+    ]
+    assert {
+        bp: len(stack.entities(bp)) > 0 for bp in ("jiraRelease", "jiraBoard", "jiraSprint")
+    } == {
+        "jiraRelease": True,
+        "jiraBoard": True,
+        "jiraSprint": True,
+    }
 
     projects = jira_get(stack, "/rest/api/3/project/search", expand="insight", maxResults=100)[
         "values"

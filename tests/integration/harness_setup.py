@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,12 +14,34 @@ from port_ocean.integration_testing import IntegrationTestHarness, InterceptTran
 from jira.factory import reset_jira_client
 from tests.builders import SITE
 
-INTEGRATION = Path(__file__).resolve().parents[2] / "integrations" / "jira"
+ROOT = Path(__file__).resolve().parents[2]
+INTEGRATION = ROOT / "integrations" / "jira"
 RESOURCES = INTEGRATION / ".port" / "resources"
+KINDS_DOC = ROOT / "docs" / "kinds.md"
+_YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def default_mapping() -> dict[str, Any]:
     mapping: dict[str, Any] = yaml.safe_load((RESOURCES / "port-app-config.yaml").read_text())
+    return mapping
+
+
+def documented_resources() -> dict[str, dict[str, Any]]:
+    """The mapping example of each kind in docs/kinds.md, by kind."""
+    examples: dict[str, dict[str, Any]] = {}
+    for block in _YAML_BLOCK.findall(KINDS_DOC.read_text()):
+        for resource in yaml.safe_load(block)["resources"]:
+            examples[resource["kind"]] = resource
+    return examples
+
+
+def every_kind_mapping() -> dict[str, Any]:
+    """The default mapping plus the documented example of every kind it leaves out."""
+    mapping = default_mapping()
+    present = {resource["kind"] for resource in mapping["resources"]}
+    mapping["resources"] += [
+        resource for kind, resource in documented_resources().items() if kind not in present
+    ]
     return mapping
 
 

@@ -4,27 +4,39 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import time
 from typing import Any
 
 import httpx
 
 from tests.builders import (
     array_pager,
+    board,
     bulkfetch_responder,
+    comment,
+    component,
     cursor_pager,
+    epic,
     fixture,
     issue,
+    json_response,
     offset_pager,
     project,
     relay_pager,
+    since_pager,
     team,
     token_pager,
     user,
+    version,
+    worklog,
 )
+from tests.builders import sprint as agile_sprint
 from tests.integration.harness_setup import (
     Route,
     by_blueprint,
     default_mapping,
+    every_kind_mapping,
     harness,
     integration_config,
 )
@@ -46,6 +58,52 @@ def members_for(request: httpx.Request) -> httpx.Response:
     )(request)
 
 
+VERSIONS: dict[str, list[dict[str, Any]] | None] = {
+    "PA": [version(1, project_id=10000, released=True)],
+    "P1": [version(2), version(3), version(4, released=True)],
+    "P4": None,  # Jira answers 404: skipped, the rest of the kind syncs
+}
+COMPONENTS: dict[str, list[dict[str, Any]] | None] = {"P1": [component(1, lead=3), component(2)]}
+BOARDS = [board(1), board(2, "kanban", "P2"), board(3, "simple")]
+BOARD_PROJECTS: dict[Any, list[dict[str, Any]] | None] = {
+    1: [project(1)],
+    2: [project(1), project(2)],
+    3: [],
+}
+SPRINTS = {
+    1: [agile_sprint(1, "closed"), agile_sprint(2, "active"), agile_sprint(3, "future")],
+    3: [agile_sprint(2, "active"), agile_sprint(4, "active", board_id=3)],  # sprint 2 is shared
+}
+EPICS: dict[Any, list[dict[str, Any]] | None] = {
+    1: [epic(5), epic(6, done=True)],
+    2: [epic(5)],
+    3: [],
+}
+
+
+def per_path(pattern: str, items: dict[Any, list[dict[str, Any]] | None], **pager: Any) -> Any:
+    """A paged responder per parent (read from the URL by `pattern`); None answers 404."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        match = re.search(pattern, request.url.path)
+        assert match, request.url
+        key: Any = match.group(1)
+        key = int(key) if key.isdigit() else key
+        if key in items and items[key] is None:
+            return json_response({"errorMessages": [f"{key} does not exist"]}, 404)
+        return offset_pager(items.get(key) or [], **pager)(request)
+
+    return respond
+
+
+def board_sprints(request: httpx.Request) -> httpx.Response:
+    board_id = int(request.url.path.split("/")[-2])
+    if board_id not in SPRINTS:
+        return json_response({"errorMessages": ["The board does not support sprints"]}, 400)
+    states = request.url.params.get("state", "").split(",")
+    return offset_pager([s for s in SPRINTS[board_id] if s["state"] in states])(request)
+
+
 def site_routes(issues: list[dict[str, Any]] | None = None) -> list[Route]:
     projects = [docs_project()] + [project(n) for n in range(1, 5)]
     return [
@@ -55,6 +113,12 @@ def site_routes(issues: list[dict[str, Any]] | None = None) -> list[Route]:
         ("POST", "/members", members_for),
         ("POST", "/rest/api/3/search/jql", token_pager(issues or all_issues())),
         ("POST", "/rest/api/3/issue/bulkfetch", bulkfetch_responder(issues or all_issues())),
+        ("GET", r"/project/[^/]+/version", per_path(r"/project/([^/]+)/", VERSIONS)),
+        ("GET", r"/project/[^/]+/component", per_path(r"/project/([^/]+)/", COMPONENTS)),
+        ("GET", r"/agile/1\.0/board\?", offset_pager(BOARDS)),
+        ("GET", r"/board/\d+/project", per_path(r"/board/(\d+)/", BOARD_PROJECTS)),
+        ("GET", r"/board/\d+/sprint", board_sprints),
+        ("GET", r"/board/\d+/epic", per_path(r"/board/(\d+)/", EPICS, total=False)),
     ]
 
 
@@ -84,10 +148,17 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
         "jiraUser": 9,
         "jiraTeam": 5,
         "jiraProject": 5,
+        "jiraRelease": 4,
+        "jiraComponent": 2,
+        "jiraBoard": 3,
+        "jiraSprint": 3,
+        "jiraEpic": 2,
         "jiraIssue": 5,
     }
     # several pages of every kind were read
-    assert len(transport.calls_for("/rest/api/3/project/search")) == 3
+    assert (
+        len(transport.calls_for("/rest/api/3/project/search")) == 9
+    )  # project, release, component
     assert len(transport.calls_for("/rest/api/3/users/search")) == 6
     assert len(transport.calls_for("/org/org-1/teams?")) == 4
     assert len(transport.calls_for("/rest/api/3/search/jql")) == 3  # id pages (of 2 here)
@@ -168,6 +239,80 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
         },
         "relations": {"members": ["acc-2", "acc-3", "acc-4"]},
     }
+    assert entities["jiraRelease"]["30002"] == {
+        "identifier": "30002",
+        "title": "P1 2.0",
+        "blueprint": "jiraRelease",
+        "properties": {
+            "description": "Version 2.0",
+            "released": False,
+            "archived": False,
+            "overdue": False,
+            "startDate": None,
+            "releaseDate": "2024-03-01",
+        },
+        "relations": {"project": "P1"},
+    }
+    assert {k: e["relations"]["project"] for k, e in entities["jiraRelease"].items()} == {
+        "30001": "PA",
+        "30002": "P1",
+        "30003": "P1",
+        "30004": "P1",
+    }
+    assert entities["jiraComponent"]["40001"] == {
+        "identifier": "40001",
+        "title": "Component 1",
+        "blueprint": "jiraComponent",
+        "properties": {
+            "description": "The component 1",
+            "assigneeType": "PROJECT_DEFAULT",
+            "issueCount": 1,
+        },
+        "relations": {"project": "P1", "lead": "acc-3"},
+    }
+    assert entities["jiraBoard"]["2"] == {
+        "identifier": "2",
+        "title": "Board 2",
+        "blueprint": "jiraBoard",
+        "properties": {
+            "type": "kanban",
+            "url": "https://myaccount.atlassian.net/secure/RapidBoard.jspa?rapidView=2",
+        },
+        "relations": {"projects": ["P1", "P2"]},
+    }
+    # active and future sprints (the default mapping's sprintState), sprint 2 once
+    assert {k: e["relations"]["board"] for k, e in entities["jiraSprint"].items()} == {
+        "2": "1",
+        "3": "1",
+        "4": "3",
+    }
+    assert entities["jiraSprint"]["2"] == {
+        "identifier": "2",
+        "title": "Sprint 2",
+        "blueprint": "jiraSprint",
+        "properties": {
+            "state": "active",
+            "goal": "Goal 2",
+            "startDate": "2024-01-01T10:00:00.000Z",
+            "endDate": "2024-01-15T10:00:00.000Z",
+            "completeDate": None,
+        },
+        "relations": {"board": "1"},
+    }
+    assert entities["jiraEpic"]["P1-6"] == {
+        "identifier": "P1-6",
+        "title": "Epic 6",
+        "blueprint": "jiraEpic",
+        "properties": {"summary": "Epic: Epic 6", "done": True, "color": "color_6"},
+        "relations": {"board": "1", "project": "P1"},
+    }
+    assert entities["jiraEpic"]["P1-5"]["relations"]["board"] in ("1", "2")  # on both boards
+    sprint_calls = [c.request.url for c in transport.calls_for("/sprint")]
+    assert sorted(u.path for u in sprint_calls) == [
+        "/rest/agile/1.0/board/1/sprint",
+        "/rest/agile/1.0/board/3/sprint",
+    ]  # not the kanban board
+    assert {u.params["state"] for u in sprint_calls} == {"active,future"}
 
 
 async def test_issue_selector_fields_and_expand_reach_jira() -> None:
@@ -194,7 +339,8 @@ async def test_invalid_jql_fails_the_issue_kind_only_and_deletes_nothing() -> No
         ],
         "errors": {},
     }
-    routes[-2] = ("POST", "/rest/api/3/search/jql", {"status_code": 400, "json": error})
+    routes = [r for r in routes if r[1] != "/rest/api/3/search/jql"]
+    routes.append(("POST", "/rest/api/3/search/jql", {"status_code": 400, "json": error}))
     async with harness(routes) as (h, _):
         h.port_mock.search_entities_response = [
             {"identifier": "OLD-1", "blueprint": "jiraIssue"},
@@ -206,7 +352,17 @@ async def test_invalid_jql_fails_the_issue_kind_only_and_deletes_nothing() -> No
     assert any("Field 'sprintt' does not exist" in str(e) for e in result.errors)
     assert result.deleted_entities == []
     synced = by_blueprint(result.upserted_entities)
-    assert set(synced) == {"jiraUser", "jiraTeam", "jiraProject"}
+    assert "jiraIssue" not in synced
+    assert set(synced) == {
+        "jiraUser",
+        "jiraTeam",
+        "jiraProject",
+        "jiraRelease",
+        "jiraComponent",
+        "jiraBoard",
+        "jiraSprint",
+        "jiraEpic",
+    }
 
 
 async def test_teams_are_skipped_with_a_warning_without_an_organization_id() -> None:
@@ -256,6 +412,7 @@ async def test_wrong_token_fails_each_kind_with_a_clear_message() -> None:
     routes: list[Route] = [
         ("GET", "/rest/api/3/", unauthorized),
         ("POST", "/rest/api/3/", unauthorized),
+        ("GET", "/rest/agile/1", unauthorized),
         ("GET", "/teams/v1/", unauthorized),
     ]
     async with harness(routes) as (h, _):
@@ -279,3 +436,134 @@ async def test_a_complete_resync_deletes_only_what_jira_no_longer_has() -> None:
     assert [(e["blueprint"], e["identifier"]) for e in result.deleted_entities] == [
         ("jiraIssue", "OLD-1")
     ]
+
+
+def with_comments(
+    found: dict[str, Any], *comments: dict[str, Any], total: int | None = None
+) -> dict[str, Any]:
+    found = copy.deepcopy(found)
+    found["fields"]["comment"] = {
+        "comments": list(comments),
+        "maxResults": len(comments),
+        "total": len(comments) if total is None else total,
+        "startAt": 0,
+    }
+    return found
+
+
+def worklog_list(known: list[dict[str, Any]]) -> Any:
+    by_id = {int(w["id"]): w for w in known}
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        return json_response([by_id[i] for i in json.loads(request.content)["ids"] if i in by_id])
+
+    return respond
+
+
+def backlog(request: httpx.Request) -> httpx.Response:
+    board_id = int(request.url.path.split("/")[-2])
+    if board_id == 2:
+        return json_response({"errorMessages": ["The board does not have a backlog"]}, 400)
+    items = {1: [issue(4), issue(7, priority={"name": "High"})], 3: []}[board_id]
+    return offset_pager(items, values_key="issues", is_last=False)(request)
+
+
+async def test_every_kind_with_its_documented_mapping_produces_exact_entities() -> None:
+    now = int(time.time() * 1000)
+    issues = all_issues()
+    issues[1] = with_comments(issues[1], comment(1, "First line\nsecond line"), comment(2))
+    issues[2] = with_comments(issues[2], comment(3), total=3)  # the rest need paging
+    worklogs = [worklog(1), worklog(2), worklog(3, issue_id="20003", seconds=5400)]
+    routes = [
+        *site_routes(issues),
+        ("GET", r"/rest/software/1\.0/board/\d+/backlog", backlog),
+        (
+            "GET",
+            "/worklog/deleted",
+            since_pager([(now - 5_000, 50002)], path="/rest/api/3/worklog/deleted"),
+        ),
+        ("GET", "/worklog/updated", since_pager([(now - 9_000 + n, 50000 + n) for n in (1, 2, 3)])),
+        ("POST", "/worklog/list", worklog_list(worklogs)),
+        (
+            "GET",
+            r"/issue/[^/]+/comment",
+            per_path(
+                r"/issue/([^/]+)/comment",
+                {"P1-2": [comment(3), comment(4), comment(5)]},
+                values_key="comments",
+                is_last=False,
+            ),
+        ),
+    ]
+    async with harness(routes, mapping=every_kind_mapping()) as (h, transport):
+        result = await h.trigger_resync()
+
+    assert result.errors == []
+    assert result.reconciliation_success
+    entities = by_blueprint(result.upserted_entities)
+    assert {bp: len(items) for bp, items in entities.items()} == {
+        "jiraUser": 9,
+        "jiraTeam": 5,
+        "jiraProject": 5,
+        "jiraRelease": 4,
+        "jiraComponent": 2,
+        "jiraBoard": 3,
+        "jiraSprint": 3,
+        "jiraEpic": 2,
+        "jiraIssue": 5,
+        "jiraBacklogItem": 2,
+        "jiraWorklog": 2,
+        "jiraComment": 5,
+    }
+    assert entities["jiraBacklogItem"]["1-P1-7"] == {
+        "identifier": "1-P1-7",
+        "title": "Issue 7",
+        "blueprint": "jiraBacklogItem",
+        "properties": {"status": "To Do", "issueType": "Task", "priority": "High"},
+        "relations": {"board": "1", "issue": "P1-7", "project": "P1", "assignee": "acc-2"},
+    }
+    assert set(entities["jiraBacklogItem"]) == {"1-P1-4", "1-P1-7"}
+    backlog_params = transport.calls_for("/rest/software/1.0/board/1/backlog")[0].request.url.params
+    assert backlog_params["jql"] == "statusCategory != Done"
+    assert backlog_params["fields"] == "summary,status,issuetype,priority,assignee,project"
+
+    # 50002 was deleted in Jira: never synced
+    assert entities["jiraWorklog"]["50003"] == {
+        "identifier": "50003",
+        "title": "P1-3 1h by User 1",
+        "blueprint": "jiraWorklog",
+        "properties": {
+            "timeSpent": "1h",
+            "timeSpentSeconds": 5400,
+            "started": "2024-01-02T09:00:00.000+0000",
+            "created": "2024-01-02T10:00:00.000+0000",
+            "updated": "2024-01-02T11:00:00.000+0000",
+            "comment": "Worked on 3",
+        },
+        "relations": {"issue": "P1-3", "author": "acc-1"},
+    }
+    assert set(entities["jiraWorklog"]) == {"50001", "50003"}
+    listed = [json.loads(c.request.content)["ids"] for c in transport.calls_for("/worklog/list")]
+    assert listed == [[50001], [50003]]  # one list per feed page, the deleted one left out
+
+    assert entities["jiraComment"]["60001"] == {
+        "identifier": "60001",
+        "title": "P1-1: First line\nsecond line",
+        "blueprint": "jiraComment",
+        "properties": {
+            "body": "First line\nsecond line",
+            "created": "2024-01-02T10:00:00.000+0000",
+            "updated": "2024-01-02T10:30:00.000+0000",
+        },
+        "relations": {"issue": "P1-1", "author": "acc-2"},
+    }
+    assert {k: e["relations"]["issue"] for k, e in entities["jiraComment"].items()} == {
+        "60001": "P1-1",
+        "60002": "P1-1",
+        "60003": "P1-2",
+        "60004": "P1-2",
+        "60005": "P1-2",
+    }
+    # P1-1's comment field held all its comments: not asked again; P1-2's held 1 of 3
+    paged = {c.request.url.path.split("/")[-2] for c in transport.calls_for("/comment")}
+    assert paged == {"P1-2", "PA-1", "P1-3", "P1-4"}  # (the last three had no comment field)

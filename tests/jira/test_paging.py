@@ -20,6 +20,7 @@ from tests.builders import (
     offset_pager,
     project,
     relay_pager,
+    since_pager,
     team,
     token_pager,
     user,
@@ -123,3 +124,44 @@ async def test_a_repeated_page_token_fails_instead_of_looping(client: JiraClient
 async def test_an_empty_search_yields_nothing(client: JiraClient) -> None:
     respx.post(f"{SITE}/rest/api/3/search/jql").respond(json={"issues": [], "isLast": True})
     assert await collect(client.search_issues("project = EMPTY", ["*all"])) == []
+
+
+# The worklog change feeds: `since`, `until`, `lastPage`, `nextPage`
+
+UPDATED = f"{SITE}/rest/api/3/worklog/updated"
+
+
+@respx.mock
+async def test_worklog_feed_asks_again_since_each_pages_until(client: JiraClient) -> None:
+    changes = [(1000 + n, 500 + n) for n in range(5)]
+    route = respx.get(UPDATED).mock(side_effect=since_pager(changes))
+    pages = await collect(client.updated_worklogs(999))
+    assert [[v["worklogId"] for v in page] for page in pages] == [[500, 501], [502, 503], [504]]
+    assert [c.request.url.params["since"] for c in route.calls] == ["999", "1001", "1003"]
+
+
+@respx.mock
+async def test_worklog_feed_with_nothing_new_is_one_request(client: JiraClient) -> None:
+    route = respx.get(UPDATED).mock(side_effect=since_pager([(10, 1)]))
+    assert await collect(client.updated_worklogs(10)) == []
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_worklog_feed_that_does_not_advance_raises(client: JiraClient) -> None:
+    respx.get(UPDATED).respond(
+        json={"values": [], "since": 5, "until": 5, "lastPage": False, "nextPage": "x"}
+    )
+    with pytest.raises(JiraMalformedResponse, match="'until'"):
+        await collect(client.updated_worklogs(5))
+
+
+@respx.mock
+async def test_worklog_feed_without_last_page_stops_when_there_is_no_next_page(
+    client: JiraClient,
+) -> None:
+    route = respx.get(UPDATED).respond(
+        json={"values": [{"worklogId": 1, "updatedTime": 9}], "since": 0, "until": 9}
+    )
+    assert len(await collect(client.updated_worklogs(0))) == 1
+    assert route.call_count == 1

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from jira.webhooks.signature import sign
-from tests.builders import issue, project, user
+from tests.builders import board, comment, issue, project, sprint, user, version, worklog
 
 BASE_TIME = 1_700_000_000_000  # epoch ms
 
@@ -30,15 +30,39 @@ def issue_event(
     return payload
 
 
-def comment_event(name: str, n: int = 1, timestamp: int = BASE_TIME) -> dict[str, Any]:
+def comment_event(
+    name: str, n: int = 1, timestamp: int = BASE_TIME, comment_n: int = 5
+) -> dict[str, Any]:
     full = issue(n)
     small = {"id": full["id"], "key": full["key"], "self": full["self"], "fields": {"summary": "x"}}
     return {
         "timestamp": timestamp,
         "webhookEvent": name,
-        "comment": {"id": "5", "body": "hello"},
+        "comment": comment(comment_n),
         "issue": small,
     }
+
+
+def version_event(
+    name: str, n: int = 1, timestamp: int = BASE_TIME, **extra: Any
+) -> dict[str, Any]:
+    return {"timestamp": timestamp, "webhookEvent": name, "version": version(n), **extra}
+
+
+def board_event(name: str, n: int = 1, timestamp: int = BASE_TIME) -> dict[str, Any]:
+    return {"timestamp": timestamp, "webhookEvent": name, "board": board(n)}
+
+
+def sprint_event(
+    name: str, n: int = 1, timestamp: int = BASE_TIME, state: str = "active"
+) -> dict[str, Any]:
+    return {"timestamp": timestamp, "webhookEvent": name, "sprint": sprint(n, state)}
+
+
+def worklog_event(
+    name: str, n: int = 1, timestamp: int = BASE_TIME, issue_id: str = "20001"
+) -> dict[str, Any]:
+    return {"timestamp": timestamp, "webhookEvent": name, "worklog": worklog(n, issue_id)}
 
 
 def project_event(name: str, n: int = 1, timestamp: int = BASE_TIME) -> dict[str, Any]:

@@ -14,8 +14,23 @@ from jira.webhooks.events import declared_events, kinds_for, payload_problem
 from jira.webhooks.gate import WebhookGate
 from jira.webhooks.processors import PROCESSORS, WEBHOOK_PATH
 from jira.webhooks.registration import admin_events, dynamic_events
-from tests.integration.harness_setup import INTEGRATION, RESOURCES, default_mapping, harness
-from tests.webhooks.payloads import issue_event, project_event, user_event
+from tests.integration.harness_setup import (
+    INTEGRATION,
+    RESOURCES,
+    default_mapping,
+    documented_resources,
+    harness,
+)
+from tests.webhooks.payloads import (
+    board_event,
+    comment_event,
+    issue_event,
+    project_event,
+    sprint_event,
+    user_event,
+    version_event,
+    worklog_event,
+)
 
 
 def spec_kinds() -> set[str]:
@@ -27,12 +42,24 @@ BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
     "issue": issue_event,
     "project": project_event,
     "user": user_event,
+    "release": version_event,
+    "board": board_event,
+    "sprint": sprint_event,
+    "worklog": worklog_event,
+    "comment": comment_event,
 }
+# Events more than one kind follows; each processor handles it for its own kind.
+SHARED_EVENTS = {"comment_created", "comment_updated", "comment_deleted"}
 
 
 def sample_payload(event: str) -> dict[str, Any]:
-    (kind, _), *_ = kinds_for(event)
-    return BUILDERS[kind.name](event)
+    """A delivery of `event` that every kind declaring it can handle."""
+    handlers = kinds_for(event)
+    for kind, _ in handlers:
+        payload = BUILDERS[kind.name](event)
+        if all(live.object_of(payload) is not None for _, live in handlers):
+            return payload
+    raise AssertionError(f"no sample payload of {event} suits {[k.name for k, _ in handlers]}")
 
 
 async def test_every_subscribed_event_has_a_registered_processor() -> None:
@@ -46,30 +73,59 @@ async def test_every_subscribed_event_has_a_registered_processor() -> None:
             payload = sample_payload(event)
             assert payload_problem(payload) is None, event
             webhook = WebhookEvent("t", payload, {})
-            handlers = [p for p in registered if await p(webhook).should_process_event(webhook)]
-            assert len(handlers) == 1, f"{event} has {len(handlers)} processors"
+            handlers = [p for p in PROCESSORS if await p(webhook).should_process_event(webhook)]
+            declaring = {kind.name for kind, _ in kinds_for(event)}
+            assert {h.kind.name for h in handlers} == declaring, event
+            for handler in handlers:
+                assert await handler(webhook).validate_payload(payload), (event, handler)
 
 
-async def test_every_declared_event_belongs_to_exactly_one_kind() -> None:
-    for event in declared_events():
-        assert len(kinds_for(event)) == 1, event
+async def test_only_the_comment_events_are_shared_by_kinds() -> None:
+    shared = {event for event in declared_events() if len(kinds_for(event)) > 1}
+    assert shared == SHARED_EVENTS
+    for event in shared:
+        assert {kind.name for kind, _ in kinds_for(event)} == {"issue", "comment"}
 
 
-async def test_every_spec_kind_has_a_resync_handler_and_a_default_blueprint() -> None:
+def blueprints() -> dict[str, dict[str, Any]]:
+    found = json.loads((RESOURCES / "blueprints.json").read_text())
+    return {bp["identifier"]: bp for bp in found}
+
+
+def mapped_blueprint(resource: dict[str, Any]) -> str:
+    return str(resource["port"]["entity"]["mappings"]["blueprint"]).strip('"')
+
+
+async def test_every_spec_kind_has_a_resync_handler_a_blueprint_and_a_mapping() -> None:
     declared = {kind.name for kind in KINDS}
     assert spec_kinds() == declared
-    blueprints = {
-        bp["identifier"] for bp in json.loads((RESOURCES / "blueprints.json").read_text())
-    }
-    mapped: dict[str, str] = {}
-    for resource in default_mapping()["resources"]:
-        mapped[resource["kind"]] = resource["port"]["entity"]["mappings"]["blueprint"].strip('"')
-    assert set(mapped) == declared
-    assert set(mapped.values()) <= blueprints
+    defaults = {r["kind"]: r for r in default_mapping()["resources"]}
+    documented = documented_resources()
+    # every kind has a mapping: the default one, or the example in docs/kinds.md
+    assert set(defaults) | set(documented) == declared
+    assert set(defaults) <= declared
+    for kind, example in documented.items():
+        if kind in defaults:  # the default mapping is the documented example
+            assert defaults[kind] == example, kind
+    known = blueprints()
+    for resource in [*defaults.values(), *documented.values()]:
+        assert mapped_blueprint(resource) in known, resource["kind"]
     async with harness([]) as (h, _):
         assert h._ocean is not None
         resync = h._ocean.integration.event_strategy.resync
         assert declared <= {kind for kind, handlers in resync.items() if handlers}
+
+
+def test_every_relation_targets_a_default_blueprint() -> None:
+    known = blueprints()
+    for identifier, blueprint in known.items():
+        for name, relation in blueprint["relations"].items():
+            assert relation["target"] in known, f"{identifier}.{name} -> {relation['target']}"
+
+
+def test_the_default_mapping_leaves_the_costly_kinds_out() -> None:
+    kinds = [r["kind"] for r in default_mapping()["resources"]]
+    assert {"backlog", "worklog", "comment"}.isdisjoint(kinds)
 
 
 async def test_the_gate_guards_the_webhook_route() -> None:
@@ -83,5 +139,14 @@ async def test_the_gate_guards_the_webhook_route() -> None:
 
 def test_live_kinds_are_exactly_the_kinds_with_processors() -> None:
     assert {p.kind.name for p in PROCESSORS} == {k.name for k in KINDS if k.live is not None}
-    assert {p.kind.name for p in PROCESSORS} == {"project", "user", "issue"}
+    assert {p.kind.name for p in PROCESSORS} == {
+        "project",
+        "user",
+        "issue",
+        "release",
+        "board",
+        "sprint",
+        "worklog",
+        "comment",
+    }
     assert len({p.__name__ for p in PROCESSORS}) == len(PROCESSORS)

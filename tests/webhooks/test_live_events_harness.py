@@ -20,10 +20,22 @@ from port_ocean.integration_testing import IntegrationTestHarness, InterceptTran
 from jira.factory import reset_jira_client
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.processors import CONTEXT, LiveEventsContext
-from tests.builders import issue, json_response
-from tests.integration.harness_setup import INTEGRATION, default_mapping, integration_config
+from tests.builders import comment, issue, json_response, sprint
+from tests.integration.harness_setup import (
+    INTEGRATION,
+    default_mapping,
+    every_kind_mapping,
+    integration_config,
+)
 from tests.webhooks.conftest import SECRET
-from tests.webhooks.payloads import body_of, delivery_headers, issue_event, user_event
+from tests.webhooks.payloads import (
+    body_of,
+    comment_event,
+    delivery_headers,
+    issue_event,
+    sprint_event,
+    user_event,
+)
 
 WEBHOOK = "/integration/webhook"
 Route = tuple[str, str, Any]  # method, URL pattern, response (or responder)
@@ -69,7 +81,9 @@ class Live:
 
 @asynccontextmanager
 async def live_harness(
-    routes: list[Route], in_port: list[dict[str, Any]] | None = None
+    routes: list[Route],
+    in_port: list[dict[str, Any]] | None = None,
+    mapping: dict[str, Any] | None = None,
 ) -> AsyncIterator[Live]:
     reset_jira_client()
     transport = InterceptTransport(strict=True)
@@ -77,7 +91,7 @@ async def live_harness(
         transport.add_route(method, pattern, response)
     h = IntegrationTestHarness(
         integration_path=str(INTEGRATION),
-        port_mapping_config=default_mapping(),
+        port_mapping_config=mapping or default_mapping(),
         third_party_transport=transport,
         config_overrides=integration_config(webhook_secret=SECRET),
         port_search_entities_response=in_port or [],
@@ -131,3 +145,33 @@ async def test_an_issue_leaving_the_selector_is_removed_from_port() -> None:
         await live.drain()
         assert live.h.port_mock.upserted_entities == []
         assert live.h.port_mock.deleted_entity_ids == ["P1-2"]
+
+
+async def test_one_comment_event_updates_both_the_comment_and_its_issue() -> None:
+    routes: list[Route] = [
+        ("POST", "/rest/api/3/search/jql", json_response({"issues": [issue(3)]})),
+        ("GET", "/rest/api/3/issue/P1-3/comment/60005", json_response(comment(5, "Hi there"))),
+    ]
+    async with live_harness(routes, mapping=every_kind_mapping()) as live:
+        response = await live.deliver(comment_event("comment_created", 3))
+        assert response.status_code == 200
+        assert await live.drain() == 1
+        upserted = {(e["blueprint"], e["identifier"]) for e in live.h.port_mock.upserted_entities}
+        assert upserted == {("jiraIssue", "P1-3"), ("jiraComment", "60005")}
+        body = next(
+            e for e in live.h.port_mock.upserted_entities if e["blueprint"] == "jiraComment"
+        )
+        assert body["properties"]["body"] == "Hi there"
+        assert body["relations"] == {"issue": "P1-3", "author": "acc-2"}
+
+
+async def test_a_closed_sprint_leaves_the_catalog_of_active_and_future_sprints() -> None:
+    routes: list[Route] = [
+        ("GET", "/rest/agile/1.0/sprint/4", json_response(sprint(4, "closed"))),
+    ]
+    in_port = [{"identifier": "4", "blueprint": "jiraSprint"}]
+    async with live_harness(routes, in_port=in_port) as live:
+        await live.deliver(sprint_event("sprint_closed", 4, state="closed"))
+        await live.drain()
+        assert live.h.port_mock.upserted_entities == []
+        assert live.h.port_mock.deleted_entity_ids == ["4"]

@@ -6,7 +6,15 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from jira.http import Api, JiraHttp
-from jira.paging import Page, array_pages, cursor_pages, offset_pages, relay_pages, token_pages
+from jira.paging import (
+    Page,
+    array_pages,
+    cursor_pages,
+    offset_pages,
+    relay_pages,
+    since_pages,
+    token_pages,
+)
 from jira.settings import JiraSettings
 
 PROJECT_PAGE_SIZE = 50
@@ -14,6 +22,14 @@ USER_PAGE_SIZE = 1000
 TEAM_PAGE_SIZE = 300
 MEMBER_PAGE_SIZE = 50
 ISSUE_PAGE_SIZE = 100
+AGILE_PAGE_SIZE = 50
+VERSION_PAGE_SIZE = 50
+COMPONENT_PAGE_SIZE = 50
+BACKLOG_PAGE_SIZE = 50
+COMMENT_PAGE_SIZE = 100
+WORKLOG_PAGE_SIZE = 1000
+WORKLOG_LIST_MAX = 1000
+ISSUE_KEY_CHUNK = 1000
 
 
 def _csv(value: str | None) -> str | None:
@@ -27,6 +43,11 @@ class JiraClient:
     @property
     def settings(self) -> JiraSettings:
         return self.http.settings
+
+    @property
+    def concurrency(self) -> int:
+        """How many requests may be in flight at once (fan-outs use the same bound)."""
+        return self.http.limiter.concurrency
 
     # Projects
     def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
@@ -142,6 +163,170 @@ class JiraClient:
             if isinstance(value, dict) and str(value.get("id")) == str(project_id):
                 return value
         return None
+
+    async def issue_keys(self, issue_ids: Sequence[str]) -> dict[str, str]:
+        """Issue id → key for these ids (bulk fetch, one small named field); gone ids are absent."""
+        keys: dict[str, str] = {}
+        ids = sorted(set(issue_ids), key=lambda v: (len(v), v))
+        for start in range(0, len(ids), ISSUE_KEY_CHUNK):
+            body = {"issueIdsOrKeys": ids[start : start + ISSUE_KEY_CHUNK], "fields": ["summary"]}
+            result = await self.http.request(
+                "POST", Api.PLATFORM, "/issue/bulkfetch", json_body=body
+            )
+            for issue in (result or {}).get("issues") or []:
+                if isinstance(issue, dict) and issue.get("id") and issue.get("key"):
+                    keys[str(issue["id"])] = str(issue["key"])
+        return keys
+
+    # Project versions (releases) and components
+    def project_versions(self, project_key: str) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.PLATFORM,
+            "/project/{key}/version",
+            path_params={"key": project_key},
+            page_size=VERSION_PAGE_SIZE,
+        )
+
+    async def version(self, version_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET", Api.PLATFORM, "/version/{id}", path_params={"id": version_id}
+        )
+        return result
+
+    def project_components(
+        self, project_key: str, source: str | None = None, query: str | None = None
+    ) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.PLATFORM,
+            "/project/{key}/component",
+            path_params={"key": project_key},
+            params={"componentSource": source, "query": query},
+            page_size=COMPONENT_PAGE_SIZE,
+        )
+
+    # Boards, sprints, epics, backlogs (Jira Software)
+    def boards(
+        self, board_type: str | None = None, project_key: str | None = None
+    ) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.AGILE,
+            "/board",
+            params={"type": board_type, "projectKeyOrId": project_key},
+            page_size=AGILE_PAGE_SIZE,
+        )
+
+    async def board(self, board_id: int | str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET", Api.AGILE, "/board/{id}", path_params={"id": board_id}
+        )
+        return result
+
+    def board_projects(self, board_id: int | str) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.AGILE,
+            "/board/{id}/project",
+            path_params={"id": board_id},
+            page_size=AGILE_PAGE_SIZE,
+        )
+
+    def board_sprints(self, board_id: int | str, states: Sequence[str]) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.AGILE,
+            "/board/{id}/sprint",
+            path_params={"id": board_id},
+            params={"state": ",".join(states) or None},
+            page_size=AGILE_PAGE_SIZE,
+        )
+
+    async def sprint(self, sprint_id: int | str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET", Api.AGILE, "/sprint/{id}", path_params={"id": sprint_id}
+        )
+        return result
+
+    def board_epics(self, board_id: int | str, done: bool | None = None) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.AGILE,
+            "/board/{id}/epic",
+            path_params={"id": board_id},
+            params={"done": None if done is None else str(done).lower()},
+            page_size=AGILE_PAGE_SIZE,
+        )
+
+    def board_backlog(
+        self, board_id: int | str, jql: str | None, fields: str | None
+    ) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.SOFTWARE,
+            "/board/{id}/backlog",
+            path_params={"id": board_id},
+            params={"jql": _csv(jql), "fields": _csv(fields)},
+            page_size=BACKLOG_PAGE_SIZE,
+            values_key="issues",
+        )
+
+    # Comments and worklogs
+    def issue_comments(self, key: str) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.PLATFORM,
+            "/issue/{key}/comment",
+            path_params={"key": key},
+            page_size=COMMENT_PAGE_SIZE,
+            values_key="comments",
+        )
+
+    async def issue_comment(self, key: str, comment_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET",
+            Api.PLATFORM,
+            "/issue/{key}/comment/{id}",
+            path_params={"key": key, "id": comment_id},
+        )
+        return result
+
+    def issue_worklogs(self, key: str) -> AsyncIterator[Page]:
+        return offset_pages(
+            self.http,
+            Api.PLATFORM,
+            "/issue/{key}/worklog",
+            path_params={"key": key},
+            page_size=WORKLOG_PAGE_SIZE,
+            values_key="worklogs",
+        )
+
+    async def issue_worklog(self, issue: str, worklog_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request(
+            "GET",
+            Api.PLATFORM,
+            "/issue/{key}/worklog/{id}",
+            path_params={"key": issue, "id": worklog_id},
+        )
+        return result
+
+    def updated_worklogs(self, since_ms: int) -> AsyncIterator[Page]:
+        """`{worklogId, updatedTime}` of worklogs changed since `since_ms`, oldest first."""
+        return since_pages(self.http, Api.PLATFORM, "/worklog/updated", since=since_ms)
+
+    def deleted_worklogs(self, since_ms: int) -> AsyncIterator[Page]:
+        return since_pages(self.http, Api.PLATFORM, "/worklog/deleted", since=since_ms)
+
+    async def worklogs(self, worklog_ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Full worklogs by id (`POST /worklog/list`, at most 1000 ids a request)."""
+        found: list[dict[str, Any]] = []
+        ids = list(worklog_ids)
+        for start in range(0, len(ids), WORKLOG_LIST_MAX):
+            body = {"ids": ids[start : start + WORKLOG_LIST_MAX]}
+            result = await self.http.request("POST", Api.PLATFORM, "/worklog/list", json_body=body)
+            found += [item for item in result or [] if isinstance(item, dict)]
+        return found
 
     # Permissions
     async def has_permission(self, permission: str) -> bool:

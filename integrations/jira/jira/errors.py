@@ -39,7 +39,8 @@ class JiraApiError(JiraError):
         self.endpoint = endpoint
         self.messages = messages
         detail = "; ".join(messages) if messages else "no error message in the body"
-        super().__init__(f"Jira {method} {endpoint} answered {status}: {detail}")
+        where = endpoint if endpoint.startswith(f"{method} ") else f"{method} {endpoint}"
+        super().__init__(f"Jira {where} answered {status}: {detail}")
 
     @classmethod
     def from_response(cls, response: httpx.Response, endpoint: str, host: str = "") -> JiraApiError:

@@ -2,7 +2,10 @@
 
 `main.py` registers a resync handler for every entry of `KINDS`, and a webhook processor for
 every kind with `live` events; the gate, the processors, webhook registration and the docs read
-the same declarations, so a kind is defined in exactly one place.
+the same declarations, so a kind is defined in exactly one place. The readers of the child
+kinds live beside their parents: `jira.project_items` (releases, components per project),
+`jira.agile` (boards; sprints, epics, backlogs per board) and `jira.issue_items` (worklogs,
+comments per issue), all fanned out by `jira.fanout`.
 """
 
 from __future__ import annotations
@@ -17,19 +20,50 @@ from typing import Any
 from loguru import logger
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig, Selector
 
+from jira import relations
+from jira.agile import (
+    fetch_backlog,
+    fetch_boards,
+    fetch_epics,
+    fetch_one_board,
+    fetch_one_sprint,
+    fetch_sprints,
+)
 from jira.client import JiraClient
 from jira.errors import JiraApiError, JiraNotFoundError
 from jira.fields import issue_fields
 from jira.issue_fetch import issue_pages, issue_strategy
+from jira.issue_items import (
+    fetch_comments,
+    fetch_one_comment,
+    fetch_one_worklog,
+    fetch_worklogs,
+)
 from jira.jql import and_clause, quoted
 from jira.paging import Page
+from jira.project_items import fetch_components, fetch_one_release, fetch_releases
 from jira.selectors import (
+    BacklogResourceConfig,
+    BacklogSelector,
+    BoardResourceConfig,
+    BoardSelector,
+    CommentResourceConfig,
+    CommentSelector,
+    ComponentResourceConfig,
+    ComponentSelector,
+    EpicResourceConfig,
+    EpicSelector,
     IssueResourceConfig,
     IssueSelector,
     ProjectResourceConfig,
     ProjectSelector,
+    ReleaseResourceConfig,
+    SprintResourceConfig,
+    SprintSelector,
     TeamResourceConfig,
     TeamSelector,
+    WorklogResourceConfig,
+    WorklogSelector,
 )
 from jira.streaming import prefetch
 
@@ -40,7 +74,7 @@ Payload = Mapping[str, Any]
 # Reads one object again for the resource's selector: None means gone, or no longer selected.
 FetchOne = Callable[[JiraClient, Any, Payload], Awaitable[dict[str, Any] | None]]
 
-MEMBERS_KEY = "__members"
+MEMBERS_KEY = relations.MEMBERS
 PREFETCH_PAGES = 2
 
 
@@ -61,14 +95,22 @@ class LiveEvents:
     payload_key: str
     identity: tuple[tuple[str, str], ...]
     fetch_one: FetchOne
+    # Other objects the payload must carry to read the object again (a comment's issue), with
+    # their fields and formats.
+    context: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     # The object's last change in epoch ms, when Jira records one (orders concurrent updates).
     updated_at: Callable[[Payload], int | None] | None = None
     # Objects an event makes obsolete besides its own (an issue's key before a move).
     superseded: Callable[[Payload], list[dict[str, Any]]] | None = None
-    _patterns: tuple[tuple[str, re.Pattern[str]], ...] = field(init=False, repr=False)
+    _patterns: tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...] = field(
+        init=False, repr=False
+    )
 
     def __post_init__(self) -> None:
-        compiled = tuple((name, re.compile(pattern)) for name, pattern in self.identity)
+        compiled = tuple(
+            (key, tuple((name, re.compile(pattern)) for name, pattern in fields))
+            for key, fields in ((self.payload_key, self.identity), *self.context)
+        )
         object.__setattr__(self, "_patterns", compiled)
 
     @property
@@ -76,23 +118,29 @@ class LiveEvents:
         return self.upsert_events | self.delete_events
 
     def object_of(self, payload: Payload) -> dict[str, Any] | None:
-        """The payload's object when it carries every identity field in a valid format."""
-        obj = payload.get(self.payload_key)
-        if not isinstance(obj, dict):
-            return None
-        for name, pattern in self._patterns:
-            value = obj.get(name)
-            if isinstance(value, bool) or not isinstance(value, str | int):
+        """The payload's object when it (and its context) carry every identity field in a
+        valid format."""
+        for key, patterns in self._patterns:
+            obj = payload.get(key)
+            if not isinstance(obj, dict):
                 return None
-            if not pattern.fullmatch(str(value)):
-                return None
-        return obj
+            for name, pattern in patterns:
+                value = obj.get(name)
+                if isinstance(value, bool) or not isinstance(value, str | int):
+                    return None
+                if not pattern.fullmatch(str(value)):
+                    return None
+        found: dict[str, Any] = payload[self.payload_key]
+        return found
 
     def stable_id(self, obj: Payload) -> str:
         return str(obj[self.identity[0][0]])
 
     def describe(self) -> str:
-        return f"{self.payload_key}.{{{', '.join(name for name, _ in self.identity)}}}"
+        return " and ".join(
+            f"{key}.{{{', '.join(name for name, _ in fields)}}}"
+            for key, fields in ((self.payload_key, self.identity), *self.context)
+        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +169,7 @@ async def _with_members(client: JiraClient, organization_id: str, team: dict[str
     members: list[dict[str, Any]] = []
     async for page in client.team_members(organization_id, str(team["teamId"])):
         members.extend(page)
-    team[MEMBERS_KEY] = members
+    team[relations.MEMBERS] = members
 
 
 async def _fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> AsyncIterator[Page]:
@@ -266,13 +314,15 @@ async def _fetch_one_user(
 
 _NUMERIC_ID = r"[0-9]{1,19}"
 _PROJECT_KEY = r"[A-Za-z][A-Za-z0-9_]{0,254}"
+_ISSUE_IDENTITY = (("id", _NUMERIC_ID), ("key", rf"{_PROJECT_KEY}-[0-9]{{1,19}}"))
 
 ISSUE_EVENTS = LiveEvents(
     upsert_events=frozenset(
         {
             "jira:issue_created",
             "jira:issue_updated",
-            # Comment events carry their issue; the issue is read again like any update.
+            # Comment events carry their issue; the issue is read again like any update (the
+            # comment kind follows the same events for the comment itself).
             "comment_created",
             "comment_updated",
             "comment_deleted",
@@ -280,7 +330,7 @@ ISSUE_EVENTS = LiveEvents(
     ),
     delete_events=frozenset({"jira:issue_deleted"}),
     payload_key="issue",
-    identity=(("id", _NUMERIC_ID), ("key", rf"{_PROJECT_KEY}-[0-9]{{1,19}}")),
+    identity=_ISSUE_IDENTITY,
     fetch_one=_fetch_one_issue,
     updated_at=_issue_updated,
     superseded=_issue_previous_keys,
@@ -310,6 +360,67 @@ USER_EVENTS = LiveEvents(
 )
 
 
+def _updated(obj: Payload) -> int | None:
+    return jira_time_ms(obj.get("updated"))
+
+
+RELEASE_EVENTS = LiveEvents(
+    upsert_events=frozenset(
+        {
+            "jira:version_created",
+            "jira:version_updated",
+            "jira:version_released",
+            "jira:version_unreleased",
+            "jira:version_moved",
+        }
+    ),
+    # A merge arrives as jira:version_deleted with `mergedTo`: the merged version is gone.
+    delete_events=frozenset({"jira:version_deleted"}),
+    payload_key="version",
+    identity=(("id", _NUMERIC_ID),),
+    fetch_one=fetch_one_release,
+)
+
+BOARD_EVENTS = LiveEvents(
+    upsert_events=frozenset({"board_created", "board_updated", "board_configuration_changed"}),
+    delete_events=frozenset({"board_deleted"}),
+    payload_key="board",
+    identity=(("id", _NUMERIC_ID),),
+    fetch_one=fetch_one_board,
+)
+
+SPRINT_EVENTS = LiveEvents(
+    upsert_events=frozenset(
+        {"sprint_created", "sprint_updated", "sprint_started", "sprint_closed"}
+    ),
+    delete_events=frozenset({"sprint_deleted"}),
+    payload_key="sprint",
+    identity=(("id", _NUMERIC_ID),),
+    fetch_one=fetch_one_sprint,
+)
+
+WORKLOG_EVENTS = LiveEvents(
+    upsert_events=frozenset({"worklog_created", "worklog_updated"}),
+    delete_events=frozenset({"worklog_deleted"}),
+    payload_key="worklog",
+    identity=(("id", _NUMERIC_ID), ("issueId", _NUMERIC_ID)),
+    fetch_one=fetch_one_worklog,
+    updated_at=_updated,
+)
+
+# The issue kind also follows comment events (an issue's comments are part of it): both
+# processors run for one delivery, each for its own kind's resources.
+COMMENT_EVENTS = LiveEvents(
+    upsert_events=frozenset({"comment_created", "comment_updated"}),
+    delete_events=frozenset({"comment_deleted"}),
+    payload_key="comment",
+    identity=(("id", _NUMERIC_ID),),
+    fetch_one=fetch_one_comment,
+    updated_at=_updated,
+    context=(("issue", _ISSUE_IDENTITY),),
+)
+
+
 KINDS: tuple[Kind, ...] = (
     Kind(
         "project",
@@ -335,6 +446,61 @@ KINDS: tuple[Kind, ...] = (
         _fetch_issues,
         "Jira issues (JQL)",
         live=ISSUE_EVENTS,
+    ),
+    Kind(
+        "release",
+        ReleaseResourceConfig,
+        Selector,
+        fetch_releases,
+        "Project versions (releases), per project",
+        live=RELEASE_EVENTS,
+    ),
+    Kind(
+        "component",
+        ComponentResourceConfig,
+        ComponentSelector,
+        fetch_components,
+        "Project components, per project",
+    ),
+    Kind(
+        "board",
+        BoardResourceConfig,
+        BoardSelector,
+        fetch_boards,
+        "Jira Software boards, with their projects",
+        live=BOARD_EVENTS,
+    ),
+    Kind(
+        "sprint",
+        SprintResourceConfig,
+        SprintSelector,
+        fetch_sprints,
+        "Sprints of every board (each once)",
+        live=SPRINT_EVENTS,
+    ),
+    Kind("epic", EpicResourceConfig, EpicSelector, fetch_epics, "Epics of every board"),
+    Kind(
+        "backlog",
+        BacklogResourceConfig,
+        BacklogSelector,
+        fetch_backlog,
+        "Issues on each board's backlog (one entity per board and issue)",
+    ),
+    Kind(
+        "worklog",
+        WorklogResourceConfig,
+        WorklogSelector,
+        fetch_worklogs,
+        "Worklogs changed since a time (deletes applied), or of a JQL's issues",
+        live=WORKLOG_EVENTS,
+    ),
+    Kind(
+        "comment",
+        CommentResourceConfig,
+        CommentSelector,
+        fetch_comments,
+        "Comments of a JQL's issues",
+        live=COMMENT_EVENTS,
     ),
 )
 

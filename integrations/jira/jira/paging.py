@@ -5,6 +5,8 @@
 - `token_pages`: `nextPageToken` in a POST body; no total (issue search).
 - `cursor_pages`: a cursor that may still be present on the empty last page (Teams).
 - `relay_pages`: Relay-style `{first, after}` body and `pageInfo` (team members).
+- `since_pages`: a change feed `{values, since, until, lastPage, nextPage}` paged by asking
+  again `since` the page's `until` (worklogs updated or deleted since a time).
 
 A token or cursor that comes back twice would loop forever: that raises instead, failing the
 kind (and so deleting nothing) rather than silently truncating it.
@@ -176,3 +178,29 @@ async def relay_pages(
         if not info.get("hasNextPage") or not after:
             return
         guard.check(after)
+
+
+async def since_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    since: int,
+    params: Mapping[str, Any] | None = None,
+) -> AsyncIterator[Page]:
+    endpoint = f"GET {api.value}{template}"
+    cursor = since
+    while True:
+        page = await http.request("GET", api, template, params={**(params or {}), "since": cursor})
+        values = _items(page, "values", endpoint)
+        if values:
+            yield values
+        if page.get("lastPage", not page.get("nextPage")):
+            return
+        until = page.get("until")
+        if isinstance(until, bool) or not isinstance(until, int) or until <= cursor:
+            raise JiraMalformedResponse(
+                f"Jira {endpoint} announced another page without moving 'until' past {cursor}; "
+                "stopping to avoid an endless loop"
+            )
+        cursor = until

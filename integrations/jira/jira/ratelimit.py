@@ -86,6 +86,7 @@ class RateLimiter:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._semaphore = asyncio.Semaphore(max_concurrency)
+        self.concurrency = max_concurrency
         self._clock = clock
         self._sleep = sleep
         self._endpoint_until: dict[str, float] = {}

@@ -1,0 +1,194 @@
+"""Per-issue kinds: worklogs and comments.
+
+Worklogs, two ways:
+- `since` (the default, `-30d`): Jira's worklog change feed. The ids of worklogs deleted since
+  then are read first (`/worklog/deleted`), then the ids of worklogs changed since then
+  (`/worklog/updated`, 1000 a page), each page read in full with `POST /worklog/list` and its
+  issue keys resolved with one bulk fetch. Deleted worklogs are never yielded, so Ocean removes
+  them from Port at the end of a complete resync (as it removes every worklog older than the
+  window: the catalog holds the worklogs changed since `since`).
+- `jql`: the issues of the JQL, and every worklog of each (`/issue/{key}/worklog`), fanned out.
+
+Comments: the issues of the selector's JQL are read with their `comment` field, which holds the
+first comments and the total. When it holds them all, no further request is made; otherwise
+the issue's comments are paged from `/issue/{key}/comment`. Bodies (Atlassian Document Format)
+are also given as plain text (`__bodyText`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from loguru import logger
+
+from jira import relations
+from jira.adf import adf_to_text
+from jira.client import JiraClient
+from jira.errors import JiraApiError, JiraNotFoundError
+from jira.fanout import children
+from jira.issue_fetch import issue_pages, issue_strategy
+from jira.jql import and_clause, quoted
+from jira.paging import Page
+from jira.selectors import CommentResourceConfig, WorklogResourceConfig
+from jira.streaming import prefetch
+
+Payload = Mapping[str, Any]
+KEY_PAGE_SIZE = 5000
+
+
+def issue_label(issue: dict[str, Any]) -> str:
+    return f"issue {issue.get('key') or issue.get('id')}"
+
+
+def _issue_keys_of(client: JiraClient, jql: str) -> AsyncIterator[Page]:
+    return client.search_issues(jql, ["key"], page_size=KEY_PAGE_SIZE)
+
+
+def with_worklog_fields(worklog: dict[str, Any], issue_key: str) -> dict[str, Any]:
+    worklog[relations.ISSUE] = issue_key
+    worklog[relations.COMMENT_TEXT] = adf_to_text(worklog.get("comment"))
+    return worklog
+
+
+def with_comment_fields(comment: dict[str, Any], issue_key: str) -> dict[str, Any]:
+    comment[relations.ISSUE] = issue_key
+    comment[relations.BODY_TEXT] = adf_to_text(comment.get("body"))
+    return comment
+
+
+# Worklogs
+
+
+async def _worklogs_of_issue(client: JiraClient, issue: dict[str, Any]) -> AsyncIterator[Page]:
+    key = str(issue["key"])
+    async for page in client.issue_worklogs(key):
+        yield [with_worklog_fields(w, key) for w in page]
+
+
+async def _changed_worklogs(client: JiraClient, since: int) -> AsyncIterator[Page]:
+    deleted: set[int] = set()
+    async for page in client.deleted_worklogs(since):
+        deleted.update(int(item["worklogId"]) for item in page if "worklogId" in item)
+    if deleted:
+        logger.info(f"Kind worklog: {len(deleted)} worklog(s) were deleted in Jira since {since}")
+    async for page in client.updated_worklogs(since):
+        ids = [int(item["worklogId"]) for item in page if "worklogId" in item]
+        ids = [i for i in ids if i not in deleted]
+        if not ids:
+            continue
+        worklogs = await client.worklogs(ids)
+        keys = await client.issue_keys([str(w.get("issueId")) for w in worklogs])
+        out = [
+            with_worklog_fields(w, keys[str(w.get("issueId"))])
+            for w in worklogs
+            if str(w.get("issueId")) in keys  # the issue is gone: so are its worklogs
+        ]
+        if out:
+            yield out
+
+
+async def fetch_worklogs(
+    client: JiraClient, resource: WorklogResourceConfig
+) -> AsyncIterator[Page]:
+    selector = resource.selector
+    if selector.jql:
+        pages = children(
+            _issue_keys_of(client, selector.jql),
+            lambda issue: _worklogs_of_issue(client, issue),
+            kind="worklog",
+            describe=issue_label,
+            concurrency=client.concurrency,
+        )
+    else:
+        pages = _changed_worklogs(client, selector.since_ms(datetime.now(UTC)))
+    async for page in prefetch(pages, depth=2):
+        yield page
+
+
+async def _selected_issue_key(client: JiraClient, jql: str | None, issue_ref: str) -> str | None:
+    """The issue's key if it exists and (when `jql` is set) the JQL selects it, else None."""
+    if jql:
+        clause = f"key = {quoted(issue_ref)}" if not issue_ref.isdigit() else f"id = {issue_ref}"
+        reconcile = [int(issue_ref)] if issue_ref.isdigit() else []
+        try:
+            found = await client.find_issues(and_clause(jql, clause), ["key"], None, reconcile)
+        except JiraApiError as exc:
+            if exc.status != 400:  # 400: the issue is gone (Jira rejects `key = X`)
+                raise
+            found = []
+        for issue in found:
+            if str(issue.get("id")) == issue_ref or issue.get("key") == issue_ref:
+                return str(issue["key"])
+    try:
+        issue = await client.issue(issue_ref, fields=["updated"])
+    except JiraNotFoundError:
+        logger.info(f"Issue {issue_ref} is gone from Jira")
+        return None
+    if jql:
+        logger.info(f"Issue {issue.get('key')} no longer matches the selector's JQL")
+        return None
+    return str(issue["key"])
+
+
+async def fetch_one_worklog(
+    client: JiraClient, resource: WorklogResourceConfig, payload: Payload
+) -> dict[str, Any] | None:
+    worklog = payload["worklog"]
+    worklog_id, issue_id = str(worklog["id"]), str(worklog["issueId"])
+    key = await _selected_issue_key(client, resource.selector.jql, issue_id)
+    if key is None:
+        return None
+    try:
+        current = await client.issue_worklog(key, worklog_id)
+    except JiraNotFoundError:
+        logger.info(f"Worklog {worklog_id} of {key} is gone from Jira; removing it")
+        return None
+    return with_worklog_fields(current, key)
+
+
+# Comments
+
+
+async def _comments_of_issue(client: JiraClient, issue: dict[str, Any]) -> AsyncIterator[Page]:
+    key = str(issue["key"])
+    embedded = (issue.get("fields") or {}).get("comment")
+    if isinstance(embedded, dict) and isinstance(embedded.get("comments"), list):
+        comments = [c for c in embedded["comments"] if isinstance(c, dict)]
+        total = embedded.get("total")
+        if not embedded.get("startAt") and isinstance(total, int) and total <= len(comments):
+            if comments:
+                yield [with_comment_fields(c, key) for c in comments]
+            return
+    async for page in client.issue_comments(key):
+        yield [with_comment_fields(c, key) for c in page]
+
+
+async def fetch_comments(
+    client: JiraClient, resource: CommentResourceConfig
+) -> AsyncIterator[Page]:
+    issues = issue_pages(client.http, resource.selector.jql, ["comment"], None, issue_strategy())
+    async for page in children(
+        issues,
+        lambda issue: _comments_of_issue(client, issue),
+        kind="comment",
+        describe=issue_label,
+        concurrency=client.concurrency,
+    ):
+        yield page
+
+
+async def fetch_one_comment(
+    client: JiraClient, resource: CommentResourceConfig, payload: Payload
+) -> dict[str, Any] | None:
+    comment_id = str(payload["comment"]["id"])
+    key = await _selected_issue_key(client, resource.selector.jql, str(payload["issue"]["key"]))
+    if key is None:
+        return None
+    try:
+        current = await client.issue_comment(key, comment_id)
+    except JiraNotFoundError:
+        logger.info(f"Comment {comment_id} of {key} is gone from Jira; removing it")
+        return None
+    return with_comment_fields(current, key)
