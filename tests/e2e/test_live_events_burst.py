@@ -8,7 +8,10 @@ several to the same object. Port must end up exactly as Jira is.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import json
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -188,13 +191,49 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
 
             return run
 
-        ops: list[Op] = [update_issue(key, 7) for key in updated[:20]]  # 140
-        ops += [update_issue(key, 8) for key in updated[20:]]  # 160
-        ops += [create_issue(n) for n in range(60)]  # 60
+        forged_statuses: list[int] = []
+
+        def forged(n: int) -> Op:
+            """An attacker's delivery: a delete or a rename of a live issue, badly signed."""
+            key = updated[n % len(updated)]
+            event = "jira:issue_deleted" if n % 2 else "jira:issue_updated"
+            body = json.dumps(
+                {
+                    "timestamp": int(time.time() * 1000) + 10**9,  # "newer" than anything real
+                    "webhookEvent": event,
+                    "issue": {
+                        "id": str(10**6 + n),
+                        "key": key,
+                        "fields": {"summary": "FORGED"},
+                    },
+                }
+            ).encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Atlassian-Webhook-Identifier": f"forged-{n}",
+            }
+            if n % 3 == 0:  # signed with a guessed secret
+                digest = hmac.new(b"guessed-secret", body, hashlib.sha256).hexdigest()
+                headers["X-Hub-Signature"] = f"sha256={digest}"
+            elif n % 3 == 1:  # a real signature of another body (one byte changed after signing)
+                digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                headers["X-Hub-Signature"] = f"sha256={digest}"
+                body = body.replace(b"FORGED", b"FORGEd")
+            # n % 3 == 2: unsigned
+
+            def run() -> None:
+                response = httpx.post(hook["url"], content=body, headers=headers, timeout=30)
+                forged_statuses.append(response.status_code)
+
+            return run
+
+        ops: list[Op] = [update_issue(key, 7) for key in updated]  # 280
+        ops += [create_issue(n) for n in range(50)]  # 50
         ops += [delete_issue(key) for key in deleted]  # 30
-        ops += [update_user(a, 5) for a in users[:12]]  # 60
-        ops += [update_project(p, 10) for p in projects[:3]]  # 30
-        ops += [duplicate_delivery(n) for n in range(10)]  # 20
+        ops += [update_user(a, 4) for a in users[:12]]  # 48
+        ops += [update_project(p, 8) for p in projects[:3]]  # 24
+        ops += [duplicate_delivery(n) for n in range(9)]  # 18
+        ops += [forged(n) for n in range(50)]  # 50: 10% forged
         assert len(users) >= 12 and len(projects) >= 3
 
         started = time.monotonic()
@@ -204,15 +243,28 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
         sent = time.monotonic() - started
 
         deliveries = stack.jira("GET", "/_sim/webhooks")["deliveries"]
+        genuine = len(deliveries)
+        assert genuine == 450, genuine
         assert all(d.get("status") == 200 for d in deliveries), [
             d for d in deliveries if d.get("status") != 200
         ][:3]
+        assert forged_statuses == [401] * 50
 
         problems = wait_until_converged(stack)
+        converged = time.monotonic() - started - sent
         assert problems == [], problems[:10]
+        # the forged deletes and renames changed nothing
+        port_issues = stack.entities("jiraIssue")
+        assert all(key in port_issues for key in updated)
+        assert not [
+            k for k, e in port_issues.items() if str(e.get("title", "")).startswith("FORGE")
+        ]
         log = stack.integration_log()
-        assert "Refused a Jira webhook delivery" not in log
-        assert log.count("was already accepted; not queued again") >= 10
+        assert log.count("Refused a Jira webhook delivery") == 50
+        assert log.count("was already accepted; not queued again") >= 9
         print(
-            f"500 events sent in {sent:.1f}s; Port converged {time.monotonic() - started - sent:.1f}s later"
+            f"burst: {genuine + 50} events sent in {sent:.1f}s ({genuine} genuine, 9 of them "
+            f"duplicate deliveries; 50 forged); applied {genuine} (HTTP 200), rejected "
+            f"{forged_statuses.count(401)} (HTTP 401); Port converged {converged:.1f}s after the "
+            f"last send; differences between Jira and Port: {len(problems)}"
         )
