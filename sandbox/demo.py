@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"Starting the Jira and Port simulators ({json.dumps(knobs)}) …", flush=True)
     with running_stack(jira=knobs, workdir=WORKDIR) as stack:
-        print("Running the integration once (ONCE mode, initializePortResources=true) …", flush=True)
+        print(
+            "Running the integration once (ONCE mode, initializePortResources=true) …", flush=True
+        )
         result = stack.run_once()
         (WORKDIR / "integration.log").write_text(result.output)
         state = stack.port_state()
@@ -52,18 +54,29 @@ def main(argv: list[str] | None = None) -> int:
         port_stats = stack.port("GET", "/_sim/stats")
 
     entities = state.get("entities", {})
-    counts = {bp: len(items) for bp, items in sorted(entities.items()) if bp.startswith("jira")}
+    blueprints = sorted(b for b in state.get("blueprints", {}) if b.startswith("jira"))
+    counts = {bp: len(entities.get(bp, {})) for bp in blueprints if entities.get(bp)}
+    unmapped = [bp for bp in blueprints if not entities.get(bp)]
     print()
     print("Jira sandbox → Port sandbox")
     status = "succeeded" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
     print(f"  sync         {status} in {result.seconds:.1f} s (process start to exit)")
     print("  in Port      " + ", ".join(f"{bp}: {n}" for bp, n in counts.items()))
-    print(f"  blueprints   {', '.join(sorted(b for b in state.get('blueprints', {}) if b.startswith('jira')))}")
+    print(
+        f"  blueprints   {len(blueprints)} created"
+        + (
+            f" ({', '.join(unmapped)}: not in the default mapping, see docs/kinds.md)"
+            if unmapped
+            else ""
+        )
+    )
     print(f"  Jira served  {_count(jira_stats)} requests")
     for endpoint, n in sorted(jira_stats.get("by_endpoint", {}).items()):
         print(f"                 {n:5d}  {endpoint}")
     print(f"  Port served  {_count(port_stats)} requests")
-    print(f"  details      {WORKDIR.relative_to(ROOT)}/ (integration.log, port-state.json, simulator logs)")
+    print(
+        f"  details      {WORKDIR.relative_to(ROOT)}/ (integration.log, port-state.json, simulator logs)"
+    )
     if result.returncode != 0:
         print(f"  reason       {result.last_line}")
     return result.returncode

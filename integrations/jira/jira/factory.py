@@ -12,7 +12,7 @@ from port_ocean.helpers.retry import RetryConfig
 
 from jira.client import JiraClient
 from jira.http import DEFAULT_TIMEOUT, JiraHttp, TokenSource
-from jira.ratelimit import RateLimiter, RetryPolicy
+from jira.ratelimit import DEFAULT_CONCURRENCY, RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
 
 _client: JiraClient | None = None
@@ -61,7 +61,9 @@ def jira_client() -> JiraClient:
             settings_from_ocean(),
             _http_client(),
             policy=retry_policy(),
-            limiter=RateLimiter(int(os.environ.get("JIRA_HTTP_MAX_CONCURRENCY", "10"))),
+            limiter=RateLimiter(
+                int(os.environ.get("JIRA_HTTP_MAX_CONCURRENCY", str(DEFAULT_CONCURRENCY)))
+            ),
             token_source=_token_source(),
         )
         _client = JiraClient(http)

@@ -18,6 +18,11 @@ from email.utils import parsedate_to_datetime
 
 from loguru import logger
 
+# Requests in flight at once. With Jira's ~300 ms answers that is ~50 requests/s, half the
+# default burst limit of an endpoint, and it hides the per-project and per-board fan-outs'
+# latency (benchmark: 10k issues 1.25x -> 1.16x the zero-latency wall time vs 10).
+DEFAULT_CONCURRENCY = 16
+
 QUOTA_REASONS = ("jira-quota-global-based", "jira-quota-tenant-based", "jira-cost-based")
 
 
@@ -81,7 +86,7 @@ class RateLimiter:
 
     def __init__(
         self,
-        max_concurrency: int = 10,
+        max_concurrency: int = DEFAULT_CONCURRENCY,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
