@@ -16,6 +16,25 @@ SITE = "https://myaccount.atlassian.net"
 
 Responder = Callable[[httpx.Request], httpx.Response]
 
+# The issue fields the default mapping (and selector query) read: all it asks Jira for.
+DEFAULT_ISSUE_FIELDS = [
+    "assignee",
+    "components",
+    "created",
+    "creator",
+    "issuetype",
+    "labels",
+    "parent",
+    "priority",
+    "project",
+    "reporter",
+    "resolutiondate",
+    "status",
+    "subtasks",
+    "summary",
+    "updated",
+]
+
 
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())

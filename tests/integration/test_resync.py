@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from tests.builders import (
+    DEFAULT_ISSUE_FIELDS,
     array_pager,
     board,
     bulkfetch_responder,
@@ -165,23 +166,7 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
     bulk = [json.loads(c.request.content) for c in transport.calls_for("/issue/bulkfetch")]
     assert sorted(len(b["issueIdsOrKeys"]) for b in bulk) == [1, 2, 2]
     # only the fields the default mapping reads are asked for
-    assert bulk[0]["fields"] == [
-        "assignee",
-        "components",
-        "created",
-        "creator",
-        "issuetype",
-        "labels",
-        "parent",
-        "priority",
-        "project",
-        "reporter",
-        "resolutiondate",
-        "status",
-        "subtasks",
-        "summary",
-        "updated",
-    ]
+    assert bulk[0]["fields"] == DEFAULT_ISSUE_FIELDS
 
     assert entities["jiraProject"]["PA"] == {
         "identifier": "PA",

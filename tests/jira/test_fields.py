@@ -8,6 +8,7 @@ import pytest
 
 from jira.fields import fields_read_by
 from jira.selectors import IssueResourceConfig
+from tests.builders import DEFAULT_ISSUE_FIELDS
 from tests.integration.harness_setup import default_mapping
 
 
@@ -35,23 +36,7 @@ def resource(
 
 def test_the_default_mapping_reads_exactly_these_fields() -> None:
     issue = next(r for r in default_mapping()["resources"] if r["kind"] == "issue")
-    assert fields_read_by(IssueResourceConfig.parse_obj(issue)) == [
-        "assignee",
-        "components",
-        "created",
-        "creator",
-        "issuetype",
-        "labels",
-        "parent",
-        "priority",
-        "project",
-        "reporter",
-        "resolutiondate",
-        "status",
-        "subtasks",
-        "summary",
-        "updated",
-    ]
+    assert fields_read_by(IssueResourceConfig.parse_obj(issue)) == DEFAULT_ISSUE_FIELDS
 
 
 def test_fields_in_the_selector_query_and_search_relations_count() -> None:
