@@ -137,6 +137,20 @@ def all_issues() -> list[dict[str, Any]]:
     return [fixture("docs_issue_PA-1.json"), parent, child, done, issue(4)]
 
 
+# Entities per blueprint that the default mapping makes of site_routes().
+DEFAULT_MAPPING_COUNTS = {
+    "jiraUser": 9,
+    "jiraTeam": 5,
+    "jiraProject": 5,
+    "jiraRelease": 4,
+    "jiraComponent": 2,
+    "jiraBoard": 3,
+    "jiraSprint": 3,
+    "jiraEpic": 2,
+    "jiraIssue": 5,
+}
+
+
 async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
     async with harness(site_routes()) as (h, transport):
         result = await h.trigger_resync()
@@ -145,17 +159,7 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
     assert result.reconciliation_success
     assert result.deleted_entities == []
     entities = by_blueprint(result.upserted_entities)
-    assert {bp: len(items) for bp, items in entities.items()} == {
-        "jiraUser": 9,
-        "jiraTeam": 5,
-        "jiraProject": 5,
-        "jiraRelease": 4,
-        "jiraComponent": 2,
-        "jiraBoard": 3,
-        "jiraSprint": 3,
-        "jiraEpic": 2,
-        "jiraIssue": 5,
-    }
+    assert {bp: len(items) for bp, items in entities.items()} == DEFAULT_MAPPING_COUNTS
     # several pages of every kind were read
     assert (
         len(transport.calls_for("/rest/api/3/project/search")) == 9
@@ -487,15 +491,7 @@ async def test_every_kind_with_its_documented_mapping_produces_exact_entities() 
     assert result.reconciliation_success
     entities = by_blueprint(result.upserted_entities)
     assert {bp: len(items) for bp, items in entities.items()} == {
-        "jiraUser": 9,
-        "jiraTeam": 5,
-        "jiraProject": 5,
-        "jiraRelease": 4,
-        "jiraComponent": 2,
-        "jiraBoard": 3,
-        "jiraSprint": 3,
-        "jiraEpic": 2,
-        "jiraIssue": 5,
+        **DEFAULT_MAPPING_COUNTS,
         "jiraBacklogItem": 2,
         "jiraWorklog": 2,
         "jiraComment": 5,

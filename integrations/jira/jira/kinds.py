@@ -44,26 +44,16 @@ from jira.paging import Page
 from jira.project_items import fetch_components, fetch_one_release, fetch_releases
 from jira.selectors import (
     BacklogResourceConfig,
-    BacklogSelector,
     BoardResourceConfig,
-    BoardSelector,
     CommentResourceConfig,
-    CommentSelector,
     ComponentResourceConfig,
-    ComponentSelector,
     EpicResourceConfig,
-    EpicSelector,
     IssueResourceConfig,
-    IssueSelector,
     ProjectResourceConfig,
-    ProjectSelector,
     ReleaseResourceConfig,
     SprintResourceConfig,
-    SprintSelector,
     TeamResourceConfig,
-    TeamSelector,
     WorklogResourceConfig,
-    WorklogSelector,
 )
 from jira.streaming import prefetch
 
@@ -147,10 +137,15 @@ class LiveEvents:
 class Kind:
     name: str
     resource_config: type[ResourceConfig]
-    selector: type[Selector]
     fetch: Fetch
     description: str
     live: LiveEvents | None = None
+
+    @property
+    def selector(self) -> type[Selector]:
+        """The selector model, as the resource config declares it."""
+        selector: type[Selector] = self.resource_config.__fields__["selector"].outer_type_
+        return selector
 
 
 async def _fetch_projects(
@@ -425,7 +420,6 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "project",
         ProjectResourceConfig,
-        ProjectSelector,
         _fetch_projects,
         "Jira projects",
         live=PROJECT_EVENTS,
@@ -433,16 +427,14 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "user",
         ResourceConfig,
-        Selector,
         _fetch_users,
         "Jira users (all account types)",
         live=USER_EVENTS,
     ),
-    Kind("team", TeamResourceConfig, TeamSelector, _fetch_teams, "Atlassian teams"),
+    Kind("team", TeamResourceConfig, _fetch_teams, "Atlassian teams"),
     Kind(
         "issue",
         IssueResourceConfig,
-        IssueSelector,
         _fetch_issues,
         "Jira issues (JQL)",
         live=ISSUE_EVENTS,
@@ -450,7 +442,6 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "release",
         ReleaseResourceConfig,
-        Selector,
         fetch_releases,
         "Project versions (releases), per project",
         live=RELEASE_EVENTS,
@@ -458,14 +449,12 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "component",
         ComponentResourceConfig,
-        ComponentSelector,
         fetch_components,
         "Project components, per project",
     ),
     Kind(
         "board",
         BoardResourceConfig,
-        BoardSelector,
         fetch_boards,
         "Jira Software boards, with their projects",
         live=BOARD_EVENTS,
@@ -473,23 +462,20 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "sprint",
         SprintResourceConfig,
-        SprintSelector,
         fetch_sprints,
         "Sprints of every board (each once)",
         live=SPRINT_EVENTS,
     ),
-    Kind("epic", EpicResourceConfig, EpicSelector, fetch_epics, "Epics of every board"),
+    Kind("epic", EpicResourceConfig, fetch_epics, "Epics of every board"),
     Kind(
         "backlog",
         BacklogResourceConfig,
-        BacklogSelector,
         fetch_backlog,
         "Issues on each board's backlog (one entity per board and issue)",
     ),
     Kind(
         "worklog",
         WorklogResourceConfig,
-        WorklogSelector,
         fetch_worklogs,
         "Worklogs changed since a time (deletes applied), or of a JQL's issues",
         live=WORKLOG_EVENTS,
@@ -497,7 +483,6 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         "comment",
         CommentResourceConfig,
-        CommentSelector,
         fetch_comments,
         "Comments of a JQL's issues",
         live=COMMENT_EVENTS,
