@@ -5,20 +5,30 @@ would never learn that a delivery was refused, and junk would fill the queue. Th
 first, on `POST {prefix}/integration/webhook` only:
 
 - 413 when the body is over the limit (Content-Length, or the bytes actually read);
-- 401 when webhookSecret is set and X-Hub-Signature is missing, unknown or wrong;
-- 400 when the body is not a JSON object, has no webhookEvent or one no kind handles, or lacks
-  the object its event needs;
+- 400 when Content-Length is not a number, is sent twice with different values, or differs from
+  the bytes actually sent;
+- 401 when webhookSecret is set and X-Hub-Signature is missing, repeated, unknown or wrong;
+- 400 when the body is not UTF-8 JSON, nests arrays/objects deeper than MAX_DEPTH (checked on
+  the raw bytes before anything recursive parses them), repeats a key in an object, uses
+  NaN/Infinity or a number no float can hold, is not an object, has no webhookEvent or one no
+  kind handles, or lacks the object its event needs;
 - 200 `{"status": "duplicate"}`, without queueing, for an X-Atlassian-Webhook-Identifier
   already accepted (Jira repeats it on retries);
 - otherwise the request goes on to Ocean's route with its body replayed byte for byte.
 
-Each refusal is logged once, at warning, with its reason: never the body or the secret.
+Each refusal is logged once, at warning, with its reason: never the body or the secret. Nothing
+a client sends makes the gate answer 5xx or raise.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import math
+import operator
+import re
 from collections.abc import Callable
+from itertools import accumulate, count
 from typing import Any
 
 from loguru import logger
@@ -29,7 +39,11 @@ from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.events import payload_problem
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
+# Jira's deepest payloads (an issue's changelog or ADF comment inside an event) nest about 10
+# levels; 64 leaves ample room and stays far below Python's and Ocean's recursion limits.
+MAX_DEPTH = 64
 DELIVERY_HEADER = "x-atlassian-webhook-identifier"
+CONTENT_LENGTH = re.compile(r"[0-9]{1,20}")
 
 
 class _TooLarge(Exception):
@@ -40,11 +54,86 @@ class _Disconnected(Exception):
     pass
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    return {
-        key.decode("latin-1").lower(): value.decode("latin-1")
-        for key, value in scope.get("headers") or []
-    }
+class _NotJson(ValueError):
+    """The body parses, but not into JSON Ocean and Port can take (the message says why)."""
+
+
+def _headers(scope: Scope) -> dict[str, list[str]]:
+    """Every value of each header, by lower-cased name (latin-1 decodes any byte)."""
+    found: dict[str, list[str]] = {}
+    for key, value in scope.get("headers") or []:
+        found.setdefault(key.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+    return found
+
+
+# A JSON string, escapes included. The closing quote is optional so that an unterminated string
+# is consumed to the end in one pass (linear time whatever the input; json.loads then refuses it).
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
+_NOT_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_OPEN_AS_TWO = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_SLICE = 64 * 1024
+
+
+def nests_deeper_than(limit: int, body: bytes) -> bool:
+    """Whether arrays and objects nest more than `limit` deep in the JSON text `body`, found
+    without parsing it.
+
+    Strings are cut out first, so brackets inside them do not count (UTF-8 never uses these
+    ASCII bytes inside a multi-byte character). Non-recursive and at C speed: every opening
+    bracket becomes 2 and every closing one 0, so after k brackets the depth is (their sum - k).
+    Done in slices, to stop at the first slice that goes too deep.
+    """
+    brackets = _STRING.sub(b"", body).translate(_OPEN_AS_TWO, _NOT_BRACKET)
+    depth = 0
+    for start in range(0, len(brackets), _SLICE):
+        piece = brackets[start : start + _SLICE]
+        if depth + max(map(operator.sub, accumulate(piece), count(1))) > limit:
+            return True
+        depth += sum(piece) - len(piece)
+    return False
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _NotJson("an object repeats a key")
+    return obj
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(f"the body uses {name}, which JSON does not allow")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise _NotJson("a number is too large for a float")
+    return number
+
+
+def parse(body: bytes) -> Any:
+    """The JSON value of `body`, or _NotJson/ValueError saying (without the body) why not."""
+    try:
+        text = body.decode("utf-8-sig")  # RFC 8259: UTF-8; a leading BOM may be ignored
+    except UnicodeDecodeError as error:
+        raise _NotJson(f"the body is not UTF-8 (invalid byte at {error.start})") from None
+    if nests_deeper_than(MAX_DEPTH, body):
+        raise _NotJson(f"the body nests arrays/objects over {MAX_DEPTH} levels deep")
+    try:
+        return json.loads(
+            text, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite
+        )
+    except json.JSONDecodeError as error:
+        raise _NotJson(f"the body is not JSON ({error.msg} at char {error.pos})") from None
+    except _NotJson:
+        raise
+    except ValueError:  # e.g. an integer over Python's 4,300-digit limit
+        raise _NotJson("the body is not JSON (a number is too long)") from None
+
+
+def _printable(value: str) -> str:
+    """A client-sent value fit for one log line."""
+    return "".join(char for char in value if char.isprintable())
 
 
 class WebhookGate:
@@ -79,24 +168,31 @@ class WebhookGate:
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
-        delivery = headers.get(DELIVERY_HEADER, "")[:100] or None
+        delivery = (headers.get(DELIVERY_HEADER) or [""])[-1][:100] or None
 
         async def reject(status: int, reason: str) -> None:
             client = scope.get("client")
             origin = f" from {client[0]}" if client else ""
-            delivery_note = f" (delivery {delivery})" if delivery else ""
+            shown = _printable(delivery or "")
+            delivery_note = f" (delivery {shown})" if shown else ""
             logger.warning(
                 f"Refused a Jira webhook delivery{origin}{delivery_note} with {status}: {reason}"
             )
             await _respond(send, status, {"status": "rejected", "reason": reason})
 
-        declared = headers.get("content-length")
-        if declared is not None:
-            if not declared.strip().isdigit():
+        declared: int | None = None
+        lengths = {value.strip() for value in headers.get("content-length", [])}
+        if lengths:
+            if len(lengths) > 1:
+                await reject(400, "Content-Length is sent more than once with different values")
+                return
+            length = lengths.pop()
+            if not CONTENT_LENGTH.fullmatch(length):
                 await reject(400, "Content-Length is not a number")
                 return
-            if int(declared) > self.max_body_bytes:
-                await reject(413, f"body of {int(declared)} bytes is over {self.max_body_bytes}")
+            declared = int(length)
+            if declared > self.max_body_bytes:
+                await reject(413, f"body of {declared} bytes is over {self.max_body_bytes}")
                 return
         try:
             body = await self._read_body(receive)
@@ -105,17 +201,25 @@ class WebhookGate:
             return
         except _Disconnected:
             return
+        if declared is not None and declared != len(body):
+            await reject(400, f"Content-Length says {declared} bytes but {len(body)} were sent")
+            return
 
         secret = self._secret()
         if secret:
-            problem = signature.problem(secret, body, headers.get(signature.HEADER))
+            offered = headers.get(signature.HEADER, [])
+            problem = (
+                "X-Hub-Signature is sent more than once"
+                if len(offered) > 1
+                else signature.problem(secret, body, offered[0] if offered else None)
+            )
             if problem:
                 await reject(401, problem)
                 return
         try:
-            payload: Any = json.loads(body)
-        except ValueError:
-            await reject(400, "the body is not JSON")
+            payload = parse(body)
+        except _NotJson as error:
+            await reject(400, str(error))
             return
         problem = payload_problem(payload)
         if problem:

@@ -30,8 +30,11 @@ def problem(secret: str, body: bytes, header: str | None) -> str | None:
         return "malformed X-Hub-Signature header (expected method=hex)"
     if method not in METHODS:
         return f"unsupported X-Hub-Signature method {method[:20]!r}"
-    expected = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
-    if not hmac.compare_digest(expected, given.strip().lower()):
+    expected = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest().encode()
+    # Bytes, not str: compare_digest refuses non-ASCII str (a client-chosen header), and bytes
+    # keep the comparison constant-time whatever the header holds.
+    offered = given.strip().lower().encode("utf-8", "replace")
+    if not hmac.compare_digest(expected, offered):
         return "X-Hub-Signature does not match the body (check that Jira's Secret is webhookSecret)"
     return None
 
