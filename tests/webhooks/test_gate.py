@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from jira.webhooks.dedupe import RecentIds
-from jira.webhooks.gate import WebhookGate
+from jira.webhooks.gate import MAX_DEPTH, WebhookGate
 from jira.webhooks.signature import sign
 from tests.webhooks.conftest import SECRET
 from tests.webhooks.payloads import body_of, delivery_headers, issue_event, user_event
@@ -121,23 +121,46 @@ async def test_an_oversized_content_length_is_refused_with_413(warnings: list[st
     assert downstream.bodies == [] and len(warnings) == 1
 
 
-async def test_oversized_bytes_without_content_length_are_refused_with_413() -> None:
-    _, downstream, gate = build(max_body=1000)
-    chunks: list[Message] = [
-        {"type": "http.request", "body": b"x" * 600, "more_body": True},
-        {"type": "http.request", "body": b"x" * 600, "more_body": False},
+async def deliver(
+    gate: WebhookGate, chunks: list[bytes], headers: list[tuple[bytes, bytes]]
+) -> int:
+    """Sends a request to the gate as raw ASGI (any header bytes, repeated names, a
+    Content-Length that lies, a body in chunks) and returns the one status it answered."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": chunk, "more_body": n < len(chunks) - 1}
+        for n, chunk in enumerate(chunks or [b""])
     ]
     sent: list[Message] = []
 
     async def receive() -> Message:
-        return chunks.pop(0)
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope: dict[str, Any] = {"type": "http", "method": "POST", "path": PATH, "headers": []}
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "server": ("ocean", 80),
+        "client": ("192.0.2.1", 40000),
+        "path": PATH,
+        "raw_path": PATH.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+    }
     await gate(scope, receive, send)
-    assert sent[0]["status"] == 413
+    statuses = [message["status"] for message in sent if message["type"] == "http.response.start"]
+    assert len(statuses) == 1
+    return int(statuses[0])
+
+
+async def test_oversized_bytes_without_content_length_are_refused_with_413() -> None:
+    _, downstream, gate = build(max_body=1000)
+    assert await deliver(gate, [b"x" * 600, b"x" * 600], []) == 413
     assert downstream.bodies == []
 
 
@@ -224,3 +247,172 @@ async def test_a_signature_over_a_streamed_body_is_checked_on_all_its_bytes() ->
     headers = {"x-hub-signature": sign(SECRET, body), "content-type": "application/json"}
     response = await client.post(PATH, content=_chunks(body), headers=headers)
     assert response.status_code == 200 and downstream.bodies == [body]
+
+
+# Hostile input: each is answered 4xx with one clean log line, and nothing reaches Ocean's route.
+
+EVENT = b'{"webhookEvent": "jira:issue_updated", "issue": {"id": "20001", "key": "P1-1"}'
+
+
+def nested(depth: int) -> bytes:
+    """A valid issue event whose `extra` arrays make the body nest `depth` levels deep."""
+    return EVENT + b', "extra": ' + b"[" * (depth - 1) + b"]" * (depth - 1) + b"}"
+
+
+def raw_headers(body: bytes, **changes: str | bytes) -> list[tuple[bytes, bytes]]:
+    """Jira's headers for `body`, signed with SECRET, with `changes` (names use _ for -)."""
+    headers: dict[str, str | bytes] = {**delivery_headers(body, secret=SECRET)}
+    headers.update({name.replace("_", "-"): value for name, value in changes.items()})
+    return [
+        (name.encode(), value if isinstance(value, bytes) else value.encode("latin-1"))
+        for name, value in headers.items()
+    ]
+
+
+async def refused(
+    warnings: list[str],
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    secret: str | None = SECRET,
+) -> tuple[int, str]:
+    """Posts; checks nothing was passed on and one clean line was logged; returns the answer."""
+    client, downstream, _ = build(secret=secret)
+    response = await client.post(PATH, content=body, headers=headers)
+    assert downstream.bodies == []
+    assert len(warnings) == 1 and warnings[0].count("\n") <= 1 and len(warnings[0]) < 400
+    assert SECRET not in warnings[0] and "P1-1" not in warnings[0]
+    reason: str = response.json()["reason"]
+    return response.status_code, reason
+
+
+@pytest.mark.parametrize(
+    "offered",
+    [
+        "sha256=\u00e9" + "0" * 63,  # non-ASCII: was a TypeError in compare_digest (a 500)
+        "sha256=\u00fc",
+        "sh\u00e4256=00",
+        "sha256=" + "0" * 64 + "\x7f",
+        "sha256=" + "f" * 100_000,
+        "=",
+    ],
+    ids=["non-ascii-hex", "non-ascii-short", "non-ascii-method", "control", "huge", "bare"],
+)
+async def test_a_non_ascii_or_malformed_signature_is_refused_with_401(
+    warnings: list[str], offered: str
+) -> None:
+    body = nested(2)
+    status, _ = await refused(warnings, body, raw_headers(body, x_hub_signature=offered))
+    assert status == 401
+
+
+async def test_a_raw_non_utf8_signature_header_is_refused_with_401(warnings: list[str]) -> None:
+    body = nested(2)
+    headers = raw_headers(body, x_hub_signature=b"sha256=\xff\xfe" + b"0" * 62)
+    assert (await refused(warnings, body, headers))[0] == 401
+
+
+async def test_a_repeated_signature_is_refused_even_when_one_is_right(warnings: list[str]) -> None:
+    body = nested(2)
+    headers = [*raw_headers(body), (b"x-hub-signature", b"sha256=" + b"0" * 64)]
+    status, reason = await refused(warnings, body, headers)
+    assert status == 401 and "more than once" in reason
+
+
+async def test_the_depth_limit_lets_real_payloads_through() -> None:
+    client, downstream, _ = build(secret=SECRET)
+    deepest = nested(MAX_DEPTH)
+    response = await client.post(PATH, content=deepest, headers=raw_headers(deepest))
+    assert response.status_code == 200 and downstream.bodies == [deepest]
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 100_000])
+async def test_a_body_nested_too_deep_is_refused_with_400(warnings: list[str], depth: int) -> None:
+    # 900 passed json.loads and crashed Ocean; 100,000 was a RecursionError in the gate.
+    body = nested(depth)
+    status, reason = await refused(warnings, body, raw_headers(body))
+    assert status == 400 and f"over {MAX_DEPTH} levels" in reason
+
+
+async def test_brackets_inside_strings_do_not_count_towards_the_depth() -> None:
+    client, downstream, _ = build(secret=SECRET)
+    body = EVENT + b', "text": "' + b'[{\\"' * 1000 + b'\\\\"}'
+    assert json.loads(body)
+    response = await client.post(PATH, content=body, headers=raw_headers(body))
+    assert response.status_code == 200 and downstream.bodies == [body]
+
+
+async def test_a_leading_utf8_bom_is_ignored_as_json_allows() -> None:
+    client, downstream, _ = build(secret=SECRET)
+    body = b"\xef\xbb\xbf" + nested(2)
+    response = await client.post(PATH, content=body, headers=raw_headers(body))
+    assert response.status_code == 200 and downstream.bodies == [body]
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (EVENT + b', "summary": "caf\xe9"}', "not UTF-8"),
+        (EVENT.replace(b"{", b"\xfe\xff{", 1) + b"}", "not UTF-8"),
+        (EVENT.decode().encode("utf-16") + b"}\x00", "not UTF-8"),
+        (EVENT + b', "x": NaN}', "NaN"),
+        (EVENT + b', "x": -Infinity}', "Infinity"),
+        (EVENT + b', "x": 1e999}', "too large for a float"),
+        (EVENT + b', "x": ' + b"9" * 5000 + b"}", "a number is too long"),
+        (EVENT + b', "issue": {"id": "1", "key": "P1-2"}}', "repeats a key"),
+        (EVENT + b"}}", "not JSON"),
+        (EVENT + b', "x": "unterminated [[[}', "not JSON"),
+        (b"\xef\xbb\xbf\xef\xbb\xbf" + EVENT + b"}", "not JSON"),
+        (b"null", "not a JSON object"),
+        (b'"jira:issue_updated"', "not a JSON object"),
+        (b"12345678901234567890", "not a JSON object"),
+        (b"", "not JSON"),
+    ],
+)
+async def test_a_hostile_body_is_refused_with_400(
+    warnings: list[str], body: bytes, reason: str
+) -> None:
+    status, said = await refused(warnings, body, raw_headers(body))
+    assert status == 400 and reason in said
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "reason"),
+    [
+        (b"\xb2", 400, "not a number"),  # superscript two: str.isdigit() says yes, int() says no
+        (b"\xd9\xa3", 400, "not a number"),
+        (b"-5", 400, "not a number"),
+        (b"9" * 5000, 400, "not a number"),
+        (b"99999999999999999999", 413, "over"),
+        (b"10", 400, "but"),
+        (b"100000", 400, "but"),
+    ],
+)
+async def test_a_content_length_that_lies_is_refused(
+    warnings: list[str], length: bytes, status: int, reason: str
+) -> None:
+    body = nested(2)
+    answered, said = await refused(warnings, body, raw_headers(body, content_length=length))
+    assert answered == status and reason in said
+
+
+async def test_content_length_sent_twice_with_different_values_is_refused(
+    warnings: list[str],
+) -> None:
+    body = nested(2)
+    headers = [*raw_headers(body), (b"content-length", b"3")]
+    assert (await refused(warnings, body, headers))[0] == 400
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_with_413_as_it_streams() -> None:
+    _, downstream, gate = build(secret=SECRET, max_body=1000)
+    chunks = [b"[" * 400] * 10
+    headers = [(b"transfer-encoding", b"chunked"), (b"x-hub-signature", b"sha256=00")]
+    assert await deliver(gate, chunks, headers) == 413
+    assert downstream.bodies == []
+
+
+async def test_a_delivery_id_cannot_forge_log_lines(warnings: list[str]) -> None:
+    body = b"not json"
+    headers = raw_headers(body, x_atlassian_webhook_identifier="d-1\nERROR forged\r\x1b[31m")
+    assert (await refused(warnings, body, headers))[0] == 400
+    assert "d-1ERROR forged[31m" in warnings[0]

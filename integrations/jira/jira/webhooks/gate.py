@@ -22,7 +22,6 @@ a client sends makes the gate answer 5xx or raise.
 
 from __future__ import annotations
 
-import codecs
 import json
 import math
 import operator
