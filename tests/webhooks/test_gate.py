@@ -416,3 +416,19 @@ async def test_a_delivery_id_cannot_forge_log_lines(warnings: list[str]) -> None
     headers = raw_headers(body, x_atlassian_webhook_identifier="d-1\nERROR forged\r\x1b[31m")
     assert (await refused(warnings, body, headers))[0] == 400
     assert "d-1ERROR forged[31m" in warnings[0]
+
+
+async def test_the_reported_hostile_deliveries_get_4xx_from_the_real_ocean_app() -> None:
+    """The three 5xx/crash reports of issue #12, replayed against main.py's Ocean app."""
+    from tests.webhooks.test_live_events_harness import live_harness
+
+    deliveries = [
+        (nested(2), raw_headers(nested(2), x_hub_signature="sha256=\u00e9" + "0" * 63), 401),
+        (nested(100_000), raw_headers(nested(100_000)), 400),
+        (nested(900), raw_headers(nested(900)), 400),
+    ]
+    async with live_harness([]) as live:
+        for body, headers, status in deliveries:
+            response = await live.http.post(PATH, content=body, headers=headers)
+            assert response.status_code == status
+        assert await live.queue.size() == 0
