@@ -341,9 +341,16 @@ async def test_brackets_inside_strings_do_not_count_towards_the_depth() -> None:
     assert response.status_code == 200 and downstream.bodies == [body]
 
 
-async def test_a_leading_utf8_bom_is_ignored_as_json_allows() -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xef\xbb\xbf" + nested(2),  # a leading BOM is ignored, as JSON allows
+        EVENT + b', "x": "\\ud83d\\ude00 \\\\ud800", "y": 1e308, "z": ' + b"9" * 4000 + b"}",
+    ],
+    ids=["bom", "edge-values"],
+)
+async def test_unusual_but_valid_bodies_pass(body: bytes) -> None:
     client, downstream, _ = build(secret=SECRET)
-    body = b"\xef\xbb\xbf" + nested(2)
     response = await client.post(PATH, content=body, headers=raw_headers(body))
     assert response.status_code == 200 and downstream.bodies == [body]
 
@@ -354,6 +361,9 @@ async def test_a_leading_utf8_bom_is_ignored_as_json_allows() -> None:
         (EVENT + b', "summary": "caf\xe9"}', "not UTF-8"),
         (EVENT.replace(b"{", b"\xfe\xff{", 1) + b"}", "not UTF-8"),
         (EVENT.decode().encode("utf-16") + b"}\x00", "not UTF-8"),
+        (EVENT + b', "x": "\\ud800"}', "half a UTF-16 surrogate pair"),
+        (EVENT + b', "x": {"\\uDFFF\\ud83d": 1}}', "half a UTF-16 surrogate pair"),
+        (EVENT + b', "x": "\xed\xa0\x80"}', "not UTF-8"),
         (EVENT + b', "x": NaN}', "NaN"),
         (EVENT + b', "x": -Infinity}', "Infinity"),
         (EVENT + b', "x": 1e999}', "too large for a float"),
@@ -419,16 +429,35 @@ async def test_a_delivery_id_cannot_forge_log_lines(warnings: list[str]) -> None
 
 
 async def test_the_reported_hostile_deliveries_get_4xx_from_the_real_ocean_app() -> None:
-    """The three 5xx/crash reports of issue #12, replayed against main.py's Ocean app."""
+    """Issue #12's three reports (a 500, a 500, and a 200 that Ocean then dropped with a
+    RecursionError) and a lone surrogate (a 200 that Ocean's jq then refused), against main.py's
+    Ocean app."""
     from tests.webhooks.test_live_events_harness import live_harness
 
     deliveries = [
         (nested(2), raw_headers(nested(2), x_hub_signature="sha256=\u00e9" + "0" * 63), 401),
         (nested(100_000), raw_headers(nested(100_000)), 400),
         (nested(900), raw_headers(nested(900)), 400),
+        (EVENT + b', "x": "\\ud800"}', raw_headers(EVENT + b', "x": "\\ud800"}'), 400),
     ]
     async with live_harness([]) as live:
         for body, headers, status in deliveries:
             response = await live.http.post(PATH, content=body, headers=headers)
             assert response.status_code == status
         assert await live.queue.size() == 0
+
+
+async def test_the_deepest_and_oddest_body_the_gate_lets_through_is_processed_by_ocean() -> None:
+    from tests.webhooks.test_live_events_harness import live_harness
+
+    body = (
+        b'{"webhookEvent": "user_deleted", "timestamp": ' + b"9" * 4000 + b', "user": '
+        b'{"accountId": "acc-4", "displayName": "\\u0000\\ud83d\\ude00 \\\\ud800", "y": 1e308, '
+        b'"x": ' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}}"
+    )
+    in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
+    async with live_harness([], in_port=in_port) as live:
+        response = await live.http.post(PATH, content=body, headers=raw_headers(body))
+        assert response.status_code == 200
+        assert await live.drain() == 1
+        assert live.h.port_mock.deleted_entities == in_port

@@ -10,7 +10,7 @@ first, on `POST {prefix}/integration/webhook` only:
 - 401 when webhookSecret is set and X-Hub-Signature is missing, repeated, unknown or wrong;
 - 400 when the body is not UTF-8 JSON, nests arrays/objects deeper than MAX_DEPTH (checked on
   the raw bytes before anything recursive parses them), repeats a key in an object, uses
-  NaN/Infinity or a number no float can hold, is not an object, has no webhookEvent or one no
+  NaN/Infinity or a number no float can hold, escapes half a surrogate pair, is not an object, has no webhookEvent or one no
   kind handles, or lacks the object its event needs;
 - 200 `{"status": "duplicate"}`, without queueing, for an X-Atlassian-Webhook-Identifier
   already accepted (Jira repeats it on retries);
@@ -92,6 +92,27 @@ def nests_deeper_than(limit: int, body: bytes) -> bool:
     return False
 
 
+# A \u escape of a UTF-16 surrogate. A valid pair decodes to one character; a lone one decodes
+# to a str that no UTF-8 encoder or jq takes (Ocean's mapping then drops the event).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj = dict(pairs)
     if len(obj) != len(pairs):
@@ -119,7 +140,7 @@ def parse(body: bytes) -> Any:
     if nests_deeper_than(MAX_DEPTH, body):
         raise _NotJson(f"the body nests arrays/objects over {MAX_DEPTH} levels deep")
     try:
-        return json.loads(
+        value = json.loads(
             text, object_pairs_hook=_unique_keys, parse_constant=_no_constant, parse_float=_finite
         )
     except json.JSONDecodeError as error:
@@ -128,6 +149,9 @@ def parse(body: bytes) -> Any:
         raise
     except ValueError:  # e.g. an integer over Python's 4,300-digit limit
         raise _NotJson("the body is not JSON (a number is too long)") from None
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise _NotJson("a string has a \\u escape of half a UTF-16 surrogate pair")
+    return value
 
 
 def _printable(value: str) -> str:
