@@ -325,9 +325,10 @@ async def test_the_depth_limit_lets_real_payloads_through() -> None:
     assert response.status_code == 200 and downstream.bodies == [deepest]
 
 
-@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 100_000])
+@pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 900, 200_000])
 async def test_a_body_nested_too_deep_is_refused_with_400(warnings: list[str], depth: int) -> None:
-    # 900 passed json.loads and crashed Ocean; 100,000 was a RecursionError in the gate.
+    # 900 passed json.loads and crashed Ocean; 200,000 was a RecursionError in the gate (and is
+    # big enough to be checked in a worker thread).
     body = nested(depth)
     status, reason = await refused(warnings, body, raw_headers(body))
     assert status == 400 and f"over {MAX_DEPTH} levels" in reason
@@ -346,8 +347,9 @@ async def test_brackets_inside_strings_do_not_count_towards_the_depth() -> None:
     [
         b"\xef\xbb\xbf" + nested(2),  # a leading BOM is ignored, as JSON allows
         EVENT + b', "x": "\\ud83d\\ude00 \\\\ud800", "y": 1e308, "z": ' + b"9" * 4000 + b"}",
+        EVENT + b', "x": "' + b'[\\"' * 100_000 + b'"}',  # parsed in a worker thread
     ],
-    ids=["bom", "edge-values"],
+    ids=["bom", "edge-values", "large"],
 )
 async def test_unusual_but_valid_bodies_pass(body: bytes) -> None:
     client, downstream, _ = build(secret=SECRET)

@@ -22,6 +22,7 @@ a client sends makes the gate answer 5xx or raise.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import operator
@@ -41,6 +42,9 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 # Far above what Jira sends (Jira-shaped test events nest at most 7 levels; a rich-text field
 # adds about 4 per nested list) and far below Python's and Ocean's recursion limits.
 MAX_DEPTH = 64
+# A body over this is parsed in a worker thread: a hostile 10 MB body takes a second or two to
+# check and parse, and the event loop keeps serving other requests meanwhile.
+PARSE_IN_THREAD_BYTES = 256 * 1024
 DELIVERY_HEADER = "x-atlassian-webhook-identifier"
 CONTENT_LENGTH = re.compile(r"[0-9]{1,20}")
 
@@ -240,7 +244,11 @@ class WebhookGate:
                 await reject(401, problem)
                 return
         try:
-            payload = parse(body)
+            payload = (
+                await asyncio.to_thread(parse, body)
+                if len(body) > PARSE_IN_THREAD_BYTES
+                else parse(body)
+            )
         except _NotJson as error:
             await reject(400, str(error))
             return
