@@ -10,8 +10,8 @@ first, on `POST {prefix}/integration/webhook` only:
 - 401 when webhookSecret is set and X-Hub-Signature is missing, repeated, unknown or wrong;
 - 400 when the body is not UTF-8 JSON, nests arrays/objects deeper than MAX_DEPTH (checked on
   the raw bytes before anything recursive parses them), repeats a key in an object, uses
-  NaN/Infinity or a number no float can hold, escapes half a surrogate pair, is not an object, has no webhookEvent or one no
-  kind handles, or lacks the object its event needs;
+  NaN/Infinity or a number no float can hold, escapes half a surrogate pair, is not an object,
+  has no webhookEvent or one no kind handles, or lacks the object its event needs;
 - 200 `{"status": "duplicate"}`, without queueing, for an X-Atlassian-Webhook-Identifier
   already accepted (Jira repeats it on retries);
 - otherwise the request goes on to Ocean's route with its body replayed byte for byte.
@@ -58,7 +58,7 @@ class _Disconnected(Exception):
 
 
 class _NotJson(ValueError):
-    """The body parses, but not into JSON Ocean and Port can take (the message says why)."""
+    """Why the body is not JSON the gate lets through to Ocean (never quoting the body)."""
 
 
 def _headers(scope: Scope) -> dict[str, list[str]]:
@@ -136,7 +136,7 @@ def _finite(text: str) -> float:
 
 
 def parse(body: bytes) -> Any:
-    """The JSON value of `body`, or _NotJson/ValueError saying (without the body) why not."""
+    """The JSON value of `body`, strictly: _NotJson says why it is refused."""
     try:
         text = body.decode("utf-8-sig")  # RFC 8259: UTF-8; a leading BOM may be ignored
     except UnicodeDecodeError as error:
