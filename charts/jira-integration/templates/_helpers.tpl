@@ -157,7 +157,7 @@ integration or this chart; NOTES.txt names those that are set.
 */}}
 {{- define "jira-integration.ignoredPortValues" -}}
 {{- $found := list -}}
-{{- range $path := list "actionsProcessor.enabled" "postgresql.enabled" "identityPropagation.enabled" "integration.oauth.enabled" "integration.processExecution.mode" "metadataNamePrefixOverride" "port.ingestUrl" "probe.enabled" "secret.useExistingSecret" "selfSignedCertificate.useExistingSecret" "workload.cron.resyncOnInstall" "workload.cron.resyncOnUpgrade" "liveEvents.initializePortResources" "liveEvents.isRedisStreamConsumerEnabled" "liveEvents.extraConfig" "liveEvents.extraLabels" "liveEvents.deployment" "liveEvents.ingress.enabled" "liveEvents.redis.credentialsSecretName" "liveEvents.worker.initializePortResources" "liveEvents.worker.extraContainers" -}}
+{{- range $path := list "actionsProcessor.enabled" "postgresql.enabled" "identityPropagation.enabled" "integration.oauth.enabled" "integration.processExecution.mode" "metadataNamePrefixOverride" "port.ingestUrl" "probe.enabled" "secret.useExistingSecret" "selfSignedCertificate.useExistingSecret" "workload.cron.kubectlImage" "podServiceAccount.create" "liveEvents.initializePortResources" "liveEvents.isRedisStreamConsumerEnabled" "liveEvents.extraConfig" "liveEvents.extraLabels" "liveEvents.deployment" "liveEvents.ingress.enabled" "liveEvents.redis.credentialsSecretName" "liveEvents.worker.initializePortResources" "liveEvents.worker.extraContainers" -}}
 {{- $value := $.Values -}}
 {{- range splitList "." $path -}}
 {{- $value = ternary (get (ternary $value dict (kindIs "map" $value)) .) "" (kindIs "map" $value) -}}
