@@ -97,12 +97,18 @@ class EnvValue:
     value: str | None
 
 
+def pod_template(workload: dict[str, Any]) -> dict[str, Any]:
+    """The pod template of a Deployment, Job or CronJob."""
+    if workload["kind"] == "CronJob":
+        template: dict[str, Any] = workload["spec"]["jobTemplate"]["spec"]["template"]
+    else:
+        template = workload["spec"]["template"]
+    return template
+
+
 def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
     """The pod spec of a Deployment, Job or CronJob."""
-    if workload["kind"] == "CronJob":
-        spec: dict[str, Any] = workload["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    else:
-        spec = workload["spec"]["template"]["spec"]
+    spec: dict[str, Any] = pod_template(workload)["spec"]
     return spec
 
 

@@ -31,6 +31,7 @@ from tests.deployment.rendering import (
     merged,
     plain_env,
     pod_spec,
+    pod_template,
     render_error,
 )
 from tests.deployment.support import port_chart_values
@@ -213,14 +214,6 @@ def test_the_pod_is_shaped_by_ports_values(render: Render) -> None:
         assert labels["example.com/cost-center"] == "42"
 
 
-def pod_template(workload: dict[str, Any]) -> dict[str, Any]:
-    if workload["kind"] == "CronJob":
-        template: dict[str, Any] = workload["spec"]["jobTemplate"]["spec"]["template"]
-    else:
-        template = workload["spec"]["template"]
-    return template
-
-
 def test_probes_take_ports_timings(render: Render) -> None:
     rendered = render(PORT_VALUES)
     (container,) = pod_spec(rendered.get("Deployment", RELEASE))["containers"]
@@ -278,7 +271,9 @@ def test_self_signed_certificate_is_trusted_on_top_of_the_image_bundle(render: R
     }
 
 
-def test_service_ingress_and_live_events_worker(render: Render, ocean_config: OceanConfig) -> None:
+def test_service_ingress_and_live_events_worker(
+    chart: helm.Chart, render: Render, ocean_config: OceanConfig
+) -> None:
     rendered = render(PORT_VALUES)
     live = rendered.get("Deployment", f"{RELEASE}-live-events")
     assert live["spec"]["replicas"] == 2
@@ -298,13 +293,7 @@ def test_service_ingress_and_live_events_worker(render: Render, ocean_config: Oc
     values = merged(PORT_VALUES, {"service": {"enabled": False}, "ingress": {"enabled": False}})
     assert not render(values).of_kind("Service")
     with_ingress = merged(values, {"ingress": {"enabled": True}})
-    assert "set service.enabled=true" in render_error_for(render, with_ingress)
-
-
-def render_error_for(render: Render, values: dict[str, Any]) -> str:
-    with pytest.raises(helm.HelmError) as caught:
-        render(values)
-    return str(caught.value)
+    assert "set service.enabled=true" in render_error(chart, with_ingress)
 
 
 # --------------------------------------------------------------------------- schedules
