@@ -30,6 +30,19 @@ SECRET_VALUES = [
     WEBHOOK_SECRET,
     REDIS_PASSWORD,
 ]
+# A Jira install as Port's docs have users add it to Port's chart defaults.
+PORT_DOCS_JIRA_INSTALL: dict[str, Any] = {
+    "port": {"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
+    "initializePortResources": True,
+    "scheduledResyncInterval": 120,
+    "integration": {
+        "identifier": "my-ocean-jira-integration",
+        "type": "jira",
+        "eventListener": {"type": "POLLING"},
+        "config": {"jiraHost": "https://example.atlassian.net"},
+        "secrets": {"atlassianUserEmail": JIRA_EMAIL, "atlassianUserToken": JIRA_TOKEN},
+    },
+}
 # The credential placeholders of the Port chart values file -> the values above.
 PORT_CHART_PLACEHOLDERS = {
     "PORT_CLIENT_ID": PORT_CLIENT_ID,

@@ -28,6 +28,7 @@ from tests.deployment.rendering import (
     PORT_CHART_PLACEHOLDERS,
     PORT_CLIENT_ID,
     PORT_CLIENT_SECRET,
+    PORT_DOCS_JIRA_INSTALL,
     REDIS_PASSWORD,
     RELEASE,
     SECRET_VALUES,
@@ -49,6 +50,7 @@ from tests.deployment.support import (
     event_listener_fields,
     known_env_names,
     load_yaml,
+    port_chart_defaults,
     port_chart_values,
     pyproject_version,
     sensitive_env_names,
@@ -134,6 +136,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     ),
     # A values file written for Port's port-ocean chart, unchanged (test_port_chart_values.py).
     "port-chart": port_chart_values(PORT_CHART_PLACEHOLDERS),
+    "port-chart-defaults": merged(port_chart_defaults(), PORT_DOCS_JIRA_INSTALL),
     "port-chart-cronjob": merged(
         port_chart_values(PORT_CHART_PLACEHOLDERS),
         {
@@ -428,7 +431,7 @@ def test_every_variable_set_is_one_ocean_or_the_integration_reads(
             chart_set |= {item["name"] for item in container.get("env", [])}
     # Non-Ocean variables only ever come from the test's own extraEnv, and the CA bundle
     # variables from selfSignedCertificate.
-    extra = {item["name"] for item in SCENARIOS[scenario].get("extraEnv", [])}
+    extra = {item["name"] for item in SCENARIOS[scenario].get("extraEnv") or []}
     if SCENARIOS[scenario].get("selfSignedCertificate", {}).get("enabled"):
         extra |= {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}
     assert chart_set - known - extra == set()
@@ -456,7 +459,7 @@ def test_secrets_reach_containers_only_from_secrets(
                 assert set(source) <= {"configMapRef", "secretRef"}
     for source in result.env_sources():
         assert set(source["data"]) <= known_env_names() | {
-            item["name"] for item in SCENARIOS[scenario].get("extraEnv", [])
+            item["name"] for item in SCENARIOS[scenario].get("extraEnv") or []
         }
     # No secret value appears anywhere outside the Secret, in clear or base64.
     for document in result.documents:

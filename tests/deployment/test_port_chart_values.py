@@ -25,6 +25,7 @@ from tests.deployment.rendering import (
     PORT_CHART_PLACEHOLDERS,
     PORT_CLIENT_ID,
     PORT_CLIENT_SECRET,
+    PORT_DOCS_JIRA_INSTALL,
     RELEASE,
     Rendered,
     container_env,
@@ -34,9 +35,11 @@ from tests.deployment.rendering import (
     pod_template,
     render_error,
 )
-from tests.deployment.support import port_chart_values
+from tests.deployment.support import port_chart_defaults, port_chart_values, pyproject_version
 
 PORT_VALUES = port_chart_values(PORT_CHART_PLACEHOLDERS)
+# Port's chart defaults copied whole, plus a Jira install as Port's docs show it.
+DEFAULTS_VALUES = merged(port_chart_defaults(), PORT_DOCS_JIRA_INSTALL)
 CRONJOB_VALUES = merged(
     PORT_VALUES,
     {
@@ -66,26 +69,37 @@ def port_chart_environment(values: dict[str, Any]) -> dict[str, str]:
         "OCEAN__PORT__BASE_URL": values["port"]["baseUrl"],
         "OCEAN__INITIALIZE_PORT_RESOURCES": str(values["initializePortResources"]).lower(),
         "OCEAN__SEND_RAW_DATA_EXAMPLES": str(values["sendRawDataExamples"]).lower(),
-        "OCEAN__ALLOW_ENVIRONMENT_VARIABLES_JQ_ACCESS": str(
-            values["allowEnvironmentVariablesJqAccess"]
-        ).lower(),
-        "OCEAN__CLIENT_TIMEOUT": str(values["clientTimeout"]),
-        "OCEAN__EVENT_LISTENER": json.dumps(integration["eventListener"], separators=(",", ":")),
+        "OCEAN__EVENT_LISTENER": json.dumps(
+            integration["eventListener"], separators=(",", ":"), sort_keys=True
+        ),
         "OCEAN__INTEGRATION__IDENTIFIER": integration["identifier"],
         "OCEAN__INTEGRATION__TYPE": integration["type"],
         "OCEAN__PORT__CLIENT_ID": values["port"]["clientId"],
         "OCEAN__PORT__CLIENT_SECRET": values["port"]["clientSecret"],
-        "OCEAN__BASE_URL": values["liveEvents"]["baseUrl"],
     }
+    optional = {
+        "allowEnvironmentVariablesJqAccess": "OCEAN__ALLOW_ENVIRONMENT_VARIABLES_JQ_ACCESS",
+        "clientTimeout": "OCEAN__CLIENT_TIMEOUT",
+        "processingMode": "OCEAN__PROCESSING_MODE",
+        "lakehouseEnabled": "OCEAN__LAKEHOUSE_ENABLED",
+    }
+    for key, name in optional.items():
+        if values.get(key) is not None:
+            env[name] = (
+                str(values[key]).lower() if isinstance(values[key], bool) else str(values[key])
+            )
+    if values["liveEvents"].get("baseUrl"):
+        env["OCEAN__BASE_URL"] = values["liveEvents"]["baseUrl"]
     if values["workload"]["kind"] == "Deployment":
         env["OCEAN__SCHEDULED_RESYNC_INTERVAL"] = str(values["scheduledResyncInterval"])
     else:
         env["OCEAN__EVENT_LISTENER"] = '{"type":"ONCE"}'
     for key, value in {**integration["config"], **integration["secrets"]}.items():
         env[f"OCEAN__INTEGRATION__CONFIG__{_env_name(key)}"] = str(value)
-    env |= {key: str(value) for key, value in integration["extraConfig"].items()}
-    env |= {item["name"]: item["value"] for item in values["extraEnv"]}
-    env["RELEASE_NAME"] = RELEASE  # extraEnv goes through `tpl` in Port's chart
+    env |= {key: str(value) for key, value in (integration.get("extraConfig") or {}).items()}
+    for item in values.get("extraEnv") or []:
+        # extraEnv goes through `tpl` in Port's chart.
+        env[item["name"]] = item["value"].replace("{{ .Release.Name }}", RELEASE)
     return env
 
 
@@ -96,7 +110,11 @@ def _sync_workload(rendered: Rendered, values: dict[str, Any]) -> dict[str, Any]
 # --------------------------------------------------------------------------- variables
 
 
-@pytest.mark.parametrize("values", [PORT_VALUES, CRONJOB_VALUES], ids=["deployment", "cronjob"])
+@pytest.mark.parametrize(
+    "values",
+    [PORT_VALUES, CRONJOB_VALUES, DEFAULTS_VALUES],
+    ids=["deployment", "cronjob", "port-defaults"],
+)
 def test_the_container_gets_what_ports_chart_gives_it(
     render: Render, ocean_config: OceanConfig, values: dict[str, Any]
 ) -> None:
@@ -104,7 +122,8 @@ def test_the_container_gets_what_ports_chart_gives_it(
     env = plain_env(container_env(rendered, _sync_workload(rendered, values)))
     expected = port_chart_environment(values)
     assert {name: env.get(name) for name in expected} == expected
-    assert CA_BUNDLE_VARIABLES <= set(env)
+    if values["selfSignedCertificate"]["enabled"]:
+        assert CA_BUNDLE_VARIABLES <= set(env)
 
     # And Ocean reads the same settings from both environments.
     ours = ocean_config(env).model_dump()
@@ -423,3 +442,36 @@ def test_misspelt_port_values_are_still_rejected(
 def test_live_events_sized_once(chart: helm.Chart) -> None:
     values = merged(PORT_VALUES, {"liveEvents": {"replicas": 3}})
     assert "liveEvents.replicas and liveEvents.worker.enabled" in render_error(chart, values)
+
+
+def test_ports_defaults_file_with_a_jira_install(render: Render) -> None:
+    rendered = render(DEFAULTS_VALUES)
+    deployment = rendered.get("Deployment", RELEASE)
+    (container,) = pod_spec(deployment)["containers"]
+    # imageRegistry's default is Port's registry: the file asks for Port's own image.
+    assert container["image"] == f"ghcr.io/port-labs/port-ocean-jira:{pyproject_version()}"
+    assert container["imagePullPolicy"] == "Always"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert rendered.get("Service", RELEASE)["spec"]["ports"][0]["name"] == "ocean-port"
+    assert rendered.find("Deployment", f"{RELEASE}-live-events") is None
+    assert rendered.find("CronJob", f"{RELEASE}-incremental") is None
+    notes = rendered.text["jira-integration/templates/NOTES.txt"]
+    assert notes.split("no effect with this chart:\n", 1)[1].splitlines()[0].strip() == (
+        "liveEvents.deployment"
+    )
+
+
+def test_image_in_ports_newer_string_form(render: Render) -> None:
+    values = merged(PORT_VALUES, {"image": "jira/port-ocean-jira:2.0.1"})
+    (container,) = pod_spec(render(values).get("Deployment", RELEASE))["containers"]
+    assert container["image"] == "registry.example.com/port-mirror/jira/port-ocean-jira:2.0.1"
+    assert container["imagePullPolicy"] == "Always"
+
+
+def test_deployment_annotations(render: Render) -> None:
+    values = merged(PORT_VALUES, {"deploymentAnnotations": {"example.com/monitoring": "on"}})
+    rendered = render(values)
+    for name in (RELEASE, f"{RELEASE}-live-events"):
+        metadata = rendered.get("Deployment", name)["metadata"]
+        assert metadata["annotations"] == {"example.com/monitoring": "on"}

@@ -52,15 +52,28 @@ app.kubernetes.io/part-of: port-ocean
 {{- end -}}
 
 {{/*
-image.repository, else Port's chart naming (<imageRegistry>/port-ocean-<type>), else this
-chart's placeholder; tag: image.tag, else integration.version, else appVersion.
+The image: image.repository, else Port's chart naming (<imageRegistry>/port-ocean-<type>), else
+this chart's placeholder; tag: image.tag, else integration.version, else appVersion. A string
+image is Port's newer form: <imageRegistry>/<image>, the tag included.
 */}}
 {{- define "jira-integration.image" -}}
-{{- $repository := .Values.image.repository -}}
-{{- if not $repository -}}
-{{- $repository = ternary (printf "%s/port-ocean-%s" (trimSuffix "/" .Values.imageRegistry) .Values.integration.type) "ghcr.io/your-org/port-ocean-jira" (ne .Values.imageRegistry "") -}}
+{{- $registry := trimSuffix "/" .Values.imageRegistry -}}
+{{- if and (kindIs "string" .Values.image) .Values.image -}}
+{{- ternary (printf "%s/%s" $registry .Values.image) .Values.image (ne $registry "") -}}
+{{- else -}}
+{{- $image := include "jira-integration.imageSettings" . | fromJson -}}
+{{- $repository := $image.repository | default (ternary (printf "%s/port-ocean-%s" $registry .Values.integration.type) "ghcr.io/your-org/port-ocean-jira" (ne $registry "")) -}}
+{{- printf "%s:%s" $repository (toString ($image.tag | default .Values.integration.version | default .Chart.AppVersion)) -}}
 {{- end -}}
-{{- printf "%s:%s" $repository (toString (.Values.image.tag | default .Values.integration.version | default .Chart.AppVersion)) -}}
+{{- end -}}
+
+{{/* The image map's settings as JSON (empty when image is Port's string form). */}}
+{{- define "jira-integration.imageSettings" -}}
+{{- toJson (ternary .Values.image dict (kindIs "map" .Values.image)) -}}
+{{- end -}}
+
+{{- define "jira-integration.imagePullPolicy" -}}
+{{- .Values.imagePullPolicy | default (include "jira-integration.imageSettings" . | fromJson).pullPolicy | default "IfNotPresent" -}}
 {{- end -}}
 
 {{/* "true" when the chart renders the credentials Secret. */}}
@@ -157,7 +170,7 @@ integration or this chart; NOTES.txt names those that are set.
 */}}
 {{- define "jira-integration.ignoredPortValues" -}}
 {{- $found := list -}}
-{{- range $path := list "actionsProcessor.enabled" "postgresql.enabled" "identityPropagation.enabled" "integration.oauth.enabled" "integration.processExecution.mode" "metadataNamePrefixOverride" "port.ingestUrl" "probe.enabled" "secret.useExistingSecret" "selfSignedCertificate.useExistingSecret" "workload.cron.kubectlImage" "podServiceAccount.create" "liveEvents.initializePortResources" "liveEvents.isRedisStreamConsumerEnabled" "liveEvents.extraConfig" "liveEvents.extraLabels" "liveEvents.deployment" "liveEvents.ingress.enabled" "liveEvents.redis.credentialsSecretName" "liveEvents.worker.initializePortResources" "liveEvents.worker.extraContainers" -}}
+{{- range $path := list "actionsProcessor.enabled" "executionAgent.enabled" "healthChecker.enabled" "postgresql.enabled" "identityPropagation.enabled" "integration.oauth.enabled" "integration.processExecution.mode" "metadataNamePrefixOverride" "port.ingestUrl" "probe.enabled" "secret.useExistingSecret" "selfSignedCertificate.useExistingSecret" "workload.cron.kubectlImage" "podServiceAccount.create" "liveEvents.initializePortResources" "liveEvents.isRedisStreamConsumerEnabled" "liveEvents.extraConfig" "liveEvents.extraLabels" "liveEvents.deployment" "liveEvents.ingress.enabled" "liveEvents.redis.credentialsSecretName" "liveEvents.worker.initializePortResources" "liveEvents.worker.extraContainers" -}}
 {{- $value := $.Values -}}
 {{- range splitList "." $path -}}
 {{- $value = ternary (get (ternary $value dict (kindIs "map" $value)) .) "" (kindIs "map" $value) -}}
@@ -324,7 +337,7 @@ spec:
     # (the root filesystem stays read-only, so no update-ca-certificates at start).
     - name: ca-bundle
       image: {{ include "jira-integration.image" $root | quote }}
-      imagePullPolicy: {{ $values.imagePullPolicy | default $values.image.pullPolicy }}
+      imagePullPolicy: {{ include "jira-integration.imagePullPolicy" $root }}
       command:
         - sh
         - -c
@@ -358,7 +371,7 @@ spec:
   containers:
     - name: {{ $root.Chart.Name }}
       image: {{ include "jira-integration.image" $root | quote }}
-      imagePullPolicy: {{ $values.imagePullPolicy | default $values.image.pullPolicy }}
+      imagePullPolicy: {{ include "jira-integration.imagePullPolicy" $root }}
       ports:
         - name: http
           containerPort: 8000
