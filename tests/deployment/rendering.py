@@ -43,6 +43,14 @@ PORT_DOCS_JIRA_INSTALL: dict[str, Any] = {
         "secrets": {"atlassianUserEmail": JIRA_EMAIL, "atlassianUserToken": JIRA_TOKEN},
     },
 }
+# On top of the Port chart values file: the same install as a CronJob with Port's schedule.
+PORT_CHART_AS_CRONJOB: dict[str, Any] = {
+    "workload": {"kind": "CronJob"},
+    "scheduledResyncInterval": "0 */6 * * *",
+    "scheduleConcurrencyPolicy": "Replace",
+    "liveEvents": {"baseUrl": "", "worker": {"enabled": False}},
+    "ingress": {"enabled": False},
+}
 # The credential placeholders of the Port chart values file -> the values above.
 PORT_CHART_PLACEHOLDERS = {
     "PORT_CLIENT_ID": PORT_CLIENT_ID,

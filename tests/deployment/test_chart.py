@@ -25,6 +25,7 @@ from tests.deployment.rendering import (
     JIRA_TOKEN,
     KUBERNETES_VERSIONS,
     NAMESPACE,
+    PORT_CHART_AS_CRONJOB,
     PORT_CHART_PLACEHOLDERS,
     PORT_CLIENT_ID,
     PORT_CLIENT_SECRET,
@@ -137,15 +138,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     # A values file written for Port's port-ocean chart, unchanged (test_port_chart_values.py).
     "port-chart": port_chart_values(PORT_CHART_PLACEHOLDERS),
     "port-chart-defaults": merged(port_chart_defaults(), PORT_DOCS_JIRA_INSTALL),
-    "port-chart-cronjob": merged(
-        port_chart_values(PORT_CHART_PLACEHOLDERS),
-        {
-            "workload": {"kind": "CronJob"},
-            "scheduledResyncInterval": "0 */6 * * *",
-            "liveEvents": {"worker": {"enabled": False}},
-            "ingress": {"enabled": False},
-        },
-    ),
+    "port-chart-cronjob": merged(port_chart_values(PORT_CHART_PLACEHOLDERS), PORT_CHART_AS_CRONJOB),
     "existing-secret": merged(
         without_credentials(DOCS_VALUES), {"secret": {"existingSecret": "jira-credentials"}}
     ),

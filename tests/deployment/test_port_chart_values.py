@@ -22,6 +22,7 @@ from port_ocean.core.models import EventListenerType
 from tests.deployment.rendering import (
     JIRA_EMAIL,
     JIRA_TOKEN,
+    PORT_CHART_AS_CRONJOB,
     PORT_CHART_PLACEHOLDERS,
     PORT_CLIENT_ID,
     PORT_CLIENT_SECRET,
@@ -40,16 +41,7 @@ from tests.deployment.support import port_chart_defaults, port_chart_values, pyp
 PORT_VALUES = port_chart_values(PORT_CHART_PLACEHOLDERS)
 # Port's chart defaults copied whole, plus a Jira install as Port's docs show it.
 DEFAULTS_VALUES = merged(port_chart_defaults(), PORT_DOCS_JIRA_INSTALL)
-CRONJOB_VALUES = merged(
-    PORT_VALUES,
-    {
-        "workload": {"kind": "CronJob"},
-        "scheduledResyncInterval": "0 */6 * * *",
-        "scheduleConcurrencyPolicy": "Replace",
-        "liveEvents": {"worker": {"enabled": False}},
-        "ingress": {"enabled": False},
-    },
-)
+CRONJOB_VALUES = merged(PORT_VALUES, PORT_CHART_AS_CRONJOB)
 # Port sets these to its image's refreshed bundle; here they name the joined bundle instead.
 CA_BUNDLE_VARIABLES = {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}
 
