@@ -21,6 +21,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHART_DIR = REPO_ROOT / "charts" / "jira-integration"
 EXAMPLES_DIR = REPO_ROOT / "examples"
 SPEC_FILE = REPO_ROOT / "integrations" / "jira" / ".port" / "spec.yaml"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+# A values file written for Port's port-ocean chart (Jira); its credentials are placeholders.
+PORT_CHART_VALUES_FILE = FIXTURES_DIR / "port-ocean-jira-values.yaml"
+# The defaults of Port's port-ocean chart, as a user copies them into a values file.
+PORT_CHART_DEFAULTS_FILE = FIXTURES_DIR / "port-ocean-defaults.yaml"
 
 # Used only while integrations/jira/.port/spec.yaml does not exist yet: the configuration
 # names the integration was designed with (name -> sensitive).
@@ -38,6 +43,21 @@ ENV_NAME_PATTERN = re.compile(r"\b(?:OCEAN|APPLICATION)__[A-Z0-9_]*[A-Z0-9]")
 
 def load_yaml(text: str) -> Any:
     return yaml.safe_load(text)
+
+
+def port_chart_values(placeholders: dict[str, str]) -> dict[str, Any]:
+    """PORT_CHART_VALUES_FILE with its credential placeholders replaced."""
+    text = PORT_CHART_VALUES_FILE.read_text("utf-8")
+    for placeholder, value in placeholders.items():
+        text = text.replace(placeholder, value)
+    values: dict[str, Any] = load_yaml(text)
+    return values
+
+
+def port_chart_defaults() -> dict[str, Any]:
+    """PORT_CHART_DEFAULTS_FILE: Port's chart defaults as a values file."""
+    values: dict[str, Any] = load_yaml(PORT_CHART_DEFAULTS_FILE.read_text("utf-8"))
+    return values
 
 
 def load_yaml_documents(text: str) -> list[Any]:

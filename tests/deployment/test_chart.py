@@ -8,7 +8,6 @@ import base64
 import copy
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,28 @@ from port_ocean.consumers.live_events_stream_key import (
 )
 from port_ocean.core.models import EventListenerType
 
+from tests.deployment.rendering import (
+    JIRA_EMAIL,
+    JIRA_TOKEN,
+    KUBERNETES_VERSIONS,
+    NAMESPACE,
+    PORT_CHART_AS_CRONJOB,
+    PORT_CHART_PLACEHOLDERS,
+    PORT_CLIENT_ID,
+    PORT_CLIENT_SECRET,
+    PORT_DOCS_JIRA_INSTALL,
+    REDIS_PASSWORD,
+    RELEASE,
+    SECRET_VALUES,
+    WEBHOOK_SECRET,
+    EnvValue,
+    Rendered,
+    container_env,
+    merged,
+    plain_env,
+    pod_spec,
+    render_error,
+)
 from tests.deployment.support import (
     CHART_DIR,
     EXAMPLES_DIR,
@@ -30,31 +51,12 @@ from tests.deployment.support import (
     event_listener_fields,
     known_env_names,
     load_yaml,
-    load_yaml_documents,
+    port_chart_defaults,
+    port_chart_values,
     pyproject_version,
     sensitive_env_names,
     spec_configurations,
 )
-
-RELEASE = "my-ocean-jira-integration"
-NAMESPACE = "port-ocean"
-KUBERNETES_VERSIONS = ["1.28.0", "1.29.0", "1.30.0", "1.31.0", "1.32.0", "1.33.0"]
-
-# Distinctive secret values, so a leak anywhere outside a Secret is easy to spot.
-PORT_CLIENT_ID = "port-client-id-5f1c"
-PORT_CLIENT_SECRET = "port-client-secret-9a7e"
-JIRA_EMAIL = "jira-bot-7d2b@example.com"
-JIRA_TOKEN = "jira-api-token-3c8f"
-WEBHOOK_SECRET = "jira-webhook-secret-e41a"
-REDIS_PASSWORD = "redis-password-b6d0"
-SECRET_VALUES = [
-    PORT_CLIENT_ID,
-    PORT_CLIENT_SECRET,
-    JIRA_EMAIL,
-    JIRA_TOKEN,
-    WEBHOOK_SECRET,
-    REDIS_PASSWORD,
-]
 
 # The values Port's Jira docs tell users to set (docs/installation.md uses the same).
 DOCS_VALUES: dict[str, Any] = {
@@ -77,17 +79,6 @@ DOCS_VALUES: dict[str, Any] = {
     "initializePortResources": True,
     "sendRawDataExamples": True,
 }
-
-
-def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge, like stacking Helm values files (a None is kept: Helm drops that key)."""
-    result = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 def without_credentials(values: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +135,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "liveEvents": {"baseUrl": "https://jira.example.com", "replicas": 2},
         },
     ),
+    # A values file written for Port's port-ocean chart, unchanged (test_port_chart_values.py).
+    "port-chart": port_chart_values(PORT_CHART_PLACEHOLDERS),
+    "port-chart-defaults": merged(port_chart_defaults(), PORT_DOCS_JIRA_INSTALL),
+    "port-chart-cronjob": merged(port_chart_values(PORT_CHART_PLACEHOLDERS), PORT_CHART_AS_CRONJOB),
     "existing-secret": merged(
         without_credentials(DOCS_VALUES), {"secret": {"existingSecret": "jira-credentials"}}
     ),
@@ -244,135 +239,9 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Rendered:
-    documents: list[dict[str, Any]]
-    text: dict[str, str]
-
-    def objects(self) -> set[tuple[str, str]]:
-        return {(doc["kind"], doc["metadata"]["name"]) for doc in self.documents}
-
-    def find(self, kind: str, name: str) -> dict[str, Any] | None:
-        for doc in self.documents:
-            if doc["kind"] == kind and doc["metadata"]["name"] == name:
-                return doc
-        return None
-
-    def get(self, kind: str, name: str) -> dict[str, Any]:
-        doc = self.find(kind, name)
-        assert doc is not None, f"{kind}/{name} not rendered; got {sorted(self.objects())}"
-        return doc
-
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [doc for doc in self.documents if doc["kind"] == kind]
-
-    def pod_specs(self) -> list[dict[str, Any]]:
-        specs = [doc["spec"]["template"]["spec"] for doc in self.of_kind("Deployment")]
-        specs += [
-            doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-            for doc in self.of_kind("CronJob")
-        ]
-        return specs
-
-
-@dataclass(frozen=True)
-class EnvValue:
-    source: str  # "configmap", "secret", "inline", "secret-ref", "other"
-    value: str | None
-
-
-def pod_spec(workload: dict[str, Any]) -> dict[str, Any]:
-    if workload["kind"] == "CronJob":
-        spec: dict[str, Any] = workload["spec"]["jobTemplate"]["spec"]["template"]["spec"]
-    else:
-        spec = workload["spec"]["template"]["spec"]
-    return spec
-
-
-def container_env(rendered: Rendered, workload: dict[str, Any]) -> dict[str, EnvValue]:
-    """What the container sees: envFrom (in order), then env (which wins)."""
-    (container,) = pod_spec(workload)["containers"]
-    env: dict[str, EnvValue] = {}
-    for source in container.get("envFrom", []):
-        if "configMapRef" in source:
-            config_map = rendered.get("ConfigMap", source["configMapRef"]["name"])
-            for key, value in config_map.get("data", {}).items():
-                env[key] = EnvValue("configmap", value)
-        elif "secretRef" in source:
-            secret = rendered.find("Secret", source["secretRef"]["name"])
-            for key, value in (secret or {}).get("data", {}).items():
-                env[key] = EnvValue("secret", base64.b64decode(value).decode())
-        else:  # pragma: no cover - the chart uses no other source
-            raise AssertionError(f"unexpected envFrom source {source}")
-    for item in container.get("env", []):
-        if "value" in item:
-            env[item["name"]] = EnvValue("inline", item["value"])
-        elif "secretKeyRef" in item.get("valueFrom", {}):
-            env[item["name"]] = EnvValue("secret-ref", None)
-        else:
-            env[item["name"]] = EnvValue("other", None)
-    return env
-
-
-def plain_env(env: dict[str, EnvValue]) -> dict[str, str]:
-    return {name: item.value for name, item in env.items() if item.value is not None}
-
-
-@pytest.fixture(scope="module")
-def chart() -> Iterator[helm.Chart]:
-    with helm.Chart.load(CHART_DIR) as loaded:
-        yield loaded
-
-
-@pytest.fixture(scope="module")
-def render(chart: helm.Chart) -> Callable[[dict[str, Any]], Rendered]:
-    cache: dict[str, Rendered] = {}
-
-    def _render(values: dict[str, Any]) -> Rendered:
-        key = json.dumps(values, sort_keys=True)
-        if key not in cache:
-            text = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
-            documents = [
-                doc
-                for path, manifest in sorted(text.items())
-                if path.endswith((".yaml", ".yml"))
-                for doc in load_yaml_documents(manifest)
-            ]
-            cache[key] = Rendered(documents, text)
-        return cache[key]
-
-    return _render
-
-
 @pytest.fixture(scope="module")
 def rendered(render: Callable[[dict[str, Any]], Rendered]) -> dict[str, Rendered]:
     return {name: render(values) for name, values in SCENARIOS.items()}
-
-
-def render_error(chart: helm.Chart, values: dict[str, Any]) -> str:
-    with pytest.raises(helm.HelmError) as caught:
-        chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
-    return str(caught.value)
-
-
-@pytest.fixture
-def ocean_config(
-    monkeypatch: pytest.MonkeyPatch,
-) -> Callable[[dict[str, str]], IntegrationConfiguration]:
-    """Parse an environment the way the running integration does (Ocean's settings)."""
-
-    def _parse(env: dict[str, str]) -> IntegrationConfiguration:
-        import os
-
-        for name in list(os.environ):
-            if name.upper().startswith(("OCEAN__", "APPLICATION__")):
-                monkeypatch.delenv(name)
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.chdir(REPO_ROOT)  # Ocean reads ./pyproject.toml for the type
-        return IntegrationConfiguration()  # type: ignore[call-arg]  # port comes from env
-
-    return _parse
 
 
 # --------------------------------------------------------------------------- chart basics
@@ -548,14 +417,16 @@ def test_every_variable_set_is_one_ocean_or_the_integration_reads(
 ) -> None:
     known = known_env_names()
     chart_set: set[str] = set()
-    for document in rendered[scenario].documents:
-        if document["kind"] in ("ConfigMap", "Secret"):
-            chart_set |= set(document.get("data", {}))
+    for document in rendered[scenario].env_sources():
+        chart_set |= set(document.get("data", {}))
     for spec in rendered[scenario].pod_specs():
         for container in spec["containers"]:
             chart_set |= {item["name"] for item in container.get("env", [])}
-    # Non-Ocean variables only ever come from the test's own extraEnv.
-    extra = {item["name"] for item in SCENARIOS[scenario].get("extraEnv", [])}
+    # Non-Ocean variables only ever come from the test's own extraEnv, and the CA bundle
+    # variables from selfSignedCertificate.
+    extra = {item["name"] for item in SCENARIOS[scenario].get("extraEnv") or []}
+    if SCENARIOS[scenario].get("selfSignedCertificate", {}).get("enabled"):
+        extra |= {"SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}
     assert chart_set - known - extra == set()
     assert {name for name in chart_set if not name.startswith(("OCEAN__", "APPLICATION__"))} <= {
         name for name in extra
@@ -579,8 +450,10 @@ def test_secrets_reach_containers_only_from_secrets(
                     assert "secretKeyRef" in item.get("valueFrom", {}), item
             for source in container.get("envFrom", []):
                 assert set(source) <= {"configMapRef", "secretRef"}
-    for secret in result.of_kind("Secret"):
-        assert set(secret["data"]) <= known_env_names()
+    for source in result.env_sources():
+        assert set(source["data"]) <= known_env_names() | {
+            item["name"] for item in SCENARIOS[scenario].get("extraEnv") or []
+        }
     # No secret value appears anywhere outside the Secret, in clear or base64.
     for document in result.documents:
         if document["kind"] == "Secret":

@@ -26,7 +26,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def instructions(stage: str) -> list[tuple[str, str]]:
     """(instruction, arguments) of one stage, continuation lines joined, comments dropped."""
     text = re.sub(r"\\\n\s*", " ", (ROOT / "Dockerfile").read_text())
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     result: list[tuple[str, str]] = []
     current = None
     for line in lines:
@@ -71,14 +75,21 @@ def test_the_dockerfile_steps_build_a_runnable_integration(tmp_path: Path) -> No
             for source in sources:
                 origin = ROOT / source.rstrip("/")
                 if origin.is_dir():
-                    shutil.copytree(origin, target, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+                    shutil.copytree(
+                        origin, target, symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
+                    )
                 else:
                     shutil.copy(origin, app / origin.name)
         if op == "RUN" and "compileall" in args:
             compile_step = moved(args.split("&&")[0]).split()
-            subprocess.run([str(venv / "bin" / "python"), *compile_step[1:]], check=True, timeout=300)
+            subprocess.run(
+                [str(venv / "bin" / "python"), *compile_step[1:]], check=True, timeout=300
+            )
     (cmd,) = [json.loads(args) for op, args in instructions("runtime") if op == "CMD"]
-    command = [str(venv / "bin" / "python") if cmd[0] == "python" else cmd[0], *[moved(a) for a in cmd[1:]]]
+    command = [
+        str(venv / "bin" / "python") if cmd[0] == "python" else cmd[0],
+        *[moved(a) for a in cmd[1:]],
+    ]
 
     with running_stack(jira={"projects": 2, "users": 6, "teams": 1, "issues": 30}) as stack:
         result = stack.run_once(
