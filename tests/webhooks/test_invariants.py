@@ -10,9 +10,9 @@ import yaml
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 
 from jira.kinds import KINDS
-from jira.webhooks.events import declared_events, kinds_for, payload_problem
+from jira.webhooks.events import WEBHOOK_PATH, declared_events, kinds_for, payload_problem
 from jira.webhooks.gate import WebhookGate
-from jira.webhooks.processors import PROCESSORS, WEBHOOK_PATH
+from jira.webhooks.processors import PROCESSORS
 from jira.webhooks.registration import admin_events, dynamic_events
 from tests.integration.harness_setup import (
     INTEGRATION,

@@ -15,7 +15,7 @@ from loguru import logger
 
 from jira import relations
 from jira.client import JiraClient
-from jira.errors import JiraApiError, JiraNotFoundError
+from jira.errors import JiraApiError
 from jira.fanout import children, enrich, tagged
 from jira.paging import Page
 from jira.selectors import (
@@ -75,12 +75,8 @@ async def fetch_one_board(
 ) -> dict[str, Any] | None:
     selector = resource.selector
     board_id = payload["board"]["id"]
-    try:
-        board = await client.board(board_id)
-        await _add_projects(client, board)
-    except JiraNotFoundError:
-        logger.info(f"Board {board_id} is gone from Jira; removing it")
-        return None
+    board = await client.board(board_id)
+    await _add_projects(client, board)
     if selector.board_type and board.get("type") != selector.board_type:
         logger.info(f"Board {board_id} is not a {selector.board_type} board; removing it")
         return None
@@ -139,11 +135,7 @@ async def fetch_one_sprint(
     client: JiraClient, resource: SprintResourceConfig, payload: Payload
 ) -> dict[str, Any] | None:
     sprint_id = payload["sprint"]["id"]
-    try:
-        sprint = await client.sprint(sprint_id)
-    except JiraNotFoundError:
-        logger.info(f"Sprint {sprint_id} is gone from Jira; removing it")
-        return None
+    sprint = await client.sprint(sprint_id)
     if sprint.get("state") not in resource.selector.states:
         logger.info(
             f"Sprint {sprint_id} is {sprint.get('state')}, not one of the selector's "

@@ -16,10 +16,15 @@ from jira.ratelimit import DEFAULT_CONCURRENCY, RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
 
 _client: JiraClient | None = None
+_settings: JiraSettings | None = None
 
 
 def settings_from_ocean() -> JiraSettings:
-    return JiraSettings.from_config(ocean.integration_config)
+    """Ocean's integration config, parsed once (every webhook delivery reads the secret)."""
+    global _settings
+    if _settings is None:
+        _settings = JiraSettings.from_config(ocean.integration_config)
+    return _settings
 
 
 def _token_source() -> TokenSource | None:
@@ -71,6 +76,7 @@ def jira_client() -> JiraClient:
 
 
 def reset_jira_client() -> None:
-    """Forgets the cached client (tests start a fresh Ocean app each time)."""
-    global _client
+    """Forgets the cached client and settings (tests start a fresh Ocean app each time)."""
+    global _client, _settings
     _client = None
+    _settings = None

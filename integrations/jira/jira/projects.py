@@ -1,7 +1,8 @@
-"""Per-project kinds: releases (project versions) and components.
+"""The project kind, and the per-project kinds: releases (project versions) and components.
 
-The parent is the project list (live projects, like the project kind); each project's versions
-or components are read by `jira.fanout.children` and carry the project key as `__project`.
+The parent is the project list (live projects only: Jira's `/project/search` leaves out
+deleted, trashed and archived ones); each project's versions or components are read by
+`jira.fanout.children` and carry the project key as `__project`.
 """
 
 from __future__ import annotations
@@ -9,20 +10,38 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-from loguru import logger
-
 from jira import relations
 from jira.client import JiraClient
-from jira.errors import JiraNotFoundError
 from jira.fanout import children, tagged
 from jira.paging import Page
-from jira.selectors import ComponentResourceConfig, ReleaseResourceConfig
+from jira.selectors import (
+    ComponentResourceConfig,
+    ProjectResourceConfig,
+    ReleaseResourceConfig,
+)
 
 Payload = Mapping[str, Any]
 
 
 def project_label(project: dict[str, Any]) -> str:
     return f"project {project.get('key')}"
+
+
+async def fetch_projects(
+    client: JiraClient, resource: ProjectResourceConfig
+) -> AsyncIterator[Page]:
+    async for page in client.projects(expand=resource.selector.expand):
+        yield page
+
+
+async def fetch_one_project(
+    client: JiraClient, resource: ProjectResourceConfig, payload: Payload
+) -> dict[str, Any] | None:
+    # Same endpoint and expand as the resync: a project it would not list is removed here too.
+    return await client.live_project(str(payload["project"]["id"]), expand=resource.selector.expand)
+
+
+# Releases
 
 
 async def fetch_releases(
@@ -44,16 +63,14 @@ async def fetch_releases(
 async def fetch_one_release(
     client: JiraClient, resource: ReleaseResourceConfig, payload: Payload
 ) -> dict[str, Any] | None:
-    version_id = str(payload["version"]["id"])
-    try:
-        version = await client.version(version_id)
-        project_id = version.get("projectId") or payload["version"].get("projectId")
-        project = await client.project(str(project_id)) if project_id else {}
-    except JiraNotFoundError:
-        logger.info(f"Release {version_id} (or its project) is gone from Jira; removing it")
-        return None
+    version = await client.version(str(payload["version"]["id"]))
+    project_id = version.get("projectId") or payload["version"].get("projectId")
+    project = await client.project(str(project_id)) if project_id else {}
     version[relations.PROJECT] = project.get("key")
     return version
+
+
+# Components
 
 
 async def fetch_components(
