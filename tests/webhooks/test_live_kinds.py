@@ -12,6 +12,7 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent, WebhookEventRawResults
 from port_ocean.exceptions.webhook_processor import RetryableError
 
+from jira.errors import JiraApiError
 from jira.webhooks.processors import PROCESSORS, LiveEventsContext
 from tests.builders import (
     SITE,
@@ -301,6 +302,28 @@ async def test_comment_deleted_removes_the_comment_and_rereads_the_issue(
     result = await handle("issue", payload, resource("issue"))
     assert [i["key"] for i in result.updated_raw_results] == ["P1-3"]
     assert search.called
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "issue_ref"),
+    [
+        ("comment", comment_event("comment_updated", 3), "P1-3"),
+        ("worklog", worklog_event("worklog_updated"), "20001"),
+    ],
+)
+@respx.mock
+async def test_a_jql_jira_rejects_fails_the_event_and_removes_nothing(
+    live: LiveEventsContext, kind: str, payload: dict[str, Any], issue_ref: str
+) -> None:
+    # The issue exists: the 400 is the selector's fault, never a sign the object is gone.
+    respx.post(f"{API}/search/jql").mock(
+        return_value=json_response({"errorMessages": ["Field 'nope' does not exist"]}, 400)
+    )
+    exists = respx.get(f"{API}/issue/{issue_ref}").mock(return_value=json_response(issue(1)))
+    event = WebhookEvent("t", payload, {})
+    with pytest.raises(JiraApiError, match="nope"):
+        await PROCESSOR[kind](event).handle_event(payload, resource(kind, jql="nope = 1"))
+    assert exists.called
 
 
 async def test_a_comment_event_without_its_issue_is_invalid(live: LiveEventsContext) -> None:
