@@ -22,9 +22,8 @@ import pytest
 
 import sandbox.stack
 from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
-from tests.e2e.conftest import jira_get, jira_issue_keys
+from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, wait_for_admin_webhook
 
-SECRET = "burst-secret-0123456789"
 Op = Callable[[], Any]
 
 
@@ -89,17 +88,6 @@ def wait_until_converged(stack: Stack, timeout: float = 180) -> list[str]:
         time.sleep(1)
         problems = differences(stack)
     return problems
-
-
-def wait_for_admin_webhook(stack: Stack, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        admin = stack.jira("GET", "/_sim/webhooks")["admin"]
-        if admin:
-            hook: dict[str, Any] = admin[0]
-            return hook
-        time.sleep(0.2)
-    raise AssertionError("the integration did not register its Jira webhook")
 
 
 def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(

@@ -26,13 +26,13 @@ from tests.builders import (
     project,
     relay_pager,
     since_pager,
+    sprint,
     team,
     token_pager,
     user,
     version,
     worklog,
 )
-from tests.builders import sprint as agile_sprint
 from tests.integration.harness_setup import (
     Route,
     by_blueprint,
@@ -72,8 +72,8 @@ BOARD_PROJECTS: dict[Any, list[dict[str, Any]] | None] = {
     3: [],
 }
 SPRINTS = {
-    1: [agile_sprint(1, "closed"), agile_sprint(2, "active"), agile_sprint(3, "future")],
-    3: [agile_sprint(2, "active"), agile_sprint(4, "active", board_id=3)],  # sprint 2 is shared
+    1: [sprint(1, "closed"), sprint(2, "active"), sprint(3, "future")],
+    3: [sprint(2, "active"), sprint(4, "active", board_id=3)],  # sprint 2 is shared
 }
 EPICS: dict[Any, list[dict[str, Any]] | None] = {
     1: [epic(5), epic(6, done=True)],
@@ -363,13 +363,14 @@ async def test_teams_are_skipped_with_a_warning_without_an_organization_id() -> 
     assert transport.calls_for("/teams/v1") == []
 
 
-def sprint(n: int, state: str) -> dict[str, Any]:
+def sprint_field(n: int, state: str) -> dict[str, Any]:
+    """A sprint as an issue's Sprint custom field holds it."""
     return {"id": n, "name": f"Sprint {n}", "state": state, "boardId": 1}
 
 
 async def test_docs_sprint_recipe_and_current_sprint_selector() -> None:
-    in_current = issue(1, customfield_11111=[sprint(34, "closed"), sprint(35, "active")])
-    in_old = issue(2, customfield_11111=[sprint(33, "closed")])
+    in_current = issue(1, customfield_11111=[sprint_field(34, "closed"), sprint_field(35, "active")])
+    in_old = issue(2, customfield_11111=[sprint_field(33, "closed")])
     no_sprint = issue(3, customfield_11111=None)
     mapping = default_mapping()
     resource = copy.deepcopy(next(r for r in mapping["resources"] if r["kind"] == "issue"))

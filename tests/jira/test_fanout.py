@@ -12,6 +12,7 @@ from loguru import logger
 from jira.errors import JiraApiError, JiraAuthError, JiraNotFoundError, JiraUnavailableError
 from jira.fanout import children, enrich, tagged
 from jira.paging import Page
+from tests.jira.support import collect
 
 Item = dict[str, Any]
 
@@ -32,10 +33,6 @@ async def pages_of(*pages: Page) -> AsyncIterator[Page]:
 def parents(n: int, per_page: int = 3) -> AsyncIterator[Page]:
     items = [{"id": i} for i in range(n)]
     return pages_of(*[items[i : i + per_page] for i in range(0, n, per_page)])
-
-
-async def collect(pages: AsyncIterator[Page]) -> list[Item]:
-    return [item async for page in pages for item in page]
 
 
 def describe(parent: Item) -> str:

@@ -11,6 +11,7 @@ import respx
 from jira.client import JiraClient
 from jira.issues import IssueStrategy, bulk_chunk_size, issue_pages
 from tests.builders import SITE, issue, json_response, token_pager
+from tests.jira.support import collect
 
 SEARCH = f"{SITE}/rest/api/3/search/jql"
 BULK = f"{SITE}/rest/api/3/issue/bulkfetch"
@@ -30,10 +31,6 @@ def bulk_responder(known: dict[str, dict[str, Any]]) -> Any:
         )
 
     return respond
-
-
-async def collect(pages: Any) -> list[dict[str, Any]]:
-    return [item async for page in pages for item in page]
 
 
 @respx.mock

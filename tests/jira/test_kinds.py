@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from jira.kinds import KINDS, Kind
+from tests.builders import resource
 from tests.jira.kinds_table import KINDS_DOC, documented, render
-from tests.jira.support import resource
 
 
 def test_the_docs_table_of_kinds_is_the_one_kinds_declares() -> None:

@@ -27,8 +27,8 @@ from tests.integration.harness_setup import (
     every_kind_mapping,
     integration_config,
 )
-from tests.webhooks.conftest import SECRET
 from tests.webhooks.payloads import (
+    SECRET,
     body_of,
     comment_event,
     delivery_headers,

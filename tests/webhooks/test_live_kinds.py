@@ -8,8 +8,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from port_ocean.core.handlers.port_app_config.models import ResourceConfig
-from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent, WebhookEventRawResults
+from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.errors import JiraApiError
@@ -22,11 +21,11 @@ from tests.builders import (
     json_response,
     offset_pager,
     project,
+    resource,
     sprint,
     version,
     worklog,
 )
-from tests.jira.support import resource
 from tests.webhooks.payloads import (
     board_event,
     comment_event,
@@ -34,22 +33,11 @@ from tests.webhooks.payloads import (
     version_event,
     worklog_event,
 )
+from tests.webhooks.support import PROCESSOR, handle
 
 API = f"{SITE}/rest/api/3"
 AGILE = f"{SITE}/rest/agile/1.0"
-PROCESSOR = {p.kind.name: p for p in PROCESSORS}
 GONE = {"errorMessages": ["It does not exist"], "errors": {}}
-
-
-async def handle(
-    kind: str, payload: dict[str, Any], config: ResourceConfig
-) -> WebhookEventRawResults:
-    event = WebhookEvent("trace-1", payload, {})
-    processor = PROCESSOR[kind](event)
-    assert await processor.should_process_event(event)
-    assert await processor.get_matching_kinds(event) == [kind]
-    assert await processor.validate_payload(payload)
-    return await processor.handle_event(payload, config)
 
 
 # Releases
