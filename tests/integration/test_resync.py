@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import httpx
+from port_ocean.integration_testing import InterceptTransport, ResyncResult
 
 from tests.builders import (
     DEFAULT_ISSUE_FIELDS,
@@ -151,10 +152,21 @@ DEFAULT_MAPPING_COUNTS = {
 }
 
 
-async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
-    async with harness(site_routes()) as (h, transport):
-        result = await h.trigger_resync()
+_default_resync: tuple[ResyncResult, InterceptTransport] | None = None
 
+
+async def default_resync() -> tuple[ResyncResult, InterceptTransport]:
+    """One resync of the default mapping over `site_routes()`: its result and Jira's calls.
+    Run once, then shared (read only) by the tests below that each check a part of it."""
+    global _default_resync
+    if _default_resync is None:
+        async with harness(site_routes()) as (h, transport):
+            _default_resync = (await h.trigger_resync(), transport)
+    return _default_resync
+
+
+async def test_full_resync_reads_every_kind_in_pages_and_deletes_nothing() -> None:
+    result, transport = await default_resync()
     assert result.errors == []
     assert result.reconciliation_success
     assert result.deleted_entities == []
@@ -171,7 +183,16 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
     assert sorted(len(b["issueIdsOrKeys"]) for b in bulk) == [1, 2, 2]
     # only the fields the default mapping reads are asked for
     assert bulk[0]["fields"] == DEFAULT_ISSUE_FIELDS
+    sprint_calls = [c.request.url for c in transport.calls_for("/sprint")]
+    assert sorted(u.path for u in sprint_calls) == [
+        "/rest/agile/1.0/board/1/sprint",
+        "/rest/agile/1.0/board/3/sprint",
+    ]  # not the kanban board
+    assert {u.params["state"] for u in sprint_calls} == {"active,future"}
 
+
+async def test_full_resync_maps_projects_issues_and_users_exactly() -> None:
+    entities = by_blueprint((await default_resync())[0].upserted_entities)
     assert entities["jiraProject"]["PA"] == {
         "identifier": "PA",
         "title": "Port-AI",
@@ -217,6 +238,10 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
             "accountType": "app",
         },
     }
+
+
+async def test_full_resync_maps_teams_releases_and_components_exactly() -> None:
+    entities = by_blueprint((await default_resync())[0].upserted_entities)
     assert entities["jiraTeam"]["team-2"] == {
         "identifier": "team-2",
         "title": "Team 2",
@@ -259,6 +284,10 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
         },
         "relations": {"project": "P1", "lead": "acc-3"},
     }
+
+
+async def test_full_resync_maps_boards_sprints_and_epics_exactly() -> None:
+    entities = by_blueprint((await default_resync())[0].upserted_entities)
     assert entities["jiraBoard"]["2"] == {
         "identifier": "2",
         "title": "Board 2",
@@ -296,12 +325,6 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
         "relations": {"board": "1", "project": "P1"},
     }
     assert entities["jiraEpic"]["P1-5"]["relations"]["board"] in ("1", "2")  # on both boards
-    sprint_calls = [c.request.url for c in transport.calls_for("/sprint")]
-    assert sorted(u.path for u in sprint_calls) == [
-        "/rest/agile/1.0/board/1/sprint",
-        "/rest/agile/1.0/board/3/sprint",
-    ]  # not the kanban board
-    assert {u.params["state"] for u in sprint_calls} == {"active,future"}
 
 
 async def test_issue_selector_fields_and_expand_reach_jira() -> None:
