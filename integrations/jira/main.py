@@ -27,6 +27,10 @@ from jira.webhooks.gate import WebhookGate  # noqa: E402
 from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
 from jira.webhooks.registration import start_live_events  # noqa: E402
 
+# Bad settings stop the process here, while Ocean loads this file: one line naming the setting
+# (launch.py prints it and exits 2), before anything is served.
+settings_from_ocean()
+
 
 def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
     async def resync(kind_name: str) -> ASYNC_GENERATOR_RESYNC_TYPE:
