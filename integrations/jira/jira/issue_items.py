@@ -26,7 +26,7 @@ from loguru import logger
 from jira import relations
 from jira.adf import adf_to_text
 from jira.client import JiraClient
-from jira.fanout import children
+from jira.fanout import Fanout, children
 from jira.issues import issue_pages, issue_strategy, jira_time_ms, selected_issue
 from jira.paging import Page
 from jira.selectors import CommentResourceConfig, WorklogResourceConfig
@@ -97,13 +97,9 @@ async def fetch_worklogs(
 ) -> AsyncIterator[Page]:
     selector = resource.selector
     if selector.jql:
-        pages = children(
-            _issue_keys_of(client, selector.jql),
-            lambda issue: _worklogs_of_issue(client, issue),
-            kind="worklog",
-            describe=issue_label,
-            concurrency=client.concurrency,
-        )
+        fanout = Fanout("worklog", issue_label, client.concurrency)
+        issues = _issue_keys_of(client, selector.jql)
+        pages = children(issues, lambda issue: _worklogs_of_issue(client, issue), fanout)
     else:
         pages = _changed_worklogs(client, selector.since_ms(datetime.now(UTC)))
     async for page in prefetch(pages, depth=2):
@@ -144,18 +140,10 @@ async def _comments_of_issue(client: JiraClient, issue: dict[str, Any]) -> Async
         yield [with_comment_fields(c, key) for c in page]
 
 
-async def fetch_comments(
-    client: JiraClient, resource: CommentResourceConfig
-) -> AsyncIterator[Page]:
+def fetch_comments(client: JiraClient, resource: CommentResourceConfig) -> AsyncIterator[Page]:
+    fanout = Fanout("comment", issue_label, client.concurrency)
     issues = issue_pages(client, resource.selector.jql, ["comment"], None, issue_strategy())
-    async for page in children(
-        issues,
-        lambda issue: _comments_of_issue(client, issue),
-        kind="comment",
-        describe=issue_label,
-        concurrency=client.concurrency,
-    ):
-        yield page
+    return children(issues, lambda issue: _comments_of_issue(client, issue), fanout)
 
 
 async def fetch_one_comment(

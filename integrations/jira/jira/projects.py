@@ -7,12 +7,12 @@ deleted, trashed and archived ones); each project's versions or components are r
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from jira import relations
 from jira.client import JiraClient
-from jira.fanout import children, tagged
+from jira.fanout import Fanout, children, tagged
 from jira.paging import Page
 from jira.selectors import (
     ComponentResourceConfig,
@@ -25,6 +25,17 @@ Payload = Mapping[str, Any]
 
 def project_label(project: dict[str, Any]) -> str:
     return f"project {project.get('key')}"
+
+
+def _per_project(
+    client: JiraClient, kind: str, read: Callable[[str], AsyncIterator[Page]]
+) -> AsyncIterator[Page]:
+    """`read(project_key)` for every live project; each item carries its project's key."""
+    return children(
+        client.projects(),
+        lambda project: tagged(read(str(project["key"])), **{relations.PROJECT: project["key"]}),
+        Fanout(kind, project_label, client.concurrency),
+    )
 
 
 async def fetch_projects(
@@ -44,20 +55,8 @@ async def fetch_one_project(
 # Releases
 
 
-async def fetch_releases(
-    client: JiraClient, resource: ReleaseResourceConfig
-) -> AsyncIterator[Page]:
-    async for page in children(
-        client.projects(),
-        lambda project: tagged(
-            client.project_versions(str(project["key"])),
-            **{relations.PROJECT: project["key"]},
-        ),
-        kind="release",
-        describe=project_label,
-        concurrency=client.concurrency,
-    ):
-        yield page
+def fetch_releases(client: JiraClient, resource: ReleaseResourceConfig) -> AsyncIterator[Page]:
+    return _per_project(client, "release", client.project_versions)
 
 
 async def fetch_one_release(
@@ -73,20 +72,12 @@ async def fetch_one_release(
 # Components
 
 
-async def fetch_components(
+def fetch_components(
     client: JiraClient, resource: ComponentResourceConfig
 ) -> AsyncIterator[Page]:
     selector = resource.selector
-    async for page in children(
-        client.projects(),
-        lambda project: tagged(
-            client.project_components(
-                str(project["key"]), selector.component_source, selector.name_filter
-            ),
-            **{relations.PROJECT: project["key"]},
-        ),
-        kind="component",
-        describe=project_label,
-        concurrency=client.concurrency,
-    ):
-        yield page
+    return _per_project(
+        client,
+        "component",
+        lambda key: client.project_components(key, selector.component_source, selector.name_filter),
+    )
