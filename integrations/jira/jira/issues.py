@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -86,32 +87,23 @@ def bulk_chunk_size(fields: list[str], expand: str | None) -> int:
     return BULK_NAMED_FIELDS_MAX if efficient else BULK_DEFAULT_MAX
 
 
-async def bulk_pages(
-    client: JiraClient,
-    jql: str,
-    fields: list[str],
-    expand: str | None = None,
-    in_flight: int = BULK_IN_FLIGHT,
+async def _bulk_pages(
+    client: JiraClient, jql: str, fields: list[str], expand: str | None
 ) -> AsyncIterator[Page]:
     chunk = bulk_chunk_size(fields, expand)
     size = min(chunk, FIRST_CHUNK)
-    pending: list[asyncio.Task[Page]] = []
+    pending: deque[asyncio.Task[Page]] = deque()
     try:
         async for id_page in client.search_issues(jql, ["id"], page_size=ID_PAGE_SIZE):
             ids = [str(item["id"]) for item in id_page]
-            start = 0
-            while start < len(ids):
-                batch = ids[start : start + size]
+            while ids:
+                batch, ids = ids[:size], ids[size:]
                 pending.append(asyncio.create_task(client.bulkfetch_issues(batch, fields, expand)))
-                start += len(batch)
                 size = chunk
-                while len(pending) >= in_flight:
-                    page = await pending.pop(0)
-                    if page:
-                        yield page
+                if len(pending) >= BULK_IN_FLIGHT and (page := await pending.popleft()):
+                    yield page
         while pending:
-            page = await pending.pop(0)
-            if page:
+            if page := await pending.popleft():
                 yield page
     finally:
         for task in pending:
@@ -127,7 +119,7 @@ def issue_pages(
 ) -> AsyncIterator[Page]:
     if strategy is IssueStrategy.SEARCH:
         return client.search_issues(jql, fields, expand, page_size=SEARCH_PAGE_SIZE)
-    return bulk_pages(client, jql, fields, expand)
+    return _bulk_pages(client, jql, fields, expand)
 
 
 async def fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> AsyncIterator[Page]:
