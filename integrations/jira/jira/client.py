@@ -30,6 +30,7 @@ COMMENT_PAGE_SIZE = 100
 WORKLOG_PAGE_SIZE = 1000
 WORKLOG_LIST_MAX = 1000
 ISSUE_KEY_CHUNK = 1000
+RECONCILE_MAX = 50  # issues a search can make read-after-write
 
 
 def expand_list(expand: str | None) -> list[str]:
@@ -49,12 +50,12 @@ def search_body(
     reconcile_ids: Sequence[int] = (),
 ) -> dict[str, Any]:
     """The body of `POST /search/jql`. `reconcile_ids` makes the search read-after-write for
-    those issues (at most 50): an issue changed a moment ago is found with its current state."""
+    those issues (at most `RECONCILE_MAX`): an issue changed a moment ago is found with its current state."""
     body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": max_results}
     if _csv(expand):
         body["expand"] = _csv(expand)
     if reconcile_ids:
-        body["reconcileIssues"] = list(reconcile_ids)[:50]
+        body["reconcileIssues"] = list(reconcile_ids)[:RECONCILE_MAX]
     return body
 
 

@@ -49,9 +49,8 @@ def _http_client() -> httpx.AsyncClient:
 
 
 def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
-    """Retry tuning for unusual sites (and fast tests): JIRA_HTTP_MAX_ATTEMPTS,
-    JIRA_HTTP_RETRY_BASE_SECONDS, JIRA_HTTP_MAX_CONCURRENCY, JIRA_HTTP_TIMEOUT_SECONDS
-    (process environment)."""
+    """Retry tuning for unusual sites (and fast tests), from the process environment:
+    JIRA_HTTP_MAX_ATTEMPTS and JIRA_HTTP_RETRY_BASE_SECONDS."""
     default = RetryPolicy()
     return RetryPolicy(
         max_attempts=int(env.get("JIRA_HTTP_MAX_ATTEMPTS", default.max_attempts)),

@@ -6,7 +6,7 @@
   the requests anyway). Child pages come out in parent order, so two resyncs of the same data
   yield the same entities (a sprint or epic shown on two boards is always first seen on the
   same one), gathered into pages of about `batch` items. Memory stays bounded: at most
-  `concurrency` parents with 2 pages each waiting, and the batch being filled.
+  `concurrency` parents with `PER_PARENT_PAGES` pages each waiting, and the batch being filled.
 - `enrich(pages, add, fanout)`: the same for per-item look-ups that complete an object in place
   (a board's projects); a page is yielded once all its items are complete.
 

@@ -27,7 +27,13 @@ from jira import relations
 from jira.adf import adf_to_text
 from jira.client import JiraClient
 from jira.fanout import Fanout, children
-from jira.issues import issue_pages, issue_strategy, jira_time_ms, selected_issue
+from jira.issues import (
+    PREFETCH_PAGES,
+    issue_pages,
+    issue_strategy,
+    jira_time_ms,
+    selected_issue,
+)
 from jira.paging import Page
 from jira.selectors import CommentResourceConfig, WorklogResourceConfig
 from jira.streaming import prefetch
@@ -102,7 +108,7 @@ async def fetch_worklogs(
         pages = children(issues, lambda issue: _worklogs_of_issue(client, issue), fanout)
     else:
         pages = _changed_worklogs(client, selector.since_ms(datetime.now(UTC)))
-    async for page in prefetch(pages, depth=2):
+    async for page in prefetch(pages, depth=PREFETCH_PAGES):
         yield page
 
 

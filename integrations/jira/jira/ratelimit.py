@@ -18,9 +18,9 @@ from email.utils import parsedate_to_datetime
 
 from loguru import logger
 
-# Requests in flight at once. With Jira's ~300 ms answers that is ~50 requests/s, half the
-# default burst limit of an endpoint, and it hides the per-project and per-board fan-outs'
-# latency (benchmark: 10k issues 1.25x -> 1.16x the zero-latency wall time vs 10).
+# Requests in flight at once: enough to hide Jira's latency in the per-project and per-board
+# fan-outs, few enough to stay well under an endpoint's burst limit (the README's benchmark
+# figures were measured with it).
 DEFAULT_CONCURRENCY = 16
 
 QUOTA_REASONS = ("jira-quota-global-based", "jira-quota-tenant-based", "jira-cost-based")
