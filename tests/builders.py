@@ -1,4 +1,5 @@
-"""Jira-shaped objects and paged responses, shared by the respx and harness tests."""
+"""Jira-shaped objects, paged responses and parsed resources, shared by the respx and harness
+tests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+
+from jira.selectors import JiraPortAppConfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = "https://myaccount.atlassian.net"
@@ -34,6 +38,16 @@ DEFAULT_ISSUE_FIELDS = [
     "summary",
     "updated",
 ]
+
+
+MAPPING = {"entity": {"mappings": {"identifier": ".id", "blueprint": '"x"'}}}
+
+
+def resource(kind: str, **selector: Any) -> ResourceConfig:
+    """The resource as Ocean parses it from a mapping (the kind's own selector model)."""
+    config = {"kind": kind, "selector": {"query": "true", **selector}, "port": MAPPING}
+    parsed: ResourceConfig = JiraPortAppConfig.parse_obj({"resources": [config]}).resources[0]
+    return parsed
 
 
 def fixture(name: str) -> Any:

@@ -1,13 +1,15 @@
-"""Shared fixtures: a fake clock for retries and rate limits, and Jira clients over respx."""
+"""Shared fixtures: a fake clock for retries and rate limits, Jira clients over respx, and the
+warnings a test logs."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from loguru import logger
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = ROOT / "integrations" / "jira"
@@ -72,3 +74,12 @@ async def http(basic_settings: JiraSettings, clock: FakeClock) -> AsyncIterator[
 @pytest.fixture
 def client(http: JiraHttp) -> JiraClient:
     return JiraClient(http)
+
+
+@pytest.fixture
+def warnings() -> Iterator[list[str]]:
+    """The messages logged at warning level (or above) during the test."""
+    found: list[str] = []
+    handler = logger.add(lambda m: found.append(m.record["message"]), level="WARNING")
+    yield found
+    logger.remove(handler)

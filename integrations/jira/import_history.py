@@ -66,7 +66,8 @@ async def run(
             }
         )
     except ConfigurationError as exc:
-        print(str(exc).replace("Configuration error: jiraHost", "JIRA_SERVER"), file=sys.stderr)
+        problem = f"JIRA_SERVER ({exc.env}) {exc.what}" if exc.setting == "jiraHost" else exc
+        print(problem, file=sys.stderr)
         return 2
     jql = env.get("JQL") or DEFAULT_JQL
     sent = failed = 0

@@ -22,9 +22,14 @@ from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # 
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.settings import JiraSettings  # noqa: E402
+from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
-from jira.webhooks.processors import CONTEXT, PROCESSORS, WEBHOOK_PATH  # noqa: E402
+from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
 from jira.webhooks.registration import start_live_events  # noqa: E402
+
+# Bad settings stop the process here, while Ocean loads this file: one line naming the setting
+# (launch.py prints it and exits 2), before anything is served.
+settings_from_ocean()
 
 
 def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
@@ -54,7 +59,7 @@ for _processor in PROCESSORS:
 
 ocean.app.fast_api_app.add_middleware(
     WebhookGate,
-    path=lambda: f"{ocean.app.route_prefix}/integration{WEBHOOK_PATH}",
+    path=lambda: webhook_route(ocean.app.route_prefix or ""),
     secret=lambda: CONTEXT.secret(),
 )
 

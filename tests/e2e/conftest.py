@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ NO_FAULTS: dict[str, Any] = {
     "latency_ms": 0.0,
 }
 DEFAULT_JQL = "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
+SECRET = "burst-secret-0123456789"  # the webhookSecret of the live-event tests
 
 
 @pytest.fixture
@@ -56,6 +58,18 @@ def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
         token = page.get("nextPageToken")
         if not token:
             return keys
+
+
+def wait_for_admin_webhook(stack: Stack, timeout: float = 60) -> dict[str, Any]:
+    """The admin webhook the integration registered in the Jira simulator."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        admin = stack.jira("GET", "/_sim/webhooks")["admin"]
+        if admin:
+            hook: dict[str, Any] = admin[0]
+            return hook
+        time.sleep(0.2)
+    raise AssertionError("the integration did not register its Jira webhook")
 
 
 def synced_issue_keys(stack: Stack) -> set[str]:

@@ -17,8 +17,7 @@ import pytest
 
 import sandbox.stack
 from sandbox.stack import INTEGRATION_ID, PORT_CLIENT_ID, PORT_CLIENT_SECRET, Stack, running_stack
-from tests.e2e.conftest import jira_get, jira_issue_keys
-from tests.e2e.test_live_events_burst import SECRET, wait_for_admin_webhook
+from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, wait_for_admin_webhook
 from tests.integration.harness_setup import every_kind_mapping
 
 BLUEPRINTS = (
@@ -39,7 +38,8 @@ DAY_MS = 86_400_000
 
 
 @pytest.fixture
-def stack() -> Iterator[Stack]:
+def every_kind_stack() -> Iterator[Stack]:
+    # A small worklog feed page, so the feed pages several times.
     knobs = {"projects": 3, "users": 12, "teams": 2, "issues": 80, "worklog_feed_page": 50}
     with running_stack(jira=knobs) as running:
         yield running
@@ -135,7 +135,10 @@ def port_ids(stack: Stack, blueprint: str) -> set[str]:
     return {k for k, e in stack.entities(blueprint).items() if e["properties"]}
 
 
-def test_every_kind_syncs_exactly_what_jira_has_and_applies_jira_deletes(stack: Stack) -> None:
+def test_every_kind_syncs_exactly_what_jira_has_and_applies_jira_deletes(
+    every_kind_stack: Stack,
+) -> None:
+    stack = every_kind_stack
     create_integration(stack, every_kind_mapping())
     first = stack.run_once()
     assert first.returncode == 0, first.output[-3000:]
@@ -214,8 +217,9 @@ def wait_for(check: Callable[[], bool], timeout: float = 60) -> None:
 
 
 def test_live_events_of_the_new_kinds_reach_port(
-    stack: Stack, monkeypatch: pytest.MonkeyPatch
+    every_kind_stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    stack = every_kind_stack
     create_integration(stack, every_kind_mapping())
     assert stack.run_once().returncode == 0
     port = sandbox.stack.free_port()

@@ -22,9 +22,8 @@ import pytest
 
 import sandbox.stack
 from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
-from tests.e2e.conftest import jira_get, jira_issue_keys
+from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, wait_for_admin_webhook
 
-SECRET = "burst-secret-0123456789"
 Op = Callable[[], Any]
 
 
@@ -91,15 +90,89 @@ def wait_until_converged(stack: Stack, timeout: float = 180) -> list[str]:
     return problems
 
 
-def wait_for_admin_webhook(stack: Stack, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        admin = stack.jira("GET", "/_sim/webhooks")["admin"]
-        if admin:
-            hook: dict[str, Any] = admin[0]
-            return hook
-        time.sleep(0.2)
-    raise AssertionError("the integration did not register its Jira webhook")
+def repeated_update(stack: Stack, path: str, field: str, label: str, rounds: int) -> Op:
+    """`rounds` successive renames of one object in the simulator, each notified to the hook."""
+
+    def run() -> None:
+        for n in range(rounds):
+            stack.jira("PUT", path, {field: f"{label} v{n}", "notify": True})
+
+    return run
+
+
+def duplicate_delivery(stack: Stack, url: str, key: str, n: int) -> Op:
+    """Jira's retry: the same delivery (same identifier) sent twice."""
+
+    def run() -> None:
+        for _ in range(2):
+            stack.jira(
+                "POST",
+                "/_sim/webhooks/send",
+                {
+                    "url": url,
+                    "event": "jira:issue_updated",
+                    "key": key,
+                    "secret": SECRET,
+                    "identifier": f"burst-duplicate-{n}",
+                },
+            )
+
+    return run
+
+
+def forged_delivery(url: str, key: str, n: int, statuses: list[int]) -> Op:
+    """An attacker's delivery: a delete or a rename of a live issue, badly signed."""
+    event = "jira:issue_deleted" if n % 2 else "jira:issue_updated"
+    body = json.dumps(
+        {
+            "timestamp": int(time.time() * 1000) + 10**9,  # "newer" than anything real
+            "webhookEvent": event,
+            "issue": {"id": str(10**6 + n), "key": key, "fields": {"summary": "FORGED"}},
+        }
+    ).encode()
+    headers = {"Content-Type": "application/json", "X-Atlassian-Webhook-Identifier": f"forged-{n}"}
+    if n % 3 == 0:  # signed with a guessed secret
+        digest = hmac.new(b"guessed-secret", body, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature"] = f"sha256={digest}"
+    elif n % 3 == 1:  # a real signature of another body (one byte changed after signing)
+        digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        headers["X-Hub-Signature"] = f"sha256={digest}"
+        body = body.replace(b"FORGED", b"FORGEd")
+    # n % 3 == 2: unsigned
+
+    def run() -> None:
+        statuses.append(httpx.post(url, content=body, headers=headers, timeout=30).status_code)
+
+    return run
+
+
+def burst(
+    stack: Stack, url: str, updated: list[str], deleted: list[str], forged: list[int]
+) -> list[Op]:
+    """450 genuine changes (9 of them delivered twice) and 50 forged deliveries."""
+    users = sorted(stack.entities("jiraUser"))[:12]
+    projects = sorted(stack.entities("jiraProject"))[:3]
+    assert len(users) == 12 and len(projects) == 3
+
+    def create_issue(n: int) -> Op:
+        body = {"project": projects[n % len(projects)], "summary": f"Burst {n}", "notify": True}
+        return lambda: stack.jira("POST", "/_sim/issues", body)
+
+    def delete_issue(key: str) -> Op:
+        return lambda: stack.jira("DELETE", f"/_sim/issues/{key}?notify=true")
+
+    ops = [repeated_update(stack, f"/_sim/issues/{k}", "summary", k, 7) for k in updated]  # 280
+    ops += [create_issue(n) for n in range(50)]  # 50
+    ops += [delete_issue(key) for key in deleted]  # 30
+    ops += [
+        repeated_update(stack, f"/_sim/users/{a}", "displayName", f"User {a}", 4) for a in users
+    ]  # 48
+    ops += [
+        repeated_update(stack, f"/_sim/projects/{p}", "name", f"Project {p}", 8) for p in projects
+    ]  # 24
+    ops += [duplicate_delivery(stack, url, updated[n], n) for n in range(9)]  # 18
+    ops += [forged_delivery(url, updated[n % len(updated)], n, forged) for n in range(50)]
+    return ops
 
 
 def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
@@ -130,111 +203,8 @@ def test_a_burst_of_500_mixed_events_leaves_port_exactly_like_jira(
         assert len(leaves) >= 30 and len(issues) >= 70, "the dataset needs more issues"
         deleted = leaves[:30]
         updated = sorted(set(issues) - set(deleted))[:40]
-        users = sorted(stack.entities("jiraUser"))
-        projects = sorted(stack.entities("jiraProject"))
-
-        def update_issue(key: str, rounds: int) -> Op:
-            def run() -> None:
-                for n in range(rounds):
-                    stack.jira(
-                        "PUT", f"/_sim/issues/{key}", {"summary": f"{key} v{n}", "notify": True}
-                    )
-
-            return run
-
-        def update_user(account_id: str, rounds: int) -> Op:
-            def run() -> None:
-                for n in range(rounds):
-                    stack.jira(
-                        "PUT",
-                        f"/_sim/users/{account_id}",
-                        {"displayName": f"User {account_id} v{n}", "notify": True},
-                    )
-
-            return run
-
-        def update_project(key: str, rounds: int) -> Op:
-            def run() -> None:
-                for n in range(rounds):
-                    stack.jira(
-                        "PUT",
-                        f"/_sim/projects/{key}",
-                        {"name": f"Project {key} v{n}", "notify": True},
-                    )
-
-            return run
-
-        def create_issue(n: int) -> Op:
-            return lambda: stack.jira(
-                "POST",
-                "/_sim/issues",
-                {"project": projects[n % len(projects)], "summary": f"Burst {n}", "notify": True},
-            )
-
-        def delete_issue(key: str) -> Op:
-            return lambda: stack.jira("DELETE", f"/_sim/issues/{key}?notify=true")
-
-        def duplicate_delivery(n: int) -> Op:
-            def run() -> None:
-                for _ in range(2):  # Jira's retry: the same delivery id twice
-                    stack.jira(
-                        "POST",
-                        "/_sim/webhooks/send",
-                        {
-                            "url": hook["url"],
-                            "event": "jira:issue_updated",
-                            "key": updated[n],
-                            "secret": SECRET,
-                            "identifier": f"burst-duplicate-{n}",
-                        },
-                    )
-
-            return run
-
         forged_statuses: list[int] = []
-
-        def forged(n: int) -> Op:
-            """An attacker's delivery: a delete or a rename of a live issue, badly signed."""
-            key = updated[n % len(updated)]
-            event = "jira:issue_deleted" if n % 2 else "jira:issue_updated"
-            body = json.dumps(
-                {
-                    "timestamp": int(time.time() * 1000) + 10**9,  # "newer" than anything real
-                    "webhookEvent": event,
-                    "issue": {
-                        "id": str(10**6 + n),
-                        "key": key,
-                        "fields": {"summary": "FORGED"},
-                    },
-                }
-            ).encode()
-            headers = {
-                "Content-Type": "application/json",
-                "X-Atlassian-Webhook-Identifier": f"forged-{n}",
-            }
-            if n % 3 == 0:  # signed with a guessed secret
-                digest = hmac.new(b"guessed-secret", body, hashlib.sha256).hexdigest()
-                headers["X-Hub-Signature"] = f"sha256={digest}"
-            elif n % 3 == 1:  # a real signature of another body (one byte changed after signing)
-                digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-                headers["X-Hub-Signature"] = f"sha256={digest}"
-                body = body.replace(b"FORGED", b"FORGEd")
-            # n % 3 == 2: unsigned
-
-            def run() -> None:
-                response = httpx.post(hook["url"], content=body, headers=headers, timeout=30)
-                forged_statuses.append(response.status_code)
-
-            return run
-
-        ops: list[Op] = [update_issue(key, 7) for key in updated]  # 280
-        ops += [create_issue(n) for n in range(50)]  # 50
-        ops += [delete_issue(key) for key in deleted]  # 30
-        ops += [update_user(a, 4) for a in users[:12]]  # 48
-        ops += [update_project(p, 8) for p in projects[:3]]  # 24
-        ops += [duplicate_delivery(n) for n in range(9)]  # 18
-        ops += [forged(n) for n in range(50)]  # 50: 10% forged
-        assert len(users) >= 12 and len(projects) >= 3
+        ops = burst(stack, hook["url"], updated, deleted, forged_statuses)
 
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=16) as pool:

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import httpx
+from port_ocean.integration_testing import InterceptTransport, ResyncResult
 
 from tests.builders import (
     DEFAULT_ISSUE_FIELDS,
@@ -26,13 +27,13 @@ from tests.builders import (
     project,
     relay_pager,
     since_pager,
+    sprint,
     team,
     token_pager,
     user,
     version,
     worklog,
 )
-from tests.builders import sprint as agile_sprint
 from tests.integration.harness_setup import (
     Route,
     by_blueprint,
@@ -72,8 +73,8 @@ BOARD_PROJECTS: dict[Any, list[dict[str, Any]] | None] = {
     3: [],
 }
 SPRINTS = {
-    1: [agile_sprint(1, "closed"), agile_sprint(2, "active"), agile_sprint(3, "future")],
-    3: [agile_sprint(2, "active"), agile_sprint(4, "active", board_id=3)],  # sprint 2 is shared
+    1: [sprint(1, "closed"), sprint(2, "active"), sprint(3, "future")],
+    3: [sprint(2, "active"), sprint(4, "active", board_id=3)],  # sprint 2 is shared
 }
 EPICS: dict[Any, list[dict[str, Any]] | None] = {
     1: [epic(5), epic(6, done=True)],
@@ -151,10 +152,21 @@ DEFAULT_MAPPING_COUNTS = {
 }
 
 
-async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
-    async with harness(site_routes()) as (h, transport):
-        result = await h.trigger_resync()
+_default_resync: tuple[ResyncResult, InterceptTransport] | None = None
 
+
+async def default_resync() -> tuple[ResyncResult, InterceptTransport]:
+    """One resync of the default mapping over `site_routes()`: its result and Jira's calls.
+    Run once, then shared (read only) by the tests below that each check a part of it."""
+    global _default_resync
+    if _default_resync is None:
+        async with harness(site_routes()) as (h, transport):
+            _default_resync = (await h.trigger_resync(), transport)
+    return _default_resync
+
+
+async def test_full_resync_reads_every_kind_in_pages_and_deletes_nothing() -> None:
+    result, transport = await default_resync()
     assert result.errors == []
     assert result.reconciliation_success
     assert result.deleted_entities == []
@@ -171,7 +183,16 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
     assert sorted(len(b["issueIdsOrKeys"]) for b in bulk) == [1, 2, 2]
     # only the fields the default mapping reads are asked for
     assert bulk[0]["fields"] == DEFAULT_ISSUE_FIELDS
+    sprint_calls = [c.request.url for c in transport.calls_for("/sprint")]
+    assert sorted(u.path for u in sprint_calls) == [
+        "/rest/agile/1.0/board/1/sprint",
+        "/rest/agile/1.0/board/3/sprint",
+    ]  # not the kanban board
+    assert {u.params["state"] for u in sprint_calls} == {"active,future"}
 
+
+async def test_full_resync_maps_projects_issues_and_users_exactly() -> None:
+    entities = by_blueprint((await default_resync())[0].upserted_entities)
     assert entities["jiraProject"]["PA"] == {
         "identifier": "PA",
         "title": "Port-AI",
@@ -217,6 +238,10 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
             "accountType": "app",
         },
     }
+
+
+async def test_full_resync_maps_teams_releases_and_components_exactly() -> None:
+    entities = by_blueprint((await default_resync())[0].upserted_entities)
     assert entities["jiraTeam"]["team-2"] == {
         "identifier": "team-2",
         "title": "Team 2",
@@ -259,6 +284,10 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
         },
         "relations": {"project": "P1", "lead": "acc-3"},
     }
+
+
+async def test_full_resync_maps_boards_sprints_and_epics_exactly() -> None:
+    entities = by_blueprint((await default_resync())[0].upserted_entities)
     assert entities["jiraBoard"]["2"] == {
         "identifier": "2",
         "title": "Board 2",
@@ -296,12 +325,6 @@ async def test_full_resync_produces_exact_entities_for_every_kind() -> None:
         "relations": {"board": "1", "project": "P1"},
     }
     assert entities["jiraEpic"]["P1-5"]["relations"]["board"] in ("1", "2")  # on both boards
-    sprint_calls = [c.request.url for c in transport.calls_for("/sprint")]
-    assert sorted(u.path for u in sprint_calls) == [
-        "/rest/agile/1.0/board/1/sprint",
-        "/rest/agile/1.0/board/3/sprint",
-    ]  # not the kanban board
-    assert {u.params["state"] for u in sprint_calls} == {"active,future"}
 
 
 async def test_issue_selector_fields_and_expand_reach_jira() -> None:
@@ -363,13 +386,14 @@ async def test_teams_are_skipped_with_a_warning_without_an_organization_id() -> 
     assert transport.calls_for("/teams/v1") == []
 
 
-def sprint(n: int, state: str) -> dict[str, Any]:
+def sprint_field(n: int, state: str) -> dict[str, Any]:
+    """A sprint as an issue's Sprint custom field holds it."""
     return {"id": n, "name": f"Sprint {n}", "state": state, "boardId": 1}
 
 
 async def test_docs_sprint_recipe_and_current_sprint_selector() -> None:
-    in_current = issue(1, customfield_11111=[sprint(34, "closed"), sprint(35, "active")])
-    in_old = issue(2, customfield_11111=[sprint(33, "closed")])
+    in_current = issue(1, customfield_11111=[sprint_field(34, "closed"), sprint_field(35, "active")])
+    in_old = issue(2, customfield_11111=[sprint_field(33, "closed")])
     no_sprint = issue(3, customfield_11111=None)
     mapping = default_mapping()
     resource = copy.deepcopy(next(r for r in mapping["resources"] if r["kind"] == "issue"))

@@ -10,8 +10,9 @@ import pytest
 from loguru import logger
 
 from jira.errors import JiraApiError, JiraAuthError, JiraNotFoundError, JiraUnavailableError
-from jira.fanout import children, enrich, tagged
+from jira.fanout import Fanout, children, enrich, tagged
 from jira.paging import Page
+from tests.jira.support import collect
 
 Item = dict[str, Any]
 
@@ -34,10 +35,6 @@ def parents(n: int, per_page: int = 3) -> AsyncIterator[Page]:
     return pages_of(*[items[i : i + per_page] for i in range(0, n, per_page)])
 
 
-async def collect(pages: AsyncIterator[Page]) -> list[Item]:
-    return [item async for page in pages for item in page]
-
-
 def describe(parent: Item) -> str:
     return f"parent {parent['id']}"
 
@@ -55,7 +52,7 @@ async def test_every_child_page_is_yielded_and_children_run_concurrently() -> No
         yield [{"child": f"{parent['id']}-a"}, {"child": f"{parent['id']}-b"}]
         yield [{"child": f"{parent['id']}-c"}]
 
-    found = await collect(children(parents(10), fetch, kind="k", describe=describe, concurrency=4))
+    found = await collect(children(parents(10), fetch, Fanout("k", describe, 4)))
     assert sorted(c["child"] for c in found) == sorted(f"{i}-{s}" for i in range(10) for s in "abc")
     assert peak == 4  # concurrent, and never more than the bound
 
@@ -67,7 +64,7 @@ async def test_child_pages_are_gathered_into_batches() -> None:
     sizes = [
         len(page)
         async for page in children(
-            parents(25), fetch, kind="k", describe=describe, concurrency=3, batch=10
+            parents(25), fetch, Fanout("k", describe, 3), batch=10
         )
     ]
     assert sum(sizes) == 25 and sizes[:2] == [10, 10] and sizes[-1] == 5
@@ -85,7 +82,7 @@ async def test_a_400_403_or_404_skips_that_parent_with_one_warning(
             raise kind(status, "GET", "GET /rest/x/{id}", ["No access to 2"])
         yield [{"n": parent["id"]}]
 
-    found = await collect(children(parents(5), fetch, kind="k", describe=describe, concurrency=2))
+    found = await collect(children(parents(5), fetch, Fanout("k", describe, 2)))
     assert sorted(c["n"] for c in found) == [0, 1, 2, 3, 4]
     warnings = [m for level, m in logs if level == "WARNING"]
     assert len(warnings) == 1
@@ -104,11 +101,13 @@ async def test_expected_answers_are_skipped_quietly_with_one_summary(
         children(
             parents(6),
             fetch,
-            kind="sprint",
-            describe=describe,
-            concurrency=3,
-            expected=lambda e: e.status == 400,
-            expected_reason="those boards do not support sprints",
+            Fanout(
+                "sprint",
+                describe,
+                3,
+                expected=lambda e: e.status == 400,
+                expected_reason="those boards do not support sprints",
+            ),
         )
     )
     assert sorted(c["n"] for c in found) == [0, 2, 4]
@@ -147,7 +146,7 @@ async def test_any_other_error_fails_the_whole_fan_out_and_stops_the_rest(
         yield [{"n": parent["id"]}]
 
     with pytest.raises(type(error)):
-        await collect(children(parents(30), fetch, kind="k", describe=describe, concurrency=3))
+        await collect(children(parents(30), fetch, Fanout("k", describe, 3)))
     assert len(started) <= 4  # the fan-out stopped starting parents
     assert sorted(cancelled) == sorted(set(started) - {1})
 
@@ -161,7 +160,7 @@ async def test_a_failure_of_the_parents_fails_the_fan_out() -> None:
         yield [{"n": parent["id"]}]
 
     with pytest.raises(JiraUnavailableError, match="parent list"):
-        await collect(children(broken_parents(), fetch, kind="k", describe=describe, concurrency=2))
+        await collect(children(broken_parents(), fetch, Fanout("k", describe, 2)))
 
 
 async def test_no_parents_no_children() -> None:
@@ -169,7 +168,7 @@ async def test_no_parents_no_children() -> None:
         yield [parent]
 
     assert (
-        await collect(children(pages_of(), fetch, kind="k", describe=describe, concurrency=2)) == []
+        await collect(children(pages_of(), fetch, Fanout("k", describe, 2))) == []
     )
 
 
@@ -192,7 +191,7 @@ async def test_closing_early_cancels_the_running_children() -> None:
             raise
         yield [{"n": parent["id"]}]
 
-    pages = children(parents(4), fetch, kind="k", describe=describe, concurrency=4, batch=1)
+    pages = children(parents(4), fetch, Fanout("k", describe, 4), batch=1)
     first = await anext(pages)
     await all_started.wait()  # the next parents are read while the first one is consumed
     await pages.aclose()  # type: ignore[attr-defined]
@@ -207,7 +206,7 @@ async def test_child_pages_come_in_parent_order_whatever_finishes_first() -> Non
         yield [{"n": parent["id"], "page": 2}]
 
     found = await collect(
-        children(parents(10), fetch, kind="k", describe=describe, concurrency=5, batch=3)
+        children(parents(10), fetch, Fanout("k", describe, 5), batch=3)
     )
     assert [(c["n"], c["page"]) for c in found] == [(n, p) for n in range(10) for p in (1, 2)]
 
@@ -221,7 +220,7 @@ async def test_a_failure_far_ahead_stops_the_fan_out_at_once() -> None:
         yield [{"n": parent["id"]}]
 
     async def run() -> None:
-        await collect(children(parents(5), fetch, kind="k", describe=describe, concurrency=5))
+        await collect(children(parents(5), fetch, Fanout("k", describe, 5)))
 
     with pytest.raises(JiraApiError, match="boom"):
         await asyncio.wait_for(run(), timeout=2)
@@ -243,7 +242,7 @@ async def test_enrich_completes_items_and_leaves_out_skipped_ones(
         item["extra"] = item["id"] * 10
 
     pages = [
-        p async for p in enrich(parents(6), add, kind="board", describe=describe, concurrency=2)
+        p async for p in enrich(parents(6), add, Fanout("board", describe, 2))
     ]
     assert [[i["extra"] for i in page] for page in pages] == [[0, 10, 20], [30, 50]]
     assert peak == 2
@@ -255,7 +254,7 @@ async def test_enrich_fails_on_other_errors() -> None:
         raise JiraApiError(502, "GET", "GET /x", [])
 
     with pytest.raises(JiraApiError):
-        await collect(enrich(parents(3), add, kind="board", describe=describe, concurrency=2))
+        await collect(enrich(parents(3), add, Fanout("board", describe, 2)))
 
 
 async def test_tagged_adds_the_parent_identity() -> None:

@@ -62,7 +62,6 @@ async def test_429_with_retry_after_waits_that_long_then_succeeds(
     assert await http.request("GET", Api.PLATFORM, "/myself") == {"ok": True}
     assert route.call_count == 2
     assert clock.sleeps == [7.0]
-    assert http.limiter.stats.throttled_by_reason == {"jira-burst-based": 1}
 
 
 @respx.mock
@@ -112,7 +111,6 @@ async def test_quota_limit_pauses_every_endpoint_until_reset(
     clock.now -= 30
     await http.request("GET", Api.PLATFORM, "/serverInfo")
     assert clock.sleeps == [30.0]
-    assert http.limiter.stats.quota_pauses == 1
 
 
 @respx.mock
@@ -128,7 +126,6 @@ async def test_5xx_then_success(http: JiraHttp, clock: FakeClock) -> None:
         "issues": []
     }
     assert route.call_count == 3
-    assert http.stats.retries == 2
 
 
 @respx.mock

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +10,6 @@ import respx
 
 from jira.client import JiraClient
 from jira.errors import JiraMalformedResponse
-from jira.paging import Page
 from tests.builders import (
     SITE,
     array_pager,
@@ -25,19 +23,16 @@ from tests.builders import (
     token_pager,
     user,
 )
+from tests.jira.support import collect_pages
 
 TEAMS = f"{SITE}/gateway/api/public/teams/v1/org/org-1/teams"
-
-
-async def collect(pages: Any) -> list[Page]:
-    return [page async for page in pages]
 
 
 @respx.mock
 async def test_projects_page_until_is_last(client: JiraClient) -> None:
     projects = [project(n) for n in range(5)]
     route = respx.get(f"{SITE}/rest/api/3/project/search").mock(side_effect=offset_pager(projects))
-    pages = await collect(client.projects(expand="insight"))
+    pages = await collect_pages(client.projects(expand="insight"))
     assert [len(p) for p in pages] == [2, 2, 1]
     assert [p["key"] for page in pages for p in page] == [f"P{n}" for n in range(5)]
     assert route.calls[0].request.url.params["expand"] == "insight"
@@ -49,7 +44,7 @@ async def test_projects_stop_on_total_when_is_last_is_absent(client: JiraClient)
     route = respx.get(f"{SITE}/rest/api/3/project/search").respond(
         json={"startAt": 0, "maxResults": 50, "total": 1, "values": [project(1)]}
     )
-    assert len(await collect(client.projects())) == 1
+    assert len(await collect_pages(client.projects())) == 1
     assert route.call_count == 1
 
 
@@ -57,7 +52,7 @@ async def test_projects_stop_on_total_when_is_last_is_absent(client: JiraClient)
 async def test_users_page_a_bare_array_until_an_empty_page(client: JiraClient) -> None:
     users = [user(n) for n in range(3)]
     route = respx.get(f"{SITE}/rest/api/3/users/search").mock(side_effect=array_pager(users))
-    pages = await collect(client.users())
+    pages = await collect_pages(client.users())
     assert [len(p) for p in pages] == [2, 1]
     assert route.call_count == 3  # the last call answered []
     assert route.calls[0].request.url.params["maxResults"] == "1000"
@@ -67,14 +62,14 @@ async def test_users_page_a_bare_array_until_an_empty_page(client: JiraClient) -
 async def test_users_answer_that_is_not_an_array_fails(client: JiraClient) -> None:
     respx.get(f"{SITE}/rest/api/3/users/search").respond(json={"values": []})
     with pytest.raises(JiraMalformedResponse, match="did not answer an array"):
-        await collect(client.users())
+        await collect_pages(client.users())
 
 
 @respx.mock
 async def test_teams_stop_on_an_empty_page_even_with_a_cursor(client: JiraClient) -> None:
     teams = [team(n) for n in range(3)]
     route = respx.get(TEAMS).mock(side_effect=cursor_pager(teams))
-    pages = await collect(client.teams("org-1"))
+    pages = await collect_pages(client.teams("org-1"))
     assert [len(p) for p in pages] == [2, 1]
     assert route.call_count == 3
     assert route.calls[2].request.url.params["cursor"]  # the empty page was reached by cursor
@@ -84,7 +79,7 @@ async def test_teams_stop_on_an_empty_page_even_with_a_cursor(client: JiraClient
 async def test_team_members_page_through_the_json_body(client: JiraClient) -> None:
     members = [{"accountId": f"acc-{n}"} for n in range(5)]
     route = respx.post(f"{TEAMS}/team-1/members").mock(side_effect=relay_pager(members))
-    pages = await collect(client.team_members("org-1", "team-1"))
+    pages = await collect_pages(client.team_members("org-1", "team-1"))
     assert [m["accountId"] for page in pages for m in page] == [f"acc-{n}" for n in range(5)]
     bodies = [json.loads(c.request.content) for c in route.calls]
     assert bodies[0] == {"first": 50}
@@ -96,7 +91,7 @@ async def test_team_members_page_through_the_json_body(client: JiraClient) -> No
 async def test_issues_follow_next_page_token_in_the_post_body(client: JiraClient) -> None:
     issues = [issue(n) for n in range(5)]
     route = respx.post(f"{SITE}/rest/api/3/search/jql").mock(side_effect=token_pager(issues))
-    pages = await collect(
+    pages = await collect_pages(
         client.search_issues("project = P1", ["summary", "status"], expand="names")
     )
     assert [i["key"] for page in pages for i in page] == [f"P1-{n}" for n in range(5)]
@@ -117,13 +112,13 @@ async def test_a_repeated_page_token_fails_instead_of_looping(client: JiraClient
         return_value=httpx.Response(200, json={"issues": [issue(1)], "nextPageToken": "same"})
     )
     with pytest.raises(JiraMalformedResponse, match="repeated a page token"):
-        await collect(client.search_issues("project = P1", ["*all"]))
+        await collect_pages(client.search_issues("project = P1", ["*all"]))
 
 
 @respx.mock
 async def test_an_empty_search_yields_nothing(client: JiraClient) -> None:
     respx.post(f"{SITE}/rest/api/3/search/jql").respond(json={"issues": [], "isLast": True})
-    assert await collect(client.search_issues("project = EMPTY", ["*all"])) == []
+    assert await collect_pages(client.search_issues("project = EMPTY", ["*all"])) == []
 
 
 # The worklog change feeds: `since`, `until`, `lastPage`, `nextPage`
@@ -135,7 +130,7 @@ UPDATED = f"{SITE}/rest/api/3/worklog/updated"
 async def test_worklog_feed_asks_again_since_each_pages_until(client: JiraClient) -> None:
     changes = [(1000 + n, 500 + n) for n in range(5)]
     route = respx.get(UPDATED).mock(side_effect=since_pager(changes))
-    pages = await collect(client.updated_worklogs(999))
+    pages = await collect_pages(client.updated_worklogs(999))
     assert [[v["worklogId"] for v in page] for page in pages] == [[500, 501], [502, 503], [504]]
     assert [c.request.url.params["since"] for c in route.calls] == ["999", "1001", "1003"]
 
@@ -143,7 +138,7 @@ async def test_worklog_feed_asks_again_since_each_pages_until(client: JiraClient
 @respx.mock
 async def test_worklog_feed_with_nothing_new_is_one_request(client: JiraClient) -> None:
     route = respx.get(UPDATED).mock(side_effect=since_pager([(10, 1)]))
-    assert await collect(client.updated_worklogs(10)) == []
+    assert await collect_pages(client.updated_worklogs(10)) == []
     assert route.call_count == 1
 
 
@@ -153,7 +148,7 @@ async def test_worklog_feed_that_does_not_advance_raises(client: JiraClient) -> 
         json={"values": [], "since": 5, "until": 5, "lastPage": False, "nextPage": "x"}
     )
     with pytest.raises(JiraMalformedResponse, match="'until'"):
-        await collect(client.updated_worklogs(5))
+        await collect_pages(client.updated_worklogs(5))
 
 
 @respx.mock
@@ -163,5 +158,5 @@ async def test_worklog_feed_without_last_page_stops_when_there_is_no_next_page(
     route = respx.get(UPDATED).respond(
         json={"values": [{"worklogId": 1, "updatedTime": 9}], "since": 0, "until": 9}
     )
-    assert len(await collect(client.updated_worklogs(0))) == 1
+    assert len(await collect_pages(client.updated_worklogs(0))) == 1
     assert route.call_count == 1

@@ -10,8 +10,6 @@ from jira.client import JiraClient
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.processors import CONTEXT, LiveEventsContext
 
-SECRET = "It's a Secret to Everybody"
-
 
 @pytest.fixture
 def live(client: JiraClient) -> Iterator[LiveEventsContext]:

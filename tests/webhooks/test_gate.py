@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from loguru import logger
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,9 +16,7 @@ from starlette.types import Message
 
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.gate import MAX_DEPTH, WebhookGate
-from jira.webhooks.signature import sign
-from tests.webhooks.conftest import SECRET
-from tests.webhooks.payloads import body_of, delivery_headers, issue_event, user_event
+from tests.webhooks.payloads import SECRET, body_of, delivery_headers, issue_event, sign, user_event
 
 PATH = "/integration/webhook"
 
@@ -51,16 +48,6 @@ def build(
     )
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://ocean")
     return client, downstream, gate
-
-
-@pytest.fixture
-def warnings() -> Iterator[list[str]]:
-    seen: list[str] = []
-    sink = logger.add(
-        lambda message: seen.append(str(message)), level="WARNING", format="{message}"
-    )
-    yield seen
-    logger.remove(sink)
 
 
 async def post(

@@ -17,7 +17,7 @@ from loguru import logger
 
 from jira.webhooks.gate import MAX_DEPTH, nests_deeper_than
 from jira.webhooks.signature import problem
-from tests.webhooks.conftest import SECRET
+from tests.webhooks.payloads import SECRET
 from tests.webhooks.test_gate import EVENT, build, deliver
 
 PROPERTIES = settings(

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
+import pytest
+import respx
 import yaml
+from port_ocean.context.ocean import ocean
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 
-from jira.kinds import KINDS
-from jira.webhooks.events import declared_events, kinds_for, payload_problem
-from jira.webhooks.gate import WebhookGate
-from jira.webhooks.processors import PROCESSORS, WEBHOOK_PATH
+from jira.kinds import KINDS, KINDS_BY_NAME
+from jira.webhooks.events import WEBHOOK_PATH, declared_events, kinds_for, payload_problem
+from jira.webhooks.processors import PROCESSORS, LiveEventsContext
 from jira.webhooks.registration import admin_events, dynamic_events
+from tests.builders import resource
 from tests.integration.harness_setup import (
     INTEGRATION,
     RESOURCES,
@@ -31,6 +34,7 @@ from tests.webhooks.payloads import (
     version_event,
     worklog_event,
 )
+from tests.webhooks.support import handle
 
 
 def spec_kinds() -> set[str]:
@@ -65,9 +69,9 @@ def sample_payload(event: str) -> dict[str, Any]:
 async def test_every_subscribed_event_has_a_registered_processor() -> None:
     subscribed = set(admin_events()) | set(dynamic_events())
     assert subscribed == declared_events()
-    async with harness([]) as (h, _):
-        assert h._ocean is not None
-        registered = h._ocean.webhook_manager._processors_classes[WEBHOOK_PATH]
+    async with harness([]):
+        # Ocean has no public list of registered processors.
+        registered = ocean.app.webhook_manager._processors_classes[WEBHOOK_PATH]
         assert set(registered) == set(PROCESSORS)
         for event in sorted(subscribed):
             payload = sample_payload(event)
@@ -108,11 +112,10 @@ async def test_every_spec_kind_has_a_resync_handler_a_blueprint_and_a_mapping() 
         if kind in defaults:  # the default mapping is the documented example
             assert defaults[kind] == example, kind
     known = blueprints()
-    for resource in [*defaults.values(), *documented.values()]:
-        assert mapped_blueprint(resource) in known, resource["kind"]
-    async with harness([]) as (h, _):
-        assert h._ocean is not None
-        resync = h._ocean.integration.event_strategy.resync
+    for mapped in [*defaults.values(), *documented.values()]:
+        assert mapped_blueprint(mapped) in known, mapped["kind"]
+    async with harness([]):
+        resync = ocean.app.integration.event_strategy.resync
         assert declared <= {kind for kind, handlers in resync.items() if handlers}
 
 
@@ -128,25 +131,18 @@ def test_the_default_mapping_leaves_the_costly_kinds_out() -> None:
     assert {"backlog", "worklog", "comment"}.isdisjoint(kinds)
 
 
-async def test_the_gate_guards_the_webhook_route() -> None:
-    async with harness([]) as (h, _):
-        assert h._ocean is not None
-        gates = [
-            m for m in h._ocean.fast_api_app.user_middleware if cast(Any, m.cls) is WebhookGate
-        ]
-        assert len(gates) == 1
-
-
-def test_live_kinds_are_exactly_the_kinds_with_processors() -> None:
-    assert {p.kind.name for p in PROCESSORS} == {k.name for k in KINDS if k.live is not None}
-    assert {p.kind.name for p in PROCESSORS} == {
-        "project",
-        "user",
-        "issue",
-        "release",
-        "board",
-        "sprint",
-        "worklog",
-        "comment",
-    }
-    assert len({p.__name__ for p in PROCESSORS}) == len(PROCESSORS)
+@pytest.mark.parametrize(
+    ("kind", "event"),
+    [(k.name, e) for k in KINDS if k.live is not None for e in sorted(k.live.delete_events)],
+)
+@respx.mock
+async def test_every_delete_event_removes_its_object_without_asking_jira(
+    live: LiveEventsContext, kind: str, event: str
+) -> None:
+    payload = sample_payload(event)
+    result = await handle(kind, payload, resource(kind))
+    live_events = KINDS_BY_NAME[kind].live
+    assert live_events is not None
+    assert result.updated_raw_results == []
+    assert result.deleted_raw_results == [payload[live_events.payload_key]]
+    assert respx.calls.call_count == 0

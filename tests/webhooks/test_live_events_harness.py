@@ -13,12 +13,14 @@ from typing import Any
 
 import httpx
 import pytest
+from port_ocean.context.ocean import ocean
 from port_ocean.core.handlers.queue import LocalQueue
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.integration_testing import IntegrationTestHarness, InterceptTransport
 
 from jira.factory import reset_jira_client
 from jira.webhooks.dedupe import NewestApplied
+from jira.webhooks.events import WEBHOOK_PATH, webhook_route
 from jira.webhooks.processors import CONTEXT, LiveEventsContext
 from tests.builders import comment, issue, json_response, sprint
 from tests.integration.harness_setup import (
@@ -27,8 +29,8 @@ from tests.integration.harness_setup import (
     every_kind_mapping,
     integration_config,
 )
-from tests.webhooks.conftest import SECRET
 from tests.webhooks.payloads import (
+    SECRET,
     body_of,
     comment_event,
     delivery_headers,
@@ -37,7 +39,7 @@ from tests.webhooks.payloads import (
     user_event,
 )
 
-WEBHOOK = "/integration/webhook"
+WEBHOOK = webhook_route()
 Route = tuple[str, str, Any]  # method, URL pattern, response (or responder)
 
 
@@ -53,15 +55,15 @@ class Live:
     def __init__(self, h: IntegrationTestHarness, transport: InterceptTransport) -> None:
         self.h = h
         self.transport = transport
-        assert h._ocean is not None
-        self.ocean = h._ocean
+        self.ocean = ocean.app
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.ocean), base_url="http://ocean"
         )
 
     @property
     def queue(self) -> LocalQueue[WebhookEvent]:
-        queue = self.ocean.webhook_manager._event_queues["/webhook"]
+        # Ocean's workers read this queue; no public route runs one event to completion.
+        queue = self.ocean.webhook_manager._event_queues[WEBHOOK_PATH]
         assert isinstance(queue, LocalQueue)
         return queue
 
@@ -73,7 +75,7 @@ class Live:
         processed = 0
         while await self.queue.size():
             event = await self.queue.get()
-            await self.ocean.webhook_manager._process_webhook_event("/webhook", 0, event)
+            await self.ocean.webhook_manager._process_webhook_event(WEBHOOK_PATH, 0, event)
             await self.queue.commit()
             processed += 1
         return processed

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from port_ocean.core.handlers.port_app_config.models import ResourceConfig
-from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent, WebhookEventRawResults
+from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.exceptions.webhook_processor import RetryableError
 
+from jira.errors import JiraApiError
 from jira.webhooks.processors import PROCESSORS, LiveEventsContext
 from tests.builders import (
     SITE,
@@ -21,11 +21,11 @@ from tests.builders import (
     json_response,
     offset_pager,
     project,
+    resource,
     sprint,
     version,
     worklog,
 )
-from tests.jira.support import resource
 from tests.webhooks.payloads import (
     board_event,
     comment_event,
@@ -33,22 +33,11 @@ from tests.webhooks.payloads import (
     version_event,
     worklog_event,
 )
+from tests.webhooks.support import PROCESSOR, handle
 
 API = f"{SITE}/rest/api/3"
 AGILE = f"{SITE}/rest/agile/1.0"
-PROCESSOR = {p.kind.name: p for p in PROCESSORS}
 GONE = {"errorMessages": ["It does not exist"], "errors": {}}
-
-
-async def handle(
-    kind: str, payload: dict[str, Any], config: ResourceConfig
-) -> WebhookEventRawResults:
-    event = WebhookEvent("trace-1", payload, {})
-    processor = PROCESSOR[kind](event)
-    assert await processor.should_process_event(event)
-    assert await processor.get_matching_kinds(event) == [kind]
-    assert await processor.validate_payload(payload)
-    return await processor.handle_event(payload, config)
 
 
 # Releases
@@ -301,6 +290,28 @@ async def test_comment_deleted_removes_the_comment_and_rereads_the_issue(
     result = await handle("issue", payload, resource("issue"))
     assert [i["key"] for i in result.updated_raw_results] == ["P1-3"]
     assert search.called
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "issue_ref"),
+    [
+        ("comment", comment_event("comment_updated", 3), "P1-3"),
+        ("worklog", worklog_event("worklog_updated"), "20001"),
+    ],
+)
+@respx.mock
+async def test_a_jql_jira_rejects_fails_the_event_and_removes_nothing(
+    live: LiveEventsContext, kind: str, payload: dict[str, Any], issue_ref: str
+) -> None:
+    # The issue exists: the 400 is the selector's fault, never a sign the object is gone.
+    respx.post(f"{API}/search/jql").mock(
+        return_value=json_response({"errorMessages": ["Field 'nope' does not exist"]}, 400)
+    )
+    exists = respx.get(f"{API}/issue/{issue_ref}").mock(return_value=json_response(issue(1)))
+    event = WebhookEvent("t", payload, {})
+    with pytest.raises(JiraApiError, match="nope"):
+        await PROCESSOR[kind](event).handle_event(payload, resource(kind, jql="nope = 1"))
+    assert exists.called
 
 
 async def test_a_comment_event_without_its_issue_is_invalid(live: LiveEventsContext) -> None:

@@ -11,27 +11,25 @@ import respx
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.handlers.webhook.webhook_event import (
     WebhookEvent,
-    WebhookEventRawResults,
-    WebhookRequestAdapter,
 )
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.errors import JiraApiError
 from jira.selectors import IssueResourceConfig, ProjectResourceConfig
-from jira.webhooks.processors import PROCESSORS, KindWebhookProcessor, LiveEventsContext
-from jira.webhooks.signature import sign
+from jira.webhooks.processors import LiveEventsContext
 from tests.builders import SITE, issue, json_response, project, user
-from tests.webhooks.conftest import SECRET
 from tests.webhooks.payloads import (
+    SECRET,
     body_of,
     comment_event,
     issue_event,
     project_event,
+    sign,
     user_event,
 )
+from tests.webhooks.support import PROCESSOR, handle, processor
 
 SEARCH = f"{SITE}/rest/api/3/search/jql"
-PROCESSOR = {p.kind.name: p for p in PROCESSORS}
 MAPPING = {"entity": {"mappings": {"identifier": ".key", "title": ".key", "blueprint": '"x"'}}}
 
 
@@ -51,27 +49,6 @@ def user_resource() -> ResourceConfig:
     return ResourceConfig.parse_obj(
         {"kind": "user", "selector": {"query": "true"}, "port": MAPPING}
     )
-
-
-def processor(
-    kind: str,
-    payload: dict[str, Any],
-    headers: dict[str, str] | None = None,
-    raw: bytes | None = None,
-) -> KindWebhookProcessor:
-    original = WebhookRequestAdapter(raw, headers or {}) if raw is not None else None
-    event = WebhookEvent("trace-1", payload, headers or {}, original_request=original)
-    return PROCESSOR[kind](event)
-
-
-async def handle(
-    kind: str, payload: dict[str, Any], resource: ResourceConfig
-) -> WebhookEventRawResults:
-    proc = processor(kind, payload)
-    assert await proc.should_process_event(proc.event)
-    assert await proc.get_matching_kinds(proc.event) == [kind]
-    assert await proc.validate_payload(payload)
-    return await proc.handle_event(payload, resource)
 
 
 def search_returning(*issues: dict[str, Any]) -> respx.Route:

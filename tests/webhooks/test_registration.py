@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from loguru import logger
 
 from jira.client import JiraClient
 from jira.settings import JiraSettings
@@ -26,7 +25,7 @@ from jira.webhooks.registration import (
 )
 from tests.builders import SITE, json_response
 from tests.conftest import FakeClock, build_http
-from tests.webhooks.conftest import SECRET
+from tests.webhooks.payloads import SECRET
 
 URL = "https://ocean.example.com/integration/webhook"
 NAME = "jira-test-Port-Ocean-Events-Webhook"
@@ -34,14 +33,6 @@ PERMS = f"{SITE}/rest/api/3/mypermissions"
 ADMIN_HOOKS = f"{SITE}/rest/webhooks/1.0/webhook"
 GATEWAY = "https://api.atlassian.com/ex/jira/cloud-1"
 DYNAMIC = f"{GATEWAY}/rest/api/3/webhook"
-
-
-@pytest.fixture
-def warnings() -> Iterator[list[str]]:
-    seen: list[str] = []
-    sink = logger.add(lambda m: seen.append(str(m)), level="WARNING", format="{message}")
-    yield seen
-    logger.remove(sink)
 
 
 @pytest.fixture

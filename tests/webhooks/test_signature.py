@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from jira.webhooks.signature import header_value, problem, sign
-from tests.webhooks.conftest import SECRET
+from jira.webhooks.signature import header_value, problem
+from tests.webhooks.payloads import SECRET, sign
 
 VECTOR = "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from port_ocean.context.ocean import ocean
 
 from tests.builders import json_response
 from tests.integration.harness_setup import harness, integration_config
@@ -28,9 +29,8 @@ async def run_on_start(
             json_response({"permissions": {"ADMINISTER": {"havePermission": False}}}),
         )
     ]
-    async with harness(routes, config=config(listener, base_url, app_host)) as (h, transport):
-        assert h._ocean is not None
-        for listener_fn in h._ocean.integration.event_strategy.start:
+    async with harness(routes, config=config(listener, base_url, app_host)) as (_, transport):
+        for listener_fn in ocean.app.integration.event_strategy.start:
             await listener_fn()
         return [str(call.request.url) for call in transport.calls]
 

@@ -3,20 +3,20 @@
 Each per-board kind is the board list (the parent) fanned out by `jira.fanout.children` to one
 board endpoint. Sprints and epics can show on several boards (a sprint appears on every board
 whose filter holds its issues): within one resync each is yielded once, the first time it is
-seen. The `seen` set holds ids only, and sprints and epics are few.
+seen. The set of ids seen holds ids only, and sprints and epics are few.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from loguru import logger
 
 from jira import relations
 from jira.client import JiraClient
-from jira.errors import JiraApiError, JiraNotFoundError
-from jira.fanout import children, enrich, tagged
+from jira.errors import JiraApiError
+from jira.fanout import Fanout, children, enrich, tagged
 from jira.paging import Page
 from jira.selectors import (
     BacklogResourceConfig,
@@ -37,14 +37,34 @@ def _is_400(error: JiraApiError) -> bool:
     return error.status == 400
 
 
-def _first_sightings(page: Page, seen: set[Any]) -> Page:
-    """The items of `page` whose id is not in `seen` (which then holds them too)."""
-    fresh: Page = []
-    for item in page:
-        if item.get("id") not in seen:
-            seen.add(item.get("id"))
-            fresh.append(item)
-    return fresh
+def _per_board(
+    client: JiraClient,
+    kind: str,
+    read: Callable[[dict[str, Any]], AsyncIterator[Page]],
+    nothing_here: str,
+    boards: AsyncIterator[Page] | None = None,
+) -> AsyncIterator[Page]:
+    """`read(board)` for every board (or `boards`); Jira's 400 for a board means only that it
+    has nothing of the kind (`nothing_here`)."""
+    fanout = Fanout(kind, board_label, client.concurrency, _is_400, nothing_here)
+    return children(boards if boards is not None else client.boards(), read, fanout)
+
+
+def _on_board(board: dict[str, Any], pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
+    return tagged(pages, **{relations.BOARD: str(board["id"])})
+
+
+async def _once_each(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
+    """The items not seen before in this resync (a sprint or epic shows on several boards)."""
+    seen: set[Any] = set()
+    async for page in pages:
+        fresh: Page = []
+        for item in page:
+            if item.get("id") not in seen:
+                seen.add(item.get("id"))
+                fresh.append(item)
+        if fresh:
+            yield fresh
 
 
 # Boards
@@ -60,13 +80,8 @@ async def _add_projects(client: JiraClient, board: dict[str, Any]) -> None:
 async def fetch_boards(client: JiraClient, resource: BoardResourceConfig) -> AsyncIterator[Page]:
     selector = resource.selector
     boards = client.boards(selector.board_type, selector.project_key)
-    async for page in enrich(
-        boards,
-        lambda board: _add_projects(client, board),
-        kind="board",
-        describe=board_label,
-        concurrency=client.concurrency,
-    ):
+    fanout = Fanout("board", board_label, client.concurrency)
+    async for page in enrich(boards, lambda board: _add_projects(client, board), fanout):
         yield page
 
 
@@ -75,12 +90,8 @@ async def fetch_one_board(
 ) -> dict[str, Any] | None:
     selector = resource.selector
     board_id = payload["board"]["id"]
-    try:
-        board = await client.board(board_id)
-        await _add_projects(client, board)
-    except JiraNotFoundError:
-        logger.info(f"Board {board_id} is gone from Jira; removing it")
-        return None
+    board = await client.board(board_id)
+    await _add_projects(client, board)
     if selector.board_type and board.get("type") != selector.board_type:
         logger.info(f"Board {board_id} is not a {selector.board_type} board; removing it")
         return None
@@ -118,32 +129,23 @@ async def _boards_with_sprints(client: JiraClient) -> AsyncIterator[Page]:
             yield scrum
 
 
-async def fetch_sprints(client: JiraClient, resource: SprintResourceConfig) -> AsyncIterator[Page]:
+def fetch_sprints(client: JiraClient, resource: SprintResourceConfig) -> AsyncIterator[Page]:
     states = resource.selector.states
-    seen: set[Any] = set()
-    async for page in children(
-        _boards_with_sprints(client),
+    sprints = _per_board(
+        client,
+        "sprint",
         lambda board: _board_sprints(client, board, states),
-        kind="sprint",
-        describe=board_label,
-        concurrency=client.concurrency,
-        expected=_is_400,
-        expected_reason="those boards do not support sprints",
-    ):
-        fresh = _first_sightings(page, seen)
-        if fresh:
-            yield fresh
+        "those boards do not support sprints",
+        boards=_boards_with_sprints(client),
+    )
+    return _once_each(sprints)
 
 
 async def fetch_one_sprint(
     client: JiraClient, resource: SprintResourceConfig, payload: Payload
 ) -> dict[str, Any] | None:
     sprint_id = payload["sprint"]["id"]
-    try:
-        sprint = await client.sprint(sprint_id)
-    except JiraNotFoundError:
-        logger.info(f"Sprint {sprint_id} is gone from Jira; removing it")
-        return None
+    sprint = await client.sprint(sprint_id)
     if sprint.get("state") not in resource.selector.states:
         logger.info(
             f"Sprint {sprint_id} is {sprint.get('state')}, not one of the selector's "
@@ -158,41 +160,28 @@ async def fetch_one_sprint(
 # Epics
 
 
-async def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterator[Page]:
+def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterator[Page]:
     status = resource.selector.status
     done = None if status is None else status == "complete"
-    seen: set[Any] = set()
-    async for page in children(
-        client.boards(),
-        lambda board: tagged(
-            client.board_epics(board["id"], done), **{relations.BOARD: str(board["id"])}
-        ),
-        kind="epic",
-        describe=board_label,
-        concurrency=client.concurrency,
-        expected=_is_400,
-        expected_reason="those boards do not support epics",
-    ):
-        fresh = _first_sightings(page, seen)
-        if fresh:
-            yield fresh
+    epics = _per_board(
+        client,
+        "epic",
+        lambda board: _on_board(board, client.board_epics(board["id"], done)),
+        "those boards do not support epics",
+    )
+    return _once_each(epics)
 
 
 # Backlogs
 
 
-async def fetch_backlog(client: JiraClient, resource: BacklogResourceConfig) -> AsyncIterator[Page]:
+def fetch_backlog(client: JiraClient, resource: BacklogResourceConfig) -> AsyncIterator[Page]:
     selector = resource.selector
-    async for page in children(
-        client.boards(),
-        lambda board: tagged(
-            client.board_backlog(board["id"], selector.jql, selector.fields),
-            **{relations.BOARD: str(board["id"])},
+    return _per_board(
+        client,
+        "backlog",
+        lambda board: _on_board(
+            board, client.board_backlog(board["id"], selector.jql, selector.fields)
         ),
-        kind="backlog",
-        describe=board_label,
-        concurrency=client.concurrency,
-        expected=_is_400,
-        expected_reason="those boards have no backlog",
-    ):
-        yield page
+        "those boards have no backlog",
+    )

@@ -30,10 +30,33 @@ COMMENT_PAGE_SIZE = 100
 WORKLOG_PAGE_SIZE = 1000
 WORKLOG_LIST_MAX = 1000
 ISSUE_KEY_CHUNK = 1000
+RECONCILE_MAX = 50  # issues a search can make read-after-write
+
+
+def expand_list(expand: str | None) -> list[str]:
+    """Jira's `expand` (a comma-separated string in selectors) as its parts."""
+    return [part.strip() for part in (expand or "").split(",") if part.strip()]
 
 
 def _csv(value: str | None) -> str | None:
-    return value.strip() or None if value else None
+    return ",".join(expand_list(value)) or None
+
+
+def search_body(
+    jql: str,
+    fields: list[str],
+    expand: str | None,
+    max_results: int,
+    reconcile_ids: Sequence[int] = (),
+) -> dict[str, Any]:
+    """The body of `POST /search/jql`. `reconcile_ids` makes the search read-after-write for
+    those issues (at most `RECONCILE_MAX`): an issue changed a moment ago is found with its current state."""
+    body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": max_results}
+    if _csv(expand):
+        body["expand"] = _csv(expand)
+    if reconcile_ids:
+        body["reconcileIssues"] = list(reconcile_ids)[:RECONCILE_MAX]
+    return body
 
 
 class JiraClient:
@@ -105,13 +128,8 @@ class JiraClient:
         fields: list[str],
         expand: str | None = None,
         page_size: int = ISSUE_PAGE_SIZE,
-        reconcile_ids: list[int] | None = None,
     ) -> AsyncIterator[Page]:
-        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": page_size}
-        if _csv(expand):
-            body["expand"] = _csv(expand)
-        if reconcile_ids:
-            body["reconcileIssues"] = reconcile_ids[:50]
+        body = search_body(jql, fields, expand, page_size)
         return token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
 
     async def issue(
@@ -134,16 +152,8 @@ class JiraClient:
         reconcile_ids: Sequence[int] = (),
         max_results: int = 10,
     ) -> list[dict[str, Any]]:
-        """One page of `POST /search/jql`: for lookups that match a handful of issues.
-
-        `reconcile_ids` makes the search read-after-write for those issues (at most 50), so an
-        issue created or changed a moment ago is found with its current state.
-        """
-        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": max_results}
-        if _csv(expand):
-            body["expand"] = _csv(expand)
-        if reconcile_ids:
-            body["reconcileIssues"] = list(reconcile_ids)[:50]
+        """One page of `POST /search/jql`: for lookups that match a handful of issues."""
+        body = search_body(jql, fields, expand, max_results, reconcile_ids)
         page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
         issues = page.get("issues") if isinstance(page, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
@@ -164,17 +174,25 @@ class JiraClient:
                 return value
         return None
 
+    async def bulkfetch_issues(
+        self, ids: Sequence[str], fields: list[str], expand: str | None = None
+    ) -> list[dict[str, Any]]:
+        """`POST /issue/bulkfetch` (at most 1000 ids). Issues gone meanwhile are left out."""
+        body: dict[str, Any] = {"issueIdsOrKeys": list(ids), "fields": fields}
+        if expand_list(expand):
+            body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
+        result = await self.http.request("POST", Api.PLATFORM, "/issue/bulkfetch", json_body=body)
+        issues = result.get("issues") if isinstance(result, dict) else None
+        return [issue for issue in issues or [] if isinstance(issue, dict)]
+
     async def issue_keys(self, issue_ids: Sequence[str]) -> dict[str, str]:
         """Issue id → key for these ids (bulk fetch, one small named field); gone ids are absent."""
         keys: dict[str, str] = {}
         ids = sorted(set(issue_ids), key=lambda v: (len(v), v))
         for start in range(0, len(ids), ISSUE_KEY_CHUNK):
-            body = {"issueIdsOrKeys": ids[start : start + ISSUE_KEY_CHUNK], "fields": ["summary"]}
-            result = await self.http.request(
-                "POST", Api.PLATFORM, "/issue/bulkfetch", json_body=body
-            )
-            for issue in (result or {}).get("issues") or []:
-                if isinstance(issue, dict) and issue.get("id") and issue.get("key"):
+            chunk = ids[start : start + ISSUE_KEY_CHUNK]
+            for issue in await self.bulkfetch_issues(chunk, ["summary"]):
+                if issue.get("id") and issue.get("key"):
                     keys[str(issue["id"])] = str(issue["key"])
         return keys
 
@@ -267,7 +285,7 @@ class JiraClient:
             Api.SOFTWARE,
             "/board/{id}/backlog",
             path_params={"id": board_id},
-            params={"jql": _csv(jql), "fields": _csv(fields)},
+            params={"jql": (jql or "").strip() or None, "fields": _csv(fields)},
             page_size=BACKLOG_PAGE_SIZE,
             values_key="issues",
         )

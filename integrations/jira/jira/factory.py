@@ -16,10 +16,15 @@ from jira.ratelimit import DEFAULT_CONCURRENCY, RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
 
 _client: JiraClient | None = None
+_settings: JiraSettings | None = None
 
 
 def settings_from_ocean() -> JiraSettings:
-    return JiraSettings.from_config(ocean.integration_config)
+    """Ocean's integration config, parsed once (every webhook delivery reads the secret)."""
+    global _settings
+    if _settings is None:
+        _settings = JiraSettings.from_config(ocean.integration_config)
+    return _settings
 
 
 def _token_source() -> TokenSource | None:
@@ -44,9 +49,8 @@ def _http_client() -> httpx.AsyncClient:
 
 
 def retry_policy(env: Mapping[str, str] = os.environ) -> RetryPolicy:
-    """Retry tuning for unusual sites (and fast tests): JIRA_HTTP_MAX_ATTEMPTS,
-    JIRA_HTTP_RETRY_BASE_SECONDS, JIRA_HTTP_MAX_CONCURRENCY, JIRA_HTTP_TIMEOUT_SECONDS
-    (process environment)."""
+    """Retry tuning for unusual sites (and fast tests), from the process environment:
+    JIRA_HTTP_MAX_ATTEMPTS and JIRA_HTTP_RETRY_BASE_SECONDS."""
     default = RetryPolicy()
     return RetryPolicy(
         max_attempts=int(env.get("JIRA_HTTP_MAX_ATTEMPTS", default.max_attempts)),
@@ -71,6 +75,7 @@ def jira_client() -> JiraClient:
 
 
 def reset_jira_client() -> None:
-    """Forgets the cached client (tests start a fresh Ocean app each time)."""
-    global _client
+    """Forgets the cached client and settings (tests start a fresh Ocean app each time)."""
+    global _client, _settings
     _client = None
+    _settings = None

@@ -1,13 +1,13 @@
 """The one parent→child helper: the children of many parents, concurrently and within a bound.
 
-- `children(parents, fetch, ...)`: for every parent in the parent pages (projects, boards,
+- `children(parents, fetch, fanout)`: for every parent in the parent pages (projects, boards,
   issues), `fetch(parent)` pages its children (versions, sprints, comments…). At most
   `concurrency` parents are read at once (the Jira client's own bound; its rate limiter bounds
   the requests anyway). Child pages come out in parent order, so two resyncs of the same data
   yield the same entities (a sprint or epic shown on two boards is always first seen on the
   same one), gathered into pages of about `batch` items. Memory stays bounded: at most
-  `concurrency` parents with 2 pages each waiting, and the batch being filled.
-- `enrich(pages, add, ...)`: the same for per-item look-ups that complete an object in place
+  `concurrency` parents with `PER_PARENT_PAGES` pages each waiting, and the batch being filled.
+- `enrich(pages, add, fanout)`: the same for per-item look-ups that complete an object in place
   (a board's projects); a page is yielded once all its items are complete.
 
 The skip rule, the same for every fan-out: Jira answering 400, 403 or 404 for one parent (a
@@ -41,25 +41,36 @@ def _never(error: JiraApiError) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Fanout:
+    """How a kind reads per parent: its name (for the log), how a parent is named, how many
+    parents are read at once, and the answers that only mean "nothing here" for a parent."""
+
+    kind: str
+    describe: Callable[[Item], str]
+    concurrency: int
+    expected: Expected = _never
+    expected_reason: str = "Jira has nothing of that kind for them"
+
+
 @dataclass
 class SkipRule:
     """Decides whether one parent's error skips that parent, and says so once."""
 
-    kind: str
-    expected: Expected = _never
-    expected_reason: str = "Jira has nothing of that kind for them"
+    fanout: Fanout
     quiet: list[str] = field(default_factory=list)
 
-    def skips(self, error: BaseException, parent: str) -> bool:
+    def skips(self, error: BaseException, parent: Item) -> bool:
         if not isinstance(error, JiraApiError) or error.status not in SKIP_STATUSES:
             return False
-        if self.expected(error):
-            self.quiet.append(parent)
-            logger.debug(f"Kind {self.kind}: skipping {parent}: {error}")
+        kind, name = self.fanout.kind, self.fanout.describe(parent)
+        if self.fanout.expected(error):
+            self.quiet.append(name)
+            logger.debug(f"Kind {kind}: skipping {name}: {error}")
             return True
         detail = "; ".join(error.messages) or "no error message"
         logger.warning(
-            f"Kind {self.kind}: skipping {parent}: Jira answered {error.status} ({detail}); "
+            f"Kind {kind}: skipping {name}: Jira answered {error.status} ({detail}); "
             "the rest of the kind syncs"
         )
         return True
@@ -68,8 +79,8 @@ class SkipRule:
         if self.quiet:
             shown = ", ".join(self.quiet[:5]) + (" …" if len(self.quiet) > 5 else "")
             logger.info(
-                f"Kind {self.kind}: skipped {len(self.quiet)} parent(s) ({shown}): "
-                f"{self.expected_reason}"
+                f"Kind {self.fanout.kind}: skipped {len(self.quiet)} parent(s) ({shown}): "
+                f"{self.fanout.expected_reason}"
             )
 
 
@@ -106,18 +117,13 @@ class _Run:
 async def children(
     parents: AsyncIterator[Page],
     fetch: Callable[[Item], AsyncIterator[Page]],
-    *,
-    kind: str,
-    describe: Callable[[Item], str],
-    concurrency: int,
-    expected: Expected = _never,
-    expected_reason: str = "Jira has nothing of that kind for them",
+    fanout: Fanout,
     batch: int = DEFAULT_BATCH,
 ) -> AsyncIterator[Page]:
     """Child pages in parent order (so a resync yields the same thing each time), read
     concurrently: while the consumer drains one parent, the next ones are already read."""
-    rule = SkipRule(kind, expected, expected_reason)
-    width = max(1, concurrency)
+    rule = SkipRule(fanout)
+    width = max(1, fanout.concurrency)
     slots = asyncio.Semaphore(width)
     order: asyncio.Queue[object] = asyncio.Queue(maxsize=width)  # per-parent queues, in order
     running: set[asyncio.Task[None]] = set()
@@ -129,7 +135,7 @@ async def children(
                 if page:
                     await out.put(page)
         except Exception as exc:
-            if not rule.skips(exc, describe(parent)):
+            if not rule.skips(exc, parent):
                 run.fail(exc)
                 return
         finally:
@@ -174,23 +180,18 @@ async def children(
 
 
 async def enrich(
-    pages: AsyncIterator[Page],
-    add: Callable[[Item], Awaitable[None]],
-    *,
-    kind: str,
-    describe: Callable[[Item], str],
-    concurrency: int,
+    pages: AsyncIterator[Page], add: Callable[[Item], Awaitable[None]], fanout: Fanout
 ) -> AsyncIterator[Page]:
     """Completes every item with `add(item)`; an item skipped by the rule is left out."""
-    rule = SkipRule(kind)
-    slots = asyncio.Semaphore(max(1, concurrency))
+    rule = SkipRule(fanout)
+    slots = asyncio.Semaphore(max(1, fanout.concurrency))
 
     async def one(item: Item) -> bool:
         async with slots:
             try:
                 await add(item)
             except Exception as exc:
-                if rule.skips(exc, describe(item)):
+                if rule.skips(exc, item):
                     return False
                 raise
             return True

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
@@ -38,21 +37,6 @@ class Api(StrEnum):
     TEAMS = "/gateway/api/public/teams/v1"
 
 
-@dataclass
-class RequestStats:
-    """Counts per endpoint template, for summaries and benchmarks."""
-
-    by_endpoint: dict[str, int] = field(default_factory=dict)
-    retries: int = 0
-
-    def count(self, endpoint: str) -> None:
-        self.by_endpoint[endpoint] = self.by_endpoint.get(endpoint, 0) + 1
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_endpoint.values())
-
-
 TokenSource = Callable[[], str | None]
 
 
@@ -73,7 +57,6 @@ class JiraHttp:
         self.limiter = limiter or RateLimiter()
         self._sleep = sleep
         self._token_source = token_source
-        self.stats = RequestStats()
         if settings.is_oauth:
             self._auth = JiraAuth.bearer((token_source and token_source()) or settings.token)
         else:
@@ -124,10 +107,10 @@ class JiraHttp:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         refreshed = False
         last_failure = ""
+        malformed = False  # the last failure was a 2xx whose body is not JSON
         for attempt in range(1, self.policy.max_attempts + 1):
             wait: float | None = None  # 429s wait in limiter.slot(), scoped by their reason
             async with self.limiter.slot(endpoint):
-                self.stats.count(endpoint)
                 try:
                     response = await self._client.request(
                         method,
@@ -138,6 +121,7 @@ class JiraHttp:
                     )
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     last_failure = f"{type(exc).__name__} (no answer)"
+                    malformed = False
                     response = None
             if response is not None:
                 self.limiter.on_response(response.headers)
@@ -147,11 +131,13 @@ class JiraHttp:
                         return _json_body(response)
                     except ValueError:
                         last_failure = f"a {status} answer whose body is not valid JSON"
+                        malformed = True
                 elif status == 401 and not refreshed and self._refresh_bearer_token():
                     refreshed = True
                     continue
                 elif status in RETRYABLE_STATUS and (idempotent or status == 429):
                     last_failure = f"HTTP {status}"
+                    malformed = False
                     if status == 429:
                         self.limiter.on_throttled(
                             endpoint, response.headers, self.policy.backoff(attempt)
@@ -163,14 +149,13 @@ class JiraHttp:
                 break
             if wait is None:
                 wait = self.policy.backoff(attempt)
-            self.stats.retries += 1
             logger.warning(
                 f"Jira {endpoint}: {last_failure}; retry {attempt}/{self.policy.max_attempts - 1}"
                 + (f" in {wait:.1f}s" if wait else " when the rate limit allows")
             )
             if wait:
                 await self._sleep(wait)
-        if last_failure.startswith("a "):
+        if malformed:
             raise JiraMalformedResponse(
                 f"Jira {endpoint} returned {last_failure} "
                 f"{self.policy.max_attempts} times; giving up on this request"

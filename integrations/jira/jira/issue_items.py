@@ -26,10 +26,14 @@ from loguru import logger
 from jira import relations
 from jira.adf import adf_to_text
 from jira.client import JiraClient
-from jira.errors import JiraApiError, JiraNotFoundError
-from jira.fanout import children
-from jira.issue_fetch import issue_pages, issue_strategy
-from jira.jql import and_clause, quoted
+from jira.fanout import Fanout, children
+from jira.issues import (
+    PREFETCH_PAGES,
+    issue_pages,
+    issue_strategy,
+    jira_time_ms,
+    selected_issue,
+)
 from jira.paging import Page
 from jira.selectors import CommentResourceConfig, WorklogResourceConfig
 from jira.streaming import prefetch
@@ -44,6 +48,11 @@ def issue_label(issue: dict[str, Any]) -> str:
 
 def _issue_keys_of(client: JiraClient, jql: str) -> AsyncIterator[Page]:
     return client.search_issues(jql, ["key"], page_size=KEY_PAGE_SIZE)
+
+
+def item_updated(item: Payload) -> int | None:
+    """A worklog's or comment's last change (epoch ms): orders concurrent live events."""
+    return jira_time_ms(item.get("updated"))
 
 
 def with_worklog_fields(worklog: dict[str, Any], issue_key: str) -> dict[str, Any]:
@@ -94,42 +103,19 @@ async def fetch_worklogs(
 ) -> AsyncIterator[Page]:
     selector = resource.selector
     if selector.jql:
-        pages = children(
-            _issue_keys_of(client, selector.jql),
-            lambda issue: _worklogs_of_issue(client, issue),
-            kind="worklog",
-            describe=issue_label,
-            concurrency=client.concurrency,
-        )
+        fanout = Fanout("worklog", issue_label, client.concurrency)
+        issues = _issue_keys_of(client, selector.jql)
+        pages = children(issues, lambda issue: _worklogs_of_issue(client, issue), fanout)
     else:
         pages = _changed_worklogs(client, selector.since_ms(datetime.now(UTC)))
-    async for page in prefetch(pages, depth=2):
+    async for page in prefetch(pages, depth=PREFETCH_PAGES):
         yield page
 
 
-async def _selected_issue_key(client: JiraClient, jql: str | None, issue_ref: str) -> str | None:
-    """The issue's key if it exists and (when `jql` is set) the JQL selects it, else None."""
-    if jql:
-        clause = f"key = {quoted(issue_ref)}" if not issue_ref.isdigit() else f"id = {issue_ref}"
-        reconcile = [int(issue_ref)] if issue_ref.isdigit() else []
-        try:
-            found = await client.find_issues(and_clause(jql, clause), ["key"], None, reconcile)
-        except JiraApiError as exc:
-            if exc.status != 400:  # 400: the issue is gone (Jira rejects `key = X`)
-                raise
-            found = []
-        for issue in found:
-            if str(issue.get("id")) == issue_ref or issue.get("key") == issue_ref:
-                return str(issue["key"])
-    try:
-        issue = await client.issue(issue_ref, fields=["updated"])
-    except JiraNotFoundError:
-        logger.info(f"Issue {issue_ref} is gone from Jira")
-        return None
-    if jql:
-        logger.info(f"Issue {issue.get('key')} no longer matches the selector's JQL")
-        return None
-    return str(issue["key"])
+async def _selected_issue_key(client: JiraClient, jql: str | None, ref: str) -> str | None:
+    """The key of issue `ref` when the selector's JQL (if any) still selects it."""
+    issue = await selected_issue(client, jql, ref, ["key"])
+    return str(issue["key"]) if issue is not None else None
 
 
 async def fetch_one_worklog(
@@ -140,12 +126,7 @@ async def fetch_one_worklog(
     key = await _selected_issue_key(client, resource.selector.jql, issue_id)
     if key is None:
         return None
-    try:
-        current = await client.issue_worklog(key, worklog_id)
-    except JiraNotFoundError:
-        logger.info(f"Worklog {worklog_id} of {key} is gone from Jira; removing it")
-        return None
-    return with_worklog_fields(current, key)
+    return with_worklog_fields(await client.issue_worklog(key, worklog_id), key)
 
 
 # Comments
@@ -165,18 +146,10 @@ async def _comments_of_issue(client: JiraClient, issue: dict[str, Any]) -> Async
         yield [with_comment_fields(c, key) for c in page]
 
 
-async def fetch_comments(
-    client: JiraClient, resource: CommentResourceConfig
-) -> AsyncIterator[Page]:
-    issues = issue_pages(client.http, resource.selector.jql, ["comment"], None, issue_strategy())
-    async for page in children(
-        issues,
-        lambda issue: _comments_of_issue(client, issue),
-        kind="comment",
-        describe=issue_label,
-        concurrency=client.concurrency,
-    ):
-        yield page
+def fetch_comments(client: JiraClient, resource: CommentResourceConfig) -> AsyncIterator[Page]:
+    fanout = Fanout("comment", issue_label, client.concurrency)
+    issues = issue_pages(client, resource.selector.jql, ["comment"], None, issue_strategy())
+    return children(issues, lambda issue: _comments_of_issue(client, issue), fanout)
 
 
 async def fetch_one_comment(
@@ -186,9 +159,4 @@ async def fetch_one_comment(
     key = await _selected_issue_key(client, resource.selector.jql, str(payload["issue"]["key"]))
     if key is None:
         return None
-    try:
-        current = await client.issue_comment(key, comment_id)
-    except JiraNotFoundError:
-        logger.info(f"Comment {comment_id} of {key} is gone from Jira; removing it")
-        return None
-    return with_comment_fields(current, key)
+    return with_comment_fields(await client.issue_comment(key, comment_id), key)

@@ -1,47 +1,27 @@
-"""One declaration per kind: how to read it from Jira for a resync, and for live events.
+"""One declaration per kind, as a table: how to read it from Jira for a resync, and for live
+events.
 
 `main.py` registers a resync handler for every entry of `KINDS`, and a webhook processor for
-every kind with `live` events; the gate, the processors, webhook registration and the docs read
-the same declarations, so a kind is defined in exactly one place. The readers of the child
-kinds live beside their parents: `jira.project_items` (releases, components per project),
-`jira.agile` (boards; sprints, epics, backlogs per board) and `jira.issue_items` (worklogs,
-comments per issue), all fanned out by `jira.fanout`.
+every kind with `live` events; the gate, the processors, webhook registration and the docs
+(docs/kinds.md, checked by tests/jira/test_kinds.py) read the same declarations, so a kind is
+defined in exactly one place. Each kind's readers live in the module of its parent:
+`jira.projects` (projects; releases, components per project), `jira.users`, `jira.teams`,
+`jira.issues`, `jira.agile` (boards; sprints, epics, backlogs per board) and `jira.issue_items`
+(worklogs, comments per issue).
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from loguru import logger
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig, Selector
 
-from jira import relations
-from jira.agile import (
-    fetch_backlog,
-    fetch_boards,
-    fetch_epics,
-    fetch_one_board,
-    fetch_one_sprint,
-    fetch_sprints,
-)
+from jira import agile, issue_items, issues, projects, teams, users
 from jira.client import JiraClient
-from jira.errors import JiraApiError, JiraNotFoundError
-from jira.fields import issue_fields
-from jira.issue_fetch import issue_pages, issue_strategy
-from jira.issue_items import (
-    fetch_comments,
-    fetch_one_comment,
-    fetch_one_worklog,
-    fetch_worklogs,
-)
-from jira.jql import and_clause, quoted
 from jira.paging import Page
-from jira.project_items import fetch_components, fetch_one_release, fetch_releases
 from jira.selectors import (
     BacklogResourceConfig,
     BoardResourceConfig,
@@ -55,17 +35,14 @@ from jira.selectors import (
     TeamResourceConfig,
     WorklogResourceConfig,
 )
-from jira.streaming import prefetch
 
 # Both read the resource config (the kind's `resource_config` model): its selector, and for
 # issues the mapping too (the fields it reads).
 Fetch = Callable[[JiraClient, Any], AsyncIterator[Page]]
 Payload = Mapping[str, Any]
-# Reads one object again for the resource's selector: None means gone, or no longer selected.
+# Reads one object again for the resource's selector: None means no longer selected; a
+# `JiraNotFoundError` means gone (the processor removes it in both cases).
 FetchOne = Callable[[JiraClient, Any, Payload], Awaitable[dict[str, Any] | None]]
-
-MEMBERS_KEY = relations.MEMBERS
-PREFETCH_PAGES = 2
 
 
 @dataclass(frozen=True)
@@ -136,9 +113,10 @@ class LiveEvents:
 @dataclass(frozen=True)
 class Kind:
     name: str
+    # One line for the docs' table of kinds (docs/kinds.md).
+    description: str
     resource_config: type[ResourceConfig]
     fetch: Fetch
-    description: str
     live: LiveEvents | None = None
 
     @property
@@ -148,344 +126,178 @@ class Kind:
         return selector
 
 
-async def _fetch_projects(
-    client: JiraClient, resource: ProjectResourceConfig
-) -> AsyncIterator[Page]:
-    async for page in client.projects(expand=resource.selector.expand):
-        yield page
-
-
-async def _fetch_users(client: JiraClient, resource: ResourceConfig) -> AsyncIterator[Page]:
-    async for page in client.users():
-        yield page
-
-
-async def _with_members(client: JiraClient, organization_id: str, team: dict[str, Any]) -> None:
-    members: list[dict[str, Any]] = []
-    async for page in client.team_members(organization_id, str(team["teamId"])):
-        members.extend(page)
-    team[relations.MEMBERS] = members
-
-
-async def _fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> AsyncIterator[Page]:
-    settings = client.settings
-    if settings.is_oauth:
-        logger.warning(
-            "Skipping kind team: Atlassian's Teams API does not accept OAuth tokens "
-            "(Port-hosted installs); install with an API token to sync teams"
-        )
-        return
-    if not settings.organization_id:
-        logger.warning(
-            "Skipping kind team: set atlassianOrganizationId "
-            "(OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID) to sync teams; "
-            "find it at admin.atlassian.com/o/<organizationId>"
-        )
-        return
-    organization_id = settings.organization_id
-    async for page in client.teams(organization_id):
-        if resource.selector.include_members:
-            await asyncio.gather(*(_with_members(client, organization_id, t) for t in page))
-        yield page
-
-
-async def _fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> AsyncIterator[Page]:
-    selector = resource.selector
-    fields = issue_fields(resource)
-    if fields != selector.field_list:
-        logger.info(f"Reading only the issue fields the mapping uses: {', '.join(fields)}")
-    pages = issue_pages(client.http, selector.jql, fields, selector.expand, issue_strategy())
-    async for page in prefetch(pages, depth=PREFETCH_PAGES):
-        yield page
-
-
-# Live events: re-reading one object.
-
-
-def jira_time_ms(value: Any) -> int | None:
-    """Jira's `2024-01-02T10:00:00.000+0000` (or epoch ms) as epoch milliseconds."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    for parse in (
-        lambda v: datetime.strptime(v, "%Y-%m-%dT%H:%M:%S.%f%z"),
-        datetime.fromisoformat,
-    ):
-        try:
-            parsed = parse(value)
-        except ValueError:
-            continue
-        if parsed.tzinfo is None:
-            return None
-        return int(parsed.timestamp() * 1000)
-    return None
-
-
-def _issue_updated(issue: Payload) -> int | None:
-    fields = issue.get("fields")
-    return jira_time_ms(fields.get("updated")) if isinstance(fields, dict) else None
-
-
-def _issue_lookup_fields(resource: IssueResourceConfig) -> list[str]:
-    """The fields a resync reads, plus `updated` (it orders concurrent events)."""
-    fields = issue_fields(resource)
-    if not {"*all", "*navigable", "updated", "-updated"}.intersection(fields):
-        fields = [*fields, "updated"]
-    return fields
-
-
-async def _fetch_one_issue(
-    client: JiraClient, resource: IssueResourceConfig, payload: Payload
-) -> dict[str, Any] | None:
-    selector = resource.selector
-    issue = payload["issue"]
-    key, issue_id = str(issue["key"]), str(issue["id"])
-    try:
-        found = await client.find_issues(
-            and_clause(selector.jql, f"key = {quoted(key)}"),
-            _issue_lookup_fields(resource),
-            selector.expand,
-            reconcile_ids=[int(issue_id)],
-        )
-    except JiraApiError as exc:
-        # Jira answers 400 to `key = X` once X is gone; a GET tells gone from a broken JQL.
-        if exc.status != 400:
-            raise
-        try:
-            await client.issue(key, fields=["updated"])
-        except JiraNotFoundError:
-            logger.info(f"Issue {key} is gone from Jira; removing it")
-            return None
-        raise
-
-    for candidate in found:
-        if str(candidate.get("id")) == issue_id or candidate.get("key") == key:
-            return candidate
-    # Not in the selector's JQL. Confirm the issue still exists before calling it deselected;
-    # a transient error here propagates so the event is retried and nothing is deleted.
-    try:
-        await client.issue(key, fields=["updated"])
-    except JiraNotFoundError:
-        logger.info(f"Issue {key} is gone from Jira; removing it")
-        return None
-    logger.info(f"Issue {key} no longer matches the selector's JQL; removing it")
-    return None
-
-
-def _issue_previous_keys(payload: Payload) -> list[dict[str, Any]]:
-    """After a move, Jira's changelog carries the old key: that entity is obsolete."""
-    issue = payload.get("issue")
-    changelog = payload.get("changelog")
-    if not isinstance(issue, dict) or not isinstance(changelog, dict):
-        return []
-    old_keys = {
-        str(item["fromString"])
-        for item in changelog.get("items") or []
-        if isinstance(item, dict)
-        and str(item.get("field", "")).lower() == "key"
-        and item.get("fromString")
-        and item.get("fromString") != issue.get("key")
-    }
-    return [{**issue, "key": old} for old in sorted(old_keys)]
-
-
-async def _fetch_one_project(
-    client: JiraClient, resource: ProjectResourceConfig, payload: Payload
-) -> dict[str, Any] | None:
-    # Same endpoint and expand as the resync, which lists live projects only: a deleted,
-    # trashed or archived project is not returned, so it is removed here too.
-    return await client.live_project(str(payload["project"]["id"]), expand=resource.selector.expand)
-
-
-async def _fetch_one_user(
-    client: JiraClient, resource: ResourceConfig, payload: Payload
-) -> dict[str, Any] | None:
-    try:
-        return await client.user(str(payload["user"]["accountId"]))
-    except JiraNotFoundError:
-        return None
-
-
 _NUMERIC_ID = r"[0-9]{1,19}"
 _PROJECT_KEY = r"[A-Za-z][A-Za-z0-9_]{0,254}"
 _ISSUE_IDENTITY = (("id", _NUMERIC_ID), ("key", rf"{_PROJECT_KEY}-[0-9]{{1,19}}"))
 
-ISSUE_EVENTS = LiveEvents(
-    upsert_events=frozenset(
-        {
-            "jira:issue_created",
-            "jira:issue_updated",
-            # Comment events carry their issue; the issue is read again like any update (the
-            # comment kind follows the same events for the comment itself).
-            "comment_created",
-            "comment_updated",
-            "comment_deleted",
-        }
-    ),
-    delete_events=frozenset({"jira:issue_deleted"}),
-    payload_key="issue",
-    identity=_ISSUE_IDENTITY,
-    fetch_one=_fetch_one_issue,
-    updated_at=_issue_updated,
-    superseded=_issue_previous_keys,
-)
-
-PROJECT_EVENTS = LiveEvents(
-    upsert_events=frozenset(
-        {
-            "project_created",
-            "project_updated",
-            "project_restored_deleted",
-            "project_restored_archived",
-        }
-    ),
-    delete_events=frozenset({"project_deleted", "project_soft_deleted", "project_archived"}),
-    payload_key="project",
-    identity=(("id", _NUMERIC_ID), ("key", _PROJECT_KEY)),
-    fetch_one=_fetch_one_project,
-)
-
-USER_EVENTS = LiveEvents(
-    upsert_events=frozenset({"user_created", "user_updated"}),
-    delete_events=frozenset({"user_deleted"}),
-    payload_key="user",
-    identity=(("accountId", r"[A-Za-z0-9:_\-]{1,128}"),),
-    fetch_one=_fetch_one_user,
-)
-
-
-def _updated(obj: Payload) -> int | None:
-    return jira_time_ms(obj.get("updated"))
-
-
-RELEASE_EVENTS = LiveEvents(
-    upsert_events=frozenset(
-        {
-            "jira:version_created",
-            "jira:version_updated",
-            "jira:version_released",
-            "jira:version_unreleased",
-            "jira:version_moved",
-        }
-    ),
-    # A merge arrives as jira:version_deleted with `mergedTo`: the merged version is gone.
-    delete_events=frozenset({"jira:version_deleted"}),
-    payload_key="version",
-    identity=(("id", _NUMERIC_ID),),
-    fetch_one=fetch_one_release,
-)
-
-BOARD_EVENTS = LiveEvents(
-    upsert_events=frozenset({"board_created", "board_updated", "board_configuration_changed"}),
-    delete_events=frozenset({"board_deleted"}),
-    payload_key="board",
-    identity=(("id", _NUMERIC_ID),),
-    fetch_one=fetch_one_board,
-)
-
-SPRINT_EVENTS = LiveEvents(
-    upsert_events=frozenset(
-        {"sprint_created", "sprint_updated", "sprint_started", "sprint_closed"}
-    ),
-    delete_events=frozenset({"sprint_deleted"}),
-    payload_key="sprint",
-    identity=(("id", _NUMERIC_ID),),
-    fetch_one=fetch_one_sprint,
-)
-
-WORKLOG_EVENTS = LiveEvents(
-    upsert_events=frozenset({"worklog_created", "worklog_updated"}),
-    delete_events=frozenset({"worklog_deleted"}),
-    payload_key="worklog",
-    identity=(("id", _NUMERIC_ID), ("issueId", _NUMERIC_ID)),
-    fetch_one=fetch_one_worklog,
-    updated_at=_updated,
-)
-
-# The issue kind also follows comment events (an issue's comments are part of it): both
-# processors run for one delivery, each for its own kind's resources.
-COMMENT_EVENTS = LiveEvents(
-    upsert_events=frozenset({"comment_created", "comment_updated"}),
-    delete_events=frozenset({"comment_deleted"}),
-    payload_key="comment",
-    identity=(("id", _NUMERIC_ID),),
-    fetch_one=fetch_one_comment,
-    updated_at=_updated,
-    context=(("issue", _ISSUE_IDENTITY),),
-)
-
 
 KINDS: tuple[Kind, ...] = (
     Kind(
-        "project",
-        ProjectResourceConfig,
-        _fetch_projects,
-        "Jira projects",
-        live=PROJECT_EVENTS,
+        name="project",
+        description="Jira projects",
+        resource_config=ProjectResourceConfig,
+        fetch=projects.fetch_projects,
+        live=LiveEvents(
+            upsert_events=frozenset(
+                {
+                    "project_created",
+                    "project_updated",
+                    "project_restored_deleted",
+                    "project_restored_archived",
+                }
+            ),
+            delete_events=frozenset(
+                {"project_deleted", "project_soft_deleted", "project_archived"}
+            ),
+            payload_key="project",
+            identity=(("id", _NUMERIC_ID), ("key", _PROJECT_KEY)),
+            fetch_one=projects.fetch_one_project,
+        ),
     ),
     Kind(
-        "user",
-        ResourceConfig,
-        _fetch_users,
-        "Jira users (all account types)",
-        live=USER_EVENTS,
-    ),
-    Kind("team", TeamResourceConfig, _fetch_teams, "Atlassian teams"),
-    Kind(
-        "issue",
-        IssueResourceConfig,
-        _fetch_issues,
-        "Jira issues (JQL)",
-        live=ISSUE_EVENTS,
+        name="user",
+        description="Jira users (all account types)",
+        resource_config=ResourceConfig,
+        fetch=users.fetch_users,
+        live=LiveEvents(
+            upsert_events=frozenset({"user_created", "user_updated"}),
+            delete_events=frozenset({"user_deleted"}),
+            payload_key="user",
+            identity=(("accountId", r"[A-Za-z0-9:_\-]{1,128}"),),
+            fetch_one=users.fetch_one_user,
+        ),
     ),
     Kind(
-        "release",
-        ReleaseResourceConfig,
-        fetch_releases,
-        "Project versions (releases), per project",
-        live=RELEASE_EVENTS,
+        name="team",
+        description="Atlassian teams",
+        resource_config=TeamResourceConfig,
+        fetch=teams.fetch_teams,
     ),
     Kind(
-        "component",
-        ComponentResourceConfig,
-        fetch_components,
-        "Project components, per project",
+        name="issue",
+        description="Jira issues (JQL)",
+        resource_config=IssueResourceConfig,
+        fetch=issues.fetch_issues,
+        live=LiveEvents(
+            upsert_events=frozenset(
+                {
+                    "jira:issue_created",
+                    "jira:issue_updated",
+                    # Comment events carry their issue; the issue is read again like any
+                    # update (the comment kind follows the same events for the comment itself).
+                    "comment_created",
+                    "comment_updated",
+                    "comment_deleted",
+                }
+            ),
+            delete_events=frozenset({"jira:issue_deleted"}),
+            payload_key="issue",
+            identity=_ISSUE_IDENTITY,
+            fetch_one=issues.fetch_one_issue,
+            updated_at=issues.issue_updated,
+            superseded=issues.issue_previous_keys,
+        ),
     ),
     Kind(
-        "board",
-        BoardResourceConfig,
-        fetch_boards,
-        "Jira Software boards, with their projects",
-        live=BOARD_EVENTS,
+        name="release",
+        description="Project versions (releases), per project",
+        resource_config=ReleaseResourceConfig,
+        fetch=projects.fetch_releases,
+        live=LiveEvents(
+            upsert_events=frozenset(
+                {
+                    "jira:version_created",
+                    "jira:version_updated",
+                    "jira:version_released",
+                    "jira:version_unreleased",
+                    "jira:version_moved",
+                }
+            ),
+            # A merge arrives as jira:version_deleted with `mergedTo`: the merged one is gone.
+            delete_events=frozenset({"jira:version_deleted"}),
+            payload_key="version",
+            identity=(("id", _NUMERIC_ID),),
+            fetch_one=projects.fetch_one_release,
+        ),
     ),
     Kind(
-        "sprint",
-        SprintResourceConfig,
-        fetch_sprints,
-        "Sprints of every board (each once)",
-        live=SPRINT_EVENTS,
-    ),
-    Kind("epic", EpicResourceConfig, fetch_epics, "Epics of every board"),
-    Kind(
-        "backlog",
-        BacklogResourceConfig,
-        fetch_backlog,
-        "Issues on each board's backlog (one entity per board and issue)",
+        name="component",
+        description="Project components, per project",
+        resource_config=ComponentResourceConfig,
+        fetch=projects.fetch_components,
     ),
     Kind(
-        "worklog",
-        WorklogResourceConfig,
-        fetch_worklogs,
-        "Worklogs changed since a time (deletes applied), or of a JQL's issues",
-        live=WORKLOG_EVENTS,
+        name="board",
+        description="Jira Software boards, with their projects",
+        resource_config=BoardResourceConfig,
+        fetch=agile.fetch_boards,
+        live=LiveEvents(
+            upsert_events=frozenset(
+                {"board_created", "board_updated", "board_configuration_changed"}
+            ),
+            delete_events=frozenset({"board_deleted"}),
+            payload_key="board",
+            identity=(("id", _NUMERIC_ID),),
+            fetch_one=agile.fetch_one_board,
+        ),
     ),
     Kind(
-        "comment",
-        CommentResourceConfig,
-        fetch_comments,
-        "Comments of a JQL's issues",
-        live=COMMENT_EVENTS,
+        name="sprint",
+        description="Sprints of every board (each once)",
+        resource_config=SprintResourceConfig,
+        fetch=agile.fetch_sprints,
+        live=LiveEvents(
+            upsert_events=frozenset(
+                {"sprint_created", "sprint_updated", "sprint_started", "sprint_closed"}
+            ),
+            delete_events=frozenset({"sprint_deleted"}),
+            payload_key="sprint",
+            identity=(("id", _NUMERIC_ID),),
+            fetch_one=agile.fetch_one_sprint,
+        ),
+    ),
+    Kind(
+        name="epic",
+        description="Epics of every board",
+        resource_config=EpicResourceConfig,
+        fetch=agile.fetch_epics,
+    ),
+    Kind(
+        name="backlog",
+        description="Issues on each board's backlog (one entity per board and issue)",
+        resource_config=BacklogResourceConfig,
+        fetch=agile.fetch_backlog,
+    ),
+    Kind(
+        name="worklog",
+        description="Worklogs changed since a time (deletes applied), or of a JQL's issues",
+        resource_config=WorklogResourceConfig,
+        fetch=issue_items.fetch_worklogs,
+        live=LiveEvents(
+            upsert_events=frozenset({"worklog_created", "worklog_updated"}),
+            delete_events=frozenset({"worklog_deleted"}),
+            payload_key="worklog",
+            identity=(("id", _NUMERIC_ID), ("issueId", _NUMERIC_ID)),
+            fetch_one=issue_items.fetch_one_worklog,
+            updated_at=issue_items.item_updated,
+        ),
+    ),
+    Kind(
+        name="comment",
+        description="Comments of a JQL's issues",
+        resource_config=CommentResourceConfig,
+        fetch=issue_items.fetch_comments,
+        # The issue kind also follows comment events (an issue's comments are part of it):
+        # both processors run for one delivery, each for its own kind's resources.
+        live=LiveEvents(
+            upsert_events=frozenset({"comment_created", "comment_updated"}),
+            delete_events=frozenset({"comment_deleted"}),
+            payload_key="comment",
+            identity=(("id", _NUMERIC_ID),),
+            context=(("issue", _ISSUE_IDENTITY),),
+            fetch_one=issue_items.fetch_one_comment,
+            updated_at=issue_items.item_updated,
+        ),
     ),
 )
 

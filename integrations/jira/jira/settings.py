@@ -15,17 +15,19 @@ _GATEWAY_PATH = re.compile(r"^/ex/jira/(?P<cloud_id>[^/]+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 
 
-class ConfigurationError(ValueError):
-    """A configuration value is missing or malformed; the message is one actionable line."""
-
-
 def _env_name(setting: str) -> str:
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", setting).upper()
     return f"OCEAN__INTEGRATION__CONFIG__{snake}"
 
 
-def _problem(setting: str, what: str) -> ConfigurationError:
-    return ConfigurationError(f"Configuration error: {setting} ({_env_name(setting)}) {what}")
+class ConfigurationError(ValueError):
+    """A configuration value is missing or malformed; the message is one actionable line."""
+
+    def __init__(self, setting: str, what: str) -> None:
+        self.setting = setting  # the configuration's name, e.g. jiraHost
+        self.env = _env_name(setting)
+        self.what = what
+        super().__init__(f"Configuration error: {setting} ({self.env}) {what}")
 
 
 def _text(config: Mapping[str, Any], key: str) -> str | None:
@@ -68,20 +70,20 @@ class JiraSettings:
         """Reads Ocean's integration config (snake_case keys) and validates every value."""
         host = _text(config, "jira_host")
         if host is None:
-            raise _problem(
+            raise ConfigurationError(
                 "jiraHost", "is missing: set it to your site, e.g. https://example.atlassian.net"
             )
         parts = urlsplit(host)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _problem(
+            raise ConfigurationError(
                 "jiraHost",
                 f"must be a URL such as https://example.atlassian.net, got {host!r}",
             )
         if parts.query or parts.fragment:
-            raise _problem("jiraHost", f"must not carry a query or fragment, got {host!r}")
+            raise ConfigurationError("jiraHost", f"must not carry a query or fragment, got {host!r}")
         host = host.rstrip("/")
         if parts.path.rstrip("/") and not _GATEWAY_PATH.match(parts.path.rstrip("/")):
-            raise _problem(
+            raise ConfigurationError(
                 "jiraHost",
                 "must be the site root (https://example.atlassian.net) or the OAuth gateway "
                 f"https://api.atlassian.com/ex/jira/<cloudId>, got {host!r}",
@@ -89,7 +91,7 @@ class JiraSettings:
 
         token = _text(config, "atlassian_user_token")
         if token is None:
-            raise _problem(
+            raise ConfigurationError(
                 "atlassianUserToken", "is missing: create an API token for the Jira user"
             )
         email = _text(config, "atlassian_user_email")
@@ -102,9 +104,9 @@ class JiraSettings:
         )
         if not settings.is_oauth:
             if email is None:
-                raise _problem(
+                raise ConfigurationError(
                     "atlassianUserEmail", "is missing: the email of the user who owns the API token"
                 )
             if not _EMAIL.match(email):
-                raise _problem("atlassianUserEmail", "is not an email address")
+                raise ConfigurationError("atlassianUserEmail", "is not an email address")
         return settings

@@ -18,39 +18,44 @@ DEFAULT_DELIVERY_IDS = 10_000
 DEFAULT_OBJECTS = 50_000
 
 
-class RecentIds:
-    def __init__(self, size: int = DEFAULT_DELIVERY_IDS) -> None:
+class _Bounded[K: Hashable, V]:
+    """At most `size` entries; the least recently remembered ones are forgotten first."""
+
+    def __init__(self, size: int) -> None:
         self._size = size
-        self._ids: OrderedDict[str, None] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._entries)
+
+    def _remember(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class RecentIds(_Bounded[str, None]):
+    def __init__(self, size: int = DEFAULT_DELIVERY_IDS) -> None:
+        super().__init__(size)
 
     def seen_or_add(self, delivery_id: str) -> bool:
         """True when `delivery_id` was seen before; otherwise remembers it and returns False."""
-        if delivery_id in self._ids:
-            self._ids.move_to_end(delivery_id)
-            return True
-        self._ids[delivery_id] = None
-        while len(self._ids) > self._size:
-            self._ids.popitem(last=False)
-        return False
+        seen = delivery_id in self._entries
+        self._remember(delivery_id, None)
+        return seen
 
     def forget(self, delivery_id: str) -> None:
         """Lets Jira's retry of a delivery we failed to queue through again."""
-        self._ids.pop(delivery_id, None)
-
-    def clear(self) -> None:
-        self._ids.clear()
+        self._entries.pop(delivery_id, None)
 
 
-class NewestApplied:
+class NewestApplied(_Bounded[Hashable, int]):
     def __init__(self, size: int = DEFAULT_OBJECTS) -> None:
-        self._size = size
-        self._versions: OrderedDict[Hashable, int] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._versions)
+        super().__init__(size)
 
     def accept(self, key: Hashable, version: int | None) -> bool:
         """True (and remembered) unless a newer version of `key` was already applied.
@@ -60,14 +65,8 @@ class NewestApplied:
         """
         if version is None:
             return True
-        newest = self._versions.get(key)
+        newest = self._entries.get(key)
         if newest is not None and version < newest:
             return False
-        self._versions[key] = version if newest is None else max(newest, version)
-        self._versions.move_to_end(key)
-        while len(self._versions) > self._size:
-            self._versions.popitem(last=False)
+        self._remember(key, version if newest is None else max(newest, version))
         return True
-
-    def clear(self) -> None:
-        self._versions.clear()

@@ -1,4 +1,4 @@
-"""The webhook events the kinds declare, and the payload shape each one needs.
+"""The webhook route, the events the kinds declare, and the payload shape each one needs.
 
 Shared by the HTTP gate (which rejects what no processor could handle) and the processors'
 `validate_payload`, so both apply the same rules.
@@ -10,6 +10,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from jira.kinds import KINDS, Kind, LiveEvents
+
+# The processors' path on Ocean's integration router: Jira posts to
+# {OCEAN__BASE_URL}/integration/webhook (`webhook_route`).
+WEBHOOK_PATH = "/webhook"
+
+
+def webhook_route(prefix: str = "") -> str:
+    """Where the webhook route is served, below `prefix` (a base URL or a route prefix)."""
+    return f"{prefix.rstrip('/')}/integration{WEBHOOK_PATH}"
 
 
 def live_kinds(kinds: Iterable[Kind] = KINDS) -> list[tuple[Kind, LiveEvents]]:

@@ -4,8 +4,8 @@
   body (the HTTP gate checks it too, but events can also arrive through Ocean's Redis stream).
 - `validate_payload`: the same shape rules as the gate (`events.payload_problem`).
 - `handle_event`: a delete event removes the payload's object without looking it up. An upsert
-  event reads the object again for the resource's selector: found → upsert; gone or no longer
-  selected → removed. A transient Jira failure raises a `RetryableError` (Ocean retries the
+  event reads the object again for the resource's selector: found → upsert; gone (Jira answers
+  404: decided here, for every kind) or no longer selected → removed. A transient Jira failure raises a `RetryableError` (Ocean retries the
   event) and removes nothing.
 - Ordering: delivery is at-least-once and unordered, and several workers may run at once. A
   bounded map keeps the newest version applied per object and selector; an older state that
@@ -31,14 +31,12 @@ from port_ocean.core.handlers.webhook.webhook_event import (
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.client import JiraClient
-from jira.errors import JiraMalformedResponse, JiraUnavailableError
+from jira.errors import JiraMalformedResponse, JiraNotFoundError, JiraUnavailableError
 from jira.factory import jira_client, settings_from_ocean
 from jira.kinds import KINDS, Kind, LiveEvents
 from jira.webhooks import signature
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.events import event_name, event_time_ms, payload_problem
-
-WEBHOOK_PATH = "/webhook"  # Ocean serves it at {OCEAN__BASE_URL}/integration/webhook
 
 
 class JiraTransientError(RetryableError):
@@ -150,6 +148,9 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
 
         try:
             item = await live.fetch_one(CONTEXT.client(), self._resource(resource), payload)
+        except JiraNotFoundError:
+            logger.info(f"{name}: {label} is gone from Jira; removing it")
+            item = None
         except (JiraUnavailableError, JiraMalformedResponse) as exc:
             raise JiraTransientError(f"{name} for {label}: {exc}") from exc
         superseded = live.superseded(payload) if live.superseded else []

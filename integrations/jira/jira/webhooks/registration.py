@@ -25,9 +25,8 @@ from loguru import logger
 from jira.client import JiraClient
 from jira.errors import JiraError
 from jira.settings import JiraSettings
-from jira.webhooks.events import declared_events
+from jira.webhooks.events import declared_events, webhook_route
 
-WEBHOOK_ROUTE = "/integration/webhook"
 ADMIN_WEBHOOK_SUFFIX = "-Port-Ocean-Events-Webhook"
 ISSUE_FILTER_KEY = "issue-related-events-section"
 DOCS = "docs/webhooks.md"
@@ -49,10 +48,6 @@ DYNAMIC_WEBHOOK_EVENTS = frozenset(
 # is the broadest allowed one and the processor re-applies the resource's own JQL.
 DYNAMIC_JQL_FILTER = "project != null"
 REFRESH_INTERVAL_SECONDS = 24 * 60 * 60
-
-
-def webhook_url(base_url: str) -> str:
-    return f"{base_url.rstrip('/')}{WEBHOOK_ROUTE}"
 
 
 def admin_webhook_name(identifier: str) -> str:
@@ -347,10 +342,10 @@ async def start_live_events(
         logger.warning(
             "Live events are off: OCEAN__BASE_URL is not set, so Jira has no address to send "
             f"changes to and no webhook was created. Set it to this integration's public URL "
-            f"(Jira then posts to {{OCEAN__BASE_URL}}{WEBHOOK_ROUTE}); see {DOCS}."
+            f"(Jira then posts to {webhook_route('{OCEAN__BASE_URL}')}); see {DOCS}."
         )
         return None
-    url = webhook_url(base_url)
+    url = webhook_route(base_url)
     try:
         if not settings.is_oauth:
             if not settings.webhook_secret:

@@ -14,12 +14,6 @@ HEADER = "x-hub-signature"
 METHODS = frozenset({"sha1", "sha256", "sha384", "sha512"})
 
 
-def sign(secret: str, body: bytes, method: str = "sha256") -> str:
-    """The header value Jira would send for `body` (tests and the sandbox use it)."""
-    digest = hmac.new(secret.encode(), body, getattr(hashlib, method)).hexdigest()
-    return f"{method}={digest}"
-
-
 def problem(secret: str, body: bytes, header: str | None) -> str | None:
     """Why `header` is not a valid signature of `body` under `secret`; None when it is."""
     if not header or not header.strip():

@@ -1,4 +1,4 @@
-"""The two issue-reading strategies: plain search pages, and id pages + concurrent bulkfetch."""
+"""Reading issues: plain search pages, or id pages + concurrent bulkfetch; and one issue again."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 import httpx
 import respx
 
-from jira.http import JiraHttp
-from jira.issue_fetch import IssueStrategy, bulk_chunk_size, issue_pages
+from jira.client import JiraClient
+from jira.issues import IssueStrategy, bulk_chunk_size, issue_pages
 from tests.builders import SITE, issue, json_response, token_pager
+from tests.jira.support import collect
 
 SEARCH = f"{SITE}/rest/api/3/search/jql"
 BULK = f"{SITE}/rest/api/3/issue/bulkfetch"
@@ -32,12 +33,8 @@ def bulk_responder(known: dict[str, dict[str, Any]]) -> Any:
     return respond
 
 
-async def collect(pages: Any) -> list[dict[str, Any]]:
-    return [item async for page in pages for item in page]
-
-
 @respx.mock
-async def test_bulk_reads_ids_then_fetches_details_in_chunks(http: JiraHttp) -> None:
+async def test_bulk_reads_ids_then_fetches_details_in_chunks(client: JiraClient) -> None:
     issues = [issue(n) for n in range(1, 2501)]
     search = respx.post(SEARCH).mock(
         side_effect=token_pager([{"id": i["id"]} for i in issues], max_page=5000)
@@ -45,7 +42,7 @@ async def test_bulk_reads_ids_then_fetches_details_in_chunks(http: JiraHttp) -> 
     bulk = respx.post(BULK).mock(side_effect=bulk_responder({i["id"]: i for i in issues}))
 
     got = await collect(
-        issue_pages(http, "project = P1", ["summary", "status"], strategy=IssueStrategy.BULK)
+        issue_pages(client, "project = P1", ["summary", "status"], strategy=IssueStrategy.BULK)
     )
 
     assert [i["key"] for i in got] == [i["key"] for i in issues]
@@ -58,27 +55,27 @@ async def test_bulk_reads_ids_then_fetches_details_in_chunks(http: JiraHttp) -> 
 
 
 @respx.mock
-async def test_bulk_skips_issues_deleted_between_search_and_fetch(http: JiraHttp) -> None:
+async def test_bulk_skips_issues_deleted_between_search_and_fetch(client: JiraClient) -> None:
     issues = [issue(n) for n in range(1, 6)]
     respx.post(SEARCH).mock(
         side_effect=token_pager([{"id": i["id"]} for i in issues], max_page=5000)
     )
     survivors = {i["id"]: i for i in issues if i["key"] != "P1-3"}
     respx.post(BULK).mock(side_effect=bulk_responder(survivors))
-    got = await collect(issue_pages(http, "project = P1", ["summary"]))
+    got = await collect(issue_pages(client, "project = P1", ["summary"]))
     assert [i["key"] for i in got] == ["P1-1", "P1-2", "P1-4", "P1-5"]
 
 
 @respx.mock
 async def test_bulk_uses_chunks_of_100_for_all_fields_and_sends_expand_as_a_list(
-    http: JiraHttp,
+    client: JiraClient,
 ) -> None:
     issues = [issue(n) for n in range(1, 251)]
     respx.post(SEARCH).mock(
         side_effect=token_pager([{"id": i["id"]} for i in issues], max_page=5000)
     )
     bulk = respx.post(BULK).mock(side_effect=bulk_responder({i["id"]: i for i in issues}))
-    got = await collect(issue_pages(http, "project = P1", ["*all"], expand="names,changelog"))
+    got = await collect(issue_pages(client, "project = P1", ["*all"], expand="names,changelog"))
     assert len(got) == 250
     bodies = [json.loads(c.request.content) for c in bulk.calls]
     assert sorted(len(b["issueIdsOrKeys"]) for b in bodies) == [50, 100, 100]  # already small
@@ -86,11 +83,11 @@ async def test_bulk_uses_chunks_of_100_for_all_fields_and_sends_expand_as_a_list
 
 
 @respx.mock
-async def test_search_strategy_pages_with_the_fields(http: JiraHttp) -> None:
+async def test_search_strategy_pages_with_the_fields(client: JiraClient) -> None:
     issues = [issue(n) for n in range(1, 6)]
     search = respx.post(SEARCH).mock(side_effect=token_pager(issues, max_page=2))
     got = await collect(
-        issue_pages(http, "project = P1", ["summary"], strategy=IssueStrategy.SEARCH)
+        issue_pages(client, "project = P1", ["summary"], strategy=IssueStrategy.SEARCH)
     )
     assert [i["key"] for i in got] == [i["key"] for i in issues]
     assert search.call_count == 3

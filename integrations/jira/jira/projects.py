@@ -1,0 +1,83 @@
+"""The project kind, and the per-project kinds: releases (project versions) and components.
+
+The parent is the project list (live projects only: Jira's `/project/search` leaves out
+deleted, trashed and archived ones); each project's versions or components are read by
+`jira.fanout.children` and carry the project key as `__project`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+
+from jira import relations
+from jira.client import JiraClient
+from jira.fanout import Fanout, children, tagged
+from jira.paging import Page
+from jira.selectors import (
+    ComponentResourceConfig,
+    ProjectResourceConfig,
+    ReleaseResourceConfig,
+)
+
+Payload = Mapping[str, Any]
+
+
+def project_label(project: dict[str, Any]) -> str:
+    return f"project {project.get('key')}"
+
+
+def _per_project(
+    client: JiraClient, kind: str, read: Callable[[str], AsyncIterator[Page]]
+) -> AsyncIterator[Page]:
+    """`read(project_key)` for every live project; each item carries its project's key."""
+    return children(
+        client.projects(),
+        lambda project: tagged(read(str(project["key"])), **{relations.PROJECT: project["key"]}),
+        Fanout(kind, project_label, client.concurrency),
+    )
+
+
+async def fetch_projects(
+    client: JiraClient, resource: ProjectResourceConfig
+) -> AsyncIterator[Page]:
+    async for page in client.projects(expand=resource.selector.expand):
+        yield page
+
+
+async def fetch_one_project(
+    client: JiraClient, resource: ProjectResourceConfig, payload: Payload
+) -> dict[str, Any] | None:
+    # Same endpoint and expand as the resync: a project it would not list is removed here too.
+    return await client.live_project(str(payload["project"]["id"]), expand=resource.selector.expand)
+
+
+# Releases
+
+
+def fetch_releases(client: JiraClient, resource: ReleaseResourceConfig) -> AsyncIterator[Page]:
+    return _per_project(client, "release", client.project_versions)
+
+
+async def fetch_one_release(
+    client: JiraClient, resource: ReleaseResourceConfig, payload: Payload
+) -> dict[str, Any] | None:
+    version = await client.version(str(payload["version"]["id"]))
+    project_id = version.get("projectId") or payload["version"].get("projectId")
+    project = await client.project(str(project_id)) if project_id else {}
+    version[relations.PROJECT] = project.get("key")
+    return version
+
+
+# Components
+
+
+def fetch_components(
+    client: JiraClient, resource: ComponentResourceConfig
+) -> AsyncIterator[Page]:
+    selector = resource.selector
+    return _per_project(
+        client,
+        "component",
+        lambda key: client.project_components(key, selector.component_source, selector.name_filter),
+    )

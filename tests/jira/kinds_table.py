@@ -1,0 +1,70 @@
+"""The table of kinds in docs/kinds.md, generated from `KINDS` (tests/jira/test_kinds.py holds
+the two equal). Rewrite it with: .venv/bin/python -m tests.jira.kinds_table"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "integrations" / "jira"))
+
+from port_ocean.core.handlers.port_app_config.models import Selector  # noqa: E402
+
+from jira.kinds import KINDS, Kind  # noqa: E402
+
+KINDS_DOC = ROOT / "docs" / "kinds.md"
+START = "<!-- kinds table: generated from KINDS by tests/jira/kinds_table.py -->"
+END = "<!-- end of kinds table -->"
+
+
+def _default(value: object) -> str:
+    return "unset" if value is None else f"`{json.dumps(value)}`"
+
+
+def _selector_keys(kind: Kind) -> str:
+    """The kind's own selector keys (beside Ocean's `query`), with their defaults."""
+    keys = [
+        f"`{field.alias}`: {_default(field.get_default())}"
+        for name, field in kind.selector.__fields__.items()
+        if name not in Selector.__fields__
+    ]
+    return ", ".join(keys) or "none"
+
+
+def _events(kind: Kind) -> str:
+    if kind.live is None:
+        return "none (resync only)"
+    return ", ".join(f"`{name}`" for name in sorted(kind.live.events))
+
+
+def render(kinds: Iterable[Kind] = KINDS) -> str:
+    rows = [
+        "| Kind | Reads | Selector keys (default) | Live events |",
+        "|------|-------|-------------------------|-------------|",
+        *(
+            f"| `{k.name}` | {k.description} | {_selector_keys(k)} | {_events(k)} |"
+            for k in kinds
+        ),
+    ]
+    return "\n".join([START, *rows, END])
+
+
+def documented(text: str) -> str:
+    """The generated block as it stands in the docs ('' when it is missing)."""
+    start, end = text.find(START), text.find(END)
+    return text[start : end + len(END)] if 0 <= start < end else ""
+
+
+def main() -> None:
+    text = KINDS_DOC.read_text()
+    current = documented(text)
+    if not current:
+        raise SystemExit(f"{KINDS_DOC}: no {START!r} ... {END!r} block to rewrite")
+    KINDS_DOC.write_text(text.replace(current, render()))
+
+
+if __name__ == "__main__":
+    main()

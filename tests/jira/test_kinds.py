@@ -1,0 +1,24 @@
+"""The table of kinds: what the docs say of it, and the selector models Ocean parses."""
+
+from __future__ import annotations
+
+import pytest
+
+from jira.kinds import KINDS, Kind
+from tests.builders import resource
+from tests.jira.kinds_table import KINDS_DOC, documented, render
+
+
+def test_the_docs_table_of_kinds_is_the_one_kinds_declares() -> None:
+    assert documented(KINDS_DOC.read_text()) == render(), (
+        "docs/kinds.md is out of date: run .venv/bin/python -m tests.jira.kinds_table"
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_a_mapping_gets_the_selector_model_its_kind_declares(kind: Kind) -> None:
+    # Ocean parses a mapping with JiraPortAppConfig's union: a kind missing from it would get
+    # the bare ResourceConfig and silently lose its selector keys and their defaults.
+    parsed = resource(kind.name)
+    assert type(parsed) is kind.resource_config
+    assert type(parsed.selector) is kind.selector
