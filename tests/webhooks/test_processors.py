@@ -10,6 +10,7 @@ import respx
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.exceptions.webhook_processor import RetryableError
 
+from jira.errors import JiraApiError
 from jira.webhooks.processors import LiveEventsContext
 from tests.builders import SITE, issue, json_response, resource
 from tests.webhooks.payloads import SECRET, body_of, issue_event, project_event, sign, worklog_event
@@ -44,6 +45,21 @@ async def test_transient_failure_of_the_confirmation_raises_and_removes_nothing(
     proc = processor("issue", issue_event("jira:issue_updated"))
     with pytest.raises(RetryableError):
         await proc.handle_event(proc.event.payload, issue_resource())
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [("issue", issue_event("jira:issue_updated")), ("project", project_event("project_updated"))],
+)
+@respx.mock
+async def test_a_search_answering_404_fails_the_event_and_removes_nothing(
+    live: LiveEventsContext, kind: str, payload: dict[str, Any]
+) -> None:
+    # A search is never "gone": a 404 there is a wrong address (a wrong cloud id, a proxy).
+    respx.post(SEARCH).mock(return_value=json_response({}, status=404))
+    respx.get(f"{API}/project/search").mock(return_value=json_response({}, status=404))
+    with pytest.raises(JiraApiError, match="404"):
+        await processor(kind, payload).handle_event(payload, resource(kind))
 
 
 @respx.mock
