@@ -43,7 +43,7 @@ def _csv(value: str | None) -> str | None:
     return ",".join(expand_list(value)) or None
 
 
-def search_body(
+def _search_body(
     jql: str,
     fields: list[str],
     expand: str | None,
@@ -130,7 +130,7 @@ class JiraClient:
         expand: str | None = None,
         page_size: int = ISSUE_PAGE_SIZE,
     ) -> AsyncIterator[Page]:
-        body = search_body(jql, fields, expand, page_size)
+        body = _search_body(jql, fields, expand, page_size)
         return token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
 
     async def issue(
@@ -154,7 +154,7 @@ class JiraClient:
         max_results: int = 10,
     ) -> list[dict[str, Any]]:
         """One page of `POST /search/jql`: for lookups that match a handful of issues."""
-        body = search_body(jql, fields, expand, max_results, reconcile_ids)
+        body = _search_body(jql, fields, expand, max_results, reconcile_ids)
         try:
             page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
         except JiraNotFoundError as exc:
