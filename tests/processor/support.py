@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from port_ocean.context import ocean as ocean_context
 from port_ocean.context.ocean import ocean
 from port_ocean.core.handlers.entity_processor.jq_entity_processor import JQEntityProcessor
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+from port_ocean.core.integrations.mixins.utils import handle_items_to_parse
 from port_ocean.core.ocean_types import CalculationResult
 
 from jira.entity_processor import CompiledJQEntityProcessor
@@ -25,9 +27,12 @@ def ocean_app(*, allow_env: bool = False, **integration_config: Any) -> Iterator
         allow_environment_variables_jq_access=allow_env,
         process_in_queue_max_workers=2,
         process_in_queue_timeout=120,
+        yield_items_to_parse_batch_size=200,
         integration=SimpleNamespace(config=integration_config),
     )
-    app = SimpleNamespace(config=config, port_client=SimpleNamespace())
+    app = SimpleNamespace(
+        config=config, port_client=SimpleNamespace(), integration=SimpleNamespace()
+    )
     previous = ocean_context._port_ocean
     ocean_context._port_ocean = ocean_context.PortOceanContext(app=app)  # type: ignore[arg-type]
     try:
@@ -69,13 +74,36 @@ class Outcome:
         )
 
 
+async def outcome(
+    processor: JQEntityProcessor,
+    config: ResourceConfig,
+    items: list[dict[str, Any]],
+    parse_all: bool = False,
+) -> Outcome:
+    """What `processor` makes of `items` under `config`, itemsToParse expanded as Ocean's
+    resync does (through the integration's entity processor)."""
+    ocean.app.integration.entity_processor = processor
+    raw = [copy.deepcopy(item) for item in items]
+    if config.port.items_to_parse:
+        raw = [
+            merged
+            async for batch in handle_items_to_parse(
+                raw,
+                config.port.items_to_parse_name,
+                config.port.items_to_parse,
+                config.port.items_to_parse_top_level_transform,
+            )
+            for merged in batch
+        ]
+    return Outcome.of(await processor.parse_items(config, raw, parse_all))
+
+
 async def both(
     config: ResourceConfig, items: list[dict[str, Any]], parse_all: bool = False
 ) -> tuple[Outcome, Outcome]:
     """(Ocean's outcome, ours) for the same resource and items, in the current Ocean app."""
     ours = CompiledJQEntityProcessor(ocean)
     assert ours.engine == "compiled"
-    theirs = JQEntityProcessor(ocean)
-    expected = Outcome.of(await theirs.parse_items(config, [dict(i) for i in items], parse_all))
-    actual = Outcome.of(await ours.parse_items(config, [dict(i) for i in items], parse_all))
+    expected = await outcome(JQEntityProcessor(ocean), config, items, parse_all)
+    actual = await outcome(ours, config, items, parse_all)
     return expected, actual
