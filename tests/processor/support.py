@@ -70,7 +70,10 @@ class Outcome:
                 entity.dict(exclude_unset=True) for entity in result.entity_selector_diff.failed
             ],
             errors=[f"{type(error).__name__}: {error}" for error in result.errors],
-            misconfigurations=dict(result.misconfigured_entity_keys or {}),
+            # Ocean leaves a dataclass Field here when a batch is empty.
+            misconfigurations=dict(keys)
+            if isinstance(keys := result.misconfigured_entity_keys, dict)
+            else {},
         )
 
 
