@@ -30,9 +30,7 @@ def ocean_app(*, allow_env: bool = False, **integration_config: Any) -> Iterator
         yield_items_to_parse_batch_size=200,
         integration=SimpleNamespace(config=integration_config),
     )
-    app = SimpleNamespace(
-        config=config, port_client=SimpleNamespace(), integration=SimpleNamespace()
-    )
+    app = SimpleNamespace(config=config, port_client=SimpleNamespace())
     previous = ocean_context._port_ocean
     ocean_context._port_ocean = ocean_context.PortOceanContext(app=app)  # type: ignore[arg-type]
     try:
@@ -85,7 +83,8 @@ async def outcome(
 ) -> Outcome:
     """What `processor` makes of `items` under `config`, itemsToParse expanded as Ocean's
     resync does (through the integration's entity processor)."""
-    ocean.app.integration.entity_processor = processor
+    app: Any = ocean.app  # the SimpleNamespace of ocean_app()
+    app.integration = SimpleNamespace(entity_processor=processor)
     raw = [copy.deepcopy(item) for item in items]
     if config.port.items_to_parse:
         raw = [

@@ -15,7 +15,7 @@ from jira.settings import ConfigurationError
 from tests import builders
 from tests.processor.support import both, ocean_app, outcome, resource
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "identifier": ".key",
     "title": ".fields.summary",
     "blueprint": '"jiraIssue"',
