@@ -97,7 +97,10 @@ async def outcome(
             )
             for merged in batch
         ]
-    return Outcome.of(await processor.parse_items(config, raw, parse_all))
+    try:
+        return Outcome.of(await processor.parse_items(config, raw, parse_all))
+    except Exception as error:  # e.g. an entity Port's model rejects: the batch fails
+        return Outcome([], [], [f"raised {type(error).__name__}: {error}"], {})
 
 
 async def both(

@@ -24,7 +24,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,8 @@ from port_ocean.core.handlers.entity_processor.jq_entity_processor_sync import (
     JQEntityProcessorSync,
 )
 from port_ocean.core.handlers.entity_processor.models import MappedEntity
-from port_ocean.core.ocean_types import RAW_ITEM
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+from port_ocean.core.ocean_types import RAW_ITEM, CalculationResult
 
 from jira.settings import ConfigurationError
 
@@ -84,20 +86,34 @@ _Node = _Leaf | dict[str, "_Node"] | list["_Node"]
 
 
 @dataclass(frozen=True)
+class _Part:
+    """One mapping tree of a program: its shape and the slots of its expressions."""
+
+    template: dict[str, _Node]
+    slots: range
+
+
+@dataclass(frozen=True)
 class MappingProgram:
-    """One resource's selector and mapping expressions as a single jq program.
+    """A resource's selector and mapping expressions as a single jq program.
 
     The program turns an item into a list of slots, one per expression, the selector
     first: `[value]` when the expression's first output is value, `[]` when it has none,
-    null when it raised. `template` puts the values back in the mapping's shape.
+    null when it raised. Each part (Ocean splits a mapping into the expressions that compile
+    and the rest, each mapped on its own path) puts its values back in its tree's shape.
     """
 
     program: Any
-    template: dict[str, _Node]
+    parts: tuple[_Part, ...]
 
-    def run(self, items: Sequence[RAW_ITEM], parse_all: bool) -> list[MappedEntity | None]:
-        """Each item's mapped entity, or None where Ocean's own path must decide."""
-        return [self._entity(slots, parse_all) for slots in self._slots(items)]
+    def run(
+        self, items: Sequence[RAW_ITEM], parse_all: bool
+    ) -> list[tuple[MappedEntity | None, ...]]:
+        """Each item's entity by part, None where Ocean's own path must decide."""
+        return [
+            tuple(self._entity(slots, part, parse_all) for part in self.parts)
+            for slots in self._slots(items)
+        ]
 
     def _slots(self, items: Sequence[RAW_ITEM]) -> list[list[Any] | None]:
         try:
@@ -112,7 +128,8 @@ class MappingProgram:
         except Exception:
             return None
 
-    def _entity(self, slots: list[Any] | None, parse_all: bool) -> MappedEntity | None:
+    @staticmethod
+    def _entity(slots: list[Any] | None, part: _Part, parse_all: bool) -> MappedEntity | None:
         if slots is None:
             return None
         selector = slots[0]
@@ -121,11 +138,11 @@ class MappingProgram:
         should_run: bool = selector[0]
         if not (parse_all or should_run):
             return MappedEntity()
-        if any(not slot for slot in slots):
+        if any(not slots[slot] for slot in part.slots):
             return None
         misconfigurations: dict[str, str] = {}
         entity = {
-            key: _assemble(node, slots, misconfigurations) for key, node in self.template.items()
+            key: _assemble(node, slots, misconfigurations) for key, node in part.template.items()
         }
         return MappedEntity(
             entity=entity,
@@ -178,53 +195,89 @@ class _ProgramBuilder:
         return _Leaf(self.expression(value), path, value)
 
 
+@dataclass
+class _Resource:
+    """One `_parse_items` call: the mapping's in-process tree, and what the pass over the
+    items computed for it ahead of Ocean's in-process path."""
+
+    uncompiled: dict[str, Any]
+    items: list[RAW_ITEM] | None = None
+    outcomes: list[MappedEntity | None] | None = None
+
+
+_RESOURCE: ContextVar[_Resource | None] = ContextVar("mapping_resource", default=None)
+
+
 class CompiledJQEntityProcessor(JQEntityProcessor):
-    """JQEntityProcessor whose per-item evaluation runs one compiled program per resource."""
+    """JQEntityProcessor whose per-item evaluation runs one compiled program per resource.
+
+    Ocean maps the expressions that compile in a forked pool (`parse_items_sync`) and the
+    rest (search-relation rule lists, expressions jq rejects, the empty `properties` and
+    `relations` objects left behind) in process (`parse_items_async`), each path evaluating
+    the selector again, then merges the two. Here one pass over the items evaluates both
+    trees; `parse_items_async` takes its share of that pass.
+    """
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self.engine = mapping_engine(ocean.integration_config)
         self._programs: dict[str, MappingProgram | None] = {}
 
-    def program_for(self, patterns: dict[str, Any], selector_query: str) -> MappingProgram | None:
-        """The combined program of a mapping, or None when Ocean's path must map it."""
+    def program_for(
+        self, trees: Sequence[dict[str, Any]], selector_query: str
+    ) -> MappingProgram | None:
+        """One program for the selector and these mapping trees, or None when Ocean's path
+        must map them."""
         guard = "" if ocean.config.allow_environment_variables_jq_access else _ENV_GUARD
-        key = json.dumps([patterns, selector_query, guard], default=repr)
+        key = json.dumps([trees, selector_query, guard], default=repr)
         if key not in self._programs:
             if len(self._programs) >= 256:
                 self._programs.clear()
-            self._programs[key] = self._build(patterns, selector_query, guard)
+            self._programs[key] = self._build(trees, selector_query, guard)
         return self._programs[key]
 
     def _build(
-        self, patterns: dict[str, Any], selector_query: str, guard: str
+        self, trees: Sequence[dict[str, Any]], selector_query: str, guard: str
     ) -> MappingProgram | None:
         builder = _ProgramBuilder(self, guard)
+        parts: list[_Part] = []
         try:
             builder.expression(selector_query)
-            template = {key: builder.node(value, key) for key, value in patterns.items()}
+            for tree in trees:
+                first = len(builder.slots)
+                template = {key: builder.node(value, key) for key, value in tree.items()}
+                parts.append(_Part(template, range(first, len(builder.slots))))
             program = jq.compile("[" + ", ".join(builder.slots) + "]")
         except Exception:
             return None
-        return MappingProgram(program, template)
+        return MappingProgram(program, tuple(parts))
 
-    async def _mapped(
-        self,
-        patterns: dict[str, Any],
-        raw_results: list[RAW_ITEM],
-        selector_query: str,
-        parse_all: bool,
-    ) -> Iterator[tuple[RAW_ITEM, MappedEntity | None]] | None:
-        if self.engine != "compiled":
-            return None
-        program = self.program_for(patterns, selector_query)
-        if program is None:
-            return None
-        outcomes: list[MappedEntity | None] = []
+    async def _run(
+        self, program: MappingProgram, raw_results: list[RAW_ITEM], parse_all: bool
+    ) -> list[tuple[MappedEntity | None, ...]]:
+        outcomes: list[tuple[MappedEntity | None, ...]] = []
         for start in range(0, len(raw_results), BATCH_SIZE):
             outcomes += program.run(raw_results[start : start + BATCH_SIZE], parse_all)
             await asyncio.sleep(0)
-        return zip(raw_results, outcomes, strict=True)
+        return outcomes
+
+    async def _parse_items(
+        self,
+        mapping: ResourceConfig,
+        raw_results: list[RAW_ITEM],
+        parse_all: bool = False,
+    ) -> CalculationResult:
+        if self.engine != "compiled":
+            return await super()._parse_items(mapping, raw_results, parse_all)
+        # The same split Ocean's _parse_items makes next (its compilations are cached).
+        _, uncompiled = await self.separate_compileable_and_uncompileable_patterns_and_warmup_cache(
+            mapping.port.entity.mappings.dict(exclude_unset=True), [mapping.selector.query]
+        )
+        token = _RESOURCE.set(_Resource(uncompiled))
+        try:
+            return await super()._parse_items(mapping, raw_results, parse_all)
+        finally:
+            _RESOURCE.reset(token)
 
     async def parse_items_sync(
         self,
@@ -233,14 +286,24 @@ class CompiledJQEntityProcessor(JQEntityProcessor):
         selector_query: str,
         parse_all: bool = False,
     ) -> BatchResult:
-        """Ocean's forked per-field path for the expressions that compile, in one pass."""
-        mapped = await self._mapped(compileable_patterns, raw_results, selector_query, parse_all)
-        if mapped is None:
+        """Ocean's forked per-field path for the expressions that compile, in one pass that
+        also maps the in-process path's tree when it can."""
+        resource = _RESOURCE.get()
+        program = None
+        if resource is not None and resource.uncompiled:
+            program = self.program_for([compileable_patterns, resource.uncompiled], selector_query)
+        if program is None and resource is not None:
+            program = self.program_for([compileable_patterns], selector_query)
+        if program is None:
             return await super().parse_items_sync(
                 compileable_patterns, raw_results, selector_query, parse_all
             )
+        outcomes = await self._run(program, raw_results, parse_all)
+        if resource is not None and len(program.parts) == 2:
+            resource.items = raw_results
+            resource.outcomes = [outcome[1] for outcome in outcomes]
         results: list[ItemResult] = []
-        for item, entity in mapped:
+        for item, (entity, *_) in zip(raw_results, outcomes, strict=True):
             if entity is not None:
                 results.append(([entity], []))
                 continue
@@ -267,16 +330,20 @@ class CompiledJQEntityProcessor(JQEntityProcessor):
         selector_query: str,
         parse_all: bool = False,
     ) -> BatchResult:
-        """Ocean's in-process path for the rest (search-relation rules, skeleton objects)."""
-        if not uncompiled_patterns:
-            return [], []
-        mapped = await self._mapped(uncompiled_patterns, raw_results, selector_query, parse_all)
-        if mapped is None:
+        """Ocean's in-process path for the rest, from the pass `parse_items_sync` made."""
+        resource = _RESOURCE.get()
+        if (
+            not uncompiled_patterns
+            or resource is None
+            or resource.items is not raw_results
+            or resource.uncompiled != uncompiled_patterns
+            or resource.outcomes is None
+        ):
             return await super().parse_items_async(
                 uncompiled_patterns, raw_results, selector_query, parse_all
             )
         results: list[ItemResult] = []
-        for item, entity in mapped:
+        for item, entity in zip(raw_results, resource.outcomes, strict=True):
             if entity is not None:
                 results.append(([entity], []))
             else:
