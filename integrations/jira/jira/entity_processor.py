@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -305,26 +305,19 @@ class CompiledJQEntityProcessor(JQEntityProcessor):
         if resource is not None and len(program.parts) == 2:
             resource.items = raw_results
             resource.outcomes = [outcome[1] for outcome in outcomes]
-        results: list[ItemResult] = []
-        for item, (entity, *_) in zip(raw_results, outcomes, strict=True):
-            if entity is not None:
-                results.append(([entity], []))
-                continue
+
+        async def in_worker(item: RAW_ITEM) -> ItemResult:
             # What Ocean's worker process does for one item, run here.
             try:
-                results.append(
-                    (
-                        [
-                            JQEntityProcessorSync._get_mapped_entity(
-                                item, compileable_patterns, selector_query, parse_all
-                            )
-                        ],
-                        [],
+                return [
+                    JQEntityProcessorSync._get_mapped_entity(
+                        item, compileable_patterns, selector_query, parse_all
                     )
-                )
+                ], []
             except Exception as error:
-                results.append(([], [error]))
-        return results, []
+                return [], [error]
+
+        return await _decided(raw_results, [outcome[0] for outcome in outcomes], in_worker), []
 
     async def parse_items_async(
         self,
@@ -345,14 +338,22 @@ class CompiledJQEntityProcessor(JQEntityProcessor):
             return await super().parse_items_async(
                 uncompiled_patterns, raw_results, selector_query, parse_all
             )
-        results: list[ItemResult] = []
-        for item, entity in zip(raw_results, resource.outcomes, strict=True):
-            if entity is not None:
-                results.append(([entity], []))
-            else:
-                results.append(
-                    await self._calculate_entity(
-                        item, uncompiled_patterns, selector_query, parse_all
-                    )
-                )
-        return results, []
+
+        async def in_process(item: RAW_ITEM) -> ItemResult:
+            return await self._calculate_entity(
+                item, uncompiled_patterns, selector_query, parse_all
+            )
+
+        return await _decided(raw_results, resource.outcomes, in_process), []
+
+
+async def _decided(
+    items: list[RAW_ITEM],
+    entities: Sequence[MappedEntity | None],
+    ocean_path: Callable[[RAW_ITEM], Awaitable[ItemResult]],
+) -> list[ItemResult]:
+    """Each item's result: its mapped entity, or what Ocean's path makes of it."""
+    return [
+        ([entity], []) if entity is not None else await ocean_path(item)
+        for item, entity in zip(items, entities, strict=True)
+    ]
