@@ -120,9 +120,12 @@ class MappingProgram:
         # `input_text(json.dumps(value))`), one item a line; its `input_values` would
         # serialise through json.dump's pure-Python encoder, several times slower.
         try:
-            return list(self.program.input_text("\n".join(map(json.dumps, items))))
-        except Exception:  # not plain JSON somewhere in the batch: item by item
-            return [self._slots_of(item) for item in items]
+            slots = list(self.program.input_text("\n".join(map(json.dumps, items))))
+        except Exception:  # not plain JSON somewhere in the batch
+            slots = []
+        if len(slots) == len(items):
+            return slots
+        return [self._slots_of(item) for item in items]
 
     def _slots_of(self, item: RAW_ITEM) -> list[Any] | None:
         try:
