@@ -57,6 +57,7 @@ class RunResult:
     output: str
     seconds: float
     peak_rss_kb: int = 0
+    cpu_seconds: float = 0.0  # the process's user + system time (its own, not its children's)
 
     @property
     def last_line(self) -> str:
@@ -166,6 +167,7 @@ class Stack:
             log_path.read_text(errors="replace"),
             time.monotonic() - started,
             usage.ru_maxrss,
+            usage.ru_utime + usage.ru_stime,
         )
 
     @contextmanager
