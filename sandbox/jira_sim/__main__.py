@@ -11,18 +11,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import signal
-import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
-import uvicorn
+from sandbox.serving import cli_parser, serve_until_signalled
 
-from .app import create_app
+from .app import SimState, create_app
 from .config import SimConfig
-from .server import bind_socket, make_server, url_of
 
 
 def _flag(name: str) -> str:
@@ -38,12 +35,7 @@ def _base_type(annotation: Any) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m sandbox.jira_sim", description="Local Jira Cloud simulator"
-    )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0, help="0 = pick a free port")
-    parser.add_argument("--ready-file", type=Path, help="write the base URL here once listening")
+    parser = cli_parser("python -m sandbox.jira_sim", "Local Jira Cloud simulator")
     parser.add_argument("--config-json", help="knobs as a JSON object, or @path to a JSON file")
     knobs = parser.add_argument_group("SimConfig knobs")
     for name, info in SimConfig.model_fields.items():
@@ -91,58 +83,23 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
     return SimConfig.model_validate(knobs)
 
 
-def _write_ready(path: Path, url: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(url + "\n", encoding="utf-8")
-    tmp.replace(path)
+def _banner(sim: SimState) -> Callable[[str], str]:
+    def banner(url: str) -> str:
+        ds, config = sim.dataset, sim.config
+        return (
+            f"jira-sim: {len(ds.projects)} projects, {len(ds.users)} users, {len(ds.teams)} teams, "
+            f"{len(ds.issues)} issues, {len(ds.boards)} boards, {len(ds.worklogs)} worklogs; "
+            f"basic {config.email}:{config.api_token}; oauth {url}/ex/jira/{config.cloud_id}"
+        )
 
-
-async def serve(config: SimConfig, host: str, port: int, ready_file: Path | None) -> None:
-    app = create_app(config)
-    sock = bind_socket(host, port)
-    server = make_server(app, sock, embedded=True, graceful_s=2)
-    url = url_of(sock)
-    sim = app.state.sim
-    sim.dataset.public_base = url
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, _stop, server)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            await task
-            return
-        await asyncio.sleep(0.01)
-    if ready_file is not None:
-        _write_ready(ready_file, url)
-    print(url, flush=True)
-    ds = sim.dataset
-    print(
-        f"jira-sim: {len(ds.projects)} projects, {len(ds.users)} users, {len(ds.teams)} teams, "
-        f"{len(ds.issues)} issues, {len(ds.boards)} boards, {len(ds.worklogs)} worklogs; "
-        f"basic {config.email}:{config.api_token}; "
-        f"oauth {url}/ex/jira/{config.cloud_id}",
-        file=sys.stderr,
-        flush=True,
-    )
-    await task
-
-
-def _stop(server: uvicorn.Server) -> None:
-    """First signal: graceful stop; second: force."""
-    if server.should_exit:
-        server.force_exit = True
-    server.should_exit = True
+    return banner
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    config = config_from_args(args)
-    try:
-        asyncio.run(serve(config, args.host, args.port, args.ready_file))
-    except KeyboardInterrupt:
-        pass
+    app = create_app(config_from_args(args))
+    sim: SimState = app.state.sim
+    asyncio.run(serve_until_signalled(app, args, on_url=sim.serve_at, banner=_banner(sim)))
     return 0
 
 

@@ -56,7 +56,7 @@ def jql_context(request: Request) -> JqlContext:
 async def account(request: Request, items: int, full: int) -> None:
     """Count returned items in the stats and apply ``per_item_ms``."""
     sim = state(request)
-    sim.stats.add_items(items, full)
+    sim.stats.tallies.update(items_returned=items, issues_returned=full)
     await sim.faults.item_delay(sim.config, full)
 
 

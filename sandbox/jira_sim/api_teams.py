@@ -56,7 +56,7 @@ async def list_teams(request: Request) -> Response:
     teams = list(sim.dataset.teams.values())
     page = teams[offset : offset + size]
     entities: list[JsonDict] = [dict(t) for t in page]
-    sim.stats.add_items(len(entities))
+    sim.stats.tallies["items_returned"] += len(entities)
     return respond(request, {"entities": entities, "cursor": _encode("teams", offset + len(page))})
 
 
@@ -76,7 +76,7 @@ async def team_members(request: Request) -> Response:
     members = sim.dataset.team_members.get(team_id, [])
     page = members[offset : offset + first]
     end = offset + len(page) - 1
-    sim.stats.add_items(len(page))
+    sim.stats.tallies["items_returned"] += len(page)
     return respond(
         request,
         {

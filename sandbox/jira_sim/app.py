@@ -19,8 +19,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.serving import RequestStats, is_control, route_template, status_recorder
 
 from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
 from .config import SimConfig
@@ -28,18 +30,16 @@ from .data import Dataset, build_dataset
 from .faults import FaultEngine
 from .registry import WebhookRegistry
 from .search import SearchEngine
-from .stats import Stats
 from .web import NOT_AUTHENTICATED, JiraError, RequestCtx, error_body, json_response
 
 GATEWAY_RE: Final = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
-SIM_PREFIX: Final = "/_sim"
 
 
 @dataclass
 class SimState:
     config: SimConfig
     dataset: Dataset
-    stats: Stats
+    stats: RequestStats
     faults: FaultEngine
     search: SearchEngine
     webhooks: WebhookRegistry
@@ -48,6 +48,10 @@ class SimState:
         """Merge-at-runtime: faults and credentials change at once; data knobs don't regenerate."""
         self.faults.reconfigure(self.config, new)
         self.config = new
+
+    def serve_at(self, url: str) -> None:
+        """The URL the simulator listens on: links in webhook payloads point there."""
+        self.dataset.public_base = url
 
 
 def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> str | None:
@@ -82,17 +86,6 @@ class SimMiddleware:
         self.sim = sim
         self.routes = routes
 
-    def template(self, scope: Scope) -> str:
-        partial: str | None = None
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            path = getattr(route, "path", "?")
-            if match == Match.FULL:
-                return f"{scope['method']} {path}"
-            if match == Match.PARTIAL and partial is None:
-                partial = f"{scope['method']} {path}"
-        return partial or f"{scope['method']} (unmatched)"
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -102,7 +95,7 @@ class SimMiddleware:
         base = f"{scope.get('scheme', 'http')}://{host}"
         path: str = scope["path"]
         scope_path = path
-        if path == SIM_PREFIX or path.startswith(SIM_PREFIX + "/"):
+        if is_control(path):
             scope["jira_sim"] = RequestCtx(base=base, gateway=False, path=path, template=path)
             await self.app(scope, receive, send)
             return
@@ -117,7 +110,7 @@ class SimMiddleware:
             scope = dict(scope)
             scope["path"] = path
             scope["raw_path"] = path.encode("utf-8")
-        template = self.template(scope)
+        template = route_template(self.routes, scope) or f"{scope['method']} (unmatched)"
         ctx = RequestCtx(
             base=base, gateway=gateway, path=path, raw_path=scope_path, template=template
         )
@@ -125,11 +118,7 @@ class SimMiddleware:
         stats = self.sim.stats
         stats.begin(template)
         status = [500]
-
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = int(message["status"])
-            await send(message)
+        counting_send = status_recorder(send, status)
 
         try:
             if not cloud_ok:
@@ -144,7 +133,7 @@ class SimMiddleware:
                 return
             await self._pipeline(scope, receive, counting_send, ctx, headers)
         finally:
-            stats.end(template, status[0])
+            stats.end(status[0])
 
     async def _pipeline(
         self, scope: Scope, receive: Receive, send: Send, ctx: RequestCtx, headers: dict[str, str]
@@ -166,7 +155,7 @@ class SimMiddleware:
             return
         fault = sim.faults.check(config, ctx.template, ctx.path, ctx.raw_path)
         if fault is not None:
-            sim.stats.fault(fault.kind)
+            sim.stats.faults[fault.kind] += 1
             if fault.response is not None:
                 await fault.response(scope, receive, send)
                 return
@@ -259,7 +248,7 @@ def create_app(
     sim = SimState(
         config=config,
         dataset=dataset,
-        stats=Stats(),
+        stats=RequestStats(),
         faults=FaultEngine(config),
         search=SearchEngine(dataset),
         webhooks=WebhookRegistry(),

@@ -16,13 +16,15 @@ from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 import jwt
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route as StarletteRoute
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.port_sim.config import SimConfig
 from sandbox.port_sim.errors import PortError, bad_request, invalid, not_found
@@ -34,7 +36,7 @@ from sandbox.port_sim.state import (
     Writer,
     datasource_from_user_agent,
 )
-from sandbox.port_sim.stats import RequestStats
+from sandbox.serving import RequestStats, is_control, route_template, status_recorder
 
 logger = logging.getLogger("port_sim")
 
@@ -93,30 +95,6 @@ class Ctx:
 Handler = Callable[[Ctx], Awaitable[Response]]
 
 
-@dataclass
-class Route:
-    method: str
-    template: str
-    handler: Handler
-    auth: bool = True
-    observe: bool = True  # counted in stats and subject to faults (False for /_sim)
-    segments: tuple[str, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.segments = tuple(self.template.strip("/").split("/"))
-
-    def match(self, segments: list[str]) -> dict[str, str] | None:
-        if len(segments) != len(self.segments):
-            return None
-        params: dict[str, str] = {}
-        for pattern, segment in zip(self.segments, segments, strict=True):
-            if pattern.startswith("{") and pattern.endswith("}"):
-                params[pattern[1:-1]] = segment
-            elif pattern != segment:
-                return None
-        return params
-
-
 def ok(payload: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
     return JSONResponse({"ok": True, **(payload or {})}, status_code=status)
 
@@ -132,7 +110,7 @@ class PortSim:
         self.config = config
         self.state = state
         self.faults = FaultInjector()
-        self.stats = RequestStats(config.request_log_size)
+        self.stats = RequestStats()
         self.token_generation = 0
         self.tokens_issued = 0
         self.ingested_logs: deque[Any] = deque(maxlen=config.ingested_log_size)
@@ -186,17 +164,19 @@ class PortSim:
         add("POST", "/v1/blueprints/{bp}/bulk/entities/delete", self.bulk_delete)
         add("GET", "/v1/blueprints/{bp}/entities", self.list_entities)
         add("POST", "/v1/blueprints/{bp}/entities", self.upsert_entity)
-        add("GET", "/v1/blueprints/{bp}/entities/{entity}", self.get_entity)
-        add("PUT", "/v1/blueprints/{bp}/entities/{entity}", self.put_entity)
-        add("PATCH", "/v1/blueprints/{bp}/entities/{entity}", self.patch_entity)
-        add("DELETE", "/v1/blueprints/{bp}/entities/{entity}", self.delete_entity)
+        add("GET", "/v1/blueprints/{bp}/entities/{entity:path}", self.get_entity)
+        add("PUT", "/v1/blueprints/{bp}/entities/{entity:path}", self.put_entity)
+        add("PATCH", "/v1/blueprints/{bp}/entities/{entity:path}", self.patch_entity)
+        add("DELETE", "/v1/blueprints/{bp}/entities/{entity:path}", self.delete_entity)
         add("POST", "/v1/entities/search", self.search_entities)
         # defaults Ocean may create besides blueprints
         add("POST", "/v1/actions", self.create_action)
         add("POST", "/v1/pages", self.create_page)
         add("DELETE", "/v1/pages/{page}", self.delete_page)
+        add("POST", "/_ingest/{integration}/{kind}", self.ingest, auth=False)
+        add("POST", "/_ingest/{integration}/{kind}/{rest:path}", self.ingest, auth=False)
         # simulator control and observation (no auth, not counted, no faults)
-        sim = self._add_sim
+        sim = self._add
         sim("GET", "/_sim/health", self.sim_health)
         sim("GET", "/_sim/state", self.sim_state)
         sim("GET", "/_sim/stats", self.sim_stats)
@@ -211,7 +191,6 @@ class PortSim:
         sim("GET", "/_sim/entities", self.sim_list_entities)
         sim("POST", "/_sim/entities", self.sim_seed_entities)
         sim("POST", "/_sim/blueprints", self.sim_seed_blueprints)
-        sim("GET", "/_sim/requests", self.sim_requests)
         sim("GET", "/_sim/logs", self.sim_logs)
         sim("GET", "/_sim/ingest", self.sim_ingest)
         sim("POST", "/_sim/integrations/{integration}/resync-request", self.sim_resync_request)
@@ -219,90 +198,15 @@ class PortSim:
         sim("PATCH", "/_sim/organization", self.sim_patch_organization)
 
     def _add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        self.routes.append(Route(method, template, handler, auth=auth))
+        authenticate = auth and not is_control(template)
 
-    def _add_sim(self, method: str, template: str, handler: Handler) -> None:
-        self.routes.append(Route(method, template, handler, auth=False, observe=False))
+        async def endpoint(request: Request) -> Response:
+            ctx = Ctx(request=request, params=dict(request.path_params), sim=self)
+            if authenticate:
+                ctx.actor = self._authenticate(request)
+            return await handler(ctx)
 
-    @staticmethod
-    def _segments(request: Request) -> tuple[str, list[str]]:
-        raw = request.scope.get("raw_path")
-        raw_path = raw.decode("latin-1") if isinstance(raw, bytes | bytearray) else request.url.path
-        raw_path = raw_path.split("?", 1)[0] or "/"
-        parts = raw_path.strip("/").split("/") if raw_path.strip("/") else []
-        segments = [unquote(part) for part in parts]
-        return "/" + "/".join(segments), segments
-
-    async def handle(self, request: Request) -> Response:
-        started = time.perf_counter()
-        method = request.method.upper()
-        path, segments = self._segments(request)
-        is_sim = path == "/_sim" or path.startswith("/_sim/")
-        is_ingest = path.startswith("/_ingest/")
-        route, params = self._match(method, segments)
-        if route is not None:
-            endpoint = f"{method} {route.template}"
-        elif is_ingest:
-            endpoint = (
-                f"{method} /_ingest/{{integration}}/{segments[2] if len(segments) > 2 else ''}"
-            )
-        else:
-            endpoint = f"{method} {path}"
-        fault = False
-        try:
-            response: Response
-            rule = None if is_sim else self.faults.take(method, path)
-            if rule is not None and rule.delay_ms:
-                await asyncio.sleep(rule.delay_ms / 1000)
-            if rule is not None and rule.status is not None:
-                fault = True
-                logger.info("port-sim: injected fault %s for %s %s", rule.status, method, path)
-                response = JSONResponse(
-                    rule.response_body(method, path),
-                    status_code=rule.status,
-                    headers=rule.headers(),
-                )
-            elif is_ingest:
-                response = await self.ingest(request, segments)
-            elif route is None:
-                logger.warning("port-sim: unmodelled endpoint %s %s", method, path)
-                response = error_response(
-                    not_found(
-                        f"Route {method} {path} not found (not modelled by the Port simulator)"
-                    )
-                )
-            else:
-                ctx = Ctx(request=request, params=params, sim=self)
-                if route.auth:
-                    ctx.actor = self._authenticate(request)
-                response = await route.handler(ctx)
-        except PortError as error:
-            response = error_response(error)
-        except Exception as exc:
-            logger.exception("port-sim: internal error on %s %s", method, path)
-            response = error_response(
-                PortError(500, "internal_error", f"Port simulator error: {exc!r}")
-            )
-        if not is_sim:
-            self.stats.record(
-                endpoint=endpoint,
-                method=method,
-                path=path,
-                status=response.status_code,
-                elapsed_ms=(time.perf_counter() - started) * 1000,
-                matched=route is not None or is_ingest,
-                fault=fault,
-            )
-        return response
-
-    def _match(self, method: str, segments: list[str]) -> tuple[Route | None, dict[str, str]]:
-        for route in self.routes:
-            if route.method != method:
-                continue
-            params = route.match(segments)
-            if params is not None:
-                return route, params
-        return None, {}
+        self.routes.append(Route(template, endpoint, methods=[method]))
 
     # --------------------------------------------------------------------- auth
 
@@ -688,21 +592,18 @@ class PortSim:
 
     # ------------------------------------------------------------------- ingest
 
-    async def ingest(self, request: Request, segments: list[str]) -> Response:
+    async def ingest(self, ctx: Ctx) -> Response:
         """The ingestUrls named in the integration record: logs, metrics, lakehouse data."""
-        kind = segments[2] if len(segments) > 2 else ""
+        kind = ctx.params["kind"]
         self.ingest_counts[kind] += 1
-        raw = await request.body()
-        body: Any = None
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
+        try:
+            body = await ctx.json()
+        except PortError:
+            body = None
         if kind == "logs" and isinstance(body, dict) and isinstance(body.get("logs"), list):
             self.ingested_logs.extend(body["logs"])
         elif kind == "metrics" and isinstance(body, dict):
-            self.last_metrics["/".join(segments[3:]) or "/"] = body
+            self.last_metrics[ctx.params.get("rest") or "/"] = body
         return ok()
 
     # ---------------------------------------------------------------------- sim
@@ -720,7 +621,7 @@ class PortSim:
 
     def stats_json(self) -> dict[str, Any]:
         return {
-            **self.stats.to_json(),
+            **self.stats.snapshot(),
             "writes": self.state.writes,
             "noop_writes": self.state.noop_writes,
             "deletes": self.state.deletes,
@@ -832,11 +733,6 @@ class PortSim:
                 created.append(self.state.create_blueprint(blueprint))
         return ok({"blueprints": created})
 
-    async def sim_requests(self, ctx: Ctx) -> Response:
-        limit = int(ctx.request.query_params.get("limit", "100"))
-        recent = list(self.stats.recent)[-limit:] if limit > 0 else []
-        return ok({"requests": recent})
-
     async def sim_logs(self, ctx: Ctx) -> Response:
         limit = int(ctx.request.query_params.get("limit", "200"))
         logs = list(self.ingested_logs)[-limit:] if limit > 0 else []
@@ -864,15 +760,73 @@ class PortSim:
         return ok({"organization": self.organization()})
 
 
+class Observed:
+    """Counts, and injects the configured faults into, every request outside ``/_sim``."""
+
+    def __init__(self, app: ASGIApp, sim: PortSim) -> None:
+        self.app = app
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or is_control(path):
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        stats = self.sim.stats
+        template = route_template(self.sim.routes, scope)
+        if template is None:
+            stats.unmatched[f"{method} {path}"] += 1
+        stats.begin(template or f"{method} {path}")
+        status = [500]
+        send = status_recorder(send, status)
+        try:
+            rule = self.sim.faults.take(method, path)
+            if rule is not None and rule.delay_ms:
+                await asyncio.sleep(rule.delay_ms / 1000)
+            if rule is None or rule.status is None:
+                await self.app(scope, receive, send)
+                return
+            stats.faults[str(rule.status)] += 1
+            logger.info("port-sim: injected fault %s for %s %s", rule.status, method, path)
+            body = rule.response_body(method, path)
+            fault = JSONResponse(body, status_code=rule.status, headers=rule.headers())
+            await fault(scope, receive, send)
+        finally:
+            stats.end(status[0])
+
+
+async def _port_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PortError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404:
+        logger.warning("port-sim: unmodelled endpoint %s", where)
+        message = f"Route {where} not found (not modelled by the Port simulator)"
+        return error_response(not_found(message))
+    return error_response(PortError(exc.status_code, "bad_request", f"{where}: {exc.detail}"))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("port-sim: internal error on %s %s", request.method, request.url.path)
+    return error_response(PortError(500, "internal_error", f"Port simulator error: {exc!r}"))
+
+
 def create_app(config: SimConfig | None = None, state: SimState | None = None) -> Starlette:
     """Build the simulator app; ``app.state.port_sim`` is the :class:`PortSim` runtime."""
     sim = PortSim(config or SimConfig(), state or SimState())
-
-    async def endpoint(request: Request) -> Response:
-        return await sim.handle(request)
-
     app = Starlette(
-        routes=[StarletteRoute("/{path:path}", endpoint, methods=ALL_METHODS)],
+        routes=sim.routes,
+        middleware=[Middleware(Observed, sim=sim)],
+        exception_handlers={
+            PortError: _port_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
     )
     app.state.port_sim = sim
     return app

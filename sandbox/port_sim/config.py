@@ -37,5 +37,4 @@ class SimConfig:
     # service. Without them Ocean logs errors when it ships logs and metrics.
     ingest_attributes: bool = True
     state_file: Path | None = None
-    request_log_size: int = 1000
     ingested_log_size: int = 5000

@@ -55,10 +55,11 @@ async def test_running_jira_sim_over_real_http() -> None:
             assert stats["by_endpoint"]["POST /rest/api/3/issue/bulkfetch"] == 1
             assert stats["issues_returned"] == 11
 
+        oauth_base_url = f"{sim.base_url}/ex/jira/{sim.config.cloud_id}"
         headers = {"Authorization": f"Bearer {sim.config.oauth_token}"}
-        async with httpx.AsyncClient(base_url=sim.oauth_base_url, headers=headers) as oauth:
+        async with httpx.AsyncClient(base_url=oauth_base_url, headers=headers) as oauth:
             issue = (await oauth.get("/rest/api/3/issue/PA-1", params={"fields": "summary"})).json()
-            assert issue["self"] == f"{sim.oauth_base_url}/rest/api/3/issue/10000"
+            assert issue["self"] == f"{oauth_base_url}/rest/api/3/issue/10000"
 
 
 def test_cli_serves_until_sigterm(tmp_path: Path) -> None:

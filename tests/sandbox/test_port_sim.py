@@ -613,7 +613,7 @@ async def test_faults_then_recovery_and_stats(client: httpx.AsyncClient) -> None
     stats = (await client.get("/_sim/stats")).json()
     assert stats["by_endpoint"] == {"POST /v1/blueprints/{bp}/entities/bulk": 3}
     assert stats["by_status"] == {"200": 1, "503": 2}
-    assert stats["faults_injected"] == 2 and stats["writes"] == 1 and stats["total"] == 3
+    assert stats["faults"] == {"503": 2} and stats["writes"] == 1 and stats["total"] == 3
 
     bad_rule = await client.patch("/_sim/faults", json={"rules": [{"path_regex": "("}]})
     assert bad_rule.status_code == 400
@@ -667,8 +667,6 @@ async def test_cli_ready_file_and_state_file(tmp_path: Path) -> None:
             "cid",
             "--client-secret",
             "csecret",
-            "--log-level",
-            "warning",
         ],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
