@@ -1,0 +1,96 @@
+"""The in-memory Jira store, by concern: users and teams, projects (with components and
+versions), Jira Software (boards, sprints), worklogs, issues (with comments). Each concern is a
+layer over the one before it; :class:`Dataset` is the top one.
+
+Stored objects are Jira-shaped JSON whose URLs start with :data:`~.catalog.SENTINEL`; the app
+swaps in the request's base URL when it serialises a response. Python callers get copies rebased
+on :attr:`Dataset.public_base`.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from ..catalog import JsonDict
+from .issues import IssueStore
+from .records import (
+    ISSUE_EXPAND,
+    IssueRecord,
+    NotFoundError,
+    ProjectRecord,
+    adf,
+    adf_text,
+    coerce_datetime,
+    duration_text,
+    make_user,
+    rebase,
+    relative_delta,
+    user_ref,
+)
+
+__all__ = [
+    "ISSUE_EXPAND",
+    "Dataset",
+    "IssueRecord",
+    "NotFoundError",
+    "ProjectRecord",
+    "adf",
+    "adf_text",
+    "coerce_datetime",
+    "duration_text",
+    "make_user",
+    "rebase",
+    "relative_delta",
+    "user_ref",
+]
+
+
+class Dataset(IssueStore):
+    """The whole store, with what spans concerns: deleting a project, dumping a fixture."""
+
+    def delete_project(self, key: str) -> JsonDict:
+        rec = self.get_project(key)
+        if rec is None:
+            raise NotFoundError(key)
+        for issue in [i for i in self.issues.values() if i.project_key == rec.key]:
+            if issue.id in self.issues:
+                self._remove_issue(issue)
+        del self.projects[rec.key]
+        for board in list(self.boards.values()):
+            if rec.key in board["projects"]:
+                board["projects"] = [k for k in board["projects"] if k != rec.key]
+                if not board["projects"]:
+                    self.delete_board(int(board["id"]))
+        data = self.project_json(rec, full=True)
+        self.deleted_projects[rec.key] = data
+        self._touch()
+        return self.public(data)
+
+    def to_fixture(self, base: str | None = None) -> JsonDict:
+        """Everything, in the fixture format (loadable by :func:`.data.load_fixture`).
+
+        URLs are on ``base`` (default :attr:`public_base`).
+        """
+        projects = []
+        for rec in self.projects.values():
+            data = self.project_json(rec, full=True)
+            data["lead"] = rec.lead
+            data["boardId"] = rec.board_id
+            projects.append(data)
+        dump: JsonDict = {
+            "sprint_field": self.sprint_field,
+            "projects": projects,
+            "users": list(self.users.values()),
+            "teams": list(self.teams.values()),
+            "team_members": self.team_members,
+            "sprints": list(self.sprints.values()),
+            "boards": list(self.boards.values()),
+            "worklogs": [
+                {**w, "updatedMs": self.worklog_times[i]} for i, w in sorted(self.worklogs.items())
+            ],
+            "issues": [
+                {**rec.json(), "indexed": rec.indexed, "changelog": rec.changelog}
+                for rec in sorted(self.issues.values(), key=lambda r: r.id)
+            ],
+        }
+        return cast(JsonDict, rebase(dump, base or self.public_base))
