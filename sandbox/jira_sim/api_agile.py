@@ -20,7 +20,7 @@ from starlette.routing import Route
 
 from .api_platform import account, jql_context
 from .catalog import JsonDict
-from .fields import FieldsError, FieldSpec, Projection, parse_expand, split_list
+from .fields import FieldsError, FieldSpec, split_list
 from .jql import JqlError, matches
 from .web import INVALID_PAYLOAD, JiraError, int_param, page_url, respond, state
 
@@ -161,8 +161,7 @@ async def board_backlog(request: Request) -> Response:
         except JqlError as exc:
             raise JiraError(400, exc.message) from None
     start, size = _window(request)
-    projection = Projection(spec, parse_expand(q.get("expand")), (), ds.sprint_field)
-    page = [projection.issue(rec) for rec in issues[start : start + size]]
+    page = [spec.issue(rec) for rec in issues[start : start + size]]
     body: JsonDict = {
         "expand": "schema,names",
         "startAt": start,
@@ -170,7 +169,7 @@ async def board_backlog(request: Request) -> Response:
         "total": len(issues),
         "issues": page,
     }
-    await account(request, len(page), len(page) if projection.full else 0)
+    await account(request, len(page), len(page) if spec.full else 0)
     return respond(request, body)
 
 

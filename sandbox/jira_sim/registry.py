@@ -9,7 +9,7 @@ from typing import Any, Final, Unpack
 import httpx
 
 from .catalog import SENTINEL, JsonDict
-from .jql import Clause, JqlContext, JqlError, field_kind, matches, parse
+from .jql import FIELDS, Clause, JqlContext, JqlError, matches, parse, unknown_field_message
 from .store import Dataset, IssueRecord
 from .webhooks import ISSUE_EVENTS, Delivery, EventRefs, build_event, send_event
 
@@ -27,9 +27,7 @@ DYNAMIC_EVENTS: Final = frozenset(
         "issue_property_deleted",
     }
 )
-DYNAMIC_JQL_FIELDS: Final = frozenset(
-    {"issuekey", "key", "project", "issuetype", "type", "status", "assignee", "reporter"}
-)
+DYNAMIC_JQL_FIELDS: Final = frozenset({"issuekey", "key", "project", "issuetype", "status"})
 DYNAMIC_JQL_OPS: Final = frozenset({"=", "!=", "IN", "NOT IN"})
 DYNAMIC_TTL_MS: Final = 30 * 24 * 3600 * 1000
 DYNAMIC_LIMIT: Final = 5
@@ -188,7 +186,7 @@ class WebhookRegistry:
             return ["The JQL filter must not be empty or contain ORDER BY."]
         errors: list[str] = []
         for clause in query.clauses():
-            errors.extend(_dynamic_clause_errors(clause, ctx))
+            errors.extend(_dynamic_clause_errors(clause))
         return errors
 
     def refresh(self, ids: list[int]) -> int:
@@ -258,18 +256,11 @@ class WebhookRegistry:
         }
 
 
-def _dynamic_clause_errors(clause: Clause, ctx: JqlContext) -> list[str]:
-    low = clause.field.lower()
-    supported = (
-        low in DYNAMIC_JQL_FIELDS
-        or low.startswith("issue.property")
-        or (low.startswith("cf[") and low.endswith("]"))
-    )
-    if not supported:
-        try:
-            field_kind(clause.field, ctx)
-        except JqlError as exc:
-            return [exc.message]
+def _dynamic_clause_errors(clause: Clause) -> list[str]:
+    name = clause.field.lower()
+    if name not in DYNAMIC_JQL_FIELDS:
+        if name not in FIELDS:
+            return [unknown_field_message(clause.field)]
         return [f"The field '{clause.field}' is not supported in webhook JQL filters."]
     if clause.op not in DYNAMIC_JQL_OPS:
         return [f"The operator '{clause.op}' is not supported in webhook JQL filters."]
