@@ -193,6 +193,7 @@ NULL_CUSTOM_FIELDS: Final[tuple[str, ...]] = tuple(
     f"customfield_{n}" for n in range(10001, 10036) if n not in (10018, 10019, 10020)
 )
 
+
 def avatar_urls(kind: str, avatar_id: int) -> dict[str, str]:
     base = f"{SENTINEL}/rest/api/3/universal_avatar/view/type/{kind}/avatar/{avatar_id}"
     return {

@@ -75,12 +75,22 @@ class FieldSpec:
             and (self.all or (self.navigable and name not in NON_NAVIGABLE) or name in self.include)
         }
         self_link = rec.json()["self"]
-        return {"expand": ISSUE_EXPAND, "id": str(rec.id), "self": self_link, "key": rec.key, "fields": fields}
+        return {
+            "expand": ISSUE_EXPAND,
+            "id": str(rec.id),
+            "self": self_link,
+            "key": rec.key,
+            "fields": fields,
+        }
 
 
 def _embedded(name: str, value: Any) -> Any:
     if name == "comment" and isinstance(value, dict):
         comments = value.get("comments") or []
         if len(comments) > EMBEDDED_COMMENTS:
-            return {**value, "comments": comments[:EMBEDDED_COMMENTS], "maxResults": EMBEDDED_COMMENTS}
+            return {
+                **value,
+                "comments": comments[:EMBEDDED_COMMENTS],
+                "maxResults": EMBEDDED_COMMENTS,
+            }
     return value

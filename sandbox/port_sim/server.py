@@ -46,26 +46,11 @@ class PortSimHandle:
         return httpx.AsyncClient(base_url=self.base_url, **kwargs)  # type: ignore[arg-type]
 
 
-def initial_state(config: SimConfig) -> SimState:
-    """The state saved in ``config.state_file`` when there is one, else an empty one."""
-    if config.state_file is not None and config.state_file.exists():
-        return SimState.load(config.state_file)
-    return SimState()
-
-
 @contextlib.asynccontextmanager
 async def running_port_sim(
     config: SimConfig | None = None, state: SimState | None = None
 ) -> AsyncIterator[PortSimHandle]:
-    """Serve the simulator on a free loopback port for the duration of the block.
-
-    With ``config.state_file``, the state is loaded from it (when no ``state`` is given) and
-    dumped to it on exit.
-    """
-    config = config or SimConfig()
-    state = state or initial_state(config)
-    app = create_app(config, state)
+    """Serve the simulator on a free loopback port for the duration of the block."""
+    app = create_app(config or SimConfig(), state or SimState())
     async with serving(app) as url:
         yield PortSimHandle(base_url=url, app=app)
-    if config.state_file is not None:
-        state.dump(config.state_file)

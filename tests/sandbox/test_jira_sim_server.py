@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -60,51 +54,3 @@ async def test_running_jira_sim_over_real_http() -> None:
         async with httpx.AsyncClient(base_url=oauth_base_url, headers=headers) as oauth:
             issue = (await oauth.get("/rest/api/3/issue/PA-1", params={"fields": "summary"})).json()
             assert issue["self"] == f"{oauth_base_url}/rest/api/3/issue/10000"
-
-
-def test_cli_serves_until_sigterm(tmp_path: Path) -> None:
-    ready = tmp_path / "ready.url"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox.jira_sim",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--ready-file",
-            str(ready),
-            "--issues",
-            "5",
-            "--config-json",
-            json.dumps({"projects": 1, "users": 3}),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while not ready.exists():
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "simulator did not become ready"
-            time.sleep(0.05)
-        url = ready.read_text().strip()
-        assert url.startswith("http://127.0.0.1:")
-        r = httpx.get(
-            f"{url}/rest/api/3/project/search", auth=("demo@example.com", "sandbox-token")
-        )
-        assert r.status_code == 200 and r.json()["total"] == 1
-        assert len(httpx.get(f"{url}/_sim/dataset").json()["users"]) == 3
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=15)
-        assert proc.returncode == 0
-        assert out.splitlines()[0] == url
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
