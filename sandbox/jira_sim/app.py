@@ -26,7 +26,7 @@ from sandbox.serving import RequestStats, is_control, route_template, status_rec
 
 from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
 from .config import SimConfig
-from .data import Dataset, build_dataset
+from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .registry import WebhookRegistry
 from .search import SearchEngine
@@ -239,12 +239,12 @@ def create_app(
     dataset: Dataset | None = None,
     **_: Any,
 ) -> Starlette:
-    """The simulator app. ``dataset`` defaults to :func:`~.data.build_dataset` of ``config``.
+    """The simulator app. ``dataset`` defaults to :func:`~.data.generate_dataset` of ``config``.
 
     The state is reachable as ``app.state.sim`` (:class:`SimState`).
     """
     config = config or SimConfig()
-    dataset = dataset if dataset is not None else build_dataset(config)
+    dataset = dataset if dataset is not None else generate_dataset(config)
     sim = SimState(
         config=config,
         dataset=dataset,

@@ -163,15 +163,6 @@ def priority_object(name: str) -> JsonDict:
     raise KeyError(name)
 
 
-def priority_rank(name: str | None) -> int | None:
-    if name is None:
-        return None
-    for p_name, _p_id, rank in PRIORITIES:
-        if p_name.lower() == name.lower():
-            return rank
-    return None
-
-
 RESOLUTION_DONE: Final[JsonDict] = {
     "self": f"{SENTINEL}/rest/api/3/resolution/10000",
     "id": "10000",
@@ -210,7 +201,3 @@ def user_avatar_urls(seed_hex: str, initials: str) -> dict[str, str]:
         f"avatars.us-west-2.prod.public.atl-paas.net%2Finitials%2F{initials}-3.png"
     )
     return {"48x48": url, "24x24": url, "16x16": url, "32x32": url}
-
-
-def epoch_ms(dt: datetime) -> int:
-    return int(dt.timestamp() * 1000)

@@ -37,7 +37,6 @@ class SimConfig(BaseModel):
     busy_comments: int = Field(default=60, ge=0)
     busy_worklogs: int = Field(default=130, ge=0)
     worklog_feed_page: int = Field(default=1000, ge=1)  # /worklog/updated|deleted page size
-    fixture: str | None = None
 
     # performance
     latency_ms: float = Field(default=0.0, ge=0)

@@ -202,9 +202,6 @@ class WebhookRegistry:
         dataset: Dataset,
         event: str,
         *,
-        key: str | None = None,
-        account_id: str | None = None,
-        project_key: str | None = None,
         base_url: str,
         ctx: JqlContext,
         client: httpx.AsyncClient | None = None,
@@ -212,15 +209,7 @@ class WebhookRegistry:
     ) -> list[Delivery]:
         """Send ``event`` to every registered webhook that subscribes to it and whose JQL
         filter matches the issue (admin webhooks signed with their secret)."""
-        payload = build_event(
-            dataset,
-            event,
-            key=key,
-            account_id=account_id,
-            project_key=project_key,
-            base_url=base_url,
-            **refs,
-        )
+        payload = build_event(dataset, event, base_url=base_url, **refs)
         issue = _issue_from_payload(payload) if event in ISSUE_EVENTS else None
         deliveries: list[Delivery] = []
         now_ms = int(time.time() * 1000)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.jira_sim import SimConfig, create_app, load_fixture
+from sandbox.jira_sim import SimConfig, create_app
 from sandbox.jira_sim.jql import JqlContext, JqlError, compile_query, ordering, parse
 from sandbox.jira_sim.store import Dataset
 from sandbox.jira_sim.testing import asgi_client
@@ -15,99 +15,94 @@ from sandbox.jira_sim.testing import asgi_client
 ANN = "712020:aaaaaaaa-0000-4000-8000-000000000001"
 BOB = "712020:bbbbbbbb-0000-4000-8000-000000000002"
 
-FIXTURE: dict[str, Any] = {
-    "users": [
-        {"accountId": ANN, "displayName": "Ann Lee", "emailAddress": "demo@example.com"},
-        {"accountId": BOB, "displayName": "Bob Ray", "emailAddress": "bob@example.com"},
-    ],
-    "projects": [
-        {"key": "PA", "name": "Port-AI", "id": "10000", "lead": ANN},
-        {"key": "OPS", "name": "Operations", "id": "10001"},
-    ],
-    "sprints": [
-        {"id": 1, "name": "Sprint 1", "state": "closed", "boardId": 1},
-        {"id": 2, "name": "Sprint 2", "state": "active", "boardId": 1},
-        {"id": 3, "name": "Sprint 3", "state": "future", "boardId": 1},
-    ],
-    "issues": [
-        {
-            "key": "PA-1",
-            "id": "10000",
-            "summary": "Setup infra",
-            "issuetype": "Task",
-            "status": "Done",
-            "created": "-30d",
-            "updated": "-20d",
-            "labels": ["infra"],
-            "assignee": ANN,
-            "priority": "High",
-            "sprint": [1],
-        },
-        {
-            "key": "PA-2",
-            "id": "10001",
-            "summary": "Fix login timeout",
-            "issuetype": "Bug",
-            "status": "In Progress",
-            "created": "-10d",
-            "updated": "-1d",
-            "labels": ["backend", "infra"],
-            "assignee": None,
-            "priority": "Low",
-            "sprint": [1, 2],
-        },
-        {
-            "key": "PA-3",
-            "id": "10002",
-            "summary": "Dark mode",
-            "issuetype": "Story",
-            "status": "To Do",
-            "created": "-2d",
-            "updated": "-2d",
-            "assignee": BOB,
-            "priority": "Medium",
-            "sprint": [3],
-            "reporter": BOB,
-        },
-        {
-            "key": "PA-4",
-            "id": "10003",
-            "summary": "Write tests",
-            "issuetype": "Sub-task",
-            "status": "Done",
-            "created": "-3d",
-            "updated": "-1h",
-            "parent": "PA-2",
-            "priority": "Medium",
-        },
-        {
-            "key": "OPS-1",
-            "id": "10004",
-            "summary": "Observability rollout",
-            "issuetype": "Epic",
-            "status": "Done",
-            "created": "-60d",
-            "updated": "-10d",
-            "priority": "Highest",
-        },
-        {
-            "key": "OPS-2",
-            "id": "10005",
-            "summary": "Install collector",
-            "issuetype": "Task",
-            "status": "To Do",
-            "created": "-5d",
-            "updated": "-5d",
-            "parent": "OPS-1",
-            "description": "Install the OpenTelemetry collector on every node",
-        },
-    ],
-}
+ISSUES: list[dict[str, Any]] = [
+    {
+        "key": "PA-1",
+        "id": "10000",
+        "summary": "Setup infra",
+        "issuetype": "Task",
+        "status": "Done",
+        "created": "-30d",
+        "updated": "-20d",
+        "assignee": ANN,
+        "priority": "High",
+    },
+    {
+        "key": "PA-2",
+        "id": "10001",
+        "summary": "Fix login timeout",
+        "issuetype": "Bug",
+        "status": "In Progress",
+        "created": "-10d",
+        "updated": "-1d",
+        "assignee": None,
+        "priority": "Low",
+    },
+    {
+        "key": "PA-3",
+        "id": "10002",
+        "summary": "Dark mode",
+        "issuetype": "Story",
+        "status": "To Do",
+        "created": "-2d",
+        "updated": "-2d",
+        "assignee": BOB,
+        "priority": "Medium",
+        "reporter": BOB,
+    },
+    {
+        "key": "PA-4",
+        "id": "10003",
+        "summary": "Write tests",
+        "issuetype": "Sub-task",
+        "status": "Done",
+        "created": "-3d",
+        "updated": "-1h",
+        "parent": "PA-2",
+        "priority": "Medium",
+    },
+    {
+        "key": "OPS-1",
+        "id": "10004",
+        "summary": "Observability rollout",
+        "issuetype": "Epic",
+        "status": "Done",
+        "created": "-60d",
+        "updated": "-10d",
+        "priority": "Highest",
+    },
+    {
+        "key": "OPS-2",
+        "id": "10005",
+        "summary": "Install collector",
+        "issuetype": "Task",
+        "status": "To Do",
+        "created": "-5d",
+        "updated": "-5d",
+        "parent": "OPS-1",
+        "description": "Install the OpenTelemetry collector on every node",
+    },
+]
+
+
+def build() -> Dataset:
+    """Two projects and six issues of known types, states and dates."""
+    ds = Dataset()
+    ds.create_user("Ann Lee", account_id=ANN, email="demo@example.com")
+    ds.create_user("Bob Ray", account_id=BOB, email="bob@example.com")
+    ds.current_account_id = ANN
+    ds.create_project("PA", "Port-AI", project_id=10000, lead=ANN)
+    ds.create_project("OPS", "Operations", project_id=10001)
+    for entry in ISSUES:
+        fields = {k: v for k, v in entry.items() if k not in ("key", "id")}
+        project, number = entry["key"].split("-")
+        ds.create_issue(project, issue_id=int(entry["id"]), number=int(number), **fields)
+    return ds
 
 
 @pytest.fixture(scope="module")
 def dataset() -> Dataset:
-    return load_fixture(FIXTURE, current_email="demo@example.com")
+    return build()
 
 
 def keys(dataset: Dataset, jql: str) -> list[str]:
@@ -196,7 +191,7 @@ def test_errors(dataset: Dataset, jql: str, message: str) -> None:
 
 
 def test_clock_moves_relative_dates() -> None:
-    ds = load_fixture(FIXTURE)
+    ds = build()
     later = datetime.now(UTC) + timedelta(days=30)
     pred = compile_query(parse("updated >= -1w"), JqlContext(ds, now=later))
     assert [r.key for r in ds.issues.values() if pred(r)] == []

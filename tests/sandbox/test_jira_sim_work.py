@@ -10,7 +10,6 @@ import pytest
 
 from sandbox.jira_sim import SimConfig
 from sandbox.jira_sim.testing import asgi_client, sim_state
-from sandbox.jira_sim.webhooks import build_event
 
 AGILE = "/rest/agile/1.0"
 
@@ -146,42 +145,3 @@ async def test_worklog_feed_pages_and_deletes(client: httpx.AsyncClient) -> None
     issue_id = ds.deleted_worklogs[gone][1]["issueId"]
     per_issue = await get(client, f"/rest/api/3/issue/{issue_id}/worklog")
     assert gone not in [int(w["id"]) for w in per_issue["worklogs"]]
-
-
-async def test_control_api_and_events_for_the_new_objects(client: httpx.AsyncClient) -> None:
-    ds = sim_state(client).dataset
-    created = await client.post("/_sim/issues/PA-1/comments", json={"body": "Hello\nthere"})
-    assert created.status_code == 201
-    comment_id = created.json()["id"]
-    event = build_event(ds, "comment_created", key="PA-1", comment_id=comment_id)
-    assert event["comment"]["id"] == comment_id and event["issue"]["key"] == "PA-1"
-    await client.delete(f"/_sim/issues/PA-1/comments/{comment_id}")
-    gone = build_event(ds, "comment_deleted", key="PA-1", comment_id=comment_id)
-    assert gone["comment"]["id"] == comment_id
-
-    worklog = (
-        await client.post("/_sim/issues/PA-1/worklogs", json={"timeSpentSeconds": 5400})
-    ).json()
-    assert worklog["timeSpent"] == "1h 30m"
-    updated = (await client.put(f"/_sim/worklogs/{worklog['id']}", json={"comment": "x"})).json()
-    assert updated["updated"] >= worklog["updated"]
-    assert (
-        build_event(ds, "worklog_updated", worklog_id=worklog["id"])["worklog"]["issueId"]
-        == "10000"
-    )
-
-    version = ds.projects["PA"].versions[-1]["id"]
-    released = (await client.put(f"/_sim/versions/{version}", json={"released": True})).json()
-    assert released["released"] is True
-    merge_into = ds.projects["PA"].versions[0]["id"]
-    await client.delete(f"/_sim/versions/{version}?mergeTo={merge_into}")
-    merged = build_event(ds, "jira:version_deleted", version_id=version, merged_to=merge_into)
-    assert merged["version"]["id"] == version and merged["mergedTo"]["id"] == merge_into
-
-    sprint = (await client.put("/_sim/sprints/6", json={"state": "active"})).json()
-    assert sprint["state"] == "active"
-    await client.delete("/_sim/sprints/6")
-    assert build_event(ds, "sprint_deleted", sprint_id="6")["sprint"]["id"] == 6
-    await client.delete("/_sim/boards/1003")
-    assert build_event(ds, "board_deleted", board_id="1003")["board"]["type"] == "kanban"
-    assert (await client.get(f"{AGILE}/board/1003")).status_code == 404

@@ -9,8 +9,6 @@ on :attr:`Dataset.public_base`.
 
 from __future__ import annotations
 
-from typing import cast
-
 from ..catalog import JsonDict
 from .issues import IssueStore
 from .records import (
@@ -46,7 +44,7 @@ __all__ = [
 
 
 class Dataset(IssueStore):
-    """The whole store, with what spans concerns: deleting a project, dumping a fixture."""
+    """The whole store, with what spans concerns: deleting a project."""
 
     def delete_project(self, key: str) -> JsonDict:
         rec = self.get_project(key)
@@ -65,32 +63,3 @@ class Dataset(IssueStore):
         self.deleted_projects[rec.key] = data
         self._touch()
         return self.public(data)
-
-    def to_fixture(self, base: str | None = None) -> JsonDict:
-        """Everything, in the fixture format (loadable by :func:`.data.load_fixture`).
-
-        URLs are on ``base`` (default :attr:`public_base`).
-        """
-        projects = []
-        for rec in self.projects.values():
-            data = self.project_json(rec, full=True)
-            data["lead"] = rec.lead
-            data["boardId"] = rec.board_id
-            projects.append(data)
-        dump: JsonDict = {
-            "sprint_field": self.sprint_field,
-            "projects": projects,
-            "users": list(self.users.values()),
-            "teams": list(self.teams.values()),
-            "team_members": self.team_members,
-            "sprints": list(self.sprints.values()),
-            "boards": list(self.boards.values()),
-            "worklogs": [
-                {**w, "updatedMs": self.worklog_times[i]} for i, w in sorted(self.worklogs.items())
-            ],
-            "issues": [
-                {**rec.json(), "indexed": rec.indexed, "changelog": rec.changelog}
-                for rec in sorted(self.issues.values(), key=lambda r: r.id)
-            ],
-        }
-        return cast(JsonDict, rebase(dump, base or self.public_base))

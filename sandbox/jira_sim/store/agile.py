@@ -183,14 +183,3 @@ class AgileStore(ProjectStore):
             sprint[key] = value
         self._touch()
         return sprint
-
-    def delete_sprint(self, sprint_id: int) -> JsonDict:
-        sprint = self.sprints.pop(sprint_id, None)
-        if sprint is None:
-            raise NotFoundError(str(sprint_id))
-        for board in self.boards.values():
-            if sprint_id in board["sharedSprints"]:
-                board["sharedSprints"].remove(sprint_id)
-        self.tombstones["sprint"][str(sprint_id)] = self.sprint_json(sprint)
-        self._touch()
-        return sprint

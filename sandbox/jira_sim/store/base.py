@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
 
@@ -90,9 +90,6 @@ class StoreBase:
             return self.issues.get(int(text))
         issue_id = self._key_index.get(text.upper())
         return self.issues.get(issue_id) if issue_id is not None else None
-
-    def iter_issues(self) -> Iterator[IssueRecord]:
-        return iter(self.issues.values())
 
     def find_user(self, ref: str) -> JsonDict | None:
         """By accountId, email or display name (case-insensitive)."""

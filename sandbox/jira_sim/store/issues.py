@@ -397,13 +397,6 @@ class IssueStore(WorklogStore):
         self._touch()
         return self.public(rec.json())
 
-    def set_indexed(self, key: str, indexed: bool) -> None:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
-        rec.indexed = indexed
-        self._touch()
-
     def _remove_issue(self, rec: IssueRecord) -> None:
         for child in [
             o

@@ -68,17 +68,6 @@ class PeopleStore(StoreBase):
         self._touch()
         return self.public(new)
 
-    def delete_user(self, account_id: str) -> JsonDict:
-        user = self.users.pop(account_id, None)
-        if user is None:
-            raise NotFoundError(account_id)
-        for members in self.team_members.values():
-            if account_id in members:
-                members.remove(account_id)
-        self.deleted_users[account_id] = user
-        self._touch()
-        return self.public(user)
-
     # ------------------------------------------------------------------ teams
     def create_team(
         self,

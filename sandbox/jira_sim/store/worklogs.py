@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from ..catalog import (
     SENTINEL,
     JsonDict,
     fmt_jira_dt,
-    parse_jira_dt,
 )
 from .agile import AgileStore
 from .records import IssueRecord, NotFoundError, adf, duration_text, user_ref
 
 
 class WorklogStore(AgileStore):
-    def load_worklog(self, worklog: JsonDict) -> None:
-        """A dumped worklog (``to_fixture``), kept as it is."""
-        data = dict(worklog)
-        worklog_id = int(data["id"])
-        ms = int(data.pop("updatedMs", 0)) or self._worklog_stamp(parse_jira_dt(data["updated"]))
-        self._worklog_stamps.add(ms)
-        self.worklogs[worklog_id] = data
-        self.worklog_times[worklog_id] = ms
-        self._next_worklog_id = max(self._next_worklog_id, worklog_id + 1)
-
     def _worklog_stamp(self, when: datetime) -> int:
         """Epoch ms for a worklog change, unique (the change feed pages on it)."""
         ms = int(when.timestamp() * 1000)
@@ -71,24 +59,6 @@ class WorklogStore(AgileStore):
             worklog["comment"] = adf(comment)
         self.worklogs[worklog_id] = worklog
         self.worklog_times[worklog_id] = ms
-        self._touch()
-        return worklog
-
-    def update_worklog(self, worklog_id: int, fields: dict[str, Any]) -> JsonDict:
-        worklog = self.worklogs.get(worklog_id)
-        if worklog is None:
-            raise NotFoundError(str(worklog_id))
-        for key, value in fields.items():
-            if key == "timeSpentSeconds":
-                worklog["timeSpentSeconds"] = int(value)
-                worklog["timeSpent"] = duration_text(int(value))
-            elif key == "comment":
-                worklog["comment"] = adf(str(value))
-            else:
-                raise ValueError(f"unsupported worklog field {key!r}")
-        ms = self._worklog_stamp(self.now())
-        self.worklog_times[worklog_id] = ms
-        worklog["updated"] = fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC))
         self._touch()
         return worklog
 
