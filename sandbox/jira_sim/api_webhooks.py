@@ -67,14 +67,8 @@ async def admin_create(request: Request) -> Response:
     sim = state(request)
     body = await read_object(request, required=True)
     _validate_admin(body, creating=True)
-    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
-    hook = sim.webhooks.create_admin(body, user)
+    hook = sim.webhooks.create_admin(body)
     return respond(request, hook.json(), status=201)
-
-
-async def admin_get(request: Request) -> Response:
-    _require_admin(request)
-    return respond(request, _admin_hook(request).json())
 
 
 async def admin_update(request: Request) -> Response:
@@ -83,17 +77,8 @@ async def admin_update(request: Request) -> Response:
     hook = _admin_hook(request)
     body = await read_object(request, required=True)
     _validate_admin(body, creating=False)
-    sim.webhooks.update_admin(
-        hook, body, sim.dataset.get_user(sim.dataset.current_account_id or "")
-    )
+    sim.webhooks.update_admin(hook, body)
     return respond(request, hook.json())
-
-
-async def admin_delete(request: Request) -> Response:
-    _require_admin(request)
-    hook = _admin_hook(request)
-    del state(request).webhooks.admin[hook.id]
-    return Response(status_code=204)
 
 
 # ------------------------------------------------------------------------------- dynamic
@@ -150,14 +135,6 @@ async def dynamic_list(request: Request) -> Response:
     return respond(request, out)
 
 
-async def dynamic_delete(request: Request) -> Response:
-    _require_oauth(request)
-    sim = state(request)
-    for wid in _ids(await read_object(request, required=True)):
-        sim.webhooks.dynamic.pop(wid, None)
-    return Response(status_code=202)
-
-
 async def dynamic_refresh(request: Request) -> Response:
     _require_oauth(request)
     sim = state(request)
@@ -168,11 +145,8 @@ async def dynamic_refresh(request: Request) -> Response:
 ROUTES: Final = [
     Route("/rest/webhooks/1.0/webhook", admin_list, methods=["GET"]),
     Route("/rest/webhooks/1.0/webhook", admin_create, methods=["POST"]),
-    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_get, methods=["GET"]),
     Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_update, methods=["PUT"]),
-    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_delete, methods=["DELETE"]),
     Route("/rest/api/3/webhook/refresh", dynamic_refresh, methods=["PUT"]),
     Route("/rest/api/3/webhook", dynamic_register, methods=["POST"]),
     Route("/rest/api/3/webhook", dynamic_list, methods=["GET"]),
-    Route("/rest/api/3/webhook", dynamic_delete, methods=["DELETE"]),
 ]

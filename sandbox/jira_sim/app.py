@@ -1,7 +1,7 @@
 """``create_app(config, dataset)``: the Starlette app simulating a Jira Cloud site.
 
 Request pipeline (outside ``/_sim``): OAuth-gateway prefix rewrite -> stats -> latency ->
-auth (401) -> quota / burst / fail_paths / random faults -> route handler.
+auth (401) -> burst / fail_paths / random faults -> route handler.
 """
 
 from __future__ import annotations

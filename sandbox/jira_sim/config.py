@@ -45,11 +45,9 @@ class SimConfig(BaseModel):
     # rate limits and faults
     burst_limit_rps: float = Field(default=0.0, ge=0)
     rate_429: float = Field(default=0.0, ge=0, le=1)
-    quota_exhausted_until: float | None = None
     rate_5xx: float = Field(default=0.0, ge=0, le=1)
     rate_timeout: float = Field(default=0.0, ge=0, le=1)
     timeout_sleep_s: float = Field(default=30.0, ge=0)
-    rate_malformed: float = Field(default=0.0, ge=0, le=1)
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
     has_admin_permission: bool = True

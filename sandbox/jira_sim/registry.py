@@ -53,9 +53,6 @@ class AdminWebhook:
     enabled: bool = True
     secret: str | None = None
     last_updated: int = 0
-    last_updated_user: str | None = None
-    last_updated_name: str | None = None
-    description: str = ""
 
     def json(self) -> JsonDict:
         """As Jira returns it: the secret is never included."""
@@ -67,12 +64,8 @@ class AdminWebhook:
             "events": self.events,
             "enabled": self.enabled,
             "self": f"{SENTINEL}/rest/webhooks/1.0/webhook/{self.id}",
-            "lastUpdatedUser": self.last_updated_user,
-            "lastUpdatedDisplayName": self.last_updated_name,
             "lastUpdated": self.last_updated,
         }
-        if self.description:
-            out["description"] = self.description
         return out
 
 
@@ -106,36 +99,25 @@ class WebhookRegistry:
         self._next_dynamic = 10000
 
     # -------------------------------------------------------------- admin
-    def create_admin(self, body: JsonDict, user: JsonDict | None) -> AdminWebhook:
+    def create_admin(self, body: JsonDict) -> AdminWebhook:
         hook = AdminWebhook(id=self._next_admin, name="", url="", events=[])
         self._next_admin += 1
-        self.update_admin(hook, body, user)
+        self.update_admin(hook, body)
         self.admin[hook.id] = hook
         return hook
 
-    def update_admin(self, hook: AdminWebhook, body: JsonDict, user: JsonDict | None) -> None:
-        if "name" in body:
-            hook.name = str(body["name"])
-        if "url" in body:
-            hook.url = str(body["url"])
-        if "events" in body:
-            hook.events = [str(e) for e in body.get("events") or []]
+    @staticmethod
+    def update_admin(hook: AdminWebhook, body: JsonDict) -> None:
+        hook.name = str(body.get("name", hook.name))
+        hook.url = str(body.get("url", hook.url))
+        hook.events = [str(e) for e in body.get("events", hook.events) or []]
         if "filters" in body:
-            filters = body.get("filters") or {}
-            hook.jql = str(filters.get(JQL_FILTER_KEY) or "")
-        if "jqlFilter" in body:
-            hook.jql = str(body.get("jqlFilter") or "")
-        if "excludeBody" in body:
-            hook.exclude_body = bool(body["excludeBody"])
-        if "enabled" in body:
-            hook.enabled = bool(body["enabled"])
+            hook.jql = str((body.get("filters") or {}).get(JQL_FILTER_KEY) or "")
+        hook.exclude_body = bool(body.get("excludeBody", hook.exclude_body))
+        hook.enabled = bool(body.get("enabled", hook.enabled))
         if "secret" in body:
             hook.secret = str(body["secret"]) if body["secret"] else None
-        if "description" in body:
-            hook.description = str(body["description"] or "")
         hook.last_updated = int(time.time() * 1000)
-        hook.last_updated_user = user["accountId"] if user else None
-        hook.last_updated_name = user["displayName"] if user else None
 
     # -------------------------------------------------------------- dynamic
     def register_dynamic(self, url: str, entries: list[Any], ctx: JqlContext) -> list[JsonDict]:

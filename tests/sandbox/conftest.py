@@ -16,8 +16,15 @@ from tests.sandbox.support import ISSUE_BP, OCEAN_UA, PROJECT_BP, UPSERT, Bulk, 
 
 @pytest.fixture
 async def jira() -> AsyncIterator[httpx.AsyncClient]:
-    """The Jira simulator's default generated site (3 projects, 60 issues), Basic auth."""
-    async with asgi_client(config=JiraConfig()) as client:
+    """A generated Jira site (3 projects, 12 users, 3 teams, 150 issues) over ASGI, Basic auth."""
+    async with asgi_client(config=JiraConfig(issues=150, users=12, teams=3)) as client:
+        yield client
+
+
+@pytest.fixture
+async def agile_site() -> AsyncIterator[httpx.AsyncClient]:
+    """A smaller site (80 issues) whose worklog change feed pages by 40."""
+    async with asgi_client(config=JiraConfig(issues=80, worklog_feed_page=40)) as client:
         yield client
 
 

@@ -28,10 +28,9 @@ def test_config_validation_and_cli_flags() -> None:
             "--fail-paths",
             "^/b",
             "--config-json",
-            '{"issues": 99, "projects": 1, "quota_exhausted_until": 5}',
+            '{"issues": 99, "projects": 1}',
         ]
     )
     cfg = config_from_args(args)
     assert (cfg.issues, cfg.projects, cfg.latency_ms) == (7, 1, 300.0)
     assert cfg.has_admin_permission is False and cfg.fail_paths == ["^/a", "^/b"]
-    assert cfg.quota_exhausted_until == 5
