@@ -2,8 +2,8 @@
 uvicorn server on a loopback socket (in-process for tests, or as a CLI process that writes a
 ready file for the stack) and the CLI's common flags.
 
-A simulator is a Starlette app with a route table (``starlette.routing.Route``, one per method
-and path) and a middleware that counts every non-``/_sim`` request through :class:`RequestStats`
+A simulator is a Starlette app with one route table (:func:`route_table`: ``"METHOD /path"`` ->
+endpoint) and a middleware that counts every non-``/_sim`` request through :class:`RequestStats`
 under its route template (``"GET /rest/api/3/issue/{issueIdOrKey}"``).
 """
 
@@ -17,13 +17,15 @@ import signal
 import socket
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Generator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Match
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Message, Scope, Send
 
 SIM_PREFIX = "/_sim"
@@ -70,6 +72,18 @@ class RequestStats:
             "max_in_flight": self.max_in_flight,
             **self.tallies,
         }
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def route_table(table: Mapping[str, Endpoint]) -> list[Route]:
+    """Starlette routes from ``{"GET /path/{param}": endpoint}`` (``"POST,PUT /path"``: both)."""
+    routes = []
+    for key, endpoint in table.items():
+        methods, _, path = key.partition(" ")
+        routes.append(Route(path, endpoint, methods=methods.split(",")))
+    return routes
 
 
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str | None:

@@ -7,7 +7,6 @@ from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .catalog import JsonDict, fmt_jira_dt
 from .fields import MULTI_VALUED, FieldsError, FieldSpec, split_list
@@ -17,10 +16,11 @@ from .web import (
     INVALID_PAYLOAD,
     ISSUE_NOT_FOUND,
     JiraError,
+    account,
     int_param,
-    page_url,
     read_object,
     respond,
+    respond_page,
     state,
 )
 
@@ -33,45 +33,21 @@ def jql_context(request: Request) -> JqlContext:
     return JqlContext(dataset=sim.dataset, now=datetime.now(UTC))
 
 
-async def account(request: Request, items: int, full: int) -> None:
-    """Count returned items in the stats and apply ``per_item_ms``."""
-    sim = state(request)
-    sim.stats.tallies.update(items_returned=items, issues_returned=full)
-    await sim.faults.item_delay(sim.config, full)
-
-
 # ------------------------------------------------------------------------------- projects
 
 
 async def project_search(request: Request) -> Response:
     sim = state(request)
     q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    max_results = min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), 100)
     insight = "insight" in split_list(q.get("expand"))
     projects = sorted(
         (p for p in sim.dataset.projects.values() if not p.archived), key=lambda p: p.key
     )
     ids = set(split_list(q.getlist("id")))
-    if ids:
-        projects = [p for p in projects if str(p.id) in ids]
-    page = projects[start : start + max_results]
-    values = [_project_view(request, p, insight=insight) for p in page]
-    is_last = start + max_results >= len(projects)
-    body: JsonDict = {"self": page_url(request)}
-    if not is_last:
-        body["nextPage"] = page_url(request, startAt=start + max_results, maxResults=max_results)
-    body.update(
-        {
-            "maxResults": max_results,
-            "startAt": start,
-            "total": len(projects),
-            "isLast": is_last,
-            "values": values,
-        }
-    )
-    await account(request, len(values), 0)
-    return respond(request, body)
+    views = [
+        _project_view(request, p, insight=insight) for p in projects if not ids or str(p.id) in ids
+    ]
+    return await respond_page(request, views, cap=100)
 
 
 def _project_view(request: Request, rec: Any, *, insight: bool, full: bool = False) -> JsonDict:
@@ -95,7 +71,7 @@ async def project_get(request: Request) -> Response:
         raise JiraError(404, f"No project could be found with {kind} '{ref}'.")
     insight = "insight" in split_list(request.query_params.get("expand"))
     out = _project_view(request, rec, insight=insight, full=True)
-    await account(request, 1, 0)
+    await account(request, 1)
     return respond(request, out)
 
 
@@ -112,7 +88,7 @@ async def users_search(request: Request) -> Response:
     if wanted:
         users = [u for u in users if u["accountId"] in wanted]
     page = users[start : start + max_results]
-    await account(request, len(page), 0)
+    await account(request, len(page))
     return respond(request, page)
 
 
@@ -124,7 +100,7 @@ async def user_get(request: Request) -> Response:
     user = sim.dataset.get_user(account_id)
     if user is None:
         raise JiraError(404, USER_NOT_FOUND)
-    await account(request, 1, 0)
+    await account(request, 1)
     return respond(request, {**user, "expand": "groups,applicationRoles"})
 
 
@@ -266,15 +242,3 @@ async def my_permissions(request: Request) -> Response:
             "havePermission": sim.config.has_admin_permission if admin_only else True,
         }
     return respond(request, {"permissions": out})
-
-
-ROUTES: Final = [
-    Route("/rest/api/3/project/search", project_search, methods=["GET"]),
-    Route("/rest/api/3/project/{projectIdOrKey}", project_get, methods=["GET"]),
-    Route("/rest/api/3/users/search", users_search, methods=["GET"]),
-    Route("/rest/api/3/user", user_get, methods=["GET"]),
-    Route("/rest/api/3/search/jql", search_jql, methods=["POST"]),
-    Route("/rest/api/3/issue/bulkfetch", bulkfetch, methods=["POST"]),
-    Route("/rest/api/3/issue/{issueIdOrKey}", issue_get, methods=["GET"]),
-    Route("/rest/api/3/mypermissions", my_permissions, methods=["GET"]),
-]

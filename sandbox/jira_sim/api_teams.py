@@ -9,10 +9,17 @@ from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .catalog import JsonDict
-from .web import NOT_AUTHENTICATED, JiraError, ctx, int_param, read_object, respond, state
+from .web import (
+    NOT_AUTHENTICATED,
+    JiraError,
+    ctx,
+    int_param,
+    read_object,
+    respond,
+    state,
+)
 
 TEAMS_PREFIX: Final = "/gateway/api/public/teams/v1/org/{orgId}"
 MAX_TEAMS_PAGE: Final = 300
@@ -87,9 +94,3 @@ async def team_members(request: Request) -> Response:
             },
         },
     )
-
-
-ROUTES: Final = [
-    Route(f"{TEAMS_PREFIX}/teams", list_teams, methods=["GET"]),
-    Route(f"{TEAMS_PREFIX}/teams/{{teamId}}/members", team_members, methods=["POST"]),
-]

@@ -6,13 +6,19 @@ from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .api_platform import jql_context
 from .catalog import JsonDict
 from .jql import JqlError, parse
 from .registry import JQL_FILTER_KEY, AdminWebhook, jira_ms_date
-from .web import JiraError, ctx, int_param, page_url, read_object, respond, state
+from .web import (
+    JiraError,
+    ctx,
+    read_object,
+    respond,
+    respond_page,
+    state,
+)
 
 NO_ADMIN: Final = "You do not have the permission to manage webhooks (Jira administrator required)."
 OAUTH_ONLY: Final = "Only Connect apps and OAuth 2.0 apps can use dynamic webhooks."
@@ -113,26 +119,8 @@ async def dynamic_register(request: Request) -> Response:
 
 async def dynamic_list(request: Request) -> Response:
     _require_oauth(request)
-    sim = state(request)
-    q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    max_results = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 100)
-    hooks = list(sim.webhooks.dynamic.values())
-    page = hooks[start : start + max_results]
-    is_last = start + max_results >= len(hooks)
-    out: JsonDict = {"self": page_url(request)}
-    if not is_last:
-        out["nextPage"] = page_url(request, startAt=start + max_results, maxResults=max_results)
-    out.update(
-        {
-            "maxResults": max_results,
-            "startAt": start,
-            "total": len(hooks),
-            "isLast": is_last,
-            "values": [h.json() for h in page],
-        }
-    )
-    return respond(request, out)
+    hooks = [h.json() for h in state(request).webhooks.dynamic.values()]
+    return await respond_page(request, hooks, default=100, cap=100)
 
 
 async def dynamic_refresh(request: Request) -> Response:
@@ -140,13 +128,3 @@ async def dynamic_refresh(request: Request) -> Response:
     sim = state(request)
     expiration = sim.webhooks.refresh(_ids(await read_object(request, required=True)))
     return respond(request, {"expirationDate": jira_ms_date(expiration)})
-
-
-ROUTES: Final = [
-    Route("/rest/webhooks/1.0/webhook", admin_list, methods=["GET"]),
-    Route("/rest/webhooks/1.0/webhook", admin_create, methods=["POST"]),
-    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_update, methods=["PUT"]),
-    Route("/rest/api/3/webhook/refresh", dynamic_refresh, methods=["PUT"]),
-    Route("/rest/api/3/webhook", dynamic_register, methods=["POST"]),
-    Route("/rest/api/3/webhook", dynamic_list, methods=["GET"]),
-]

@@ -19,10 +19,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.serving import RequestStats, is_control, route_template, status_recorder
+from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
 from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
 from .config import SimConfig
@@ -81,7 +81,7 @@ def _headers(scope: Scope) -> dict[str, str]:
 class SimMiddleware:
     """Gateway rewrite, stats, auth and faults around the router (never for ``/_sim``)."""
 
-    def __init__(self, app: ASGIApp, sim: SimState, routes: list[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, sim: SimState, routes: list[Route]) -> None:
         self.app = app
         self.sim = sim
         self.routes = routes
@@ -253,14 +253,61 @@ def create_app(
         search=SearchEngine(dataset),
         webhooks=WebhookRegistry(),
     )
-    routes: list[BaseRoute] = [
-        *control.ROUTES,
-        *api_work.ROUTES,
-        *api_platform.ROUTES,
-        *api_agile.ROUTES,
-        *api_teams.ROUTES,
-        *api_webhooks.ROUTES,
-    ]
+    routes = route_table(
+        {
+            "GET /_sim/stats": control.stats,
+            "PATCH /_sim/config": control.change(control.patch_config),
+            "POST /_sim/issues": control.change(control.create_issue, 201),
+            "PUT /_sim/issues/{key}": control.change(control.update_issue),
+            "DELETE /_sim/issues/{key}": control.change(control.delete_issue),
+            "PUT /_sim/projects/{key}": control.change(control.update_project),
+            "DELETE /_sim/projects/{key}": control.change(control.delete_project),
+            "POST /_sim/users": control.change(control.create_user, 201),
+            "PUT /_sim/users/{accountId}": control.change(control.update_user),
+            "POST /_sim/issues/{key}/comments": control.change(control.create_comment, 201),
+            "DELETE /_sim/issues/{key}/comments/{id}": control.change(control.delete_comment),
+            "DELETE /_sim/worklogs/{id}": control.change(control.delete_worklog),
+            "PUT /_sim/versions/{id}": control.change(control.update_version),
+            "DELETE /_sim/versions/{id}": control.change(control.delete_version),
+            "PUT /_sim/sprints/{id}": control.change(control.update_sprint),
+            "DELETE /_sim/boards/{id}": control.change(control.delete_board),
+            "GET /_sim/webhooks": control.webhooks,
+            "POST /_sim/webhooks/send": control.webhook_send,
+            "GET /rest/api/3/project/{projectIdOrKey}/version": api_work.project_versions,
+            "GET /rest/api/3/project/{projectIdOrKey}/component": api_work.project_components,
+            "GET /rest/api/3/version/{id}": api_work.version_get,
+            "GET /rest/api/3/issue/{issueIdOrKey}/comment": api_work.issue_comments,
+            "GET /rest/api/3/issue/{issueIdOrKey}/comment/{id}": api_work.issue_comment,
+            "GET /rest/api/3/issue/{issueIdOrKey}/worklog": api_work.issue_worklogs,
+            "GET /rest/api/3/issue/{issueIdOrKey}/worklog/{id}": api_work.issue_worklog,
+            "GET /rest/api/3/worklog/updated": api_work.worklogs_updated,
+            "GET /rest/api/3/worklog/deleted": api_work.worklogs_deleted,
+            "POST /rest/api/3/worklog/list": api_work.worklog_list,
+            "GET /rest/api/3/project/search": api_platform.project_search,
+            "GET /rest/api/3/project/{projectIdOrKey}": api_platform.project_get,
+            "GET /rest/api/3/users/search": api_platform.users_search,
+            "GET /rest/api/3/user": api_platform.user_get,
+            "POST /rest/api/3/search/jql": api_platform.search_jql,
+            "POST /rest/api/3/issue/bulkfetch": api_platform.bulkfetch,
+            "GET /rest/api/3/issue/{issueIdOrKey}": api_platform.issue_get,
+            "GET /rest/api/3/mypermissions": api_platform.my_permissions,
+            "GET /rest/agile/1.0/board": api_agile.boards_list,
+            "GET /rest/agile/1.0/board/{boardId}": api_agile.board_get,
+            "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
+            "GET /rest/agile/1.0/board/{boardId}/sprint": api_agile.board_sprints,
+            "GET /rest/agile/1.0/board/{boardId}/epic": api_agile.board_epics,
+            "GET /rest/software/1.0/board/{boardId}/backlog": api_agile.board_backlog,
+            "GET /rest/agile/1.0/sprint/{sprintId}": api_agile.sprint_get,
+            "GET /gateway/api/public/teams/v1/org/{orgId}/teams": api_teams.list_teams,
+            "POST /gateway/api/public/teams/v1/org/{orgId}/teams/{teamId}/members": api_teams.team_members,
+            "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
+            "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
+            "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
+            "PUT /rest/api/3/webhook/refresh": api_webhooks.dynamic_refresh,
+            "POST /rest/api/3/webhook": api_webhooks.dynamic_register,
+            "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
+        }
+    )
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SimMiddleware, sim=sim, routes=routes)],

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Final
 import pydantic
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .api_platform import jql_context
 from .catalog import JsonDict
@@ -190,25 +189,3 @@ async def webhook_send(request: Request) -> Response:
     )
     sim.webhooks.deliveries.append(delivery.json())
     return respond(request, {"status": delivery.status, "error": delivery.error})
-
-
-ROUTES: Final = [
-    Route("/_sim/stats", stats, methods=["GET"]),
-    Route("/_sim/config", change(patch_config), methods=["PATCH"]),
-    Route("/_sim/issues", change(create_issue, 201), methods=["POST"]),
-    Route("/_sim/issues/{key}", change(update_issue), methods=["PUT"]),
-    Route("/_sim/issues/{key}", change(delete_issue), methods=["DELETE"]),
-    Route("/_sim/projects/{key}", change(update_project), methods=["PUT"]),
-    Route("/_sim/projects/{key}", change(delete_project), methods=["DELETE"]),
-    Route("/_sim/users", change(create_user, 201), methods=["POST"]),
-    Route("/_sim/users/{accountId}", change(update_user), methods=["PUT"]),
-    Route("/_sim/issues/{key}/comments", change(create_comment, 201), methods=["POST"]),
-    Route("/_sim/issues/{key}/comments/{id}", change(delete_comment), methods=["DELETE"]),
-    Route("/_sim/worklogs/{id}", change(delete_worklog), methods=["DELETE"]),
-    Route("/_sim/versions/{id}", change(update_version), methods=["PUT"]),
-    Route("/_sim/versions/{id}", change(delete_version), methods=["DELETE"]),
-    Route("/_sim/sprints/{id}", change(update_sprint), methods=["PUT"]),
-    Route("/_sim/boards/{id}", change(delete_board), methods=["DELETE"]),
-    Route("/_sim/webhooks", webhooks, methods=["GET"]),
-    Route("/_sim/webhooks/send", webhook_send, methods=["POST"]),
-]

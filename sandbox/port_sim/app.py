@@ -18,7 +18,6 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.port_sim.config import SimConfig
@@ -26,7 +25,14 @@ from sandbox.port_sim.errors import PortError, bad_request, invalid, not_found
 from sandbox.port_sim.faults import FaultInjector
 from sandbox.port_sim.model import EntityRecord
 from sandbox.port_sim.state import SimState, UpsertOptions, Writer, datasource_from_user_agent
-from sandbox.serving import RequestStats, is_control, route_template, status_recorder
+from sandbox.serving import (
+    Endpoint,
+    RequestStats,
+    is_control,
+    route_table,
+    route_template,
+    status_recorder,
+)
 
 logger = logging.getLogger("port_sim")
 
@@ -92,48 +98,51 @@ class PortSim:
         self.faults = FaultInjector()
         self.stats = RequestStats()
         self.ingested: Counter[str] = Counter()
-        self.routes: list[Route] = []
-        add = self._add
-        add("POST", "/v1/auth/access_token", self.access_token, auth=False)
-        add("GET", "/v1/organization", self.get_organization)
-        add("GET", "/v1/integration/provision-enabled", self.provision_enabled)
-        add("POST", "/v1/integration", self.create_integration)
-        add("GET", "/v1/integration/{integration}", self.get_integration)
-        add("PATCH", "/v1/integration/{integration}", self.patch_integration)
-        add("PATCH", "/v1/integration/{integration}/config", self.patch_integration_config)
-        add("PATCH", "/v1/integration/{integration}/resync-state", self.patch_resync_state)
-        add("GET", "/v1/integration/{integration}/resync-request", self.get_resync_request)
-        add("POST", "/v1/integration/{integration}/kinds/{kind}/examples", self.kind_examples)
-        add("POST", "/v1/blueprints", self.create_blueprint)
-        add("POST", "/v1/blueprints/entities/datasource-entities", self.datasource_entities)
-        add("GET", "/v1/blueprints/{bp}", self.get_blueprint)
-        add("PATCH", "/v1/blueprints/{bp}", self.patch_blueprint)
-        add("DELETE", "/v1/blueprints/{bp}", self.delete_blueprint)
-        add("POST", "/v1/blueprints/{bp}/entities/bulk", self.bulk_upsert)
-        add("POST", "/v1/blueprints/{bp}/bulk/entities/delete", self.bulk_delete)
-        add("POST", "/v1/blueprints/{bp}/entities", self.upsert_entity)
-        add("GET", "/v1/blueprints/{bp}/entities/{entity:path}", self.get_entity)
-        add("DELETE", "/v1/blueprints/{bp}/entities/{entity:path}", self.delete_entity)
-        add("POST", "/v1/entities/search", self.search_entities)
-        add("POST,PUT", "/_ingest/{integration}/{kind}", self.ingest, auth=False)
-        add("POST,PUT", "/_ingest/{integration}/{kind}/{rest:path}", self.ingest, auth=False)
-        # the simulator's control API (no auth, not counted, no faults)
-        add("GET", "/_sim/state", self.sim_state)
-        add("GET", "/_sim/stats", self.sim_stats)
-        add("POST", "/_sim/stats/reset", self.sim_stats_reset)
-        add("GET", "/_sim/faults", self.sim_faults)
-        add("PATCH", "/_sim/faults", self.sim_add_faults)
+        handlers: dict[str, Handler] = {
+            "POST /v1/auth/access_token": self.access_token,
+            "GET /v1/organization": self.get_organization,
+            "GET /v1/integration/provision-enabled": self.provision_enabled,
+            "POST /v1/integration": self.create_integration,
+            "GET /v1/integration/{integration}": self.get_integration,
+            "PATCH /v1/integration/{integration}": self.patch_integration,
+            "PATCH /v1/integration/{integration}/config": self.patch_integration_config,
+            "PATCH /v1/integration/{integration}/resync-state": self.patch_resync_state,
+            "GET /v1/integration/{integration}/resync-request": self.get_resync_request,
+            "POST /v1/integration/{integration}/kinds/{kind}/examples": self.kind_examples,
+            "POST /v1/blueprints": self.create_blueprint,
+            "POST /v1/blueprints/entities/datasource-entities": self.datasource_entities,
+            "GET /v1/blueprints/{bp}": self.get_blueprint,
+            "PATCH /v1/blueprints/{bp}": self.patch_blueprint,
+            "DELETE /v1/blueprints/{bp}": self.delete_blueprint,
+            "POST /v1/blueprints/{bp}/entities/bulk": self.bulk_upsert,
+            "POST /v1/blueprints/{bp}/bulk/entities/delete": self.bulk_delete,
+            "POST /v1/blueprints/{bp}/entities": self.upsert_entity,
+            "GET /v1/blueprints/{bp}/entities/{entity:path}": self.get_entity,
+            "DELETE /v1/blueprints/{bp}/entities/{entity:path}": self.delete_entity,
+            "POST /v1/entities/search": self.search_entities,
+            "POST,PUT /_ingest/{integration}/{kind}": self.ingest,
+            "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": self.ingest,
+            "GET /_sim/state": self.sim_state,
+            "GET /_sim/stats": self.sim_stats,
+            "POST /_sim/stats/reset": self.sim_stats_reset,
+            "GET /_sim/faults": self.sim_faults,
+            "PATCH /_sim/faults": self.sim_add_faults,
+        }
+        self.routes = route_table({key: self._endpoint(key, h) for key, h in handlers.items()})
 
-    def _add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        authenticate = auth and not is_control(template)
+    def _endpoint(self, key: str, handler: Handler) -> Endpoint:
+        """The handler with its ``Ctx``; authenticated unless it is the token endpoint, an
+        ingest URL or the ``/_sim`` control API."""
+        path = key.partition(" ")[2]
+        public = is_control(path) or path.startswith(("/_ingest/", "/v1/auth/"))
 
         async def endpoint(request: Request) -> Response:
             ctx = Ctx(request=request, params=dict(request.path_params), sim=self)
-            if authenticate:
+            if not public:
                 ctx.actor = self._authenticate(request)
             return await handler(ctx)
 
-        self.routes.append(Route(template, endpoint, methods=method.split(",")))
+        return endpoint
 
     # --------------------------------------------------------------------- auth
 
