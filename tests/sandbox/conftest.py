@@ -9,9 +9,8 @@ import httpx
 import pytest
 
 from sandbox.jira_sim import SimConfig as JiraConfig
-from sandbox.jira_sim.testing import asgi_client
 from sandbox.port_sim import SimConfig, SimState, create_app
-from tests.sandbox.support import ISSUE_BP, OCEAN_UA, PROJECT_BP, UPSERT, Bulk, Clock
+from tests.sandbox.support import ISSUE_BP, OCEAN_UA, PROJECT_BP, UPSERT, Bulk, Clock, asgi_client
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from sandbox.jira_sim import SimConfig
-from sandbox.jira_sim.testing import asgi_client, sim_state
+from tests.sandbox.support import asgi_client, sim_state
 
 DEFAULT_JQL = "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
 

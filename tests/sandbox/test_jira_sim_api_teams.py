@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from sandbox.jira_sim.testing import sim_state
+from tests.sandbox.support import sim_state
 
 CLOUD = "11111111-2222-3333-4444-555555555555"
 

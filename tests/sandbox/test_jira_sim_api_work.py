@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from sandbox.jira_sim.testing import sim_state
+from tests.sandbox.support import sim_state
 
 AGILE = "/rest/agile/1.0"
 

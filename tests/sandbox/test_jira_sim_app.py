@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from sandbox.jira_sim import SimConfig, create_app
-from sandbox.jira_sim.testing import asgi_client, sim_state
+from tests.sandbox.support import asgi_client, sim_state
 
 NOT_AUTH = {
     "errorMessages": ["Client must be authenticated to access this resource."],

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from sandbox.jira_sim.testing import sim_state
 from sandbox.jira_sim.webhooks import build_event
+from tests.sandbox.support import sim_state
 
 
 async def test_stats_and_config(jira: httpx.AsyncClient) -> None:

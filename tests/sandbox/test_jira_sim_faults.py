@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from sandbox.jira_sim import SimConfig, create_app
-from sandbox.jira_sim.testing import asgi_client, sim_state
+from tests.sandbox.support import asgi_client, sim_state
 
 PROJECTS = "/rest/api/3/project/search"
 

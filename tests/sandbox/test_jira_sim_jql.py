@@ -10,7 +10,7 @@ import pytest
 from sandbox.jira_sim import SimConfig, create_app
 from sandbox.jira_sim.jql import JqlContext, JqlError, compile_query, ordering, parse
 from sandbox.jira_sim.store import Dataset
-from sandbox.jira_sim.testing import asgi_client
+from tests.sandbox.support import asgi_client
 
 ANN = "712020:aaaaaaaa-0000-4000-8000-000000000001"
 BOB = "712020:bbbbbbbb-0000-4000-8000-000000000002"

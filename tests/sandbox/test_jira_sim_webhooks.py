@@ -12,8 +12,8 @@ import pytest
 
 from sandbox.jira_sim import SimConfig, create_app, generate_dataset
 from sandbox.jira_sim.store import NotFoundError
-from sandbox.jira_sim.testing import asgi_client, sim_state
 from sandbox.jira_sim.webhooks import build_event, send_event, sign
+from tests.sandbox.support import asgi_client, sim_state
 
 JIRA_VECTOR = "sha256=a4771c39fbe90f317c7824e83ddef3caae9cb3d976c214ace1f2937e133263c9"
 

@@ -32,7 +32,7 @@ def port_answers(url: str) -> bool:
 
 CASES: dict[str, tuple[list[str], Callable[[str], bool]]] = {
     "sandbox.jira_sim": (
-        ["--issues", "5", "--config-json", json.dumps({"projects": 1, "users": 3})],
+        ["--config-json", json.dumps({"issues": 5, "projects": 1, "users": 3})],
         jira_answers,
     ),
     "sandbox.port_sim": (["--client-id", "cid", "--client-secret", "csecret"], port_answers),
