@@ -29,12 +29,8 @@ _LAST: Final = (
     "Okafor Patel Quinn Rossi Silva Tanaka"
 ).split()
 _TIMEZONES: Final = ("UTC", "Europe/London", "America/New_York", "Asia/Jerusalem", "Asia/Tokyo")
-_APP_NAMES: Final = (
-    "Automation for Jira",
-    "Slack",
-    "GitHub for Jira",
-    "Port Ocean",
-    "Jira Cloud Bot",
+_APP_NAMES: Final = ("Automation for Jira|Slack|GitHub for Jira|Port Ocean|Jira Cloud Bot").split(
+    "|"
 )
 _PROJECTS: Final = (
     ("PA", "Port-AI"),
@@ -47,80 +43,32 @@ _PROJECTS: Final = (
     ("DOCS", "Documentation"),
 )
 _TEAMS: Final = (
-    "Platform Team",
-    "Mobile Squad",
-    "Payments Guild",
-    "Data Crew",
-    "Site Reliability",
-    "Frontend Chapter",
-)
+    "Platform Team|Mobile Squad|Payments Guild|Data Crew|Site Reliability|Frontend Chapter"
+).split("|")
 _COMPONENTS: Final = ("Backend", "Frontend", "API", "Infra", "Mobile", "Docs")
-_LABELS: Final = (
-    "infra",
-    "backend",
-    "frontend",
-    "security",
-    "tech-debt",
-    "customer",
-    "performance",
-    "docs",
-)
+_LABELS: Final = "infra|backend|frontend|security|tech-debt|customer|performance|docs".split("|")
 _VERBS: Final = (
-    "Fix",
-    "Implement",
-    "Refactor",
-    "Investigate",
-    "Add",
-    "Remove",
-    "Update",
-    "Document",
-    "Migrate",
-    "Optimize",
-)
+    "Fix|Implement|Refactor|Investigate|Add|Remove|Update|Document|Migrate|Optimize"
+).split("|")
 _OBJECTS: Final = (
-    "login timeout",
-    "payment webhook retries",
-    "search pagination",
-    "dashboard widgets",
-    "CI pipeline cache",
-    "user avatar upload",
-    "rate limiter",
-    "audit log export",
-    "dark mode",
-    "API error messages",
-    "SSO configuration",
-    "billing invoices",
-    "notification emails",
-    "mobile push tokens",
-    "feature flags",
-)
-_CONTEXTS: Final = (
-    "on mobile",
-    "for admins",
-    "in staging",
-    "in the public API",
-    "for EU tenants",
-    "",
-)
+    "login timeout|payment webhook retries|search pagination|dashboard widgets|"
+    "CI pipeline cache|user avatar upload|rate limiter|audit log export|dark mode|"
+    "API error messages|SSO configuration|billing invoices|notification emails|"
+    "mobile push tokens|feature flags"
+).split("|")
+_CONTEXTS: Final = "on mobile|for admins|in staging|in the public API|for EU tenants|".split("|")
 _EPICS: Final = (
-    "Q3 reliability",
-    "Self-serve onboarding",
-    "Billing revamp",
-    "Observability",
-    "Mobile v2",
-    "Search relevance",
-    "Accessibility audit",
-    "Data retention",
-)
+    "Q3 reliability|Self-serve onboarding|Billing revamp|Observability|Mobile v2|"
+    "Search relevance|Accessibility audit|Data retention"
+).split("|")
 _SENTENCES: Final = (
-    "Customers report intermittent failures.",
-    "Steps to reproduce are in the linked support ticket.",
-    "We should add metrics before changing behaviour.",
-    "The current implementation does not handle retries.",
-    "Acceptance criteria: covered by automated tests.",
-    "See the design doc for the proposed approach.",
-    "This blocks the next release.",
-)
+    "Customers report intermittent failures.|"
+    "Steps to reproduce are in the linked support ticket.|"
+    "We should add metrics before changing behaviour.|"
+    "The current implementation does not handle retries.|"
+    "Acceptance criteria: covered by automated tests.|"
+    "See the design doc for the proposed approach.|This blocks the next release."
+).split("|")
 _TYPE_WEIGHTS: Final = (("Epic", 8), ("Story", 30), ("Task", 30), ("Bug", 20), ("Sub-task", 12))
 _PRIORITY_WEIGHTS: Final = (
     ("Highest", 5),
