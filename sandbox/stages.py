@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 MARKERS: tuple[tuple[str, str], ...] = (
     ("Starting processing resource ", "kind setup"),
@@ -73,3 +74,65 @@ def stage_seconds(log: str) -> tuple[dict[str, float], Counter[str]]:
     if since is not None and last is not None:
         seconds[stage] += (last - since).total_seconds()
     return {name: round(value, 2) for name, value in seconds.items()}, began
+
+
+# ----------------------------------------------------------------------- a cProfile of a sync
+
+# Where the integration process's own time goes, by the package of the function that spends it
+# (cProfile's "tottime": time in a function itself, not in what it calls). A C function counts
+# for the package named by its description (`<method 'send' of '_socket.socket' objects>`).
+COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("idle (event loop waiting for I/O)", ("select.epoll",)),
+    ("mapping: the compiled jq program", ("jira/jira/entity_processor.py",)),
+    ("Ocean's sync code and metrics", ("port_ocean/", "prometheus_client/")),
+    ("entity models (pydantic)", ("pydantic",)),
+    (
+        "HTTP client (httpx, httpcore, h11, anyio, sockets)",
+        (
+            "httpx/",
+            "httpcore/",
+            "h11/",
+            "anyio/",
+            "_socket.socket",
+            "_ssl.",
+            "ssl.py",
+            "socket.py",
+        ),
+    ),
+    ("JSON (json module)", ("json/", "_json")),
+    (
+        "imports (start-up)",
+        ("importlib", "marshal", "posix.stat", "posix.listdir", "zipimport", "_io.open"),
+    ),
+    ("Jira client (the integration)", ("jira/jira/",)),
+    ("asyncio", ("asyncio/",)),
+    ("logging (loguru)", ("loguru/",)),
+)
+# Subtrees run synchronously, so their cumulative time is reliable (an awaiting coroutine's is
+# not): Ocean's transform step, and the compiled program's share of it.
+SUBTREES: tuple[tuple[str, str, str], ...] = (
+    ("mapping (Ocean's parse_items, all of it)", "entity_processor/base.py", "parse_items"),
+    ("  of which the compiled jq program", "jira/jira/entity_processor.py", "_slots"),
+)
+
+
+def profile_components(path: str) -> list[tuple[str, float]]:
+    """Seconds by component (first match in `COMPONENTS`, else "other"), then the subtrees."""
+    import pstats
+
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(path).stats  # type: ignore[attr-defined]
+    totals = dict.fromkeys([name for name, _ in COMPONENTS] + ["other"], 0.0)
+    for (filename, _, function), (_, _, tottime, *_) in stats.items():
+        where = f"{filename} {function}"
+        name = next((n for n, keys in COMPONENTS if any(k in where for k in keys)), "other")
+        totals[name] += tottime
+    found = [(name, round(seconds, 2)) for name, seconds in totals.items()]
+    found.append(("total", round(sum(totals.values()), 2)))
+    for name, file_part, function in SUBTREES:
+        cumulative = sum(
+            value[3]
+            for (filename, _, fn), value in stats.items()
+            if fn == function and file_part in filename
+        )
+        found.append((name, round(cumulative, 2)))
+    return found
