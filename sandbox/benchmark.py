@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.stack import LAUNCHER, running_stack
-from sandbox.stages import stage_seconds
+from sandbox.stages import profile_components, stage_seconds
 
 STANDARD = {"latency_ms": 300.0, "per_item_ms": 3.0, "burst_limit_rps": 100.0}
 STANDARD_PORT_LATENCY_MS = 100.0
@@ -196,6 +196,10 @@ def main(argv: list[str] | None = None) -> int:
             profile=args.profile,
         )
         print(json.dumps(asdict(figures))) if args.json else _print(figures)
+        if args.profile is not None and not args.json:
+            print(f"  profile ({args.profile}): seconds of the event loop's thread, under cProfile")
+            for component, seconds in profile_components(str(args.profile)):
+                print(f"      {seconds:7.2f} s  {component}")
         runs.append(figures)
     return max(f.exit_code for f in runs)
 
