@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 from dataclasses import asdict, dataclass, field
@@ -57,6 +58,8 @@ class Figures:
     port_by_endpoint: dict[str, int] = field(default_factory=dict)
     port_max_in_flight: int = 0
     stages: dict[str, float] = field(default_factory=dict)
+    # the machine's 1-minute load average as the sync started and as it ended
+    load_average: tuple[float, float] = (0.0, 0.0)
 
 
 def scale(issues: int) -> dict[str, int]:
@@ -95,6 +98,7 @@ def run(
     if profile is not None:
         command = [sys.executable, "-m", "cProfile", "-o", str(profile.resolve()), str(LAUNCHER)]
     children_before = _children_cpu()
+    load_before = os.getloadavg()[0]
     with running_stack(jira=knobs, port_latency_ms=port_latency_ms) as stack:
         result = stack.run_once(
             env,
@@ -140,6 +144,7 @@ def run(
         port_by_endpoint=port_by_endpoint,
         port_max_in_flight=int(port_stats.get("max_in_flight", 0)),
         stages=stage_seconds(result.output)[0],
+        load_average=(round(load_before, 1), round(os.getloadavg()[0], 1)),
     )
 
 
@@ -149,7 +154,9 @@ def _print(figures: Figures) -> None:
         f"burst={figures.burst_limit_rps}/s port={figures.port_latency_ms}ms "
         f"strategy={figures.strategy}: exit {figures.exit_code}"
     )
-    print(f"  wall time          {figures.wall_seconds:.1f} s")
+    print(
+        f"  wall time          {figures.wall_seconds:.1f} s (load average {figures.load_average})"
+    )
     print(f"  CPU time           {figures.cpu_seconds:.1f} s (integration process, user + system)")
     print(f"                     {figures.simulators_cpu_seconds:.1f} s (the two simulators)")
     print(f"  entities           {figures.entities} ({figures.entities_per_second}/s)")
