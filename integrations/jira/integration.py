@@ -1,5 +1,5 @@
-"""Ocean's integration class: our selector models, our entity processor, and a record of each
-resync's outcome."""
+"""Ocean's integration class: our selector models, our entity processor, Ocean's comparison
+with Port with its searches overlapping, and a record of each resync's outcome."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 
 
@@ -23,7 +24,7 @@ class JiraPortAppConfigHandler(APIPortAppConfig):
     CONFIG_CLASS = JiraPortAppConfig
 
 
-class JiraIntegration(BaseIntegration):
+class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
     EntityProcessorClass = CompiledJQEntityProcessor
 
