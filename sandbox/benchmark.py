@@ -13,7 +13,8 @@ per 20 issues, 1 project per 250, at least 3).
 Latencies: `jira` (the default) gives Jira its latency and Port none, `both` adds
 `--port-latency-ms` to every Port API request, `zero` runs without latency, `all` runs the
 three in that order, to show how much of each service's latency the sync hides.
-`--profile FILE` runs the integration under cProfile and writes its stats to FILE (slower).
+`--profile FILE` runs the integration under cProfile and writes its stats to FILE (slower; with
+`all`, each run overwrites it).
 """
 
 from __future__ import annotations
