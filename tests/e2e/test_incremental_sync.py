@@ -63,7 +63,7 @@ def test_an_incremental_run_writes_exactly_what_changed_and_deletes_nothing(
     requests_before = jira_requests(stack)
 
     started = datetime.now(UTC)
-    run = stack.run_once(**INCREMENTAL)
+    run = stack.run_once(INCREMENTAL)
     assert run.returncode == 0, run.output[-3000:]
 
     after = stack.entities("jiraIssue")
@@ -90,7 +90,7 @@ def test_an_incremental_run_writes_exactly_what_changed_and_deletes_nothing(
     assert started <= saved[f"issue|{index}"] <= datetime.now(UTC)
 
     # Nothing changed since: the next run writes nothing.
-    again = stack.run_once(**INCREMENTAL)
+    again = stack.run_once(INCREMENTAL)
     assert again.returncode == 0, again.output[-3000:]
     assert changed_entities(after, stack.entities("jiraIssue")) == set()
     assert cursors(stack)[f"issue|{index}"] > saved[f"issue|{index}"]
@@ -114,7 +114,7 @@ def test_a_failed_kind_keeps_its_cursor_and_the_next_run_catches_up(stack: Stack
     assert [r["kind"] for r in mapping["resources"]] == ["issue", "backlog"]
     create_integration(stack, mapping)
     assert stack.run_once().returncode == 0
-    seeded = stack.run_once(**INCREMENTAL)
+    seeded = stack.run_once(INCREMENTAL)
     assert seeded.returncode == 0, seeded.output[-3000:]
     first = cursors(stack)
     assert set(first) == {"issue|0", "backlog|1"}
@@ -125,7 +125,7 @@ def test_a_failed_kind_keeps_its_cursor_and_the_next_run_catches_up(stack: Stack
     # The backlog kind (second) fails: Jira refuses the board list.
     stack.jira("PATCH", "/_sim/config", {"fail_paths": [f"{BOARD_LIST}$"]})
 
-    failed = stack.run_once(**INCREMENTAL)
+    failed = stack.run_once(INCREMENTAL)
 
     assert failed.returncode == 1
     assert "kind backlog failed" in failed.last_line
@@ -136,7 +136,7 @@ def test_a_failed_kind_keeps_its_cursor_and_the_next_run_catches_up(stack: Stack
     assert stack.entities("jiraBacklogItem")[item]["title"] != "Moved up the backlog"
 
     stack.jira("PATCH", "/_sim/config", NO_FAULTS)
-    caught_up = stack.run_once(**INCREMENTAL)
+    caught_up = stack.run_once(INCREMENTAL)
 
     assert caught_up.returncode == 0, caught_up.output[-3000:]
     assert stack.entities("jiraBacklogItem")[item]["title"] == "Moved up the backlog"
