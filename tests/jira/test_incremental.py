@@ -4,7 +4,9 @@ site's time zone, the user's JQL combined safely, and what each incremental kind
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -161,12 +163,12 @@ def test_any_condition_is_wrapped_whole_and_its_order_kept_last(condition: str, 
 
 
 def test_only_kinds_jira_lists_by_change_time_are_incremental() -> None:
-    assert {kind.name for kind in KINDS if kind.changed} == {
-        "issue",
-        "backlog",
-        "worklog",
-        "comment",
-    }
+    incremental = [kind.name for kind in KINDS if kind.changed]
+    assert set(incremental) == {"issue", "backlog", "worklog", "comment"}
+    # The README names the same kinds (the others are kept current by the full resync).
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = next(line for line in readme.splitlines() if "Incremental kinds:" in line)
+    assert re.findall(r"`(\w+)`", line.split(":", 1)[1].split(".")[0]) == incremental
 
 
 @respx.mock
