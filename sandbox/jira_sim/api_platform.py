@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,10 +47,12 @@ MAX_PROPERTIES: Final = 5
 
 def jql_context(request: Request) -> JqlContext:
     sim = state(request)
+    caller = sim.dataset.get_user(sim.dataset.current_account_id or "") or {}
     return JqlContext(
         dataset=sim.dataset,
         now=datetime.now(UTC),
         current_account_id=sim.dataset.current_account_id,
+        zone=ZoneInfo(str(caller.get("timeZone") or "UTC")),
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import cmp_to_key
 from typing import Any, Final
 
@@ -422,6 +422,8 @@ class JqlContext:
     dataset: Dataset
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     current_account_id: str | None = None
+    # Absolute dates ("2024-05-01 10:00") are read in the caller's time zone, as Jira does.
+    zone: tzinfo = UTC
 
 
 Atom = Any
@@ -705,7 +707,7 @@ def _date_resolve(op: Operand, fname: str, ctx: JqlContext) -> set[Atom]:
         return {now + delta}
     for fmt in _DATE_FORMATS:
         try:
-            return {datetime.strptime(text, fmt).replace(tzinfo=UTC)}
+            return {datetime.strptime(text, fmt).replace(tzinfo=ctx.zone)}
         except ValueError:
             continue
     raise JqlError(

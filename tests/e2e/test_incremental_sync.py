@@ -50,6 +50,10 @@ def jira_requests(stack: Stack) -> dict[str, int]:
 def test_an_incremental_run_writes_exactly_what_changed_and_deletes_nothing(
     stack: Stack,
 ) -> None:
+    # Jira reads the `updated >=` bound in the caller's zone: west of UTC, a bound written in
+    # UTC would start hours late and miss the changes.
+    me = jira_get(stack, "/rest/api/3/myself")
+    stack.jira("PUT", f"/_sim/users/{me['accountId']}", {"timeZone": "America/Los_Angeles"})
     full = stack.run_once()
     assert full.returncode == 0, full.output[-3000:]
     assert cursors(stack) == {}  # a full resync keeps no cursor
