@@ -1,6 +1,7 @@
-"""Ocean's integration class: our selector models, and a record of each resync's outcome (a
-full resync, or an incremental run: Ocean logs a failed incremental kind and carries on, so
-the kind whose cursor was not saved is recorded here, and a ONCE run exits non-zero)."""
+"""Ocean's integration class: our selector models, our entity processor, and a record of each
+resync's outcome (a full resync, or an incremental run: Ocean logs a failed incremental kind and
+carries on, so the kind whose cursor was not saved is recorded here, and a ONCE run exits
+non-zero)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noq
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 
+from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 
@@ -26,6 +28,7 @@ class JiraPortAppConfigHandler(APIPortAppConfig):
 
 class JiraIntegration(BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
+    EntityProcessorClass = CompiledJQEntityProcessor
 
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()

@@ -13,8 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.stack import INTEGRATION_ID, Stack
-from tests.e2e.conftest import NO_FAULTS, jira_get, synced_issue_keys
-from tests.e2e.test_all_kinds import create_integration, paged
+from tests.e2e.conftest import NO_FAULTS, create_integration, jira_get, paged, synced_issue_keys
 from tests.integration.harness_setup import every_kind_mapping
 
 INCREMENTAL = {
@@ -26,12 +25,8 @@ BOARD_LIST = "/rest/agile/1.0/board"
 
 def cursors(stack: Stack) -> dict[str, datetime]:
     """The cursors Port keeps for the integration, by "kind|index"."""
-    found: dict[str, datetime] = {}
-    for key, cursor in stack.port_state().get("cursors", {}).items():
-        identifier, kind, index = key.split("|")
-        if identifier == INTEGRATION_ID and cursor and cursor.get("primary"):
-            found[f"{kind}|{index}"] = datetime.fromisoformat(cursor["primary"])
-    return found
+    kept = stack.port_state()["integrations"][INTEGRATION_ID].get("cursors", {})
+    return {key: datetime.fromisoformat(c["primary"]) for key, c in kept.items() if c}
 
 
 def content(entity: dict[str, Any]) -> Any:
