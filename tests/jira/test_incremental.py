@@ -243,3 +243,34 @@ async def test_a_jira_failure_fails_the_incremental_kind(client: JiraClient) -> 
 def _issue_resource(jql: str) -> Any:
     config = resource("issue", jql=jql, fields="summary,status")
     return config
+
+
+@respx.mock
+async def test_worklogs_of_a_jql_come_from_its_issues_changed(client: JiraClient) -> None:
+    myself("UTC")
+    search = respx.post(f"{API}/search/jql").mock(side_effect=token_pager([], max_page=5000))
+    feed = respx.get(f"{API}/worklog/updated")
+
+    config = resource("worklog", jql="project = A ORDER BY key")
+    assert await read_changed(client, "worklog", config, NOW) == []
+
+    assert searched_jql(search) == ['(project = A) AND updated >= "2026-03-10 12:00" ORDER BY key']
+    assert not feed.called
+
+
+@respx.mock
+async def test_changed_backlogs_narrow_each_boards_backlog(client: JiraClient) -> None:
+    myself("UTC")
+    respx.get(f"{SITE}/rest/agile/1.0/board").mock(
+        return_value=json_response(
+            {"values": [{"id": 7, "name": "B", "type": "scrum"}], "isLast": True, "total": 1}
+        )
+    )
+    backlog = respx.get(f"{SITE}/rest/software/1.0/board/7/backlog").mock(
+        return_value=json_response({"issues": [issue(1)], "total": 1, "startAt": 0})
+    )
+
+    got = await read_changed(client, "backlog", resource("backlog"), NOW)
+
+    assert [i["key"] for i in got] == ["P1-1"]
+    assert backlog.calls[0].request.url.params["jql"] == 'updated >= "2026-03-10 12:00"'
