@@ -16,6 +16,7 @@ from starlette.types import Message
 
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.gate import MAX_DEPTH, WebhookGate
+from tests.builders import json_response
 from tests.webhooks.payloads import SECRET, body_of, delivery_headers, issue_event, sign, user_event
 
 PATH = "/integration/webhook"
@@ -445,7 +446,8 @@ async def test_the_deepest_and_oddest_body_the_gate_lets_through_is_processed_by
         b'"x": ' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}}"
     )
     in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
-    async with live_harness([], in_port=in_port) as live:
+    gone = ("GET", "/rest/api/3/user", json_response({}, 404))  # Jira confirms the delete
+    async with live_harness([gone], in_port=in_port) as live:
         response = await live.http.post(PATH, content=body, headers=raw_headers(body))
         assert response.status_code == 200
         assert await live.drain() == 1

@@ -57,6 +57,15 @@ def search_returning(*issues: dict[str, Any]) -> respx.Route:
     )
 
 
+def issue_gone(key: str = "P1-1") -> None:
+    """Jira once an issue is deleted: a search naming its key is refused, a GET answers 404."""
+    message = f"An issue with key '{key}' does not exist for field 'key'."
+    respx.post(SEARCH).mock(return_value=json_response({"errorMessages": [message]}, status=400))
+    respx.get(f"{SITE}/rest/api/3/issue/{key}").mock(
+        return_value=json_response({"errorMessages": ["Issue does not exist"]}, status=404)
+    )
+
+
 def sent_body(route: respx.Route) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(route.calls.last.request.content)
     return body
@@ -192,14 +201,14 @@ async def test_an_update_for_an_issue_deleted_since_removes_it(live: LiveEventsC
 
 
 @respx.mock
-async def test_issue_deleted_is_removed_from_the_payload_without_calling_jira(
+async def test_issue_deleted_is_removed_once_jira_confirms_it_is_gone(
     live: LiveEventsContext,
 ) -> None:
+    issue_gone()
     payload = issue_event("jira:issue_deleted")
     result = await handle("issue", payload, issue_resource())
     assert result.updated_raw_results == []
     assert result.deleted_raw_results == [payload["issue"]]
-    assert respx.calls.call_count == 0
 
 
 @respx.mock
@@ -241,18 +250,21 @@ async def test_an_older_state_finishing_late_does_not_overwrite_a_newer_one(
 
 
 @respx.mock
-async def test_a_delete_older_than_the_applied_state_is_ignored(live: LiveEventsContext) -> None:
+async def test_jiras_answer_not_the_deliverys_time_decides_a_removal(
+    live: LiveEventsContext,
+) -> None:
     # applied: updated at 10:00:05; a delete stamped earlier arrives late (out of order)
     search_returning(issue(1, updated="2024-01-02T10:00:05.000+0000"))
     resource = issue_resource()
     await handle("issue", issue_event("jira:issue_updated"), resource)
+    issue_gone()
     early = 1704189600000  # 2024-01-02T10:00:00Z
     result = await handle("issue", issue_event("jira:issue_deleted", timestamp=early), resource)
-    assert result.deleted_raw_results == []
-    later = await handle(
-        "issue", issue_event("jira:issue_deleted", timestamp=early + 60_000), resource
-    )
-    assert len(later.deleted_raw_results) == 1
+    assert len(result.deleted_raw_results) == 1  # Jira says it is gone: it is
+    # a stale search that still holds the old state cannot bring it back
+    search_returning(issue(1, updated="2024-01-02T10:00:05.000+0000"))
+    late = await handle("issue", issue_event("jira:issue_updated"), resource)
+    assert late.updated_raw_results == []
 
 
 # Projects
@@ -284,11 +296,17 @@ async def test_project_no_longer_live_is_removed(live: LiveEventsContext) -> Non
 
 @pytest.mark.parametrize("event", ["project_deleted", "project_soft_deleted", "project_archived"])
 @respx.mock
-async def test_project_deletes_use_the_payload(live: LiveEventsContext, event: str) -> None:
+async def test_a_project_deleted_trashed_or_archived_leaves_port_as_a_resync_would(
+    live: LiveEventsContext, event: str
+) -> None:
+    # /project/search lists live projects only: one in the trash or archived is not there.
+    search = respx.get(f"{SITE}/rest/api/3/project/search").mock(
+        return_value=json_response({"values": []})
+    )
     payload = project_event(event)
     result = await handle("project", payload, project_resource())
     assert result.deleted_raw_results == [payload["project"]]
-    assert respx.calls.call_count == 0
+    assert search.calls.last.request.url.params["id"] == "10001"
 
 
 # Users
@@ -312,11 +330,12 @@ async def test_user_gone_on_update_is_removed(live: LiveEventsContext) -> None:
 
 
 @respx.mock
-async def test_user_deleted_never_calls_jira(live: LiveEventsContext) -> None:
+async def test_user_deleted_is_removed_once_jira_answers_404(live: LiveEventsContext) -> None:
+    route = respx.get(f"{SITE}/rest/api/3/user").mock(return_value=json_response({}, status=404))
     payload = user_event("user_deleted", 4)
     result = await handle("user", payload, user_resource())
     assert result.deleted_raw_results == [payload["user"]]
-    assert respx.calls.call_count == 0
+    assert route.calls.last.request.url.params["accountId"] == "acc-4"
 
 
 # Matching, validation, authentication
