@@ -192,7 +192,7 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             logger.warning(f"Ignoring {name} for {label}: {stale}")
             return _empty()
         typed = self._resource(resource)
-        order_key = (self.kind.name, _selector_fingerprint(resource), live.stable_id(obj))
+        order_key = (self.kind.name, _selector_fingerprint(typed), live.stable_id(obj))
         superseded = live.superseded(payload) if live.superseded else []
 
         outcome, reports = await self._reread(typed, payload)
@@ -203,16 +203,16 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
                     "for it; Port keeps it unchanged (neither updated nor removed)"
                 )
             return _empty()
-        if isinstance(outcome, JiraNotFoundError):
-            logger.info(f"{name}: {label} is gone from Jira; removing it")
-            outcome = None
-        elif isinstance(outcome, JiraUnavailableError | JiraMalformedResponse):
+        if isinstance(outcome, JiraUnavailableError | JiraMalformedResponse):
             raise JiraTransientError(f"{name} for {label}: {outcome}") from outcome
-        elif isinstance(outcome, BaseException):
+        if isinstance(outcome, BaseException) and not isinstance(outcome, JiraNotFoundError):
             raise outcome
         if not reports:  # a concurrent delivery of the same object reports the shared read
             return WebhookEventRawResults(updated_raw_results=[], deleted_raw_results=superseded)
-        item = outcome
+        item = None if isinstance(outcome, JiraNotFoundError) else outcome
+        if item is None:
+            gone = isinstance(outcome, JiraNotFoundError)
+            logger.info(f"{name}: {label} is {'gone from Jira' if gone else 'no longer selected'}")
         changed = await self._also_changed(typed, payload, name)
 
         if item is None:

@@ -68,7 +68,6 @@ class ReReads:
         self._groups: dict[Hashable, _Group] = {}
         self._semaphore: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.reads = 0  # requests made (a batch counts once), for logs and benchmarks
 
     async def read(
         self, group: Hashable, obj: Hashable, payload: Any, reader: Reader
@@ -109,7 +108,6 @@ class ReReads:
         outcomes: Sequence[Item | BaseException]
         try:
             async with self._semaphore:
-                self.reads += 1
                 outcomes = await self._read(state.reader, [s.payload for s in batch.values()])
         except asyncio.CancelledError:
             for shared in batch.values():
@@ -121,6 +119,10 @@ class ReReads:
             state.busy.difference_update(batch)
             if any(obj in state.pending for obj in batch):
                 self._schedule(group, state, 0)  # they already waited their window
+        if len(outcomes) != len(batch):  # a reader's bug must not leave waiters hanging
+            outcomes = [RuntimeError(f"{len(outcomes)} outcomes for {len(batch)} reads")] * len(
+                batch
+            )
         for shared, outcome in zip(batch.values(), outcomes, strict=True):
             if not shared.result.done():
                 shared.result.set_result(outcome)
