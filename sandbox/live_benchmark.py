@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 
 from sandbox.jira_sim.webhooks import sign
-from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
+from sandbox.stack import Stack, running_stack
 
 SECRET = "live-benchmark-secret"
 OWN_READS = "GET /rest/api/3/issue/{issueIdOrKey}"
@@ -126,19 +126,14 @@ class Sender:
 
     def payload(self, key: str) -> bytes:
         """A `jira:issue_updated` delivery body carrying the issue as Jira holds it now."""
-        answer = httpx.get(
-            f"{self.stack.jira_url}/rest/api/3/issue/{key}",
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        answer.raise_for_status()
+        issue = self.stack.jira_rest("GET", f"/rest/api/3/issue/{key}")
         self.reads += 1
         event = {
             "timestamp": int(time.time() * 1000),
             "webhookEvent": "jira:issue_updated",
             "issue_event_type_name": "issue_updated",
             "user": {"accountId": "benchmark"},
-            "issue": answer.json(),
+            "issue": issue,
         }
         return json.dumps(event).encode()
 
@@ -208,22 +203,6 @@ def _sustained(
 def _send_at(sender: Sender, sent: Sent, body: bytes, identifier: str, due: float) -> None:
     time.sleep(max(0.0, due - time.monotonic()))
     sender.send(sent, body, identifier)
-
-
-def _jira_summaries(stack: Stack, keys: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for start in range(0, len(keys), 100):
-        chunk = keys[start : start + 100]
-        body = {"jql": f"key in ({', '.join(chunk)})", "fields": ["summary"], "maxResults": 100}
-        answer = httpx.post(
-            f"{stack.jira_url}/rest/api/3/search/jql",
-            json=body,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        answer.raise_for_status()
-        found.update({i["key"]: i["fields"]["summary"] for i in answer.json()["issues"]})
-    return found
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -299,7 +278,7 @@ def run(options: Options) -> LiveFigures:
             after = _jira_counts(stack)
         after[OWN_READS] = after.get(OWN_READS, 0) - sender.reads
         used = {e: n - before.get(e, 0) for e, n in after.items() if n - before.get(e, 0)}
-        jira_now = _jira_summaries(stack, sorted(final))
+        jira_now = stack.issue_summaries(final)
         port = stack.entities("jiraIssue")
     latencies = [
         max(0.0, watch.first_seen[(s.key, s.summary)] - s.at) * 1000
