@@ -44,7 +44,7 @@ from sandbox.stack import Stack, running_stack
 
 SECRET = "live-benchmark-secret"
 OWN_READS = "GET /rest/api/3/issue/{issueIdOrKey}"
-SNAPSHOT_EVERY = 0.5  # seconds between reads of Port's state (only to see short-lived states)
+SNAPSHOT_EVERY = 1.0  # seconds between reads of Port's state (to see states that do not last)
 
 
 @dataclass
@@ -224,7 +224,7 @@ class Options:
     latency_ms: float = 0.0
     workers: str | None = None
     dataset_issues: int = 300
-    settle_seconds: float = 60.0
+    settle_seconds: float = 120.0
 
 
 @contextmanager
