@@ -155,3 +155,17 @@ async def test_a_delivery_during_its_objects_read_waits_for_a_fresh_read() -> No
     assert (await first)[0] == {"summary": "v1"}
     assert (await second)[0] == {"summary": "v2"}  # a read after the change, never before
     assert reads == ["v1", "v2"]
+
+
+def test_one_coalescer_serves_one_event_loop_after_another() -> None:
+    rereads = ReReads(window=0)
+
+    async def read_one(payload: Any) -> dict[str, Any]:
+        return {"read": payload}
+
+    async def once(n: int) -> tuple[Any, bool]:
+        return await rereads.read("g", "P1-1", n, Reader(read_one))
+
+    # Ocean runs one loop; tests (and a restarted process part) run several in turn
+    assert asyncio.run(once(1)) == ({"read": 1}, True)
+    assert asyncio.run(once(2)) == ({"read": 2}, True)

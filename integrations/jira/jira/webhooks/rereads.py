@@ -68,12 +68,21 @@ class ReReads:
         self._groups: dict[Hashable, _Group] = {}
         self._semaphore: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _on_this_loop(self) -> None:
+        """Starts afresh on a new event loop (tests run one per test): timers, futures and the
+        semaphore of another loop cannot be used here."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._groups, self._semaphore = loop, {}, asyncio.Semaphore(self.parallel)
 
     async def read(
         self, group: Hashable, obj: Hashable, payload: Any, reader: Reader
     ) -> tuple[Item | BaseException, bool]:
         """The object's current state (or the exception reading it raised), and whether this
         delivery owns the result (only the owner reports it)."""
+        self._on_this_loop()
         state = self._groups.setdefault(group, _Group(reader))
         state.reader = reader  # the newest (a client may have been replaced)
         me = object()
@@ -103,8 +112,7 @@ class ReReads:
             task.add_done_callback(self._tasks.discard)
 
     async def _run(self, group: Hashable, state: _Group, batch: dict[Hashable, Shared]) -> None:
-        if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.parallel)
+        assert self._semaphore is not None  # set by read(), which scheduled this
         outcomes: Sequence[Item | BaseException]
         try:
             async with self._semaphore:
