@@ -166,6 +166,6 @@ def test_one_coalescer_serves_one_event_loop_after_another() -> None:
     async def once(n: int) -> tuple[Any, bool]:
         return await rereads.read("g", "P1-1", n, Reader(read_one))
 
-    # Ocean runs one loop; tests (and a restarted process part) run several in turn
+    # Ocean runs one loop for the life of the process; the test suite runs one per test
     assert asyncio.run(once(1)) == ({"read": 1}, True)
     assert asyncio.run(once(2)) == ({"read": 2}, True)
