@@ -11,8 +11,6 @@ import pytest
 
 from sandbox.stack import (
     INTEGRATION_ID,
-    JIRA_EMAIL,
-    JIRA_TOKEN,
     PORT_CLIENT_ID,
     PORT_CLIENT_SECRET,
     Stack,
@@ -38,11 +36,7 @@ def stack() -> Iterator[Stack]:
 
 
 def jira_get(stack: Stack, path: str, **params: Any) -> Any:
-    response = httpx.get(
-        f"{stack.jira_url}{path}", params=params, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=30
-    )
-    response.raise_for_status()
-    return response.json()
+    return stack.jira_rest("GET", path, params=params)
 
 
 def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
@@ -53,14 +47,7 @@ def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
         body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
         if token:
             body["nextPageToken"] = token
-        response = httpx.post(
-            f"{stack.jira_url}/rest/api/3/search/jql",
-            json=body,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        response.raise_for_status()
-        page = response.json()
+        page = stack.jira_rest("POST", "/rest/api/3/search/jql", body)
         keys.update(issue["key"] for issue in page["issues"])
         token = page.get("nextPageToken")
         if not token:
