@@ -9,7 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
+from sandbox.stack import (
+    INTEGRATION_ID,
+    PORT_CLIENT_ID,
+    PORT_CLIENT_SECRET,
+    Stack,
+    running_stack,
+)
 
 NO_FAULTS: dict[str, Any] = {
     "rate_429": 0.0,
@@ -30,11 +36,7 @@ def stack() -> Iterator[Stack]:
 
 
 def jira_get(stack: Stack, path: str, **params: Any) -> Any:
-    response = httpx.get(
-        f"{stack.jira_url}{path}", params=params, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=30
-    )
-    response.raise_for_status()
-    return response.json()
+    return stack.jira_rest("GET", path, params=params)
 
 
 def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
@@ -45,14 +47,7 @@ def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
         body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
         if token:
             body["nextPageToken"] = token
-        response = httpx.post(
-            f"{stack.jira_url}/rest/api/3/search/jql",
-            json=body,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        response.raise_for_status()
-        page = response.json()
+        page = stack.jira_rest("POST", "/rest/api/3/search/jql", body)
         keys.update(issue["key"] for issue in page["issues"])
         token = page.get("nextPageToken")
         if not token:
@@ -84,3 +79,34 @@ def assert_port_matches_jira(stack: Stack) -> None:
     users = jira_get(stack, "/rest/api/3/users/search", maxResults=1000)
     assert set(stack.entities("jiraUser")) == {u["accountId"] for u in users}
     assert synced_issue_keys(stack) == jira_issue_keys(stack)
+
+
+def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
+    """Creates the integration in the Port simulator through Port's own API."""
+    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
+        token = port.post(
+            "/v1/auth/access_token",
+            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
+        )
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+        created = port.post(
+            "/v1/integration",
+            json={
+                "installationId": INTEGRATION_ID,
+                "installationAppType": "jira",
+                "config": mapping,
+            },
+            headers=headers,
+        )
+        created.raise_for_status()
+
+
+def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:
+    """Every item of a PageBean (or startAt/total) endpoint, read straight from Jira."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = jira_get(stack, path, startAt=len(items), **params)
+        items += page[key]
+        if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
+            return items

@@ -1,8 +1,9 @@
 """One declaration per kind, as a table: how to read it from Jira for a resync, and for live
 events.
 
-`main.py` registers a resync handler for every entry of `KINDS`, and a webhook processor for
-every kind with `live` events; the gate, the processors, webhook registration and the docs
+`main.py` registers a resync handler for every entry of `KINDS`, an incremental handler for
+every kind that reads `changed` objects, and a webhook processor for every kind with `live`
+events; the gate, the processors, webhook registration and the docs
 (docs/kinds.md, checked by tests/jira/test_kinds.py) read the same declarations, so a kind is
 defined in exactly one place. Each kind's readers live in the module of its parent:
 `jira.projects` (projects; releases, components per project), `jira.users`, `jira.teams`,
@@ -13,8 +14,9 @@ defined in exactly one place. Each kind's readers live in the module of its pare
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig, Selector
@@ -39,20 +41,27 @@ from jira.selectors import (
 # Both read the resource config (the kind's `resource_config` model): its selector, and for
 # issues the mapping too (the fields it reads).
 Fetch = Callable[[JiraClient, Any], AsyncIterator[Page]]
+# Reads what changed since a time, for an incremental run (`jira.incremental`).
+FetchChanged = Callable[[JiraClient, Any, datetime], AsyncIterator[Page]]
 Payload = Mapping[str, Any]
 # Reads one object again for the resource's selector: None means no longer selected; a
 # `JiraNotFoundError` means gone (the processor removes it in both cases).
 FetchOne = Callable[[JiraClient, Any, Payload], Awaitable[dict[str, Any] | None]]
+# Reads several objects again in one request: per payload, in order, the object, None or the
+# exception reading it raised (`JiraNotFoundError` for a gone one).
+FetchMany = Callable[
+    [JiraClient, Any, Sequence[Payload]], Awaitable[Sequence[dict[str, Any] | BaseException | None]]
+]
 
 
 @dataclass(frozen=True)
 class LiveEvents:
     """How a kind follows Jira's webhooks.
 
-    Upsert events are never trusted as data: the object is read again (`fetch_one`) with the
-    resource's selector, so stale or partial payloads never reach Port and an object that left
-    the selector is removed. Delete events are applied from the payload's object alone, never
-    looked up (a deleted user cannot be read back).
+    No event is trusted as data: the object is read again (`fetch_one`, or `fetch_many` for
+    several at once) with the resource's selector, so stale or partial payloads never reach
+    Port, an object that left the selector is removed, and a delete event removes the object
+    only when Jira confirms it is gone (404) or no longer selected; otherwise it refreshes it.
     """
 
     upsert_events: frozenset[str]
@@ -69,6 +78,12 @@ class LiveEvents:
     updated_at: Callable[[Payload], int | None] | None = None
     # Objects an event makes obsolete besides its own (an issue's key before a move).
     superseded: Callable[[Payload], list[dict[str, Any]]] | None = None
+    # Payloads of other objects of this kind the event changed (a merge's target version).
+    also_changed: Callable[[Payload], list[Payload]] | None = None
+    fetch_many: FetchMany | None = None
+    batch_size: int = 1  # objects a `fetch_many` request reads at most
+    # What Jira's 403 for the object means the integration's user lacks (for the warning).
+    permission: str = "the Browse Projects permission"
     _patterns: tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...] = field(
         init=False, repr=False
     )
@@ -118,6 +133,9 @@ class Kind:
     resource_config: type[ResourceConfig]
     fetch: Fetch
     live: LiveEvents | None = None
+    # Set for the kinds Jira can list by change time: an incremental run reads only those
+    # (the others are kept current by the full resync and live events).
+    changed: FetchChanged | None = None
 
     @property
     def selector(self) -> type[Selector]:
@@ -165,6 +183,7 @@ KINDS: tuple[Kind, ...] = (
             payload_key="user",
             identity=(("accountId", r"[A-Za-z0-9:_\-]{1,128}"),),
             fetch_one=users.fetch_one_user,
+            permission="the Browse users and groups permission",
         ),
     ),
     Kind(
@@ -178,6 +197,7 @@ KINDS: tuple[Kind, ...] = (
         description="Jira issues (JQL)",
         resource_config=IssueResourceConfig,
         fetch=issues.fetch_issues,
+        changed=issues.fetch_changed_issues,
         live=LiveEvents(
             upsert_events=frozenset(
                 {
@@ -194,6 +214,8 @@ KINDS: tuple[Kind, ...] = (
             payload_key="issue",
             identity=_ISSUE_IDENTITY,
             fetch_one=issues.fetch_one_issue,
+            fetch_many=issues.fetch_many_issues,
+            batch_size=issues.LIVE_BATCH,
             updated_at=issues.issue_updated,
             superseded=issues.issue_previous_keys,
         ),
@@ -213,11 +235,13 @@ KINDS: tuple[Kind, ...] = (
                     "jira:version_moved",
                 }
             ),
-            # A merge arrives as jira:version_deleted with `mergedTo`: the merged one is gone.
+            # A merge arrives as jira:version_deleted with `mergedTo`: the merged one is gone
+            # (confirmed like any delete) and the target is read again.
             delete_events=frozenset({"jira:version_deleted"}),
             payload_key="version",
             identity=(("id", _NUMERIC_ID),),
             fetch_one=projects.fetch_one_release,
+            also_changed=projects.merge_target,
         ),
     ),
     Kind(
@@ -239,6 +263,7 @@ KINDS: tuple[Kind, ...] = (
             payload_key="board",
             identity=(("id", _NUMERIC_ID),),
             fetch_one=agile.fetch_one_board,
+            permission="access to the board (its filter shared with the user)",
         ),
     ),
     Kind(
@@ -254,6 +279,7 @@ KINDS: tuple[Kind, ...] = (
             payload_key="sprint",
             identity=(("id", _NUMERIC_ID),),
             fetch_one=agile.fetch_one_sprint,
+            permission="access to the sprint's board (its filter shared with the user)",
         ),
     ),
     Kind(
@@ -267,12 +293,14 @@ KINDS: tuple[Kind, ...] = (
         description="Issues on each board's backlog (one entity per board and issue)",
         resource_config=BacklogResourceConfig,
         fetch=agile.fetch_backlog,
+        changed=agile.fetch_changed_backlog,
     ),
     Kind(
         name="worklog",
         description="Worklogs changed since a time (deletes applied), or of a JQL's issues",
         resource_config=WorklogResourceConfig,
         fetch=issue_items.fetch_worklogs,
+        changed=issue_items.fetch_changed_worklogs,
         live=LiveEvents(
             upsert_events=frozenset({"worklog_created", "worklog_updated"}),
             delete_events=frozenset({"worklog_deleted"}),
@@ -287,6 +315,7 @@ KINDS: tuple[Kind, ...] = (
         description="Comments of a JQL's issues",
         resource_config=CommentResourceConfig,
         fetch=issue_items.fetch_comments,
+        changed=issue_items.fetch_changed_comments,
         # The issue kind also follows comment events (an issue's comments are part of it):
         # both processors run for one delivery, each for its own kind's resources.
         live=LiveEvents(
