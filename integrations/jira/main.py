@@ -21,6 +21,7 @@ from port_ocean.utils.signal import signal_handler  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.resources import SelectorError  # noqa: E402
 from jira.settings import JiraSettings  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
@@ -38,6 +39,9 @@ def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
         if config is None:
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
         try:
+            invalid = getattr(config, "selector_error", None)
+            if invalid:
+                raise SelectorError(invalid)
             async for page in kind.fetch(jira_client(), config):
                 yield page
         except Exception as exc:

@@ -18,20 +18,32 @@ from jira.kinds import KINDS, Kind  # noqa: E402
 KINDS_DOC = ROOT / "docs" / "kinds.md"
 START = "<!-- kinds table: generated from KINDS by tests/jira/kinds_table.py -->"
 END = "<!-- end of kinds table -->"
+# Marks a kind or key that Port's own Jira integration has too, with the same shape and default.
+MATCH = "✔"
 
 
 def _default(value: object) -> str:
     return "unset" if value is None else f"`{json.dumps(value)}`"
 
 
+def _mark(upstream: bool) -> str:
+    return f" {MATCH}" if upstream else ""
+
+
 def _selector_keys(kind: Kind) -> str:
-    """The kind's own selector keys (beside Ocean's `query`), with their defaults."""
+    """The kind's own selector keys (beside Ocean's `query`), with their defaults, marked
+    where Port's integration has the same key."""
     keys = [
-        f"`{field.alias}`: {_default(field.get_default())}"
+        f"`{field.alias}`: {_default(field.get_default())}{_mark(field.alias in kind.upstream_keys)}"
         for name, field in kind.selector.__fields__.items()
         if name not in Selector.__fields__
     ]
     return ", ".join(keys) or "none"
+
+
+def _adds(kind: Kind) -> str:
+    """The private keys the kind adds for mappings, marked where Port's integration adds them."""
+    return ", ".join(f"`{a.key}`: {a.value}{_mark(a.upstream)}" for a in kind.adds) or "none"
 
 
 def _events(kind: Kind) -> str:
@@ -42,10 +54,11 @@ def _events(kind: Kind) -> str:
 
 def render(kinds: Iterable[Kind] = KINDS) -> str:
     rows = [
-        "| Kind | Reads | Selector keys (default) | Live events |",
-        "|------|-------|-------------------------|-------------|",
+        "| Kind | Reads | Selector keys (default) | Adds for mappings | Live events |",
+        "|------|-------|-------------------------|-------------------|-------------|",
         *(
-            f"| `{k.name}` | {k.description} | {_selector_keys(k)} | {_events(k)} |"
+            f"| `{k.name}`{_mark(k.upstream)} | {k.description} | {_selector_keys(k)} | "
+            f"{_adds(k)} | {_events(k)} |"
             for k in kinds
         ),
     ]

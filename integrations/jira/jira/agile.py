@@ -9,6 +9,7 @@ seen. The set of ids seen holds ids only, and sprints and epics are few.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -17,9 +18,12 @@ from jira import relations
 from jira.client import JiraClient
 from jira.errors import JiraApiError
 from jira.fanout import Fanout, children, enrich, tagged
+from jira.http import Api
 from jira.paging import Page
+from jira.resources import warn_once
 from jira.selectors import (
     BacklogResourceConfig,
+    BacklogSelector,
     BoardResourceConfig,
     EpicResourceConfig,
     SprintResourceConfig,
@@ -51,7 +55,7 @@ def _per_board(
 
 
 def _on_board(board: dict[str, Any], pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
-    return tagged(pages, **{relations.BOARD: str(board["id"])})
+    return tagged(pages, **{relations.BOARD_ID: int(board["id"])})
 
 
 async def _once_each(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
@@ -74,7 +78,7 @@ async def _add_projects(client: JiraClient, board: dict[str, Any]) -> None:
     keys: list[str] = []
     async for page in client.board_projects(board["id"]):
         keys += [str(p["key"]) for p in page if isinstance(p, dict) and p.get("key")]
-    board[relations.PROJECTS] = keys
+    board[relations.PROJECT_KEYS] = keys
 
 
 async def fetch_boards(client: JiraClient, resource: BoardResourceConfig) -> AsyncIterator[Page]:
@@ -98,7 +102,7 @@ async def fetch_one_board(
     if selector.project_key:
         wanted = selector.project_key.upper()
         location = board.get("location") or {}
-        candidates = {k.upper() for k in board[relations.PROJECTS]} | {
+        candidates = {k.upper() for k in board[relations.PROJECT_KEYS]} | {
             str(location.get("projectKey", "")).upper(),
             str(location.get("projectId", "")),
         }
@@ -117,7 +121,7 @@ async def _board_sprints(
     # A sprint names its own board (originBoardId); otherwise it belongs to the board listing it.
     async for page in client.board_sprints(board["id"], states):
         for sprint in page:
-            sprint[relations.BOARD] = str(sprint.get("originBoardId") or board["id"])
+            sprint[relations.BOARD_ID] = int(sprint.get("originBoardId") or board["id"])
         yield page
 
 
@@ -153,7 +157,7 @@ async def fetch_one_sprint(
         )
         return None
     board = sprint.get("originBoardId") or payload["sprint"].get("originBoardId")
-    sprint[relations.BOARD] = str(board) if board else None
+    sprint[relations.BOARD_ID] = int(board) if board else None
     return sprint
 
 
@@ -161,8 +165,7 @@ async def fetch_one_sprint(
 
 
 def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterator[Page]:
-    status = resource.selector.status
-    done = None if status is None else status == "complete"
+    done = resource.selector.done
     epics = _per_board(
         client,
         "epic",
@@ -175,13 +178,37 @@ def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterat
 # Backlogs
 
 
+def _is_refusal(error: JiraApiError) -> bool:
+    return error.status in (401, 403)
+
+
+async def _board_backlog(
+    client: JiraClient, board: dict[str, Any], selector: BacklogSelector
+) -> AsyncIterator[Page]:
+    """The software API's backlog, or the agile one's when the software API is not wanted or
+    Jira refuses it before any page (a token without the Jira Software scopes it needs)."""
+    read = partial(client.board_backlog, board["id"], selector.jql, selector.field_csv)
+    if selector.use_software_api:
+        try:
+            async for page in read(Api.SOFTWARE):
+                yield page
+            return
+        except JiraApiError as error:
+            if not _is_refusal(error):
+                raise
+            warn_once(
+                f"Kind backlog: Jira refused rest/software/1.0 backlogs ({error.status}); "
+                "reading them from rest/agile/1.0"
+            )
+    async for page in read(Api.AGILE):
+        yield page
+
+
 def fetch_backlog(client: JiraClient, resource: BacklogResourceConfig) -> AsyncIterator[Page]:
     selector = resource.selector
     return _per_board(
         client,
         "backlog",
-        lambda board: _on_board(
-            board, client.board_backlog(board["id"], selector.jql, selector.fields)
-        ),
+        lambda board: _on_board(board, _board_backlog(client, board, selector)),
         "those boards have no backlog",
     )

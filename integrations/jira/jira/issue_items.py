@@ -1,13 +1,15 @@
 """Per-issue kinds: worklogs and comments.
 
 Worklogs, two ways:
-- `since` (the default, `-30d`): Jira's worklog change feed. The ids of worklogs deleted since
+- `jql` (the default, `updated >= -1w`, as in Port's Jira integration): the issues of the JQL,
+  and every worklog of each (`/issue/{key}/worklog`, with the selector's `apiQueryParams`),
+  fanned out.
+- `since` (opt-in, e.g. `-30d`): Jira's worklog change feed. The ids of worklogs deleted since
   then are read first (`/worklog/deleted`), then the ids of worklogs changed since then
   (`/worklog/updated`, 1000 a page), each page read in full with `POST /worklog/list` and its
   issue keys resolved with one bulk fetch. Deleted worklogs are never yielded, so Ocean removes
   them from Port at the end of a complete resync (as it removes every worklog older than the
   window: the catalog holds the worklogs changed since `since`).
-- `jql`: the issues of the JQL, and every worklog of each (`/issue/{key}/worklog`), fanned out.
 
 Comments: the issues of the selector's JQL are read with their `comment` field, which holds the
 first comments and the total. When it holds them all, no further request is made; otherwise
@@ -56,13 +58,13 @@ def item_updated(item: Payload) -> int | None:
 
 
 def with_worklog_fields(worklog: dict[str, Any], issue_key: str) -> dict[str, Any]:
-    worklog[relations.ISSUE] = issue_key
+    worklog[relations.ISSUE_KEY] = issue_key
     worklog[relations.COMMENT_TEXT] = adf_to_text(worklog.get("comment"))
     return worklog
 
 
 def with_comment_fields(comment: dict[str, Any], issue_key: str) -> dict[str, Any]:
-    comment[relations.ISSUE] = issue_key
+    comment[relations.ISSUE_KEY] = issue_key
     comment[relations.BODY_TEXT] = adf_to_text(comment.get("body"))
     return comment
 
@@ -70,9 +72,11 @@ def with_comment_fields(comment: dict[str, Any], issue_key: str) -> dict[str, An
 # Worklogs
 
 
-async def _worklogs_of_issue(client: JiraClient, issue: dict[str, Any]) -> AsyncIterator[Page]:
+async def _worklogs_of_issue(
+    client: JiraClient, issue: dict[str, Any], params: Mapping[str, str | int]
+) -> AsyncIterator[Page]:
     key = str(issue["key"])
-    async for page in client.issue_worklogs(key):
+    async for page in client.issue_worklogs(key, params):
         yield [with_worklog_fields(w, key) for w in page]
 
 
@@ -102,12 +106,14 @@ async def fetch_worklogs(
     client: JiraClient, resource: WorklogResourceConfig
 ) -> AsyncIterator[Page]:
     selector = resource.selector
-    if selector.jql:
+    since = selector.since_ms(datetime.now(UTC))
+    if since is not None:
+        pages = _changed_worklogs(client, since)
+    else:
         fanout = Fanout("worklog", issue_label, client.concurrency)
         issues = _issue_keys_of(client, selector.jql)
-        pages = children(issues, lambda issue: _worklogs_of_issue(client, issue), fanout)
-    else:
-        pages = _changed_worklogs(client, selector.since_ms(datetime.now(UTC)))
+        params = selector.worklog_params
+        pages = children(issues, lambda issue: _worklogs_of_issue(client, issue, params), fanout)
     async for page in prefetch(pages, depth=PREFETCH_PAGES):
         yield page
 
