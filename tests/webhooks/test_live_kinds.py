@@ -61,7 +61,9 @@ async def test_a_release_is_read_again_with_its_project(
     respx.get(f"{API}/version/30001").mock(return_value=json_response(current))
     respx.get(f"{API}/project/10001").mock(return_value=json_response(project(1)))
     result = await handle("release", version_event(event), resource("release"))
-    assert result.updated_raw_results == [{**current, "__project": "P1"}]
+    assert result.updated_raw_results == [
+        {**current, "__projectKey": "P1", "__project": project(1)}
+    ]
     assert result.deleted_raw_results == []
 
 
@@ -93,7 +95,7 @@ async def test_a_board_is_read_again_with_its_projects(live: LiveEventsContext) 
         side_effect=offset_pager([project(1), project(2), project(3)])
     )
     result = await handle("board", board_event("board_configuration_changed", 7), resource("board"))
-    assert result.updated_raw_results == [{**board(7), "__projects": ["P1", "P2", "P3"]}]
+    assert result.updated_raw_results == [{**board(7), "__projectKeys": ["P1", "P2", "P3"]}]
 
 
 @pytest.mark.parametrize(
@@ -139,7 +141,7 @@ async def test_a_started_sprint_is_read_again_and_kept_when_its_state_is_selecte
 ) -> None:
     respx.get(f"{AGILE}/sprint/3").mock(return_value=json_response(sprint(3, "active", 2)))
     result = await handle("sprint", sprint_event("sprint_started", 3), resource("sprint"))
-    assert result.updated_raw_results == [{**sprint(3, "active", 2), "__board": "2"}]
+    assert result.updated_raw_results == [{**sprint(3, "active", 2), "__boardId": 2}]
 
 
 @respx.mock
@@ -171,9 +173,9 @@ async def test_a_worklog_is_read_again_with_its_issue_key(live: LiveEventsContex
     respx.get(f"{API}/issue/20001").mock(return_value=json_response(issue(1)))
     current = worklog(1, seconds=7200)
     route = respx.get(f"{API}/issue/P1-1/worklog/50001").mock(return_value=json_response(current))
-    result = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
+    result = await handle("worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d"))
     assert result.updated_raw_results == [
-        {**current, "__issue": "P1-1", "__commentText": "Worked on 1"}
+        {**current, "__issueKey": "P1-1", "__commentText": "Worked on 1"}
     ]
     assert route.called
 
@@ -197,11 +199,11 @@ async def test_a_worklog_gone_is_removed_and_a_delete_needs_no_lookup(
     respx.get(f"{API}/issue/20001").mock(return_value=json_response(issue(1)))
     respx.get(f"{API}/issue/P1-1/worklog/50001").mock(return_value=json_response(GONE, 404))
     updated = worklog_event("worklog_updated")
-    result = await handle("worklog", updated, resource("worklog"))
+    result = await handle("worklog", updated, resource("worklog", since="-30d"))
     assert result.deleted_raw_results == [updated["worklog"]]
     respx.reset()
     deleted = worklog_event("worklog_deleted", timestamp=1_800_000_000_000)  # after the update
-    result = await handle("worklog", deleted, resource("worklog"))
+    result = await handle("worklog", deleted, resource("worklog", since="-30d"))
     assert result.deleted_raw_results == [deleted["worklog"]]
     assert respx.calls.call_count == 0
 
@@ -215,9 +217,9 @@ async def test_an_older_worklog_state_never_overwrites_a_newer_one(
     older = worklog(1)  # updated 11:00
     route = respx.get(f"{API}/issue/P1-1/worklog/50001")
     route.mock(return_value=json_response(newer))
-    first = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
+    first = await handle("worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d"))
     route.mock(return_value=json_response(older))
-    late = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
+    late = await handle("worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d"))
     assert len(first.updated_raw_results) == 1
     assert late.updated_raw_results == [] and late.deleted_raw_results == []
 
@@ -230,7 +232,7 @@ async def test_a_transient_failure_is_retried_and_removes_nothing(
     event = WebhookEvent("t", worklog_event("worklog_updated"), {})
     processor = PROCESSOR["worklog"](event)
     with pytest.raises(RetryableError):
-        await processor.handle_event(event.payload, resource("worklog"))
+        await processor.handle_event(event.payload, resource("worklog", since="-30d"))
 
 
 # Comments: both the comment and its issue follow the events
@@ -247,7 +249,7 @@ async def test_a_comment_is_read_again_for_the_selectors_jql(live: LiveEventsCon
         "comment", comment_event("comment_updated", 3), resource("comment", jql="project = P1")
     )
     assert result.updated_raw_results == [
-        {**current, "__issue": "P1-3", "__bodyText": "Edited\nbody"}
+        {**current, "__issueKey": "P1-3", "__bodyText": "Edited\nbody"}
     ]
     body = json.loads(search.calls[0].request.content)
     assert body["jql"] == '(project = P1) AND key = "P1-3"' and body["fields"] == ["key"]

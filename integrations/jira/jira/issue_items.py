@@ -129,7 +129,10 @@ async def fetch_one_worklog(
 ) -> dict[str, Any] | None:
     worklog = payload["worklog"]
     worklog_id, issue_id = str(worklog["id"]), str(worklog["issueId"])
-    key = await _selected_issue_key(client, resource.selector.jql, issue_id)
+    selector = resource.selector
+    # The change feed (`since`) selects every issue; otherwise the worklog's issue must match.
+    jql = None if selector.since is not None else selector.jql
+    key = await _selected_issue_key(client, jql, issue_id)
     if key is None:
         return None
     return with_worklog_fields(await client.issue_worklog(key, worklog_id), key)
