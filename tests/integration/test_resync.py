@@ -236,6 +236,9 @@ async def test_full_resync_maps_projects_issues_and_users_exactly() -> None:
             "displayName": "User 5",
             "active": True,
             "accountType": "app",
+            "timeZone": "Europe/London",
+            "locale": "en_GB",
+            "avatarUrl": "https://avatar.example.com/acc-5/48.png",
         },
     }
 
