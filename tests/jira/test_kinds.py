@@ -22,3 +22,11 @@ def test_a_mapping_gets_the_selector_model_its_kind_declares(kind: Kind) -> None
     parsed = resource(kind.name)
     assert type(parsed) is kind.resource_config
     assert type(parsed.selector) is kind.selector
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=lambda kind: kind.name)
+def test_every_selector_key_of_port_s_integration_is_one_of_ours(kind: Kind) -> None:
+    # A mapping written for Port's integration keeps its selector: each of its keys must be
+    # one this integration reads (the docs' table marks them from `upstream_keys`).
+    ours = {field.alias for field in kind.selector.__fields__.values()}
+    assert set(kind.upstream_keys) <= ours

@@ -31,7 +31,7 @@ def test_the_gateway_host_alone_is_not_oauth_a_scoped_token_needs_its_email() ->
     gateway = {"jira_host": "https://api.atlassian.com/ex/jira/abc-123"}
     settings = JiraSettings.from_config({**GOOD, **gateway})
     assert not settings.is_oauth and settings.cloud_id == "abc-123"
-    with pytest.raises(ConfigurationError, match="atlassianUserEmail .* is missing"):
+    with pytest.raises(ConfigurationError, match=r"atlassianUserEmail .* is missing"):
         JiraSettings.from_config({**GOOD, **gateway, "atlassian_user_email": None})
 
 

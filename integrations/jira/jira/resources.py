@@ -65,6 +65,7 @@ def _reason(error: Mapping[str, Any], value: Any) -> str:
         "type_error.list": "a list (e.g. [a, b])",
         "type_error.str": "a string",
         "type_error.bool": "true or false",
+        "value_error.strictbool": "true or false",
         "type_error.integer": "an integer",
         "type_error.dict": "an object",
     }.get(kind)
