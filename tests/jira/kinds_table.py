@@ -1,5 +1,5 @@
-"""The table of kinds in docs/kinds.md, generated from `KINDS` (tests/jira/test_kinds.py holds
-the two equal). Rewrite it with: .venv/bin/python -m tests.jira.kinds_table"""
+"""The table of kinds in docs/kinds.md and README.md, generated from `KINDS` (tests/jira/
+test_kinds.py holds them equal). Rewrite both with: .venv/bin/python -m tests.jira.kinds_table"""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from port_ocean.core.handlers.port_app_config.models import Selector  # noqa: E4
 from jira.kinds import KINDS, Kind  # noqa: E402
 
 KINDS_DOC = ROOT / "docs" / "kinds.md"
+README = ROOT / "README.md"
+TABLE_DOCS = (KINDS_DOC, README)
 START = "<!-- kinds table: generated from KINDS by tests/jira/kinds_table.py -->"
 END = "<!-- end of kinds table -->"
 # Marks a kind or key that Port's own Jira integration has too, with the same shape and default.
@@ -72,11 +74,12 @@ def documented(text: str) -> str:
 
 
 def main() -> None:
-    text = KINDS_DOC.read_text()
-    current = documented(text)
-    if not current:
-        raise SystemExit(f"{KINDS_DOC}: no {START!r} ... {END!r} block to rewrite")
-    KINDS_DOC.write_text(text.replace(current, render()))
+    for doc in TABLE_DOCS:
+        text = doc.read_text()
+        current = documented(text)
+        if not current:
+            raise SystemExit(f"{doc}: no {START!r} ... {END!r} block to rewrite")
+        doc.write_text(text.replace(current, render()))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,14 @@ import pytest
 from port_ocean.core.handlers.port_app_config.validators import validate_and_get_config_schema
 
 from jira.kinds import KINDS
-from jira.selectors import JiraPortAppConfig
+from jira.selectors import JiraPortAppConfig, JiraResourceConfig
 from tests.builders import MAPPING, resource
+
+
+def error_of(kind: str, **selector: Any) -> str | None:
+    parsed = resource(kind, **selector)
+    assert isinstance(parsed, JiraResourceConfig)
+    return parsed.selector_error
 
 
 def test_port_can_render_a_selector_form_for_every_kind() -> None:
@@ -54,19 +60,21 @@ def test_defaults_are_port_integration_s(kind: str, defaults: dict[str, Any]) ->
     assert {name: getattr(selector, name) for name in defaults} == defaults
 
 
+def selector(kind: str, **keys: Any) -> Any:
+    return resource(kind, **keys).selector
+
+
 def test_null_means_every_state_or_status() -> None:
-    assert resource("sprint", sprintState=None).selector.states == ["active", "closed", "future"]
-    assert resource("epic", status=None).selector.done is None
-    assert resource("epic", status=["complete"]).selector.done is True
-    assert resource("epic", status=["incomplete", "complete"]).selector.done is None
-    assert resource("backlog", jql=None).selector.jql is None
+    assert selector("sprint", sprintState=None).states == ["active", "closed", "future"]
+    assert selector("epic", status=None).done is None
+    assert selector("epic", status=["complete"]).done is True
+    assert selector("epic", status=["incomplete", "complete"]).done is None
+    assert selector("backlog", jql=None).jql is None
 
 
 def test_worklog_api_query_params_are_read_as_upstream_names_them() -> None:
-    selector = resource(
-        "worklog", apiQueryParams={"startedAfter": 1, "startedBefore": 2, "expand": "properties"}
-    ).selector
-    assert selector.worklog_params == {
+    params = {"startedAfter": 1, "startedBefore": 2, "expand": "properties"}
+    assert selector("worklog", apiQueryParams=params).worklog_params == {
         "startedAfter": 1,
         "startedBefore": 2,
         "expand": "properties",
@@ -115,10 +123,10 @@ def test_worklog_api_query_params_are_read_as_upstream_names_them() -> None:
 def test_a_wrong_selector_value_is_one_line_naming_kind_and_key(
     kind: str, selector: dict[str, Any], line: str
 ) -> None:
-    parsed = resource(kind, **selector)
-    assert parsed.selector_error is not None
-    assert parsed.selector_error.startswith(f"{kind} selector: {line}")
-    assert "\n" not in parsed.selector_error
+    error = error_of(kind, **selector)
+    assert error is not None
+    assert error.startswith(f"{kind} selector: {line}")
+    assert "\n" not in error
 
 
 def test_an_unknown_key_and_an_unknown_kind_are_one_warning_each(warnings: list[str]) -> None:
@@ -140,7 +148,7 @@ def test_an_unknown_key_and_an_unknown_kind_are_one_warning_each(warnings: list[
     for _ in range(3):  # the mapping is parsed again on every resync and event
         parsed = JiraPortAppConfig.parse_obj(config)
     assert [r.kind for r in parsed.resources] == ["sprint", "sprint"]
-    assert all(r.selector_error is None for r in parsed.resources)
+    assert all(isinstance(r, JiraResourceConfig) and not r.selector_error for r in parsed.resources)
     assert len(warnings) == 2
     assert "sprint selector: key 'sprintStates' is not one this integration reads" in warnings[0]
     assert "kind 'sprintz' is not one this integration has" in warnings[1]
