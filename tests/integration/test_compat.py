@@ -9,10 +9,18 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
+from port_ocean.integration_testing import IntegrationTestHarness, InterceptTransport
+from port_ocean.integration_testing.transport import RequestLog
 
+from jira.factory import reset_jira_client
+from jira.selectors import DEFAULT_ISSUE_JQL
+from sandbox.jira_sim.app import create_app
+from sandbox.jira_sim.config import SimConfig
+from sandbox.jira_sim.testing import SITE as SIM_SITE
 from tests.builders import project, worklog
-from tests.integration.harness_setup import by_blueprint, harness
+from tests.integration.harness_setup import INTEGRATION, by_blueprint, harness, integration_config
 from tests.integration.test_resync import (
     BOARD_PROJECTS,
     COMPONENTS,
@@ -153,3 +161,63 @@ async def test_invalid_selectors_fail_their_kind_alone_with_one_line_and_delete_
     }
     assert len(entities["jiraIssue"]) == 5 and len(entities["jiraWorklog"]) == 3
     assert result.deleted_entities == []
+
+
+class SimulatorTransport(InterceptTransport):
+    """Ocean's harness transport, answered by the sandbox's Jira simulator (in memory)."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(strict=True)
+        self._app = httpx.ASGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._app.handle_async_request(request)
+        await response.aread()
+        self._call_log.append(RequestLog(request=request, response=response))
+        return response
+
+
+async def test_the_same_mapping_against_the_jira_simulator_fills_every_relation() -> None:
+    sim = SimConfig()
+    mapping = with_selector(upstream_mapping(), "worklog", jql=DEFAULT_ISSUE_JQL)
+    config = integration_config(
+        jira_host=SIM_SITE,
+        atlassian_user_email=sim.email,
+        atlassian_user_token=sim.api_token,
+        atlassian_organization_id=sim.org_id,
+    )
+    reset_jira_client()
+    h = IntegrationTestHarness(
+        integration_path=str(INTEGRATION),
+        port_mapping_config=mapping,
+        third_party_transport=SimulatorTransport(create_app(sim)),
+        config_overrides=config,
+    )
+    await h.start()
+    try:
+        result = await h.trigger_resync()
+    finally:
+        await h.shutdown()
+        reset_jira_client()
+
+    assert result.errors == []
+    entities = by_blueprint(result.upserted_entities)
+    kinds_with_relations = {
+        "jiraTeam": "members",
+        "jiraRelease": "project",
+        "jiraComponent": "project",
+        "jiraBoard": "projects",
+        "jiraEpic": "board",
+        "jiraBacklogItem": "board",
+        "jiraWorklog": "issue",
+    }
+    for blueprint, name in kinds_with_relations.items():
+        assert entities.get(blueprint), f"the simulator gave no {blueprint}"
+        for identifier, entity in entities[blueprint].items():
+            value = entity["relations"][name]
+            assert value not in (None, [], ""), f"{blueprint} {identifier}: {name} is empty"
+    projects = set(entities["jiraProject"])
+    assert {e["relations"]["project"] for e in entities["jiraRelease"].values()} <= projects
+    assert all(set(e["relations"]["projects"]) <= projects for e in entities["jiraBoard"].values())
+    boards = set(entities["jiraBoard"])
+    assert {e["relations"]["board"] for e in entities["jiraEpic"].values()} <= boards
