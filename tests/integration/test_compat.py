@@ -18,7 +18,6 @@ from jira.factory import reset_jira_client
 from jira.selectors import DEFAULT_ISSUE_JQL
 from sandbox.jira_sim.app import create_app
 from sandbox.jira_sim.config import SimConfig
-from sandbox.jira_sim.testing import SITE as SIM_SITE
 from tests.builders import project, worklog
 from tests.integration.harness_setup import INTEGRATION, by_blueprint, harness, integration_config
 from tests.integration.test_resync import (
@@ -30,6 +29,7 @@ from tests.integration.test_resync import (
     site_routes,
 )
 
+SIM_SITE = "http://jira-sim.test"  # any host: the simulator answers in memory
 UPSTREAM_MAPPING = Path(__file__).resolve().parents[1] / "fixtures" / "upstream_mapping.yaml"
 WORKLOGS = {"P1-1": [worklog(1), worklog(2)], "P1-3": [worklog(3, issue_id="20003")]}
 
