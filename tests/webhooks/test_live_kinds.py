@@ -173,7 +173,9 @@ async def test_a_worklog_is_read_again_with_its_issue_key(live: LiveEventsContex
     respx.get(f"{API}/issue/20001").mock(return_value=json_response(issue(1)))
     current = worklog(1, seconds=7200)
     route = respx.get(f"{API}/issue/P1-1/worklog/50001").mock(return_value=json_response(current))
-    result = await handle("worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d"))
+    result = await handle(
+        "worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d")
+    )
     assert result.updated_raw_results == [
         {**current, "__issueKey": "P1-1", "__commentText": "Worked on 1"}
     ]
@@ -217,9 +219,13 @@ async def test_an_older_worklog_state_never_overwrites_a_newer_one(
     older = worklog(1)  # updated 11:00
     route = respx.get(f"{API}/issue/P1-1/worklog/50001")
     route.mock(return_value=json_response(newer))
-    first = await handle("worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d"))
+    first = await handle(
+        "worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d")
+    )
     route.mock(return_value=json_response(older))
-    late = await handle("worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d"))
+    late = await handle(
+        "worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d")
+    )
     assert len(first.updated_raw_results) == 1
     assert late.updated_raw_results == [] and late.deleted_raw_results == []
 

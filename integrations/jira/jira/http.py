@@ -37,7 +37,6 @@ class Api(StrEnum):
     TEAMS = "/gateway/api/public/teams/v1"
 
 
-
 class JiraHttp:
     def __init__(
         self,
