@@ -20,7 +20,7 @@ from sandbox.jira_sim.app import create_app
 from sandbox.jira_sim.config import SimConfig
 from tests.builders import project, worklog
 from tests.integration.harness_setup import INTEGRATION, by_blueprint, harness, integration_config
-from tests.integration.test_resync import (
+from tests.integration.site import (
     BOARD_PROJECTS,
     COMPONENTS,
     VERSIONS,
