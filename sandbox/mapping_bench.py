@@ -34,9 +34,9 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from jira.entity_processor import CompiledJQEntityProcessor
 from sandbox import benchmark, stack
 from sandbox.jira_sim.config import SimConfig
-from sandbox.jira_sim.testing import asgi_client
 from tests.integration.harness_setup import RESOURCES
 from tests.processor.support import Outcome, ocean_app
+from tests.sandbox.support import asgi_client
 
 
 async def sandbox_issues(count: int) -> list[dict[str, Any]]:
