@@ -26,6 +26,7 @@ from jira.incremental import window_start  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
+from jira.resources import SelectorError  # noqa: E402
 from jira.settings import JiraSettings  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
@@ -63,6 +64,9 @@ def resync_handler(
         if config is None:
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
         try:
+            invalid = getattr(config, "selector_error", None)
+            if invalid:
+                raise SelectorError(invalid)
             async for page in _pages(kind, config, incremental):
                 yield page
         except Exception as exc:

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import httpx
 from loguru import logger
 
-from jira.auth import JiraAuth
+from jira.auth import TokenSource, choose_auth
 from jira.errors import JiraApiError, JiraMalformedResponse, JiraUnavailableError
 from jira.ratelimit import RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
@@ -35,9 +35,6 @@ class Api(StrEnum):
     SOFTWARE = "/rest/software/1.0"
     WEBHOOKS = "/rest/webhooks/1.0"
     TEAMS = "/gateway/api/public/teams/v1"
-
-
-TokenSource = Callable[[], str | None]
 
 
 class JiraHttp:
@@ -57,10 +54,7 @@ class JiraHttp:
         self.limiter = limiter or RateLimiter()
         self._sleep = sleep
         self._token_source = token_source
-        if settings.is_oauth:
-            self._auth = JiraAuth.bearer((token_source and token_source()) or settings.token)
-        else:
-            self._auth = JiraAuth.basic(settings.email or "", settings.token)
+        self._auth = choose_auth(settings, token_source)
 
     @property
     def base_url(self) -> str:
