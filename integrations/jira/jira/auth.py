@@ -1,9 +1,18 @@
-"""Authentication headers for Jira: Basic (email + API token) or Bearer (OAuth 2.0)."""
+"""Authentication for Jira, chosen in one place (`auth_for`) from the credentials given:
+
+- an OAuth access token (Port-hosted installs: the gateway host, or Ocean's token file) → Bearer;
+- username + password (Data Center / Server) → Basic username:password;
+- an API token with atlassianUserEmail (Cloud) → Basic email:token;
+- a token without an email: a Data Center personal access token → Bearer.
+"""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from jira.settings import JiraSettings
 
 
 @dataclass(repr=False)
@@ -31,3 +40,45 @@ class JiraAuth:
 
     def __repr__(self) -> str:
         return f"JiraAuth(scheme={self.scheme!r}, secret='***')"
+
+
+class Credential(StrEnum):
+    """What the configured secret is, in words for the log and for errors."""
+
+    OAUTH = "an OAuth access token"
+    PASSWORD = "username + password"  # noqa: S105 (a description)
+    API_TOKEN = "an API token with atlassianUserEmail"  # noqa: S105
+    PAT = "a personal access token (atlassianUserToken/token without an email)"
+
+
+def credential_of(settings: JiraSettings, oauth_token: str | None = None) -> Credential:
+    if oauth_token or settings.is_oauth:
+        return Credential.OAUTH
+    if settings.username and settings.password:
+        return Credential.PASSWORD
+    if settings.email:
+        return Credential.API_TOKEN
+    return Credential.PAT
+
+
+def auth_for(settings: JiraSettings, oauth_token: str | None = None) -> JiraAuth:
+    """The one answer to "which Authorization header?" (`oauth_token`: Ocean's, when it keeps
+    one for Port-hosted installs)."""
+    credential = credential_of(settings, oauth_token)
+    if credential is Credential.PASSWORD:
+        return JiraAuth.basic(settings.username or "", settings.password or "")
+    if credential is Credential.API_TOKEN:
+        return JiraAuth.basic(settings.email or "", settings.token or "")
+    return JiraAuth.bearer(oauth_token or settings.token or "")
+
+
+# What each deployment accepts, and in words for the one line that says a credential does not fit.
+ACCEPTED = {
+    "cloud": frozenset({Credential.OAUTH, Credential.API_TOKEN}),
+    "datacenter": frozenset({Credential.PAT, Credential.PASSWORD, Credential.API_TOKEN}),
+}
+EXPECTED = {
+    "cloud": "atlassianUserEmail + atlassianUserToken (an API token), or OAuth",
+    "datacenter": "a personal access token (token, no email; sent as Bearer) "
+    "or username + password",
+}

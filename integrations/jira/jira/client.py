@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from jira.deployment import Deployment
+from jira.errors import JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -14,6 +16,7 @@ from jira.paging import (
     relay_pages,
     since_pages,
     token_pages,
+    window_pages,
 )
 from jira.settings import JiraSettings
 
@@ -22,6 +25,9 @@ USER_PAGE_SIZE = 1000
 TEAM_PAGE_SIZE = 300
 MEMBER_PAGE_SIZE = 50
 ISSUE_PAGE_SIZE = 100
+# Data Center serves up to 1000 issues a search page (jira.search.views.default.max): the
+# fewest requests offset paging allows, as it has no bulk fetch.
+DC_ISSUE_PAGE_SIZE = 1000
 AGILE_PAGE_SIZE = 50
 VERSION_PAGE_SIZE = 50
 COMPONENT_PAGE_SIZE = 50
@@ -59,6 +65,14 @@ def search_body(
     return body
 
 
+def v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str, Any]:
+    """The body of Data Center's `POST /rest/api/2/search` (`expand` is a list there)."""
+    body: dict[str, Any] = {"jql": jql, "fields": fields}
+    if expand_list(expand):
+        body["expand"] = expand_list(expand)
+    return body
+
+
 class JiraClient:
     def __init__(self, http: JiraHttp) -> None:
         self.http = http
@@ -67,20 +81,36 @@ class JiraClient:
     def settings(self) -> JiraSettings:
         return self.http.settings
 
+    async def deployment(self) -> Deployment:
+        """Cloud or Data Center, found once; the methods below page each endpoint as it does."""
+        return await self.http.deployment()
+
+    async def _on_datacenter(self) -> bool:
+        return (await self.deployment()).is_datacenter
+
     @property
     def concurrency(self) -> int:
         """How many requests may be in flight at once (fan-outs use the same bound)."""
         return self.http.limiter.concurrency
 
     # Projects
-    def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
-        return offset_pages(
+    async def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
+        if await self._on_datacenter():
+            # Data Center: one unpaged array of the projects the user can browse.
+            body = await self.http.request(
+                "GET", Api.PLATFORM, "/project", params={"expand": _csv(expand)}
+            )
+            if page := [p for p in body or [] if isinstance(p, dict)]:
+                yield page
+            return
+        async for page in offset_pages(
             self.http,
             Api.PLATFORM,
             "/project/search",
             params={"expand": _csv(expand)},
             page_size=PROJECT_PAGE_SIZE,
-        )
+        ):
+            yield page
 
     async def project(self, key: str, expand: str | None = None) -> dict[str, Any]:
         result: dict[str, Any] = await self.http.request(
@@ -93,12 +123,41 @@ class JiraClient:
         return result
 
     # Users
-    def users(self) -> AsyncIterator[Page]:
-        return array_pages(self.http, Api.PLATFORM, "/users/search", page_size=USER_PAGE_SIZE)
+    async def users(self) -> AsyncIterator[Page]:
+        if not await self._on_datacenter():
+            async for page in array_pages(
+                self.http, Api.PLATFORM, "/users/search", page_size=USER_PAGE_SIZE
+            ):
+                yield page
+            return
+        try:
+            # Data Center 10+: cursor paging over every user.
+            async for page in cursor_pages(
+                self.http,
+                Api.PLATFORM,
+                "/user/list",
+                params={"maxResults": USER_PAGE_SIZE},
+                items_key="values",
+                next_key="nextCursor",
+            ):
+                yield page
+            return
+        except JiraNotFoundError:
+            pass  # before Data Center 10: the user search, `.` matching every username
+        async for page in array_pages(
+            self.http,
+            Api.PLATFORM,
+            "/user/search",
+            params={"username": ".", "includeInactive": "true"},
+            page_size=USER_PAGE_SIZE,
+        ):
+            yield page
 
     async def user(self, account_id: str) -> dict[str, Any]:
+        # On Data Center a user's `accountId` is its key (jira.datacenter_shapes).
+        param = "key" if await self._on_datacenter() else "accountId"
         result: dict[str, Any] = await self.http.request(
-            "GET", Api.PLATFORM, "/user", params={"accountId": account_id}
+            "GET", Api.PLATFORM, "/user", params={param: account_id}
         )
         return result
 
@@ -122,15 +181,27 @@ class JiraClient:
         )
 
     # Issues
-    def search_issues(
+    async def search_issues(
         self,
         jql: str,
         fields: list[str],
         expand: str | None = None,
         page_size: int = ISSUE_PAGE_SIZE,
     ) -> AsyncIterator[Page]:
-        body = search_body(jql, fields, expand, page_size)
-        return token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
+        if await self._on_datacenter():
+            pages = window_pages(
+                self.http,
+                Api.PLATFORM,
+                "/search",
+                jql=jql,
+                body=v2_search_body(jql, fields, expand),
+                page_size=DC_ISSUE_PAGE_SIZE,
+            )
+        else:
+            body = search_body(jql, fields, expand, page_size)
+            pages = token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
+        async for page in pages:
+            yield page
 
     async def issue(
         self, key: str, fields: list[str] | None = None, expand: str | None = None
@@ -152,9 +223,13 @@ class JiraClient:
         reconcile_ids: Sequence[int] = (),
         max_results: int = 10,
     ) -> list[dict[str, Any]]:
-        """One page of `POST /search/jql`: for lookups that match a handful of issues."""
-        body = search_body(jql, fields, expand, max_results, reconcile_ids)
-        page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
+        """One page of the search: for lookups that match a handful of issues."""
+        if await self._on_datacenter():
+            body = {**v2_search_body(jql, fields, expand), "maxResults": max_results}
+            page = await self.http.request("POST", Api.PLATFORM, "/search", json_body=body)
+        else:
+            body = search_body(jql, fields, expand, max_results, reconcile_ids)
+            page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
         issues = page.get("issues") if isinstance(page, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
 
@@ -162,6 +237,9 @@ class JiraClient:
         self, project_id: str, expand: str | None = None
     ) -> dict[str, Any] | None:
         """The project as `/project/search` lists it (live projects only), or None."""
+        if await self._on_datacenter():
+            project = await self.project(project_id, expand)
+            return None if project.get("archived") else project
         page = await self.http.request(
             "GET",
             Api.PLATFORM,
@@ -189,9 +267,17 @@ class JiraClient:
         """Issue id → key for these ids (bulk fetch, one small named field); gone ids are absent."""
         keys: dict[str, str] = {}
         ids = sorted(set(issue_ids), key=lambda v: (len(v), v))
+        datacenter = await self._on_datacenter()  # no bulk fetch there: a search by id
         for start in range(0, len(ids), ISSUE_KEY_CHUNK):
             chunk = ids[start : start + ISSUE_KEY_CHUNK]
-            for issue in await self.bulkfetch_issues(chunk, ["summary"]):
+            found = (
+                await self.find_issues(
+                    f"id in ({','.join(chunk)})", ["summary"], None, (), len(chunk)
+                )
+                if datacenter
+                else await self.bulkfetch_issues(chunk, ["summary"])
+            )
+            for issue in found:
                 if issue.get("id") and issue.get("key"):
                     keys[str(issue["id"])] = str(issue["key"])
         return keys

@@ -3,8 +3,11 @@
 - `offset_pages`: PageBean `{values, startAt, total, isLast}` (projects, boards, versions…).
 - `array_pages`: a bare array paged with startAt until an empty page (users).
 - `token_pages`: `nextPageToken` in a POST body; no total (issue search).
-- `cursor_pages`: a cursor that may still be present on the empty last page (Teams).
+- `cursor_pages`: a cursor that may still be present on the empty last page (Teams), or with
+  `isLast` (Data Center's `/user/list`: `values`, `nextCursor`).
 - `relay_pages`: Relay-style `{first, after}` body and `pageInfo` (team members).
+- `window_pages`: Data Center's issue search, `startAt`/`total` while the offset stays inside
+  the search index's result window, then by key (`key > last ORDER BY key`) past it.
 - `since_pages`: a change feed `{values, since, until, lastPage, nextPage}` paged by asking
   again `since` the page's `until` (worklogs updated or deleted since a time).
 
@@ -19,6 +22,7 @@ from typing import Any
 
 from jira.errors import JiraMalformedResponse
 from jira.http import Api, JiraHttp
+from jira.jql import quoted, without_order_by
 
 Page = list[dict[str, Any]]
 
@@ -134,6 +138,7 @@ async def cursor_pages(
     path_params: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     items_key: str = "entities",
+    next_key: str = "cursor",
 ) -> AsyncIterator[Page]:
     endpoint = f"GET {api.value}{template}"
     guard = _SeenGuard(endpoint)
@@ -147,10 +152,10 @@ async def cursor_pages(
         if not items:
             return
         yield items
-        cursor = page.get("cursor")
-        if not cursor:
+        cursor = page.get(next_key)
+        if not cursor or page.get("isLast") is True:
             return
-        guard.check(cursor)
+        guard.check(str(cursor))
 
 
 async def relay_pages(
@@ -178,6 +183,48 @@ async def relay_pages(
         if not info.get("hasNextPage") or not after:
             return
         guard.check(after)
+
+
+# Data Center on OpenSearch refuses `startAt + maxResults` past the index's max_result_window.
+RESULT_WINDOW = 10_000
+
+
+async def window_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    jql: str,
+    body: Mapping[str, Any],
+    page_size: int,
+    window: int = RESULT_WINDOW,
+) -> AsyncIterator[Page]:
+    """Issues of `jql` ordered by key: offset pages up to `window`, then pages of
+    `(jql) AND key > <last key>` from offset 0, until a page ends the results (`total`)."""
+    endpoint = f"POST {api.value}{template}"
+    base = without_order_by(jql)
+    ordered = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
+    query, start, last_key = ordered, 0, ""
+    while True:
+        if start + page_size > window:
+            if not last_key:
+                raise JiraMalformedResponse(f"Jira {endpoint}: issues without a key")
+            query = (
+                f"({base}) AND key > {quoted(last_key)} ORDER BY key ASC"
+                if base
+                else (f"key > {quoted(last_key)} ORDER BY key ASC")
+            )
+            start = 0
+        payload = {**body, "jql": query, "startAt": start, "maxResults": page_size}
+        page = await http.request("POST", api, template, json_body=payload)
+        issues = _items(page, "issues", endpoint)
+        if issues:
+            yield issues
+        start += len(issues)
+        total = page.get("total")
+        if not issues or not isinstance(total, int) or start >= total:
+            return
+        last_key = str(issues[-1].get("key") or "")
 
 
 async def since_pages(
