@@ -15,12 +15,17 @@ import respx
 from jira.client import JiraClient
 from jira.errors import JiraAuthError
 from jira.http import Api, JiraHttp
+from jira.issues import fetch_issues
 from jira.paging import window_pages
+from jira.selectors import IssueResourceConfig, TeamResourceConfig
 from jira.settings import ConfigurationError, JiraSettings
+from jira.teams import fetch_teams
+from jira.webhooks.events import payload_problem
 from tests.conftest import FakeClock, build_http
 
 DC = "https://jira.example.com/jira"
 V2 = f"{DC}/rest/api/2"
+MAP = {"identifier": ".key", "blueprint": '"b"'}
 SERVER_INFO = {"deploymentType": "Server", "version": "10.3.1", "baseUrl": DC}
 
 
@@ -284,3 +289,47 @@ async def test_issue_search_asks_1000_a_page_with_the_fields_and_no_bulk_fetch(
     found = await dc_client.issue("A-1")
     assert found["fields"]["assignee"]["accountId"] == "JIRAUSER2"
     assert found["fields"]["reporter"]["name"] == "bob"
+
+
+# Kinds on Data Center
+
+
+@respx.mock
+async def test_team_is_skipped_with_one_warning_and_no_request(
+    dc_client: JiraClient, warnings: list[str]
+) -> None:
+    serve_server_info()
+    resource = TeamResourceConfig.parse_obj(
+        {"kind": "team", "selector": {"query": "true"}, "port": {"entity": {"mappings": MAP}}}
+    )
+    assert await pages_of(fetch_teams(dc_client, resource)) == []
+    assert len(warnings) == 1 and "Teams" in warnings[0]
+    assert [c.request.url.path for c in respx.calls] == ["/jira/rest/api/2/serverInfo"]
+
+
+@respx.mock
+async def test_issue_kind_reads_search_pages_with_the_mapped_fields_not_bulk_fetch(
+    dc_client: JiraClient,
+) -> None:
+    serve_server_info()
+    seen: list[dict[str, Any]] = []
+    respx.post(f"{V2}/search").mock(side_effect=fake_search(["A-1"], 10_000, seen))
+    resource = IssueResourceConfig.parse_obj(
+        {
+            "kind": "issue",
+            "selector": {"query": "true", "jql": "project = A"},
+            "port": {"entity": {"mappings": {**MAP, "title": ".fields.summary"}}},
+        }
+    )
+    pages = await pages_of(fetch_issues(dc_client, resource))
+    assert [i["key"] for p in pages for i in p] == ["A-1"]
+    assert "summary" in seen[0]["fields"] and seen[0]["maxResults"] == 1000
+
+
+def test_a_data_center_user_event_is_valid_and_carries_the_key_as_account_id() -> None:
+    payload: dict[str, Any] = {
+        "webhookEvent": "user_updated",
+        "user": {"key": "JIRAUSER10100", "name": "ann.smith", "displayName": "Ann"},
+    }
+    assert payload_problem(payload) is None
+    assert payload["user"]["accountId"] == "JIRAUSER10100"
