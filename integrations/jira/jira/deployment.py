@@ -73,6 +73,14 @@ class Deployment:
         return self.flavor is Flavor.DATACENTER
 
     @property
+    def signs_webhooks(self) -> bool:
+        """Data Center signs webhooks (X-Hub-Signature) from version 10; Cloud always."""
+        if not self.is_datacenter or not self.version:
+            return True
+        major = self.version.split(".", 1)[0]
+        return not major.isdigit() or int(major) >= 10
+
+    @property
     def label(self) -> str:
         name = "Jira Data Center/Server" if self.is_datacenter else "Jira Cloud"
         return f"{name} {self.version}" if self.version else name
