@@ -223,7 +223,8 @@ def _key_order(key: str) -> tuple[str, int]:
 
 
 def fake_search(keys: list[str], window: int, seen: list[dict[str, Any]]) -> Any:
-    """A Data Center search over `keys`: refuses offsets past `window`, honours `key > X`."""
+    """A Data Center search over `keys`: refuses offsets past `window`; `key > X` compares
+    within X's project, as Jira does; `project not in (...)` names projects to leave out."""
 
     def answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
@@ -232,9 +233,16 @@ def fake_search(keys: list[str], window: int, seen: list[dict[str, Any]]) -> Any
         if start + size > window:
             return httpx.Response(400, json={"errorMessages": ["Result window is too large"]})
         matched = sorted(keys, key=_key_order)
-        after = re.search(r'key > "([^"]+)"', body["jql"])
+        after = re.search(r'key > "([^"]+)" OR project not in \(([^)]*)\)', body["jql"])
         if after:
-            matched = [k for k in matched if _key_order(k) > _key_order(after.group(1))]
+            bound = _key_order(after.group(1))
+            done = set(re.findall(r'"([^"]+)"', after.group(2)))
+            matched = [
+                k
+                for k in matched
+                if (_key_order(k)[0] == bound[0] and _key_order(k) > bound)
+                or _key_order(k)[0] not in done
+            ]
         issues = [{"id": str(i), "key": k, "fields": {}} for i, k in enumerate(matched)]
         return httpx.Response(
             200, json={"startAt": start, "total": len(matched), "issues": issues[start:][:size]}
@@ -246,7 +254,7 @@ def fake_search(keys: list[str], window: int, seen: list[dict[str, Any]]) -> Any
 @respx.mock
 async def test_issues_page_by_offset_then_by_key_past_the_window(dc_http: JiraHttp) -> None:
     serve_server_info()
-    keys = [f"B-{n}" for n in range(1, 8)] + [f"A-{n}" for n in range(1, 8)]
+    keys = [f"{p}-{n}" for p in "BAC" for n in range(1, 6)]
     seen: list[dict[str, Any]] = []
     respx.post(f"{V2}/search").mock(side_effect=fake_search(keys, 4, seen))
     pages = window_pages(
@@ -260,10 +268,13 @@ async def test_issues_page_by_offset_then_by_key_past_the_window(dc_http: JiraHt
     )
     found = [i["key"] for p in await pages_of(pages) for i in p]
     assert found == sorted(keys, key=_key_order)
-    assert len(seen) == 7  # 14 issues, 2 a page: no request beyond the floor
+    assert len(seen) == 8  # 15 issues, 2 a page: no request beyond the floor
     assert all(b["startAt"] + b["maxResults"] <= 4 for b in seen)
     assert seen[0]["jql"] == "project in (A, B) ORDER BY key ASC"
-    assert seen[2]["jql"] == '(project in (A, B)) AND key > "A-4" ORDER BY key ASC'
+    assert seen[2]["jql"] == (
+        '(project in (A, B)) AND (key > "A-4" OR project not in ("A")) ORDER BY key ASC'
+    )
+    assert 'key > "B-3" OR project not in ("A", "B")' in seen[4]["jql"]
 
 
 @respx.mock

@@ -189,6 +189,15 @@ async def relay_pages(
 RESULT_WINDOW = 10_000
 
 
+def _after_key(base: str, last_key: str, done_projects: list[str]) -> str:
+    """`base`'s issues after `last_key` in key order. Jira compares issue keys within their
+    project only (`key > "B-7"` leaves project C out), so the projects not yet reached are
+    named too: the clause holds whichever way a site compares keys."""
+    done = ", ".join(quoted(project) for project in done_projects)
+    after = f"(key > {quoted(last_key)} OR project not in ({done}))"
+    return f"({base}) AND {after} ORDER BY key ASC" if base else f"{after} ORDER BY key ASC"
+
+
 async def window_pages(
     http: JiraHttp,
     api: Api,
@@ -199,22 +208,18 @@ async def window_pages(
     page_size: int,
     window: int = RESULT_WINDOW,
 ) -> AsyncIterator[Page]:
-    """Issues of `jql` ordered by key: offset pages up to `window`, then pages of
-    `(jql) AND key > <last key>` from offset 0, until a page ends the results (`total`)."""
+    """Issues of `jql` ordered by key: offset pages up to `window`, then pages after the last
+    key read (from offset 0), until a page ends the results (`total`)."""
     endpoint = f"POST {api.value}{template}"
     base = without_order_by(jql)
-    ordered = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
-    query, start, last_key = ordered, 0, ""
+    query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
+    start, last_key = 0, ""
+    projects: list[str] = []  # the projects reached so far, in key order
     while True:
         if start + page_size > window:
             if not last_key:
                 raise JiraMalformedResponse(f"Jira {endpoint}: issues without a key")
-            query = (
-                f"({base}) AND key > {quoted(last_key)} ORDER BY key ASC"
-                if base
-                else (f"key > {quoted(last_key)} ORDER BY key ASC")
-            )
-            start = 0
+            query, start = _after_key(base, last_key, projects), 0
         payload = {**body, "jql": query, "startAt": start, "maxResults": page_size}
         page = await http.request("POST", api, template, json_body=payload)
         issues = _items(page, "issues", endpoint)
@@ -225,6 +230,10 @@ async def window_pages(
         if not issues or not isinstance(total, int) or start >= total:
             return
         last_key = str(issues[-1].get("key") or "")
+        for issue in issues:
+            project = str(issue.get("key") or "").rpartition("-")[0]
+            if project and (not projects or projects[-1] != project):
+                projects.append(project)
 
 
 async def since_pages(
