@@ -344,3 +344,27 @@ def test_a_data_center_user_event_is_valid_and_carries_the_key_as_account_id() -
     }
     assert payload_problem(payload) is None
     assert payload["user"]["accountId"] == "JIRAUSER10100"
+
+
+@respx.mock
+async def test_inside_the_window_pages_follow_the_servers_page_size_in_order(
+    dc_http: JiraHttp,
+) -> None:
+    serve_server_info()
+    keys = [f"A-{n}" for n in range(1, 8)]
+    seen: list[dict[str, Any]] = []
+    answer = fake_search(keys, 10_000, seen)
+
+    def one_a_page(request: httpx.Request) -> httpx.Response:
+        response = answer(request)
+        body = response.json()
+        body["issues"] = body["issues"][:1]  # the site serves fewer than asked
+        return httpx.Response(200, json=body)
+
+    respx.post(f"{V2}/search").mock(side_effect=one_a_page)
+    pages = window_pages(
+        dc_http, Api.PLATFORM, "/search", jql="project = A", body={}, page_size=1000
+    )
+    assert [i["key"] for p in await pages_of(pages) for i in p] == keys
+    assert sorted(b["startAt"] for b in seen) == list(range(7))
+    assert {b["maxResults"] for b in seen[1:]} == {1}

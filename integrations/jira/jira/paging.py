@@ -17,6 +17,8 @@ kind (and so deleting nothing) rather than silently truncating it.
 
 from __future__ import annotations
 
+import asyncio
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -207,33 +209,65 @@ async def window_pages(
     body: Mapping[str, Any],
     page_size: int,
     window: int = RESULT_WINDOW,
+    in_flight: int = 4,
 ) -> AsyncIterator[Page]:
-    """Issues of `jql` ordered by key: offset pages up to `window`, then pages after the last
-    key read (from offset 0), until a page ends the results (`total`)."""
+    """Issues of `jql` ordered by key, in segments. A segment's first page tells its `total`;
+    its other pages inside `window` are then read by offset, up to `in_flight` at once (yielded
+    in order). When the results go on past the window, the next segment is the issues after the
+    last key read, from offset 0. Ends when a segment holds the rest of the results."""
     endpoint = f"POST {api.value}{template}"
     base = without_order_by(jql)
     query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
-    start, last_key = 0, ""
     projects: list[str] = []  # the projects reached so far, in key order
-    while True:
-        if start + page_size > window:
-            if not last_key:
-                raise JiraMalformedResponse(f"Jira {endpoint}: issues without a key")
-            query, start = _after_key(base, last_key, projects), 0
-        payload = {**body, "jql": query, "startAt": start, "maxResults": page_size}
+
+    async def read_with_total(jql_text: str, start: int, size: int) -> tuple[Page, int]:
+        payload = {**body, "jql": jql_text, "startAt": start, "maxResults": size}
         page = await http.request("POST", api, template, json_body=payload)
         issues = _items(page, "issues", endpoint)
-        if issues:
-            yield issues
-        start += len(issues)
         total = page.get("total")
-        if not issues or not isinstance(total, int) or start >= total:
-            return
-        last_key = str(issues[-1].get("key") or "")
+        return issues, total if isinstance(total, int) and total >= 0 else len(issues)
+
+    async def read(jql_text: str, start: int, size: int) -> Page:
+        return (await read_with_total(jql_text, start, size))[0]
+
+    def reached(issues: Page) -> None:
         for issue in issues:
             project = str(issue.get("key") or "").rpartition("-")[0]
             if project and (not projects or projects[-1] != project):
                 projects.append(project)
+
+    while True:
+        first, total = await read_with_total(query, 0, page_size)
+        if not first:
+            return
+        reached(first)
+        yield first
+        stride = len(first)
+        starts = list(range(stride, total, stride))
+        inside = [start for start in starts if start + stride <= window]
+        last = first
+        pending: deque[asyncio.Task[Page]] = deque()
+        try:
+            for start in inside:
+                pending.append(asyncio.create_task(read(query, start, stride)))
+                if len(pending) >= in_flight and (page := await pending.popleft()):
+                    reached(page)
+                    last = page
+                    yield page
+            while pending:
+                if page := await pending.popleft():
+                    reached(page)
+                    last = page
+                    yield page
+        finally:
+            for task in pending:
+                task.cancel()
+        if len(inside) == len(starts):
+            return
+        last_key = str(last[-1].get("key") or "")
+        if not last_key:
+            raise JiraMalformedResponse(f"Jira {endpoint}: issues without a key")
+        query = _after_key(base, last_key, projects)
 
 
 async def since_pages(
