@@ -1,4 +1,5 @@
-"""Ocean's integration class: our selector models, and a record of each resync's outcome."""
+"""Ocean's integration class: our selector models, our entity processor, and a record of each
+resync's outcome."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ if _HERE not in sys.path:
 from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 
+from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 
@@ -23,6 +25,7 @@ class JiraPortAppConfigHandler(APIPortAppConfig):
 
 class JiraIntegration(BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
+    EntityProcessorClass = CompiledJQEntityProcessor
 
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()

@@ -48,7 +48,7 @@ def _csv(value: str | None) -> str | None:
     return ",".join(expand_list(value)) or None
 
 
-def search_body(
+def _search_body(
     jql: str,
     fields: list[str],
     expand: str | None,
@@ -65,7 +65,7 @@ def search_body(
     return body
 
 
-def v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str, Any]:
+def _v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str, Any]:
     """The body of Data Center's `POST /rest/api/2/search` (`expand` is a list there)."""
     body: dict[str, Any] = {"jql": jql, "fields": fields}
     if expand_list(expand):
@@ -194,11 +194,11 @@ class JiraClient:
                 Api.PLATFORM,
                 "/search",
                 jql=jql,
-                body=v2_search_body(jql, fields, expand),
+                body=_v2_search_body(jql, fields, expand),
                 page_size=DC_ISSUE_PAGE_SIZE,
             )
         else:
-            body = search_body(jql, fields, expand, page_size)
+            body = _search_body(jql, fields, expand, page_size)
             pages = token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
         async for page in pages:
             yield page
@@ -225,11 +225,15 @@ class JiraClient:
     ) -> list[dict[str, Any]]:
         """One page of the search: for lookups that match a handful of issues."""
         if await self._on_datacenter():
-            body = {**v2_search_body(jql, fields, expand), "maxResults": max_results}
-            page = await self.http.request("POST", Api.PLATFORM, "/search", json_body=body)
+            body = {**_v2_search_body(jql, fields, expand), "maxResults": max_results}
+            path = "/search"
         else:
-            body = search_body(jql, fields, expand, max_results, reconcile_ids)
-            page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
+            body = _search_body(jql, fields, expand, max_results, reconcile_ids)
+            path = "/search/jql"
+        try:
+            page = await self.http.request("POST", Api.PLATFORM, path, json_body=body)
+        except JiraNotFoundError as exc:
+            raise exc.not_gone() from exc
         issues = page.get("issues") if isinstance(page, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
 
@@ -240,12 +244,15 @@ class JiraClient:
         if await self._on_datacenter():
             project = await self.project(project_id, expand)
             return None if project.get("archived") else project
-        page = await self.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/project/search",
-            params={"id": project_id, "expand": _csv(expand)},
-        )
+        try:
+            page = await self.http.request(
+                "GET",
+                Api.PLATFORM,
+                "/project/search",
+                params={"id": project_id, "expand": _csv(expand)},
+            )
+        except JiraNotFoundError as exc:
+            raise exc.not_gone() from exc
         values = page.get("values") if isinstance(page, dict) else None
         for value in values or []:
             if isinstance(value, dict) and str(value.get("id")) == str(project_id):
