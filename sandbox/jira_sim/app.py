@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
-from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
+from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control, datacenter
 from .config import SimConfig
 from .data import Dataset, generate_dataset
 from .faults import FaultEngine
@@ -255,6 +255,7 @@ def create_app(
     )
     routes = route_table(
         {
+            **datacenter.routes(config),
             "GET /_sim/stats": control.stats,
             "PATCH /_sim/config": control.change(control.patch_config),
             "POST /_sim/issues": control.change(control.create_issue, 201),
@@ -308,9 +309,13 @@ def create_app(
             "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
         }
     )
+    middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]
+    if config.deployment == "datacenter":
+        middleware.insert(0, Middleware(datacenter.DataCenterFacade, sim=sim))
+        sim.webhooks.shape = datacenter.to_wire
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SimMiddleware, sim=sim, routes=routes)],
+        middleware=middleware,
         exception_handlers={
             JiraError: _jira_error,
             HTTPException: _http_error,

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .config import SimConfig
 from .fields import FieldsError, FieldSpec
 from .jql import JqlError
 from .web import (
@@ -97,7 +98,7 @@ def account_id_of(sim: Any, key: str) -> str | None:
     return None
 
 
-def credentials_fit(authorization: str, config: Any) -> bool:
+def credentials_fit(authorization: str, config: SimConfig) -> bool:
     scheme, _, credentials = authorization.partition(" ")
     credentials = credentials.strip()
     if scheme.lower() == "bearer":
@@ -116,17 +117,18 @@ def credentials_fit(authorization: str, config: Any) -> bool:
 
 
 async def server_info(request: Request) -> Response:
+    """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions)."""
     config = state(request).config
-    version = config.datacenter_version
+    cloud = config.deployment == "cloud"
+    version = "1001.0.0-SNAPSHOT" if cloud else config.datacenter_version
     return respond(
         request,
         {
             "baseUrl": str(request.base_url).rstrip("/"),
             "version": version,
-            "versionNumbers": [int(p) for p in version.split(".") if p.isdigit()],
-            "deploymentType": "Server",
-            "buildNumber": 10030001,
-            "serverTitle": "Jira (simulator, Data Center)",
+            "versionNumbers": [int(p) for p in version.split("-")[0].split(".") if p.isdigit()],
+            "deploymentType": "Cloud" if cloud else "Server",
+            "serverTitle": "Jira (simulator)",
         },
     )
 
@@ -219,13 +221,21 @@ async def search(request: Request) -> Response:
 
 
 ROUTES: Final = {
-    f"GET {V2}/serverInfo": server_info,
     f"GET {V2}/project": project_list,
     f"GET {V2}/user/list": user_list,
     f"GET {V2}/user/search": user_search,
     f"POST {V2}/search": search,
 }
-OWN_PATHS: Final = frozenset(route.split(" ", 1)[1] for route in ROUTES)
+SERVER_INFO: Final = {
+    f"GET {V2}/serverInfo": server_info,
+    "GET /rest/api/3/serverInfo": server_info,
+}
+OWN_PATHS: Final = frozenset(route.split(" ", 1)[1] for route in {**ROUTES, **SERVER_INFO})
+
+
+def routes(config: Any) -> dict[str, Any]:
+    """serverInfo in both modes; Data Center's own endpoints in its mode."""
+    return {**SERVER_INFO, **(ROUTES if config.deployment == "datacenter" else {})}
 
 
 class DataCenterFacade:
