@@ -257,7 +257,8 @@ class DataCenterFacade:
                 scope, receive, send
             )
             return
-        if not credentials_fit(_header(scope, "authorization"), self.sim.config):
+        public = path == f"{V2}/serverInfo"  # served without credentials, as Jira does
+        if not public and not credentials_fit(_header(scope, "authorization"), self.sim.config):
             response = json_response(
                 error_body("Client must be authenticated to access this resource."),
                 base,

@@ -104,8 +104,14 @@ class JiraHttp:
         return error
 
     async def _read_if_found(self, path: str) -> Any:
+        """serverInfo, which both deployments serve without credentials too: refused ones
+        must not hide which deployment this is (the first real request names them)."""
+        url, endpoint = f"{self.base_url}{path}", f"GET {path}"
         try:
-            return await self._send("GET", f"{self.base_url}{path}", f"GET {path}")
+            try:
+                return await self._send("GET", url, endpoint)
+            except JiraAuthError:
+                return await self._send("GET", url, endpoint, anonymous=True)
         except JiraNotFoundError:
             return None
 
@@ -170,6 +176,7 @@ class JiraHttp:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         idempotent: bool = True,
+        anonymous: bool = False,
     ) -> Any:
         """The request loop: one logical request, retried as the policy says."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -185,7 +192,9 @@ class JiraHttp:
                         url,
                         params=query,
                         json=json_body,
-                        headers={"Authorization": self._auth.header, "Accept": "application/json"},
+                        headers={"Accept": "application/json"}
+                        if anonymous
+                        else {"Authorization": self._auth.header, "Accept": "application/json"},
                     )
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     last_failure = f"{type(exc).__name__} (no answer)"
