@@ -142,7 +142,9 @@ class SimMiddleware:
         config = sim.config
         await sim.faults.latency(config)
         ctx.auth = authenticate(headers, ctx.gateway, config)
-        if ctx.auth is None:
+        # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
+        public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
+        if ctx.auth is None and not public:
             challenge = (
                 'Bearer realm="api.atlassian.com"'
                 if ctx.gateway
