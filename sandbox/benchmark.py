@@ -2,6 +2,7 @@
 
     python -m sandbox.benchmark --issues 10000 [--latency-ms 300 --per-item-ms 3 --burst 100]
                                 [--zero-latency-baseline] [--strategy bulk|search] [--json]
+                                [--flavor cloud|datacenter]
 
 Prints wall time, Jira requests by endpoint and per 1000 issues, entities per second, peak RSS
 of the integration process and the 429s it met. Users and projects scale with the issues
@@ -29,6 +30,7 @@ class Figures:
     per_item_ms: float
     burst_limit_rps: float
     strategy: str
+    flavor: str
     exit_code: int
     wall_seconds: float
     entities: dict[str, int]
@@ -49,8 +51,16 @@ def scale(issues: int) -> dict[str, int]:
     }
 
 
-def run(issues: int, latency_ms: float, per_item_ms: float, burst: float, strategy: str) -> Figures:
+def run(
+    issues: int,
+    latency_ms: float,
+    per_item_ms: float,
+    burst: float,
+    strategy: str,
+    flavor: str = "cloud",
+) -> Figures:
     knobs: dict[str, Any] = {
+        "deployment": flavor,
         **scale(issues),
         "latency_ms": latency_ms,
         "per_item_ms": per_item_ms,
@@ -78,6 +88,7 @@ def run(issues: int, latency_ms: float, per_item_ms: float, burst: float, strate
         per_item_ms=per_item_ms,
         burst_limit_rps=burst,
         strategy=strategy,
+        flavor=flavor,
         exit_code=result.returncode,
         wall_seconds=round(result.seconds, 2),
         entities=entities,
@@ -93,7 +104,7 @@ def run(issues: int, latency_ms: float, per_item_ms: float, burst: float, strate
 def _print(figures: Figures) -> None:
     print(
         f"issues={figures.issues} latency={figures.latency_ms}ms+{figures.per_item_ms}ms/issue "
-        f"burst={figures.burst_limit_rps}/s strategy={figures.strategy}: exit {figures.exit_code}"
+        f"burst={figures.burst_limit_rps}/s strategy={figures.strategy} flavor={figures.flavor}: exit {figures.exit_code}"
     )
     print(f"  wall time          {figures.wall_seconds:.1f} s")
     print(f"  entities           {figures.entities} ({figures.entities_per_second}/s)")
@@ -113,13 +124,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-item-ms", type=float, default=STANDARD["per_item_ms"])
     parser.add_argument("--burst", type=float, default=STANDARD["burst_limit_rps"])
     parser.add_argument("--strategy", choices=["bulk", "search"], default="bulk")
+    parser.add_argument(
+        "--flavor",
+        choices=["cloud", "datacenter"],
+        default="cloud",
+        help="the simulated Jira (Data Center: REST v2, offset search, no bulk fetch)",
+    )
     parser.add_argument("--zero-latency-baseline", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    runs = [run(args.issues, args.latency_ms, args.per_item_ms, args.burst, args.strategy)]
+    runs = [
+        run(args.issues, args.latency_ms, args.per_item_ms, args.burst, args.strategy, args.flavor)
+    ]
     if args.zero_latency_baseline:
-        runs.append(run(args.issues, 0.0, 0.0, 0.0, args.strategy))
+        runs.append(run(args.issues, 0.0, 0.0, 0.0, args.strategy, args.flavor))
     for figures in runs:
         print(json.dumps(asdict(figures))) if args.json else _print(figures)
     if len(runs) == 2 and runs[1].wall_seconds:
