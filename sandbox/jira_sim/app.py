@@ -111,6 +111,8 @@ class SimMiddleware:
             scope["path"] = path
             scope["raw_path"] = path.encode("utf-8")
         template = route_template(self.routes, scope) or f"{scope['method']} (unmatched)"
+        if self.sim.config.deployment == "datacenter":
+            template = datacenter.as_requested(template)  # the path the client asked for
         ctx = RequestCtx(
             base=base, gateway=gateway, path=path, raw_path=scope_path, template=template
         )

@@ -238,6 +238,13 @@ def routes(config: Any) -> dict[str, Any]:
     return {**SERVER_INFO, **(ROUTES if config.deployment == "datacenter" else {})}
 
 
+def as_requested(template: str) -> str:
+    """A route template as the client asked for it, before `DataCenterFacade` rewrote it."""
+    return template.replace("/rest/api/3/", f"{V2}/").replace(
+        "/rest/software/1.0/", "/rest/agile/1.0/"
+    )
+
+
 class DataCenterFacade:
     """Outermost in Data Center mode: 404 for what Data Center lacks, its credentials, v2
     paths onto the Cloud handlers, and Data Center user shapes in every answer."""
