@@ -30,7 +30,14 @@ from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .registry import WebhookRegistry
 from .search import SearchEngine
-from .web import NOT_AUTHENTICATED, JiraError, RequestCtx, error_body, json_response
+from .web import (
+    NOT_AUTHENTICATED,
+    JiraError,
+    RequestCtx,
+    error_body,
+    json_response,
+    rewriting_body,
+)
 
 GATEWAY_RE: Final = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
 
@@ -185,29 +192,11 @@ def _adding_headers(send: Send, extra: dict[str, str]) -> Send:
 
 def _truncating(send: Send) -> Send:
     """Cut a 200 response body in half: JSON that no parser accepts."""
-    start: list[Message] = []
-    chunks: list[bytes] = []
 
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.append(message)
-            return
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
-        chunks.append(message.get("body", b""))
-        if message.get("more_body", False):
-            return
-        head = start[0]
-        body = b"".join(chunks)
-        if head["status"] == 200 and len(body) > 1:
-            body = body[: len(body) // 2]
-        headers = [(k, v) for k, v in head.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**head, "headers": headers})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+    def cut(status: int, body: bytes) -> bytes:
+        return body[: len(body) // 2] if status == 200 and len(body) > 1 else body
 
-    return wrapped
+    return rewriting_body(send, cut)
 
 
 # ------------------------------------------------------------------------------- errors

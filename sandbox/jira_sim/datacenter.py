@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import SimConfig
 from .fields import FieldsError, FieldSpec
@@ -37,6 +37,7 @@ from .web import (
     json_response,
     read_object,
     respond,
+    rewriting_body,
     state,
 )
 
@@ -306,28 +307,12 @@ def _header(scope: Scope, name: str) -> str:
 
 
 def _reshaping(send: Send) -> Send:
-    """Buffers a JSON answer and sends it in Data Center's shapes."""
-    start: list[Message] = []
-    chunks: list[bytes] = []
+    """Sends a JSON answer in Data Center's shapes."""
 
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.append(message)
-            return
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
-        chunks.append(message.get("body", b""))
-        if message.get("more_body", False):
-            return
-        head, body = start[0], b"".join(chunks)
+    def reshape(status: int, body: bytes) -> bytes:
         try:
-            body = json.dumps(to_wire(json.loads(body)), separators=(",", ":")).encode()
+            return json.dumps(to_wire(json.loads(body)), separators=(",", ":")).encode()
         except ValueError:
-            pass  # not JSON (a truncated answer from the fault engine): as it is
-        headers = [(k, v) for k, v in head.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**head, "headers": headers})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+            return body  # not JSON (a truncated answer from the fault engine): as it is
 
-    return wrapped
+    return rewriting_body(send, reshape)
