@@ -101,32 +101,39 @@ async def test_the_setting_overrides_detection_without_a_request(clock: FakeCloc
     assert not respx.calls
 
 
+API_TOKEN = {
+    "jira_host": DC,
+    "atlassian_user_email": "me@example.com",
+    "atlassian_user_token": "t0k",
+}
+
+
 @respx.mock
-async def test_a_personal_access_token_against_cloud_is_one_line_naming_both(
+@pytest.mark.parametrize(
+    ("config", "deployment_type", "expected", "words"),
+    [
+        # a personal access token against Cloud: refused before any request with it
+        ({}, "Cloud", ConfigurationError, ["Jira Cloud", "personal access token", "Email"]),
+        # a Cloud API token that Data Center refuses (401)
+        (API_TOKEN, "Server", JiraAuthError, ["Data Center", "API token", "personal access"]),
+    ],
+)
+async def test_a_credential_the_deployment_does_not_take_is_one_line_naming_both(
     clock: FakeClock,
+    config: dict[str, str],
+    deployment_type: str,
+    expected: type[Exception],
+    words: list[str],
 ) -> None:
-    http = build_http(dc_settings(), clock, max_attempts=1)
-    respx.get(f"{V2}/serverInfo").respond(json={"deploymentType": "Cloud"})
-    with pytest.raises(ConfigurationError) as caught:
-        await http.request("GET", Api.PLATFORM, "/myself")
-    message = str(caught.value)
-    assert "Jira Cloud" in message and "personal access token" in message
-    assert "atlassianUserEmail" in message and "pat-SECRET" not in message
-
-
-@respx.mock
-async def test_a_401_on_data_center_says_which_credential_it_expects(clock: FakeClock) -> None:
-    settings = JiraSettings.from_config(
-        {"jira_host": DC, "atlassian_user_email": "me@example.com", "atlassian_user_token": "t0k"}
-    )
+    settings = JiraSettings.from_config(config) if config else dc_settings()
     http = build_http(settings, clock, max_attempts=1)
-    serve_server_info()
+    respx.get(f"{V2}/serverInfo").respond(json={"deploymentType": deployment_type})
     respx.get(f"{V2}/myself").respond(401)
-    with pytest.raises(JiraAuthError) as caught:
+    with pytest.raises(expected) as caught:
         await http.request("GET", Api.PLATFORM, "/myself")
     message = str(caught.value)
-    assert "Data Center" in message and "API token" in message
-    assert "personal access token" in message and "t0k" not in message
+    assert all(word in message for word in words), message
+    assert "\n" not in message and "t0k" not in message and "pat-SECRET" not in message
 
 
 # Auth and settings
