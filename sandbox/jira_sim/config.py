@@ -26,6 +26,7 @@ class SimConfig(BaseModel):
     username: str = "demo"
     password: str = "sandbox-password"
     search_window: int = Field(default=10_000, ge=1)  # OpenSearch's max_result_window
+    search_page_max: int = Field(default=1000, ge=1)  # jira.search.views.default.max
 
     # dataset
     seed: int = 1

@@ -6,7 +6,7 @@ Only as much as the integration and its tests use:
   served by the Cloud handlers (`DataCenterFacade` rewrites them), then reshaped.
 - Its own endpoints (`ROUTES`): serverInfo (`deploymentType: Server`), the unpaged project list,
   `/user/list` (cursor; 10.x only: 9.x answers 404), `/user/search?username=.` (offset; capped
-  at 100 users on 10.x), and `POST /search` with `startAt`/`maxResults` (at most 1000)/`total`,
+  at 100 users on 10.x), and `POST /search` with `startAt`/`maxResults` (at most `search_page_max`, 1000)/`total`,
   refusing to read past `search_window` like OpenSearch's max_result_window.
 - PAT (`Authorization: Bearer <pat>`) and Basic `username:password`.
 - Users as Data Center names them: `key` (`JIRAUSER…`) and `name`, no `accountId`; in every
@@ -42,7 +42,6 @@ from .web import (
 )
 
 V2: Final = "/rest/api/2"
-SEARCH_PAGE_MAX: Final = 1000
 LEGACY_USER_SEARCH_CAP: Final = 100  # /user/search on Data Center 10
 # Not on Data Center (v2 has no bulk fetch, no enhanced search; no Teams, no /rest/software).
 ABSENT: Final = (
@@ -195,7 +194,9 @@ async def search(request: Request) -> Response:
     except FieldsError:
         raise JiraError(400, INVALID_PAYLOAD) from None
     start = max(0, int_param(body.get("startAt"), "startAt", 0))
-    size = min(max(1, int_param(body.get("maxResults"), "maxResults", 50)), SEARCH_PAGE_MAX)
+    size = min(
+        max(1, int_param(body.get("maxResults"), "maxResults", 50)), sim.config.search_page_max
+    )
     if start + size > sim.config.search_window:
         raise JiraError(
             500,

@@ -30,9 +30,11 @@ def dc_get(stack: Stack, path: str, **params: Any) -> Any:
 
 
 def dc_issue_keys(stack: Stack) -> set[str]:
+    """What the default JQL selects, read in one page (the window and page cap lifted)."""
+    stack.jira("PATCH", "/_sim/config", {"search_window": 1_000_000, "search_page_max": 100_000})
     response = httpx.post(
         f"{stack.jira_url}/rest/api/2/search",
-        json={"jql": DEFAULT_JQL, "fields": ["key"], "maxResults": 1000},
+        json={"jql": DEFAULT_JQL, "fields": ["key"], "maxResults": 100_000},
         headers=PAT,
         timeout=30,
     )
@@ -58,6 +60,26 @@ def test_a_full_resync_with_the_default_mapping_on_data_center(dc_stack: Stack) 
     assignees = {e["relations"]["jira_user_assignee"] for e in issues} - {None}
     assert assignees and assignees <= set(dc_stack.entities("jiraUser"))
     assert dc_stack.entities("jiraSprint") and dc_stack.entities("jiraRelease")
+
+
+def test_past_the_result_window_issues_are_read_by_key_and_none_is_missed() -> None:
+    knobs = {
+        "projects": 4,
+        "users": 12,
+        "issues": 150,
+        "deployment": "datacenter",
+        "search_window": 30,
+        "search_page_max": 10,
+    }
+    with running_stack(jira=knobs) as stack:
+        result = stack.run_once(JIRA_SEARCH_WINDOW="30")  # the site's max_result_window
+        assert result.returncode == 0, result.output[-3000:]
+        searches = stack.jira("GET", "/_sim/stats")["by_endpoint"]["POST /rest/api/2/search"]
+        selected = dc_issue_keys(stack)
+        assert synced_issue_keys(stack) == selected
+        # ten a page, and the floor: one request per page (+1 per window: the last page of
+        # each window may be short)
+        assert len(selected) / 10 <= searches <= len(selected) / 10 + len(selected) / 30 + 1
 
 
 def test_a_cloud_api_token_refused_by_data_center_is_one_line(dc_stack: Stack) -> None:

@@ -18,6 +18,7 @@ kind (and so deleting nothing) rather than silently truncating it.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -187,8 +188,14 @@ async def relay_pages(
         guard.check(after)
 
 
-# Data Center on OpenSearch refuses `startAt + maxResults` past the index's max_result_window.
+# Data Center on OpenSearch refuses `startAt + maxResults` past the index's max_result_window
+# (jira.search.platform.max.result.window); JIRA_SEARCH_WINDOW tells a site's own value.
 RESULT_WINDOW = 10_000
+
+
+def result_window(env: Mapping[str, str] = os.environ) -> int:
+    value = env.get("JIRA_SEARCH_WINDOW", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else RESULT_WINDOW
 
 
 def _after_key(base: str, last_key: str, done_projects: list[str]) -> str:
@@ -208,7 +215,7 @@ async def window_pages(
     jql: str,
     body: Mapping[str, Any],
     page_size: int,
-    window: int = RESULT_WINDOW,
+    window: int | None = None,
     in_flight: int = 4,
 ) -> AsyncIterator[Page]:
     """Issues of `jql` ordered by key, in segments. A segment's first page tells its `total`;
@@ -216,6 +223,7 @@ async def window_pages(
     in order). When the results go on past the window, the next segment is the issues after the
     last key read, from offset 0. Ends when a segment holds the rest of the results."""
     endpoint = f"POST {api.value}{template}"
+    window = window or result_window()
     base = without_order_by(jql)
     query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
     projects: list[str] = []  # the projects reached so far, in key order
