@@ -46,11 +46,7 @@ async def sandbox_issues(count: int) -> list[dict[str, Any]]:
     async with asgi_client(config=config) as client:
         token: str | None = None
         while True:
-            body: dict[str, Any] = {
-                "jql": "created >= -3650d order by key",
-                "fields": ["*all"],
-                "maxResults": 100,
-            }
+            body: dict[str, Any] = {"jql": "created >= -3650d order by key", "fields": ["*all"], "maxResults": 100}
             if token:
                 body["nextPageToken"] = token
             page = (await client.post("/rest/api/3/search/jql", json=body)).json()
