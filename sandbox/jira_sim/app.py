@@ -7,8 +7,6 @@ auth (401) -> burst / fail_paths / random faults -> route handler.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -34,6 +32,7 @@ from .web import (
     NOT_AUTHENTICATED,
     JiraError,
     RequestCtx,
+    basic_login,
     error_body,
     json_response,
     rewriting_body,
@@ -69,14 +68,8 @@ def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> s
         if scheme.lower() == "bearer" and credentials == config.oauth_token:
             return "bearer"
         return None
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    email, _, token = decoded.partition(":")
-    if email.lower() == config.email.lower() and token == config.api_token:
+    login = basic_login(headers.get("authorization", ""))
+    if login and login[0].lower() == config.email.lower() and login[1] == config.api_token:
         return "basic"
     return None
 

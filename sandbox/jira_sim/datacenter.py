@@ -16,7 +16,6 @@ Only as much as the integration and its tests use:
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 from typing import Any, Final
@@ -32,6 +31,7 @@ from .web import (
     INVALID_PAYLOAD,
     JiraError,
     account,
+    basic_login,
     error_body,
     int_param,
     json_response,
@@ -103,14 +103,7 @@ def credentials_fit(authorization: str, config: SimConfig) -> bool:
     credentials = credentials.strip()
     if scheme.lower() == "bearer":
         return bool(credentials) and credentials == config.pat
-    if scheme.lower() != "basic":
-        return False
-    try:
-        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    username, _, password = decoded.partition(":")
-    return username == config.username and password == config.password
+    return basic_login(authorization) == (config.username, config.password)
 
 
 # Data Center's own endpoints.

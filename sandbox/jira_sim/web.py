@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -209,3 +211,16 @@ def rewriting_body(send: Send, change: Callable[[int, bytes], bytes]) -> Send:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
     return wrapped
+
+
+def basic_login(authorization: str) -> tuple[str, str] | None:
+    """`(user, secret)` of a `Basic` Authorization header; None for any other or a bad one."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, secret = decoded.partition(":")
+    return user, secret
