@@ -21,6 +21,7 @@ from jira.selectors import IssueResourceConfig, TeamResourceConfig
 from jira.settings import ConfigurationError, JiraSettings
 from jira.teams import fetch_teams
 from jira.webhooks.events import payload_problem
+from jira.webhooks.registration import start_live_events
 from tests.conftest import FakeClock, build_http
 
 DC = "https://jira.example.com/jira"
@@ -375,3 +376,20 @@ async def test_inside_the_window_pages_follow_the_servers_page_size_in_order(
     assert [i["key"] for p in await pages_of(pages) for i in p] == keys
     assert sorted(b["startAt"] for b in seen) == list(range(7))
     assert {b["maxResults"] for b in seen[1:]} == {1}
+
+
+@respx.mock
+async def test_before_data_center_10_with_a_secret_no_webhook_is_created_and_the_log_says_how(
+    clock: FakeClock, warnings: list[str]
+) -> None:
+    respx.get(f"{V2}/serverInfo").respond(json={"deploymentType": "Server", "version": "9.12.4"})
+    created = respx.post(f"{DC}/rest/webhooks/1.0/webhook").respond(json={})
+    settings = dc_settings(webhook_secret="s3cret-XYZ")
+    client = JiraClient(build_http(settings, clock, max_attempts=1))
+    keeper = await start_live_events(
+        lambda: client, settings, base_url="https://ocean.example.com", identifier="jira"
+    )
+    assert keeper is None and not created.called
+    [warning] = warnings
+    assert "cannot sign" in warning and "integration/webhook?secret=<webhookSecret>" in warning
+    assert "s3cret-XYZ" not in warning
