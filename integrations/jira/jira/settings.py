@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 # sandbox can serve the same gateway layout.
 _GATEWAY_PATH = re.compile(r"^/ex/jira/(?P<cloud_id>[^/]+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Jira retries a failed delivery up to 5 times, 5-15 minutes apart: its last retry comes at
+# most 75 minutes after the change. Older deliveries are replays (or lost clocks): ignored.
+DEFAULT_WEBHOOK_MAX_AGE_MINUTES = 90
 
 
 def _env_name(setting: str) -> str:
@@ -51,6 +54,18 @@ def _is_atlassian_site(hostname: str) -> bool:
     return hostname.endswith(".atlassian.net") or hostname == "api.atlassian.com"
 
 
+def _max_age(config: Mapping[str, Any]) -> int:
+    text = _text(config, "webhook_max_age_minutes")
+    if text is None:
+        return DEFAULT_WEBHOOK_MAX_AGE_MINUTES
+    if not text.isdigit():
+        raise ConfigurationError(
+            "webhookMaxAgeMinutes",
+            f"must be a whole number of minutes (0 for no limit), got {text[:40]!r}",
+        )
+    return int(text)
+
+
 @dataclass(frozen=True, repr=False)
 class JiraSettings:
     """What the Jira client needs; secrets are kept out of repr()."""
@@ -65,6 +80,7 @@ class JiraSettings:
     password: str | None = None
     # jiraDeployment: "cloud" or "datacenter"; None is `auto` (serverInfo decides).
     deployment: str | None = None
+    webhook_max_age_minutes: int = DEFAULT_WEBHOOK_MAX_AGE_MINUTES  # 0: no limit
 
     def __repr__(self) -> str:
         return (
@@ -147,6 +163,7 @@ class JiraSettings:
             username=username,
             password=password,
             deployment=None if deployment == "auto" else deployment,
+            webhook_max_age_minutes=_max_age(config),
         )
         cloud_only = deployment == "cloud" or _is_atlassian_site(parts.hostname)
         if not settings.is_oauth and username is None:
