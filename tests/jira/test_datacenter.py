@@ -393,3 +393,23 @@ async def test_before_data_center_10_with_a_secret_no_webhook_is_created_and_the
     [warning] = warnings
     assert "cannot sign" in warning and "integration/webhook?secret=<webhookSecret>" in warning
     assert "s3cret-XYZ" not in warning
+
+
+@respx.mock
+async def test_the_bulk_fetch_on_data_center_is_a_search_then_one_read_each_when_one_is_gone(
+    dc_client: JiraClient,
+) -> None:
+    serve_server_info()
+    search = respx.post(f"{V2}/search").mock(
+        side_effect=[
+            httpx.Response(200, json={"total": 1, "issues": [{"id": "1", "key": "A-1"}]}),
+            httpx.Response(400, json={"errorMessages": ["An issue with key '3' does not exist"]}),
+        ]
+    )
+    assert [i["key"] for i in await dc_client.bulkfetch_issues(["1"], ["updated"])] == ["A-1"]
+    assert json.loads(search.calls[0].request.content)["jql"] == "issue in (1)"
+    respx.get(f"{V2}/issue/1").respond(json={"id": "1", "key": "A-1"})
+    respx.get(f"{V2}/issue/3").respond(404)
+    found = await dc_client.bulkfetch_issues(["1", "3"], ["updated"])
+    assert [i["key"] for i in found] == ["A-1"]
+    assert not [c for c in respx.calls if "bulkfetch" in str(c.request.url)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from jira.deployment import Deployment
-from jira.errors import JiraNotFoundError
+from jira.errors import JiraApiError, JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -263,6 +264,8 @@ class JiraClient:
         self, ids: Sequence[str], fields: list[str], expand: str | None = None
     ) -> list[dict[str, Any]]:
         """`POST /issue/bulkfetch` (at most 1000 ids). Issues gone meanwhile are left out."""
+        if await self._on_datacenter():
+            return await self._issues_by_id(ids, fields, expand)
         body: dict[str, Any] = {"issueIdsOrKeys": list(ids), "fields": fields}
         if expand_list(expand):
             body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
@@ -270,21 +273,37 @@ class JiraClient:
         issues = result.get("issues") if isinstance(result, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
 
+    async def _issues_by_id(
+        self, ids: Sequence[str], fields: list[str], expand: str | None
+    ) -> list[dict[str, Any]]:
+        """Data Center has no bulk fetch: one search `issue in (…)`; when Jira refuses it (400:
+        one of them is gone), one GET per issue, the gone ones (404) left out."""
+        if not ids:
+            return []
+        try:
+            return await self.find_issues(
+                f"issue in ({', '.join(ids)})", fields, expand, max_results=len(ids)
+            )
+        except JiraApiError as exc:
+            if exc.status != 400:
+                raise
+
+        async def one(ref: str) -> dict[str, Any] | None:
+            try:
+                return await self.issue(ref, fields=fields, expand=expand)
+            except JiraNotFoundError:
+                return None
+
+        found = await asyncio.gather(*(one(ref) for ref in ids))
+        return [issue for issue in found if issue is not None]
+
     async def issue_keys(self, issue_ids: Sequence[str]) -> dict[str, str]:
         """Issue id → key for these ids (bulk fetch, one small named field); gone ids are absent."""
         keys: dict[str, str] = {}
         ids = sorted(set(issue_ids), key=lambda v: (len(v), v))
-        datacenter = await self._on_datacenter()  # no bulk fetch there: a search by id
         for start in range(0, len(ids), ISSUE_KEY_CHUNK):
             chunk = ids[start : start + ISSUE_KEY_CHUNK]
-            found = (
-                await self.find_issues(
-                    f"id in ({','.join(chunk)})", ["summary"], None, (), len(chunk)
-                )
-                if datacenter
-                else await self.bulkfetch_issues(chunk, ["summary"])
-            )
-            for issue in found:
+            for issue in await self.bulkfetch_issues(chunk, ["summary"]):
                 if issue.get("id") and issue.get("key"):
                     keys[str(issue["id"])] = str(issue["key"])
         return keys
