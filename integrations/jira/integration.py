@@ -1,5 +1,7 @@
 """Ocean's integration class: our selector models, our entity processor, and a record of each
-resync's outcome."""
+resync's outcome (a full resync, or an incremental run: Ocean logs a failed incremental kind and
+carries on, so the kind whose cursor was not saved is recorded here, and a ONCE run exits
+non-zero)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noqa: E402
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
@@ -35,3 +38,23 @@ class JiraIntegration(BaseIntegration):
             return succeeded
         finally:
             OUTCOME.finish(succeeded)
+
+    async def sync_incremental(self, *args: Any, **kwargs: Any) -> None:
+        OUTCOME.start()
+        finished = False
+        try:
+            await super().sync_incremental(*args, **kwargs)
+            finished = True
+        finally:
+            OUTCOME.finish(finished)
+
+    async def _sync_incremental_kind(
+        self, resource: ResourceConfig, index: int, *args: Any, **kwargs: Any
+    ) -> bool:
+        advanced = bool(await super()._sync_incremental_kind(resource, index, *args, **kwargs))
+        if not advanced:
+            # The handler's own reason, when it raised one, is kept (recorded first).
+            OUTCOME.kind_failed(
+                resource.kind, RuntimeError("its cursor was not saved (see the log above)")
+            )
+        return advanced

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,7 +31,9 @@ MAX_RECONCILE: Final = 50
 
 def jql_context(request: Request) -> JqlContext:
     sim = state(request)
-    return JqlContext(dataset=sim.dataset, now=datetime.now(UTC))
+    caller = sim.dataset.get_user(sim.dataset.current_account_id or "") or {}
+    zone = ZoneInfo(str(caller.get("timeZone") or "UTC"))
+    return JqlContext(dataset=sim.dataset, now=datetime.now(UTC), zone=zone)
 
 
 # ------------------------------------------------------------------------------- projects
@@ -98,6 +101,16 @@ async def user_get(request: Request) -> Response:
     if not account_id:
         raise JiraError(400, "The query parameter 'accountId' is required.")
     user = sim.dataset.get_user(account_id)
+    if user is None:
+        raise JiraError(404, USER_NOT_FOUND)
+    await account(request, 1)
+    return respond(request, {**user, "expand": "groups,applicationRoles"})
+
+
+async def myself(request: Request) -> Response:
+    """The caller; incremental runs read its `timeZone` (the zone of absolute JQL dates)."""
+    sim = state(request)
+    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
     if user is None:
         raise JiraError(404, USER_NOT_FOUND)
     await account(request, 1)

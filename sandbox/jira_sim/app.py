@@ -274,6 +274,7 @@ def create_app(
             "GET /rest/api/3/project/{projectIdOrKey}": api_platform.project_get,
             "GET /rest/api/3/users/search": api_platform.users_search,
             "GET /rest/api/3/user": api_platform.user_get,
+            "GET /rest/api/3/myself": api_platform.myself,
             "POST /rest/api/3/search/jql": api_platform.search_jql,
             "POST /rest/api/3/issue/bulkfetch": api_platform.bulkfetch,
             "GET /rest/api/3/issue/{issueIdOrKey}": api_platform.issue_get,

@@ -6,9 +6,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
-from sandbox.stack import Stack, running_stack
+from sandbox.stack import (
+    INTEGRATION_ID,
+    PORT_CLIENT_ID,
+    PORT_CLIENT_SECRET,
+    Stack,
+    running_stack,
+)
 
 NO_FAULTS: dict[str, Any] = {
     "rate_429": 0.0,
@@ -72,3 +79,34 @@ def assert_port_matches_jira(stack: Stack) -> None:
     users = jira_get(stack, "/rest/api/3/users/search", maxResults=1000)
     assert set(stack.entities("jiraUser")) == {u["accountId"] for u in users}
     assert synced_issue_keys(stack) == jira_issue_keys(stack)
+
+
+def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
+    """Creates the integration in the Port simulator through Port's own API."""
+    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
+        token = port.post(
+            "/v1/auth/access_token",
+            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
+        )
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+        created = port.post(
+            "/v1/integration",
+            json={
+                "installationId": INTEGRATION_ID,
+                "installationAppType": "jira",
+                "config": mapping,
+            },
+            headers=headers,
+        )
+        created.raise_for_status()
+
+
+def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:
+    """Every item of a PageBean (or startAt/total) endpoint, read straight from Jira."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = jira_get(stack, path, startAt=len(items), **params)
+        items += page[key]
+        if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
+            return items

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 import sandbox.stack
-from sandbox.stack import INTEGRATION_ID, PORT_CLIENT_ID, PORT_CLIENT_SECRET, Stack, running_stack
-from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, wait_for_admin_webhook
+from sandbox.stack import INTEGRATION_ID, Stack, running_stack
+from tests.e2e.conftest import (
+    SECRET,
+    create_integration,
+    jira_get,
+    jira_issue_keys,
+    paged,
+    wait_for_admin_webhook,
+)
 from tests.integration.harness_setup import every_kind_mapping
 
 BLUEPRINTS = (
@@ -43,37 +49,6 @@ def every_kind_stack() -> Iterator[Stack]:
     knobs = {"projects": 3, "users": 12, "teams": 2, "issues": 80, "worklog_feed_page": 50}
     with running_stack(jira=knobs) as running:
         yield running
-
-
-def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
-    """Creates the integration in the Port simulator through Port's own API."""
-    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
-        token = port.post(
-            "/v1/auth/access_token",
-            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
-        )
-        token.raise_for_status()
-        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
-        created = port.post(
-            "/v1/integration",
-            json={
-                "installationId": INTEGRATION_ID,
-                "installationAppType": "jira",
-                "config": mapping,
-            },
-            headers=headers,
-        )
-        created.raise_for_status()
-
-
-def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:
-    """Every item of a PageBean (or startAt/total) endpoint, read straight from Jira."""
-    items: list[dict[str, Any]] = []
-    while True:
-        page = jira_get(stack, path, startAt=len(items), **params)
-        items += page[key]
-        if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
-            return items
 
 
 def jira_truth(stack: Stack) -> dict[str, set[str]]:

@@ -30,6 +30,7 @@ from loguru import logger
 from jira.client import RECONCILE_MAX, JiraClient, expand_list
 from jira.errors import JiraApiError, JiraNotFoundError
 from jira.fields import issue_fields
+from jira.incremental import changed_since
 from jira.jql import and_clause, quoted
 from jira.paging import Page
 from jira.selectors import IssueResourceConfig
@@ -123,7 +124,9 @@ def issue_pages(
     return _bulk_pages(client, jql, fields, expand)
 
 
-async def fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> AsyncIterator[Page]:
+async def _resource_issues(
+    client: JiraClient, resource: IssueResourceConfig, jql: str
+) -> AsyncIterator[Page]:
     selector = resource.selector
     fields = issue_fields(resource)
     if fields != selector.field_list:
@@ -131,8 +134,21 @@ async def fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> Asy
     # Data Center has no bulk fetch: its search pages carry the fields (1000 issues each).
     deployment = await client.deployment()
     strategy = issue_strategy() if deployment.has_bulkfetch else IssueStrategy.SEARCH
-    pages = issue_pages(client, selector.jql, fields, selector.expand, strategy)
+    pages = issue_pages(client, jql, fields, selector.expand, strategy)
     async for page in prefetch(pages, depth=PREFETCH_PAGES):
+        yield page
+
+
+def fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> AsyncIterator[Page]:
+    return _resource_issues(client, resource, resource.selector.jql)
+
+
+async def fetch_changed_issues(
+    client: JiraClient, resource: IssueResourceConfig, since: datetime
+) -> AsyncIterator[Page]:
+    """The selector's issues updated since `since`, read as a full resync reads them."""
+    jql = await changed_since(client, resource.selector.jql, since)
+    async for page in _resource_issues(client, resource, jql):
         yield page
 
 
