@@ -3,6 +3,7 @@
     python -m sandbox.benchmark --issues 10000 [--latency-ms 300 --per-item-ms 3 --burst 100]
                                 [--port-latency-ms 100] [--latencies jira|both|zero|all]
                                 [--strategy bulk|search] [--profile FILE] [--json]
+                                [--flavor cloud|datacenter]
 
 Prints wall time, the integration process's CPU time (user + system) and peak RSS, entities per
 second, Jira requests by endpoint and per 1000 issues, the 429s it met, Port requests by
@@ -43,6 +44,7 @@ class Figures:
     per_item_ms: float
     burst_limit_rps: float
     strategy: str
+    flavor: str
     exit_code: int
     wall_seconds: float
     cpu_seconds: float
@@ -87,9 +89,11 @@ def run(
     port_latency_ms: float = 0.0,
     profile: Path | None = None,
     env: dict[str, str] | None = None,
+    flavor: str = "cloud",
 ) -> Figures:
     """One ONCE sync; `env` is added to the integration's environment (e.g. Ocean settings)."""
     knobs: dict[str, Any] = {
+        "deployment": flavor,
         **scale(issues),
         "latency_ms": latency_ms,
         "per_item_ms": per_item_ms,
@@ -129,6 +133,7 @@ def run(
         per_item_ms=per_item_ms,
         burst_limit_rps=burst,
         strategy=strategy,
+        flavor=flavor,
         exit_code=result.returncode,
         wall_seconds=round(result.seconds, 2),
         cpu_seconds=round(result.cpu_seconds, 2),
@@ -153,7 +158,7 @@ def _print(figures: Figures) -> None:
     print(
         f"issues={figures.issues} latency={figures.latency_ms}ms+{figures.per_item_ms}ms/issue "
         f"burst={figures.burst_limit_rps}/s port={figures.port_latency_ms}ms "
-        f"strategy={figures.strategy}: exit {figures.exit_code}"
+        f"strategy={figures.strategy} flavor={figures.flavor}: exit {figures.exit_code}"
     )
     print(
         f"  wall time          {figures.wall_seconds:.1f} s (load average {figures.load_average})"
@@ -187,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-latency-ms", type=float, default=STANDARD_PORT_LATENCY_MS)
     parser.add_argument("--latencies", choices=[*LATENCIES, "all"], default="jira")
     parser.add_argument("--strategy", choices=["bulk", "search"], default="bulk")
+    parser.add_argument(
+        "--flavor",
+        choices=["cloud", "datacenter"],
+        default="cloud",
+        help="the simulated Jira (Data Center: REST v2, offset search, no bulk fetch)",
+    )
     parser.add_argument("--profile", type=Path, help="write the integration's cProfile stats here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
@@ -202,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             args.strategy,
             port_latency_ms=args.port_latency_ms if port_latency else 0.0,
             profile=args.profile,
+            flavor=args.flavor,
         )
         print(json.dumps(asdict(figures))) if args.json else _print(figures)
         if args.profile is not None and not args.json:

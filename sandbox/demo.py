@@ -1,6 +1,7 @@
 """The README's first command: a full ONCE sync from the Jira simulator into the Port simulator.
 
     python -m sandbox.demo [--issues N] [--projects N] [--users N] [--teams N] [--latency-ms MS]
+                           [--flavor cloud|datacenter]
 
 Prints what reached Port, how long it took and how many requests each side served. Logs, the
 Port simulator's final state and the raw output stay in `.sandbox/` for a look afterwards.
@@ -31,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teams", type=int, default=3)
     parser.add_argument("--issues", type=int, default=250)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument(
+        "--flavor",
+        choices=["cloud", "datacenter"],
+        default="cloud",
+        help="the simulated Jira: Cloud, or Data Center (REST v2, a personal access token)",
+    )
     args = parser.parse_args(argv)
 
     shutil.rmtree(WORKDIR, ignore_errors=True)
@@ -40,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         "teams": args.teams,
         "issues": args.issues,
         "latency_ms": args.latency_ms,
+        "deployment": args.flavor,
     }
     print(f"Starting the Jira and Port simulators ({json.dumps(knobs)}) …", flush=True)
     with running_stack(jira=knobs, workdir=WORKDIR) as stack:

@@ -27,6 +27,7 @@ LAUNCHER = ROOT / "integrations" / "jira" / "launch.py"
 JIRA_EMAIL = "demo@example.com"
 JIRA_TOKEN = "sandbox-token"
 JIRA_ORG = "sandbox-org"
+JIRA_PAT = "sandbox-pat"  # the simulator's Data Center personal access token
 PORT_CLIENT_ID = "sandbox-client-id"
 PORT_CLIENT_SECRET = "sandbox-client-secret"
 INTEGRATION_ID = "jira-sandbox"
@@ -74,6 +75,8 @@ class Stack:
     port_url: str
     workdir: Path
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # The Jira simulator runs in Data Center mode: the integration gets its PAT, no email.
+    datacenter: bool = False
 
     # --- simulators' control APIs ---------------------------------------------------------
     def jira(self, method: str, path: str, body: Any = None) -> Any:
@@ -149,6 +152,9 @@ class Stack:
                 "JIRA_HTTP_RETRY_BASE_SECONDS": "0.2",
             }
         )
+        if self.datacenter:
+            env["OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL"] = ""
+            env["OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN"] = JIRA_PAT
         env.update(overrides)
         return env
 
@@ -302,7 +308,8 @@ def running_stack(
                 work / "jira.ready", jira_process, "the Jira simulator", ready_in
             )
             port_url = _wait_for_file(work / "port.ready", port_process, "the Port simulator")
-            yield Stack(jira_url, port_url, work, processes)
+            datacenter = jira_config.get("deployment") == "datacenter"
+            yield Stack(jira_url, port_url, work, processes, datacenter=datacenter)
         finally:
             for process in processes:
                 process.terminate()

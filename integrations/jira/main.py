@@ -27,7 +27,7 @@ from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
 from jira.resources import SelectorError  # noqa: E402
-from jira.settings import JiraSettings  # noqa: E402
+from jira.settings import ConfigurationError, JiraSettings  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
 from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
@@ -114,6 +114,15 @@ async def _start_live_events(settings: JiraSettings) -> None:
 async def on_start() -> None:
     reset_jira_client()
     settings = settings_from_ocean()
-    auth = "OAuth bearer token" if settings.is_oauth else "API token (Basic)"
-    logger.info(f"Jira integration starting for {settings.host} with {auth}")
+    client = jira_client()
+    try:
+        deployment = await client.deployment()
+    except ConfigurationError as exc:
+        # Not a Jira, or a credential this deployment does not take: every kind fails with it.
+        logger.error(str(exc))
+        return
+    logger.info(
+        f"Jira integration starting for {settings.host}: {deployment.describe()}, "
+        f"authenticating with {client.http.credential.value}"
+    )
     await _start_live_events(settings)

@@ -7,8 +7,6 @@ auth (401) -> burst / fail_paths / random faults -> route handler.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -24,13 +22,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
-from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
+from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control, datacenter
 from .config import SimConfig
 from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .registry import WebhookRegistry
 from .search import SearchEngine
-from .web import NOT_AUTHENTICATED, JiraError, RequestCtx, error_body, json_response
+from .web import (
+    NOT_AUTHENTICATED,
+    JiraError,
+    RequestCtx,
+    basic_login,
+    error_body,
+    json_response,
+    rewriting_body,
+)
 
 GATEWAY_RE: Final = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
 
@@ -62,14 +68,8 @@ def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> s
         if scheme.lower() == "bearer" and credentials == config.oauth_token:
             return "bearer"
         return None
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    email, _, token = decoded.partition(":")
-    if email.lower() == config.email.lower() and token == config.api_token:
+    login = basic_login(headers.get("authorization", ""))
+    if login and login[0].lower() == config.email.lower() and login[1] == config.api_token:
         return "basic"
     return None
 
@@ -111,6 +111,8 @@ class SimMiddleware:
             scope["path"] = path
             scope["raw_path"] = path.encode("utf-8")
         template = route_template(self.routes, scope) or f"{scope['method']} (unmatched)"
+        if self.sim.config.deployment == "datacenter":
+            template = datacenter.as_requested(template)  # the path the client asked for
         ctx = RequestCtx(
             base=base, gateway=gateway, path=path, raw_path=scope_path, template=template
         )
@@ -142,7 +144,9 @@ class SimMiddleware:
         config = sim.config
         await sim.faults.latency(config)
         ctx.auth = authenticate(headers, ctx.gateway, config)
-        if ctx.auth is None:
+        # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
+        public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
+        if ctx.auth is None and not public:
             challenge = (
                 'Bearer realm="api.atlassian.com"'
                 if ctx.gateway
@@ -181,29 +185,11 @@ def _adding_headers(send: Send, extra: dict[str, str]) -> Send:
 
 def _truncating(send: Send) -> Send:
     """Cut a 200 response body in half: JSON that no parser accepts."""
-    start: list[Message] = []
-    chunks: list[bytes] = []
 
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.append(message)
-            return
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
-        chunks.append(message.get("body", b""))
-        if message.get("more_body", False):
-            return
-        head = start[0]
-        body = b"".join(chunks)
-        if head["status"] == 200 and len(body) > 1:
-            body = body[: len(body) // 2]
-        headers = [(k, v) for k, v in head.get("headers", []) if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({**head, "headers": headers})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+    def cut(status: int, body: bytes) -> bytes:
+        return body[: len(body) // 2] if status == 200 and len(body) > 1 else body
 
-    return wrapped
+    return rewriting_body(send, cut)
 
 
 # ------------------------------------------------------------------------------- errors
@@ -255,6 +241,7 @@ def create_app(
     )
     routes = route_table(
         {
+            **datacenter.routes(config),
             "GET /_sim/stats": control.stats,
             "PATCH /_sim/config": control.change(control.patch_config),
             "POST /_sim/issues": control.change(control.create_issue, 201),
@@ -309,9 +296,13 @@ def create_app(
             "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
         }
     )
+    middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]
+    if config.deployment == "datacenter":
+        middleware.insert(0, Middleware(datacenter.DataCenterFacade, sim=sim))
+        sim.webhooks.shape = datacenter.to_wire
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SimMiddleware, sim=sim, routes=routes)],
+        middleware=middleware,
         exception_handlers={
             JiraError: _jira_error,
             HTTPException: _http_error,

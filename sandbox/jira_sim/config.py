@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -19,6 +19,14 @@ class SimConfig(BaseModel):
     oauth_token: str = "sandbox-oauth-token"
     cloud_id: str = "11111111-2222-3333-4444-555555555555"
     org_id: str = "sandbox-org"
+    # Data Center mode (sandbox/jira_sim/datacenter.py): REST v2 only, these credentials
+    deployment: Literal["cloud", "datacenter"] = "cloud"
+    datacenter_version: str = "10.3.1"  # 9.x: no /user/list, no webhook signing
+    pat: str = "sandbox-pat"
+    username: str = "demo"
+    password: str = "sandbox-password"
+    search_window: int = Field(default=10_000, ge=1)  # OpenSearch's max_result_window
+    search_page_max: int = Field(default=1000, ge=1)  # jira.search.views.default.max
 
     # dataset
     seed: int = 1

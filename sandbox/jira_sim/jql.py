@@ -341,6 +341,15 @@ def jql_field(name: str) -> JqlField:
 # ---------------------------------------------------------------------------- evaluation
 
 
+def _within_project(text: str, name: str, compare: Callable[[Any, Any], bool]) -> Predicate:
+    """`key > "P-7"`: as Jira compares issue keys, within project P only, by number."""
+    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
+    if match is None:
+        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    project, number = match.group(1).upper(), int(match.group(2))
+    return lambda issue: issue.project_key == project and compare(issue.number, number)
+
+
 def _compile_clause(clause: Clause, ctx: JqlContext) -> Predicate:
     spec = jql_field(clause.field)
     values = spec.values
@@ -348,12 +357,15 @@ def _compile_clause(clause: Clause, ctx: JqlContext) -> Predicate:
         empty = clause.op == "IS"
         return lambda issue: (not values(issue)) == empty
     if clause.op in _COMPARISONS:
-        if not spec.ordered or clause.values[0] is None:
+        value = clause.values[0]
+        if spec is _KEY and value is not None and not value.isdigit():
+            return _within_project(value, clause.field, _COMPARISONS[clause.op])
+        if not spec.ordered or value is None:
             raise JqlError(
                 f"The operator '{clause.op}' is not supported by the '{clause.field}' field."
             )
-        bound = spec.resolve(clause.values[0], clause.field, ctx)
         compare = _COMPARISONS[clause.op]
+        bound = spec.resolve(value, clause.field, ctx)
         return lambda issue: any(compare(v, bound) for v in values(issue))
     wants_empty = None in clause.values
     wanted = {spec.resolve(v, clause.field, ctx) for v in clause.values if v is not None}

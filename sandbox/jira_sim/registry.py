@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Unpack
 
@@ -92,6 +93,8 @@ class DynamicWebhook:
 
 class WebhookRegistry:
     def __init__(self) -> None:
+        # How a payload goes on the wire (Data Center mode reshapes its users).
+        self.shape: Callable[[JsonDict], JsonDict] = lambda payload: payload
         self.admin: dict[int, AdminWebhook] = {}
         self.dynamic: dict[int, DynamicWebhook] = {}
         self.deliveries: list[JsonDict] = []
@@ -191,8 +194,9 @@ class WebhookRegistry:
     ) -> list[Delivery]:
         """Send ``event`` to every registered webhook that subscribes to it and whose JQL
         filter matches the issue (admin webhooks signed with their secret)."""
-        payload = build_event(dataset, event, base_url=base_url, **refs)
-        issue = _issue_from_payload(payload) if event in ISSUE_EVENTS else None
+        built = build_event(dataset, event, base_url=base_url, **refs)
+        issue = _issue_from_payload(built) if event in ISSUE_EVENTS else None
+        payload = self.shape(built)
         deliveries: list[Delivery] = []
         now_ms = int(time.time() * 1000)
         for hook in list(self.admin.values()):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Send
 
 from .catalog import SENTINEL, JsonDict
 
@@ -181,3 +185,42 @@ async def respond_page(
     body[key] = items[start : start + size]
     await account(request, len(body[key]))
     return respond(request, body)
+
+
+def rewriting_body(send: Send, change: Callable[[int, bytes], bytes]) -> Send:
+    """`send` with the whole response body replaced by `change(status, body)` (buffered;
+    Content-Length follows)."""
+    start: list[Message] = []
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.append(message)
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        head = start[0]
+        body = change(int(head["status"]), b"".join(chunks))
+        headers = [(k, v) for k, v in head.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**head, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return wrapped
+
+
+def basic_login(authorization: str) -> tuple[str, str] | None:
+    """`(user, secret)` of a `Basic` Authorization header; None for any other or a bad one."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, secret = decoded.partition(":")
+    return user, secret

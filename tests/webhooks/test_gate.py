@@ -317,3 +317,24 @@ async def test_a_delivery_id_cannot_forge_log_lines(warnings: list[str]) -> None
     headers = raw_headers(body, x_atlassian_webhook_identifier="d-1\nERROR forged\r\x1b[31m")
     assert (await refused(warnings, body, headers))[0] == 400
     assert "d-1ERROR forged[31m" in warnings[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "signed", "status"),
+    [
+        (f"?secret={SECRET}", False, 200),  # Data Center before 10: the secret in the URL
+        ("?secret=wrong", False, 401),
+        ("?secret=wrong", True, 200),  # a signature, when sent, is what counts
+        (f"?secret={SECRET}&x=1", False, 200),
+        ("", False, 401),
+    ],
+)
+async def test_a_secret_in_the_webhook_url_stands_in_for_a_signature(
+    query: str, signed: bool, status: int
+) -> None:
+    client, downstream, _ = build(secret=SECRET)
+    body = body_of(issue_event("jira:issue_created"))
+    headers = delivery_headers(body, secret=SECRET if signed else None)
+    response = await post(client, body, headers, path=PATH + query)
+    assert response.status_code == status
+    assert len(downstream.bodies) == (1 if status == 200 else 0)

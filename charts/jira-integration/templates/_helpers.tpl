@@ -204,7 +204,7 @@ Values checks the JSON schema cannot express.
 */}}
 {{- define "jira-integration.validate" -}}
 {{- $secrets := .Values.integration.secrets -}}
-{{- $inlineCredentials := or .Values.port.clientId .Values.port.clientSecret $secrets.atlassianUserEmail $secrets.atlassianUserToken $secrets.webhookSecret .Values.liveEvents.redis.password -}}
+{{- $inlineCredentials := or .Values.port.clientId .Values.port.clientSecret $secrets.atlassianUserEmail $secrets.atlassianUserToken $secrets.token $secrets.password $secrets.webhookSecret .Values.liveEvents.redis.password -}}
 {{- if .Values.secret.existingSecret -}}
 {{- if .Values.secret.name -}}
 {{- fail "secret.existingSecret and secret.name are both set: name the existing Secret once (secret.existingSecret, or secret.create=false with secret.name)" -}}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from jira.errors import JiraNotFoundError
+from jira.deployment import Deployment
+from jira.errors import JiraApiError, JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -15,6 +17,7 @@ from jira.paging import (
     relay_pages,
     since_pages,
     token_pages,
+    window_pages,
 )
 from jira.settings import JiraSettings
 
@@ -23,6 +26,9 @@ USER_PAGE_SIZE = 1000
 TEAM_PAGE_SIZE = 300
 MEMBER_PAGE_SIZE = 50
 ISSUE_PAGE_SIZE = 100
+# Data Center serves up to 1000 issues a search page (jira.search.views.default.max): the
+# fewest requests offset paging allows, as it has no bulk fetch.
+DC_ISSUE_PAGE_SIZE = 1000
 AGILE_PAGE_SIZE = 50
 VERSION_PAGE_SIZE = 50
 COMPONENT_PAGE_SIZE = 50
@@ -60,6 +66,14 @@ def _search_body(
     return body
 
 
+def _v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str, Any]:
+    """The body of Data Center's `POST /rest/api/2/search` (`expand` is a list there)."""
+    body: dict[str, Any] = {"jql": jql, "fields": fields}
+    if expand_list(expand):
+        body["expand"] = expand_list(expand)
+    return body
+
+
 class JiraClient:
     def __init__(self, http: JiraHttp) -> None:
         self.http = http
@@ -68,20 +82,36 @@ class JiraClient:
     def settings(self) -> JiraSettings:
         return self.http.settings
 
+    async def deployment(self) -> Deployment:
+        """Cloud or Data Center, found once; the methods below page each endpoint as it does."""
+        return await self.http.deployment()
+
+    async def _on_datacenter(self) -> bool:
+        return (await self.deployment()).is_datacenter
+
     @property
     def concurrency(self) -> int:
         """How many requests may be in flight at once (fan-outs use the same bound)."""
         return self.http.limiter.concurrency
 
     # Projects
-    def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
-        return offset_pages(
+    async def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
+        if await self._on_datacenter():
+            # Data Center: one unpaged array of the projects the user can browse.
+            body = await self.http.request(
+                "GET", Api.PLATFORM, "/project", params={"expand": _csv(expand)}
+            )
+            if page := [p for p in body or [] if isinstance(p, dict)]:
+                yield page
+            return
+        async for page in offset_pages(
             self.http,
             Api.PLATFORM,
             "/project/search",
             params={"expand": _csv(expand)},
             page_size=PROJECT_PAGE_SIZE,
-        )
+        ):
+            yield page
 
     async def project(self, key: str, expand: str | None = None) -> dict[str, Any]:
         result: dict[str, Any] = await self.http.request(
@@ -94,12 +124,41 @@ class JiraClient:
         return result
 
     # Users
-    def users(self) -> AsyncIterator[Page]:
-        return array_pages(self.http, Api.PLATFORM, "/users/search", page_size=USER_PAGE_SIZE)
+    async def users(self) -> AsyncIterator[Page]:
+        if not await self._on_datacenter():
+            async for page in array_pages(
+                self.http, Api.PLATFORM, "/users/search", page_size=USER_PAGE_SIZE
+            ):
+                yield page
+            return
+        try:
+            # Data Center 10+: cursor paging over every user.
+            async for page in cursor_pages(
+                self.http,
+                Api.PLATFORM,
+                "/user/list",
+                params={"maxResults": USER_PAGE_SIZE},
+                items_key="values",
+                next_key="nextCursor",
+            ):
+                yield page
+            return
+        except JiraNotFoundError:
+            pass  # before Data Center 10: the user search, `.` matching every username
+        async for page in array_pages(
+            self.http,
+            Api.PLATFORM,
+            "/user/search",
+            params={"username": ".", "includeInactive": "true"},
+            page_size=USER_PAGE_SIZE,
+        ):
+            yield page
 
     async def user(self, account_id: str) -> dict[str, Any]:
+        # On Data Center a user's `accountId` is its key (jira.datacenter_shapes).
+        param = "key" if await self._on_datacenter() else "accountId"
         result: dict[str, Any] = await self.http.request(
-            "GET", Api.PLATFORM, "/user", params={"accountId": account_id}
+            "GET", Api.PLATFORM, "/user", params={param: account_id}
         )
         return result
 
@@ -123,15 +182,27 @@ class JiraClient:
         )
 
     # Issues
-    def search_issues(
+    async def search_issues(
         self,
         jql: str,
         fields: list[str],
         expand: str | None = None,
         page_size: int = ISSUE_PAGE_SIZE,
     ) -> AsyncIterator[Page]:
-        body = _search_body(jql, fields, expand, page_size)
-        return token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
+        if await self._on_datacenter():
+            pages = window_pages(
+                self.http,
+                Api.PLATFORM,
+                "/search",
+                jql=jql,
+                body=_v2_search_body(jql, fields, expand),
+                page_size=DC_ISSUE_PAGE_SIZE,
+            )
+        else:
+            body = _search_body(jql, fields, expand, page_size)
+            pages = token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
+        async for page in pages:
+            yield page
 
     async def issue(
         self, key: str, fields: list[str] | None = None, expand: str | None = None
@@ -153,10 +224,15 @@ class JiraClient:
         reconcile_ids: Sequence[int] = (),
         max_results: int = 10,
     ) -> list[dict[str, Any]]:
-        """One page of `POST /search/jql`: for lookups that match a handful of issues."""
-        body = _search_body(jql, fields, expand, max_results, reconcile_ids)
+        """One page of the search: for lookups that match a handful of issues."""
+        if await self._on_datacenter():
+            body = {**_v2_search_body(jql, fields, expand), "maxResults": max_results}
+            path = "/search"
+        else:
+            body = _search_body(jql, fields, expand, max_results, reconcile_ids)
+            path = "/search/jql"
         try:
-            page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
+            page = await self.http.request("POST", Api.PLATFORM, path, json_body=body)
         except JiraNotFoundError as exc:
             raise exc.not_gone() from exc
         issues = page.get("issues") if isinstance(page, dict) else None
@@ -166,6 +242,9 @@ class JiraClient:
         self, project_id: str, expand: str | None = None
     ) -> dict[str, Any] | None:
         """The project as `/project/search` lists it (live projects only), or None."""
+        if await self._on_datacenter():
+            project = await self.project(project_id, expand)
+            return None if project.get("archived") else project
         try:
             page = await self.http.request(
                 "GET",
@@ -185,12 +264,38 @@ class JiraClient:
         self, ids: Sequence[str], fields: list[str], expand: str | None = None
     ) -> list[dict[str, Any]]:
         """`POST /issue/bulkfetch` (at most 1000 ids). Issues gone meanwhile are left out."""
+        if await self._on_datacenter():
+            return await self._issues_by_id(ids, fields, expand)
         body: dict[str, Any] = {"issueIdsOrKeys": list(ids), "fields": fields}
         if expand_list(expand):
             body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
         result = await self.http.request("POST", Api.PLATFORM, "/issue/bulkfetch", json_body=body)
         issues = result.get("issues") if isinstance(result, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
+
+    async def _issues_by_id(
+        self, ids: Sequence[str], fields: list[str], expand: str | None
+    ) -> list[dict[str, Any]]:
+        """Data Center has no bulk fetch: one search `issue in (…)`; when Jira refuses it (400:
+        one of them is gone), one GET per issue, the gone ones (404) left out."""
+        if not ids:
+            return []
+        try:
+            return await self.find_issues(
+                f"issue in ({', '.join(ids)})", fields, expand, max_results=len(ids)
+            )
+        except JiraApiError as exc:
+            if exc.status != 400:
+                raise
+
+        async def one(ref: str) -> dict[str, Any] | None:
+            try:
+                return await self.issue(ref, fields=fields, expand=expand)
+            except JiraNotFoundError:
+                return None
+
+        found = await asyncio.gather(*(one(ref) for ref in ids))
+        return [issue for issue in found if issue is not None]
 
     async def issue_keys(self, issue_ids: Sequence[str]) -> dict[str, str]:
         """Issue id → key for these ids (bulk fetch, one small named field); gone ids are absent."""

@@ -11,30 +11,29 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from loguru import logger
 
-from jira.auth import TokenSource, choose_auth
-from jira.errors import JiraApiError, JiraMalformedResponse, JiraUnavailableError
+from jira.auth import ACCEPTED, EXPECTED, JiraAuth, TokenSource, auth_for, credential_of
+from jira.deployment import Api as Api  # where the client and paginators import it
+from jira.deployment import Deployment, detect_deployment
+from jira.errors import (
+    JiraApiError,
+    JiraAuthError,
+    JiraMalformedResponse,
+    JiraNotFoundError,
+    JiraUnavailableError,
+)
 from jira.ratelimit import RateLimiter, RetryPolicy
-from jira.settings import JiraSettings
+from jira.settings import ConfigurationError, JiraSettings
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 
 
-class Api(StrEnum):
-    """The Jira APIs this integration reads, as path prefixes under the site (or gateway)."""
-
-    PLATFORM = "/rest/api/3"
-    AGILE = "/rest/agile/1.0"
-    SOFTWARE = "/rest/software/1.0"
-    WEBHOOKS = "/rest/webhooks/1.0"
-    TEAMS = "/gateway/api/public/teams/v1"
 
 
 class JiraHttp:
@@ -54,17 +53,73 @@ class JiraHttp:
         self.limiter = limiter or RateLimiter()
         self._sleep = sleep
         self._token_source = token_source
-        self._auth = choose_auth(settings, token_source)
+        oauth_token = token_source() if token_source else None
+        self._auth: JiraAuth = auth_for(settings, oauth_token)
+        self.credential = credential_of(settings, oauth_token)
+        self._deployment: Deployment | None = None
+        self._fatal: ConfigurationError | None = None
+        self._detecting = asyncio.Lock()
 
     @property
     def base_url(self) -> str:
         return self.settings.host
 
+    async def deployment(self) -> Deployment:
+        """Which Jira this is: found once (`jira.deployment`), before the first request. A host
+        that is no Jira, or a credential the deployment does not take, raises the same
+        `ConfigurationError` for every request."""
+        if self._deployment is None:
+            async with self._detecting:
+                if self._fatal is not None:
+                    raise self._fatal
+                if self._deployment is None:
+                    try:
+                        found = await detect_deployment(
+                            self.settings.deployment, self.base_url, self._read_if_found
+                        )
+                        self._check_credential(found)
+                    except ConfigurationError as exc:
+                        self._fatal = exc
+                        raise
+                    self._deployment = found
+        return self._deployment
+
+    def _check_credential(self, deployment: Deployment) -> None:
+        if self.credential not in ACCEPTED[deployment.flavor]:
+            raise ConfigurationError(
+                "atlassianUserToken",
+                f"does not fit {self.base_url}: it is {deployment.describe()}, which expects "
+                f"{EXPECTED[deployment.flavor]}; got {self.credential.value}",
+            )
+
+    def _refused(self, deployment: Deployment, error: JiraAuthError) -> JiraAuthError:
+        """A 401 from Data Center says so, and which credentials it takes (Cloud's message
+        names Cloud's settings already)."""
+        if error.status == 401 and deployment.is_datacenter:
+            error.args = (
+                f"{self.base_url} ({deployment.describe()}) refused "
+                f"{self.credential.value} (401): it expects {EXPECTED[deployment.flavor]}",
+            )
+        return error
+
+    async def _read_if_found(self, path: str) -> Any:
+        """serverInfo, which both deployments serve without credentials too: refused ones
+        must not hide which deployment this is (the first real request names them)."""
+        url, endpoint = f"{self.base_url}{path}", f"GET {path}"
+        try:
+            try:
+                return await self._send("GET", url, endpoint)
+            except JiraAuthError:
+                return await self._send("GET", url, endpoint, anonymous=True)
+        except JiraNotFoundError:
+            return None
+
     def url(self, api: Api, template: str, path_params: Mapping[str, Any] | None = None) -> str:
         path = template.format(
             **{k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
         )
-        return f"{self.base_url}{api.value}{path}"
+        paths = self._deployment.paths if self._deployment else {}
+        return f"{self.base_url}{paths.get(api, api.value)}{path}"
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -96,8 +151,33 @@ class JiraHttp:
         `template` is the path under `api` with `{name}` placeholders; `method api template` is
         the endpoint's name in logs, errors, statistics and rate-limit scopes.
         """
-        endpoint = f"{method} {api.value}{template}"
-        url = self.url(api, template, path_params)
+        deployment = await self.deployment()
+        endpoint = f"{method} {deployment.paths[api]}{template}"
+        try:
+            body = await self._send(
+                method,
+                self.url(api, template, path_params),
+                endpoint,
+                params=params,
+                json_body=json_body,
+                idempotent=idempotent,
+            )
+        except JiraAuthError as error:
+            raise self._refused(deployment, error) from None
+        return deployment.normalise(body)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        idempotent: bool = True,
+        anonymous: bool = False,
+    ) -> Any:
+        """The request loop: one logical request, retried as the policy says."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
         refreshed = False
         last_failure = ""
@@ -111,7 +191,9 @@ class JiraHttp:
                         url,
                         params=query,
                         json=json_body,
-                        headers={"Authorization": self._auth.header, "Accept": "application/json"},
+                        headers={"Accept": "application/json"}
+                        if anonymous
+                        else {"Authorization": self._auth.header, "Accept": "application/json"},
                     )
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     last_failure = f"{type(exc).__name__} (no answer)"

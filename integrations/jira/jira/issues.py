@@ -8,7 +8,8 @@ Two ways to read a JQL's issues (`issue_pages`):
   advice for the enhanced search). A chunk holds 1000 issues when the fields are named and no
   heavy expand is asked, 100 otherwise. Issues deleted between the two steps are left out by
   Jira: they are gone.
-Both yield pages in a stable order and hold a bounded number of pages in memory.
+Both yield pages in a stable order and hold a bounded number of pages in memory. Data Center
+has no bulk fetch: there the search pages carry the fields (`jira.paging.window_pages`).
 
 One answer to "is this issue still selected?" (`selected_issue`), for the issue kind and the
 per-issue kinds (comments, worklogs) alike.
@@ -130,7 +131,10 @@ async def _resource_issues(
     fields = issue_fields(resource)
     if fields != selector.field_list:
         logger.info(f"Reading only the issue fields the mapping uses: {', '.join(fields)}")
-    pages = issue_pages(client, jql, fields, selector.expand, issue_strategy())
+    # Data Center has no bulk fetch: its search pages carry the fields (1000 issues each).
+    deployment = await client.deployment()
+    strategy = issue_strategy() if deployment.has_bulkfetch else IssueStrategy.SEARCH
+    pages = issue_pages(client, jql, fields, selector.expand, strategy)
     async for page in prefetch(pages, depth=PREFETCH_PAGES):
         yield page
 

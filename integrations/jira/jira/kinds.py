@@ -191,7 +191,8 @@ KINDS: tuple[Kind, ...] = (
             upsert_events=frozenset({"user_created", "user_updated"}),
             delete_events=frozenset({"user_deleted"}),
             payload_key="user",
-            identity=(("accountId", r"[A-Za-z0-9:_\-]{1,128}"),),
+            # Cloud account ids; Data Center user keys (JIRAUSER10100, or an old login).
+            identity=(("accountId", r"[A-Za-z0-9:_\-.@+]{1,255}"),),
             fetch_one=users.fetch_one_user,
             permission="the Browse users and groups permission",
         ),

@@ -3,8 +3,11 @@
 - `offset_pages`: PageBean `{values, startAt, total, isLast}` (projects, boards, versions…).
 - `array_pages`: a bare array paged with startAt until an empty page (users).
 - `token_pages`: `nextPageToken` in a POST body; no total (issue search).
-- `cursor_pages`: a cursor that may still be present on the empty last page (Teams).
+- `cursor_pages`: a cursor that may still be present on the empty last page (Teams), or with
+  `isLast` (Data Center's `/user/list`: `values`, `nextCursor`).
 - `relay_pages`: Relay-style `{first, after}` body and `pageInfo` (team members).
+- `window_pages`: Data Center's issue search, `startAt`/`total` while the offset stays inside
+  the search index's result window, then by key (`key > last ORDER BY key`) past it.
 - `since_pages`: a change feed `{values, since, until, lastPage, nextPage}` paged by asking
   again `since` the page's `until` (worklogs updated or deleted since a time).
 
@@ -14,11 +17,15 @@ kind (and so deleting nothing) rather than silently truncating it.
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from jira.errors import JiraMalformedResponse
 from jira.http import Api, JiraHttp
+from jira.jql import quoted, without_order_by
 
 Page = list[dict[str, Any]]
 
@@ -134,6 +141,7 @@ async def cursor_pages(
     path_params: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     items_key: str = "entities",
+    next_key: str = "cursor",
 ) -> AsyncIterator[Page]:
     endpoint = f"GET {api.value}{template}"
     guard = _SeenGuard(endpoint)
@@ -147,10 +155,10 @@ async def cursor_pages(
         if not items:
             return
         yield items
-        cursor = page.get("cursor")
-        if not cursor:
+        cursor = page.get(next_key)
+        if not cursor or page.get("isLast") is True:
             return
-        guard.check(cursor)
+        guard.check(str(cursor))
 
 
 async def relay_pages(
@@ -178,6 +186,96 @@ async def relay_pages(
         if not info.get("hasNextPage") or not after:
             return
         guard.check(after)
+
+
+# Data Center on OpenSearch refuses `startAt + maxResults` past the index's max_result_window
+# (jira.search.platform.max.result.window); JIRA_SEARCH_WINDOW tells a site's own value.
+RESULT_WINDOW = 10_000
+
+
+def result_window(env: Mapping[str, str] = os.environ) -> int:
+    value = env.get("JIRA_SEARCH_WINDOW", "").strip()
+    return int(value) if value.isdigit() and int(value) > 0 else RESULT_WINDOW
+
+
+def _after_key(base: str, last_key: str, done_projects: list[str]) -> str:
+    """`base`'s issues after `last_key` in key order. Jira compares issue keys within their
+    project only (`key > "B-7"` leaves project C out), so the projects not yet reached are
+    named too: the clause holds whichever way a site compares keys."""
+    done = ", ".join(quoted(project) for project in done_projects)
+    after = f"(key > {quoted(last_key)} OR project not in ({done}))"
+    return f"({base}) AND {after} ORDER BY key ASC" if base else f"{after} ORDER BY key ASC"
+
+
+async def window_pages(
+    http: JiraHttp,
+    api: Api,
+    template: str,
+    *,
+    jql: str,
+    body: Mapping[str, Any],
+    page_size: int,
+    window: int | None = None,
+    in_flight: int = 4,
+) -> AsyncIterator[Page]:
+    """Issues of `jql` ordered by key, in segments. A segment's first page tells its `total`;
+    its other pages inside `window` are then read by offset, up to `in_flight` at once (yielded
+    in order). When the results go on past the window, the next segment is the issues after the
+    last key read, from offset 0. Ends when a segment holds the rest of the results."""
+    endpoint = f"POST {api.value}{template}"
+    window = window or result_window()
+    base = without_order_by(jql)
+    query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
+    projects: list[str] = []  # the projects reached so far, in key order
+
+    async def read_with_total(jql_text: str, start: int, size: int) -> tuple[Page, int]:
+        payload = {**body, "jql": jql_text, "startAt": start, "maxResults": size}
+        page = await http.request("POST", api, template, json_body=payload)
+        issues = _items(page, "issues", endpoint)
+        total = page.get("total")
+        return issues, total if isinstance(total, int) and total >= 0 else len(issues)
+
+    async def read(jql_text: str, start: int, size: int) -> Page:
+        return (await read_with_total(jql_text, start, size))[0]
+
+    def reached(issues: Page) -> None:
+        for issue in issues:
+            project = str(issue.get("key") or "").rpartition("-")[0]
+            if project and (not projects or projects[-1] != project):
+                projects.append(project)
+
+    while True:
+        first, total = await read_with_total(query, 0, page_size)
+        if not first:
+            return
+        reached(first)
+        yield first
+        stride = len(first)
+        starts = list(range(stride, total, stride))
+        inside = [start for start in starts if start + stride <= window]
+        last = first
+        pending: deque[asyncio.Task[Page]] = deque()
+        try:
+            for start in inside:
+                pending.append(asyncio.create_task(read(query, start, stride)))
+                if len(pending) >= in_flight and (page := await pending.popleft()):
+                    reached(page)
+                    last = page
+                    yield page
+            while pending:
+                if page := await pending.popleft():
+                    reached(page)
+                    last = page
+                    yield page
+        finally:
+            for task in pending:
+                task.cancel()
+        if len(inside) == len(starts):
+            return
+        last_key = str(last[-1].get("key") or "")
+        if not last_key:
+            raise JiraMalformedResponse(f"Jira {endpoint}: issues without a key")
+        query = _after_key(base, last_key, projects)
 
 
 async def since_pages(

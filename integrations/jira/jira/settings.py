@@ -41,6 +41,19 @@ def _text(config: Mapping[str, Any], key: str) -> str | None:
     return text or None
 
 
+# Port's Jira Server integration names its settings differently; an install of it moves here
+# by switching the image, its configuration unchanged.
+SERVER_ALIASES = {
+    "jira_host": "jira_server_host",
+    "atlassian_user_token": "token",
+}
+DEPLOYMENTS = ("auto", "cloud", "datacenter")
+
+
+def _is_atlassian_site(hostname: str) -> bool:
+    return hostname.endswith(".atlassian.net") or hostname == "api.atlassian.com"
+
+
 def _max_age(config: Mapping[str, Any]) -> int:
     text = _text(config, "webhook_max_age_minutes")
     if text is None:
@@ -59,19 +72,27 @@ class JiraSettings:
 
     host: str
     email: str | None
-    token: str
+    token: str | None
     organization_id: str | None = None
     webhook_secret: str | None = None
+    # Data Center / Server: a login and password (Basic), instead of a token.
+    username: str | None = None
+    password: str | None = None
+    # jiraDeployment: "cloud" or "datacenter"; None is `auto` (serverInfo decides).
+    deployment: str | None = None
     webhook_max_age_minutes: int = DEFAULT_WEBHOOK_MAX_AGE_MINUTES  # 0: no limit
     # Ocean provides an OAuth access token (a token file: Port-hosted installs). How the token
-    # was obtained decides the auth scheme (jira.auth.choose_auth), never the host.
+    # was obtained decides the auth scheme (jira.auth.auth_for), never the host.
     oauth: bool = False
 
     def __repr__(self) -> str:
         return (
             f"JiraSettings(host={self.host!r}, email={'set' if self.email else None}, "
-            f"token='***', organization_id={self.organization_id!r}, "
-            f"webhook_secret={'***' if self.webhook_secret else None}, oauth={self.oauth})"
+            f"token={'***' if self.token else None}, organization_id={self.organization_id!r}, "
+            f"webhook_secret={'***' if self.webhook_secret else None}, "
+            f"username={'set' if self.username else None}, "
+            f"password={'***' if self.password else None}, deployment={self.deployment!r}, "
+            f"oauth={self.oauth})"
         )
 
     @property
@@ -88,6 +109,10 @@ class JiraSettings:
     def from_config(cls, config: Mapping[str, Any], *, oauth: bool = False) -> JiraSettings:
         """Reads Ocean's integration config (snake_case keys) and validates every value;
         `oauth` says whether Ocean provides an OAuth access token (a token file)."""
+        config = {
+            **{ours: config.get(theirs) for ours, theirs in SERVER_ALIASES.items()},
+            **{k: v for k, v in config.items() if _text(config, k) is not None},
+        }
         host = _text(config, "jira_host")
         if host is None:
             raise ConfigurationError(
@@ -100,37 +125,60 @@ class JiraSettings:
                 f"must be a URL such as https://example.atlassian.net, got {host!r}",
             )
         if parts.query or parts.fragment:
-            raise ConfigurationError("jiraHost", f"must not carry a query or fragment, got {host!r}")
+            raise ConfigurationError(
+                "jiraHost", f"must not carry a query or fragment, got {host!r}"
+            )
         host = host.rstrip("/")
-        if parts.path.rstrip("/") and not _GATEWAY_PATH.match(parts.path.rstrip("/")):
+        path = parts.path.rstrip("/")
+        # A Data Center site may live under a context path (https://example.com/jira); an
+        # Atlassian Cloud site is served at its root.
+        if path and _is_atlassian_site(parts.hostname) and not _GATEWAY_PATH.match(path):
             raise ConfigurationError(
                 "jiraHost",
                 "must be the site root (https://example.atlassian.net) or the OAuth gateway "
                 f"https://api.atlassian.com/ex/jira/<cloudId>, got {host!r}",
             )
 
-        token = _text(config, "atlassian_user_token")
-        if token is None:
+        deployment = (_text(config, "jira_deployment") or "auto").lower()
+        if deployment not in DEPLOYMENTS:
             raise ConfigurationError(
-                "atlassianUserToken", "is missing: create an API token for the Jira user"
+                "jiraDeployment", f"must be one of {', '.join(DEPLOYMENTS)}, got {deployment!r}"
             )
+        token = _text(config, "atlassian_user_token")
         email = _text(config, "atlassian_user_email")
+        username = _text(config, "username")
+        password = _text(config, "password")
+        if (username is None) != (password is None):
+            missing = "password" if password is None else "username"
+            raise ConfigurationError(
+                missing, "is missing: Data Center's Basic login needs both username and password"
+            )
+        if token is None and username is None:
+            raise ConfigurationError(
+                "atlassianUserToken",
+                "is missing: create an API token for the Jira user (Cloud), or a personal access "
+                "token (Data Center; or set username and password)",
+            )
         settings = cls(
             host=host,
             email=email,
             token=token,
             organization_id=_text(config, "atlassian_organization_id"),
             webhook_secret=_text(config, "webhook_secret"),
+            username=username,
+            password=password,
+            deployment=None if deployment == "auto" else deployment,
             webhook_max_age_minutes=_max_age(config),
             oauth=oauth,
         )
-        if not settings.is_oauth:
-            if email is None:
+        cloud_only = deployment == "cloud" or _is_atlassian_site(parts.hostname)
+        if not settings.is_oauth and username is None:
+            if email is None and cloud_only:
                 raise ConfigurationError(
                     "atlassianUserEmail",
                     "is missing: the email of the user who owns the API token (API tokens, "
                     "scoped ones on the api.atlassian.com gateway too, use Basic email:token)",
                 )
-            if not _EMAIL.match(email):
+            if email is not None and not _EMAIL.match(email):
                 raise ConfigurationError("atlassianUserEmail", "is not an email address")
         return settings

@@ -28,6 +28,13 @@ async def _with_members(client: JiraClient, organization_id: str, team: dict[str
 
 async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> AsyncIterator[Page]:
     settings = client.settings
+    deployment = await client.deployment()
+    if not deployment.has_teams:
+        logger.warning(
+            f"Skipping kind team: {deployment.label} has no Atlassian Teams API "
+            "(nothing is deleted in Port for it)"
+        )
+        return
     if settings.is_oauth:
         logger.warning(
             "Skipping kind team: Atlassian's Teams API does not accept OAuth tokens "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from jira.datacenter_shapes import with_cloud_names
 from jira.kinds import KINDS, Kind, LiveEvents
 
 # The processors' path on Ocean's integration router: Jira posts to
@@ -40,9 +41,14 @@ def event_name(payload: Any) -> str | None:
 
 
 def payload_problem(payload: Any, kinds: Iterable[Kind] = KINDS) -> str | None:
-    """Why no processor could handle `payload`; None when one can."""
+    """Why no processor could handle `payload`; None when one can.
+
+    A Data Center payload's users (identified by `key`/`name`) gain Cloud's `accountId` here,
+    in place, first: the gate and every processor validate through this function, so the
+    processors read the same names on either deployment."""
     if not isinstance(payload, dict):
         return "the body is not a JSON object"
+    with_cloud_names(payload)
     name = event_name(payload)
     if name is None:
         return "unsupported webhookEvent: the payload has no webhookEvent"

@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable
 from itertools import accumulate, count
 from typing import Any
+from urllib.parse import parse_qs
 
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,6 +76,13 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?', re.DOTALL)
 _NOT_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _OPEN_AS_TWO = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 _SLICE = 64 * 1024
+
+
+def _url_secret(scope: Scope) -> str | None:
+    """The delivery URL's `secret` (Data Center before 10, which cannot sign)."""
+    query = parse_qs(bytes(scope.get("query_string", b"")).decode("latin-1"))
+    values = query.get(signature.URL_SECRET_PARAM)
+    return values[-1] if values else None
 
 
 def nests_deeper_than(limit: int, body: bytes) -> bool:
@@ -238,7 +246,9 @@ class WebhookGate:
             problem = (
                 "X-Hub-Signature is sent more than once"
                 if len(offered) > 1
-                else signature.problem(secret, body, offered[0] if offered else None)
+                else signature.problem(
+                    secret, body, offered[0] if offered else None, _url_secret(scope)
+                )
             )
             if problem:
                 await reject(401, problem)

@@ -145,7 +145,11 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             )
             return False
         body = await original.body()
-        problem = signature.problem(secret, body, signature.header_value(headers))
+        # A URL secret (Data Center before 10) is only known on the HTTP path, not via Redis.
+        query = getattr(original, "query_params", None) or {}
+        problem = signature.problem(
+            secret, body, signature.header_value(headers), query.get(signature.URL_SECRET_PARAM)
+        )
         if problem:
             logger.warning(f"Rejected a Jira {self.kind.name} event: {problem}")
             return False

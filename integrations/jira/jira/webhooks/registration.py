@@ -348,6 +348,16 @@ async def start_live_events(
     url = webhook_route(base_url)
     try:
         if not settings.is_oauth:
+            deployment = await client().deployment()
+            if settings.webhook_secret and not deployment.signs_webhooks:
+                logger.warning(
+                    f"Live events: {deployment.label} cannot sign webhooks (Data Center 10 "
+                    "can), so no webhook was created. Have a Jira admin create one sending to "
+                    f"{url}?secret=<webhookSecret> (events: {', '.join(admin_events())}); the "
+                    "secret then sits in Jira's webhook settings and in access logs on the way, "
+                    f"so serve that URL over HTTPS only. See {DOCS}."
+                )
+                return None
             if not settings.webhook_secret:
                 logger.warning(
                     f"Live events: webhookSecret is not set, so deliveries to {url} are accepted "

@@ -2,6 +2,11 @@
 
 Admin webhooks saved with a secret are signed this way. The method is read from the header (Jira
 sends sha256 today); an unknown method is rejected rather than guessed.
+
+Data Center before 10 cannot sign: its webhook may carry the secret in its URL instead
+(`...?secret=<webhookSecret>`), compared in constant time. Weaker (the secret then sits in Jira's
+webhook settings and in any access log on the way, and a delivery's body is not authenticated),
+so a signature, when sent, is always the one checked.
 """
 
 from __future__ import annotations
@@ -14,8 +19,18 @@ HEADER = "x-hub-signature"
 METHODS = frozenset({"sha1", "sha256", "sha384", "sha512"})
 
 
-def problem(secret: str, body: bytes, header: str | None) -> str | None:
-    """Why `header` is not a valid signature of `body` under `secret`; None when it is."""
+URL_SECRET_PARAM = "secret"  # noqa: S105 (the query parameter's name)
+
+
+def problem(
+    secret: str, body: bytes, header: str | None, url_secret: str | None = None
+) -> str | None:
+    """Why `header` is not a valid signature of `body` under `secret` (or, with no signature,
+    why `url_secret`, the delivery URL's `secret`, is not the secret); None when it is valid."""
+    if (not header or not header.strip()) and url_secret is not None:
+        if hmac.compare_digest(secret.encode(), url_secret.encode("utf-8", "replace")):
+            return None
+        return "the webhook URL's secret is not webhookSecret"
     if not header or not header.strip():
         return "missing X-Hub-Signature header"
     method, sep, given = header.strip().partition("=")

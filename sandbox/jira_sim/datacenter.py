@@ -1,0 +1,312 @@
+"""Data Center mode (`deployment="datacenter"`): the same site seen as Jira Data Center.
+
+Only as much as the integration and its tests use:
+- REST v2 only: `/rest/api/3`, `/rest/software/1.0` (Data Center serves the backlog under
+  agile 1.0), the Teams gateway and the bulk fetch answer 404. Other `/rest/api/2` paths are
+  served by the Cloud handlers (`DataCenterFacade` rewrites them), then reshaped.
+- Its own endpoints (`ROUTES`): serverInfo (`deploymentType: Server`), the unpaged project list,
+  `/user/list` (cursor; 10.x only: 9.x answers 404), `/user/search?username=.` (offset; capped
+  at 100 users on 10.x), and `POST /search` with `startAt`/`maxResults` (at most `search_page_max`, 1000)/`total`,
+  refusing to read past `search_window` like OpenSearch's max_result_window.
+- PAT (`Authorization: Bearer <pat>`) and Basic `username:password`.
+- Users as Data Center names them: `key` (`JIRAUSER…`) and `name`, no `accountId`; in every
+  answer and webhook payload (`to_wire`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .config import SimConfig
+from .fields import FieldsError, FieldSpec
+from .jql import JqlError
+from .web import (
+    INVALID_PAYLOAD,
+    JiraError,
+    account,
+    basic_login,
+    error_body,
+    int_param,
+    json_response,
+    read_object,
+    respond,
+    rewriting_body,
+    state,
+)
+
+V2: Final = "/rest/api/2"
+LEGACY_USER_SEARCH_CAP: Final = 100  # /user/search on Data Center 10
+# Not on Data Center (v2 has no bulk fetch, no enhanced search; no Teams, no /rest/software).
+ABSENT: Final = (
+    "/rest/api/3/",
+    "/rest/software/",
+    "/gateway/",
+    f"{V2}/issue/bulkfetch",
+    f"{V2}/search/jql",
+)
+
+
+def major(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 0
+
+
+def user_key(account_id: str) -> str:
+    """A stable Data Center user key for a simulated account."""
+    return "JIRAUSER" + hashlib.sha1(account_id.encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+def _login(user: dict[str, Any]) -> str:
+    email = user.get("emailAddress")
+    if isinstance(email, str) and "@" in email:
+        return email.split("@", 1)[0].lower()
+    return str(user.get("key", "")).lower()
+
+
+def to_wire(value: Any) -> Any:
+    """`value` with every Cloud user turned into a Data Center one (`key`, `name`; no
+    `accountId`, `accountType`) and v3 links made v2; returns a new value."""
+    if isinstance(value, list):
+        return [to_wire(item) for item in value]
+    if isinstance(value, dict):
+        out = {k: to_wire(v) for k, v in value.items()}
+        account_id = out.get("accountId")
+        if isinstance(account_id, str) and "displayName" in out:
+            out.pop("accountId")
+            out.pop("accountType", None)
+            out["key"] = user_key(account_id)
+            out["name"] = _login(out)
+            if isinstance(out.get("self"), str):
+                out["self"] = out["self"].split("/rest/", 1)[0] + f"{V2}/user?key={out['key']}"
+        return out
+    if isinstance(value, str) and "/rest/api/3/" in value:
+        return value.replace("/rest/api/3/", f"{V2}/")
+    return value
+
+
+def account_id_of(sim: Any, key: str) -> str | None:
+    for account_id in sim.dataset.users:
+        if user_key(account_id) == key:
+            return str(account_id)
+    return None
+
+
+def credentials_fit(authorization: str, config: SimConfig) -> bool:
+    scheme, _, credentials = authorization.partition(" ")
+    credentials = credentials.strip()
+    if scheme.lower() == "bearer":
+        return bool(credentials) and credentials == config.pat
+    return basic_login(authorization) == (config.username, config.password)
+
+
+# Data Center's own endpoints.
+
+
+async def server_info(request: Request) -> Response:
+    """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions)."""
+    config = state(request).config
+    cloud = config.deployment == "cloud"
+    version = "1001.0.0-SNAPSHOT" if cloud else config.datacenter_version
+    return respond(
+        request,
+        {
+            "baseUrl": str(request.base_url).rstrip("/"),
+            "version": version,
+            "versionNumbers": [int(p) for p in version.split("-")[0].split(".") if p.isdigit()],
+            "deploymentType": "Cloud" if cloud else "Server",
+            "serverTitle": "Jira (simulator)",
+        },
+    )
+
+
+async def project_list(request: Request) -> Response:
+    """`GET /rest/api/2/project`: every live project, one unpaged array."""
+    from .api_platform import _project_view
+
+    dataset = state(request).dataset
+    expand = {part.strip() for part in (request.query_params.get("expand") or "").split(",")}
+    projects = sorted((p for p in dataset.projects.values() if not p.archived), key=lambda p: p.key)
+    views = [_project_view(request, p, insight="insight" in expand) for p in projects]
+    await account(request, len(views))
+    return respond(request, views)
+
+
+async def user_list(request: Request) -> Response:
+    """`GET /rest/api/2/user/list` (Data Center 10+): `values`, `nextCursor`, `isLast`."""
+    sim = state(request)
+    if major(sim.config.datacenter_version) < 10:
+        raise JiraError(404, f"null for uri: {request.url}")
+    q = request.query_params
+    start = max(0, int_param(q.get("cursor"), "cursor", 0))
+    size = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 1000)
+    users = list(sim.dataset.users.values())
+    page = users[start : start + size]
+    is_last = start + size >= len(users)
+    body: dict[str, Any] = {"values": page, "isLast": is_last}
+    if not is_last:
+        body["nextCursor"] = str(start + size)
+    await account(request, len(page))
+    return respond(request, body)
+
+
+async def user_search(request: Request) -> Response:
+    """`GET /rest/api/2/user/search?username=.`: a bare array, offset paged."""
+    sim = state(request)
+    q = request.query_params
+    if not q.get("username"):
+        raise JiraError(400, "The username query parameter was not provided")
+    start = max(0, int_param(q.get("startAt"), "startAt", 0))
+    size = min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), 1000)
+    users = list(sim.dataset.users.values())
+    if major(sim.config.datacenter_version) >= 10:
+        users = users[:LEGACY_USER_SEARCH_CAP]
+    page = users[start : start + size]
+    await account(request, len(page))
+    return respond(request, page)
+
+
+async def search(request: Request) -> Response:
+    """`POST /rest/api/2/search`: offset paging with a total, inside the result window."""
+    from .api_platform import jql_context
+
+    sim = state(request)
+    body = await read_object(request)
+    jql = body.get("jql") or ""
+    expand = body.get("expand")
+    if not isinstance(jql, str) or not (expand is None or isinstance(expand, list | str)):
+        raise JiraError(400, INVALID_PAYLOAD)
+    try:
+        spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
+    except FieldsError:
+        raise JiraError(400, INVALID_PAYLOAD) from None
+    start = max(0, int_param(body.get("startAt"), "startAt", 0))
+    size = min(
+        max(1, int_param(body.get("maxResults"), "maxResults", 50)), sim.config.search_page_max
+    )
+    if start + size > sim.config.search_window:
+        raise JiraError(
+            500,
+            f"Search limit exceeded. We couldn't complete your search because it requests "
+            f"{start + size:,} results which exceeded the search platform limit of "
+            f"{sim.config.search_window:,}.",
+        )
+    try:
+        evaluated = sim.search.evaluate(jql, jql_context(request))
+    except JqlError as exc:
+        raise JiraError(400, exc.message) from None
+    issues = [spec.issue(rec) for rec in evaluated.issues[start : start + size]]
+    await account(request, len(issues), len(issues) if spec.full else 0)
+    return respond(
+        request,
+        {
+            "expand": "schema,names",
+            "startAt": start,
+            "maxResults": size,
+            "total": len(evaluated.issues),
+            "issues": issues,
+        },
+    )
+
+
+ROUTES: Final = {
+    f"GET {V2}/project": project_list,
+    f"GET {V2}/user/list": user_list,
+    f"GET {V2}/user/search": user_search,
+    f"POST {V2}/search": search,
+}
+SERVER_INFO: Final = {
+    f"GET {V2}/serverInfo": server_info,
+    "GET /rest/api/3/serverInfo": server_info,
+}
+OWN_PATHS: Final = frozenset(route.split(" ", 1)[1] for route in {**ROUTES, **SERVER_INFO})
+
+
+def routes(config: Any) -> dict[str, Any]:
+    """serverInfo in both modes; Data Center's own endpoints in its mode."""
+    return {**SERVER_INFO, **(ROUTES if config.deployment == "datacenter" else {})}
+
+
+def as_requested(template: str) -> str:
+    """A route template as the client asked for it, before `DataCenterFacade` rewrote it."""
+    return template.replace("/rest/api/3/", f"{V2}/").replace(
+        "/rest/software/1.0/", "/rest/agile/1.0/"
+    )
+
+
+class DataCenterFacade:
+    """Outermost in Data Center mode: 404 for what Data Center lacks, its credentials, v2
+    paths onto the Cloud handlers, and Data Center user shapes in every answer."""
+
+    def __init__(self, app: ASGIApp, sim: Any) -> None:
+        self.app = app
+        self.sim = sim
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", ""))
+        if scope["type"] != "http" or path.startswith("/_sim"):
+            await self.app(scope, receive, send)
+            return
+        base = f"{scope.get('scheme', 'http')}://{_header(scope, 'host') or 'localhost'}"
+        if path.startswith(ABSENT):
+            await json_response(error_body(f"null for uri: {base}{path}"), base, 404)(
+                scope, receive, send
+            )
+            return
+        public = path == f"{V2}/serverInfo"  # served without credentials, as Jira does
+        if not public and not credentials_fit(_header(scope, "authorization"), self.sim.config):
+            response = json_response(
+                error_body("Client must be authenticated to access this resource."),
+                base,
+                401,
+                {"WWW-Authenticate": 'Basic realm="protected-area"'},
+            )
+            await response(scope, receive, send)
+            return
+        scope = dict(scope)
+        config = self.sim.config
+        cloud = base64.b64encode(f"{config.email}:{config.api_token}".encode()).decode()
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
+        scope["headers"] = [*headers, (b"authorization", f"Basic {cloud}".encode())]
+        if path.startswith(f"{V2}/") and path not in OWN_PATHS:
+            path = "/rest/api/3/" + path[len(V2) + 1 :]
+            if path == "/rest/api/3/user":
+                scope["query_string"] = self._user_query(scope)
+        elif path.startswith("/rest/agile/1.0/board/") and path.endswith("/backlog"):
+            path = "/rest/software/1.0/" + path[len("/rest/agile/1.0/") :]
+        scope["path"], scope["raw_path"] = path, path.encode()
+        await self.app(scope, receive, _reshaping(send))
+
+    def _user_query(self, scope: Scope) -> bytes:
+        """`?key=JIRAUSER…` (Data Center) as the Cloud handler's `?accountId=…`."""
+        from urllib.parse import parse_qs, urlencode
+
+        query = parse_qs(bytes(scope.get("query_string", b"")).decode())
+        key = (query.get("key") or query.get("username") or [""])[0]
+        return urlencode({"accountId": account_id_of(self.sim, key) or key}).encode()
+
+
+def _header(scope: Scope, name: str) -> str:
+    wanted = name.encode()
+    for key, value in scope.get("headers", []):
+        if key.lower() == wanted:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def _reshaping(send: Send) -> Send:
+    """Sends a JSON answer in Data Center's shapes."""
+
+    def reshape(status: int, body: bytes) -> bytes:
+        try:
+            return json.dumps(to_wire(json.loads(body)), separators=(",", ":")).encode()
+        except ValueError:
+            return body  # not JSON (a truncated answer from the fault engine): as it is
+
+    return rewriting_body(send, reshape)
