@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,9 @@ from port_ocean.utils.signal import signal_handler  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.probe import on_probe, run_checks  # noqa: E402
+from jira.progress import PROGRESS  # noqa: E402
+from jira.setting_names import spec_setting_names, unknown_setting_warnings  # noqa: E402
 from jira.settings import JiraSettings  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
@@ -30,6 +34,8 @@ from jira.webhooks.registration import start_live_events  # noqa: E402
 # Bad settings stop the process here, while Ocean loads this file: one line naming the setting
 # (launch.py prints it and exits 2), before anything is served.
 settings_from_ocean()
+for _warning in unknown_setting_warnings(os.environ, spec_setting_names()):
+    logger.warning(_warning)
 
 
 def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
@@ -37,13 +43,18 @@ def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
         config = event.resource_config
         if config is None:
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
+        tracker = PROGRESS.track(kind_name)
         try:
             async for page in kind.fetch(jira_client(), config):
+                tracker.page_read(len(page))
                 yield page
         except Exception as exc:
+            tracker.error = str(exc) or type(exc).__name__
             OUTCOME.kind_failed(kind_name, exc)
             logger.error(f"Kind {kind_name} failed; none of its entities will be deleted: {exc}")
             raise
+        finally:
+            tracker.finish()
 
     resync.__qualname__ = f"resync_{kind.name}"
     return resync
@@ -64,9 +75,26 @@ ocean.app.fast_api_app.add_middleware(
 )
 
 
-async def _start_live_events(settings: JiraSettings) -> None:
+# Ocean's connection probe (`launch.py probe`, `ocean probe`, Port's chart probe Job).
+ocean.on_probe()(on_probe)
+
+
+def _live_events_on() -> bool:
     listener = ocean.app.config.event_listener
-    if listener.type == EventListenerType.ONCE or not listener.should_process_webhooks:
+    return listener.type != EventListenerType.ONCE and listener.should_process_webhooks
+
+
+async def _log_checks() -> None:
+    """A long-running install logs what would fail (ONCE runs stop on it, in integration.py)."""
+    try:
+        app_config = await ocean.integration.port_app_config_handler.get_port_app_config()
+        await run_checks(app_config.resources, live_events=_live_events_on())
+    except Exception as exc:
+        logger.warning(f"Start-up checks could not run: {exc}")
+
+
+async def _start_live_events(settings: JiraSettings) -> None:
+    if not _live_events_on():
         return
     keeper = await start_live_events(
         jira_client,
@@ -84,4 +112,6 @@ async def on_start() -> None:
     settings = settings_from_ocean()
     auth = "OAuth bearer token" if settings.is_oauth else "API token (Basic)"
     logger.info(f"Jira integration starting for {settings.host} with {auth}")
+    if ocean.app.config.event_listener.type != EventListenerType.ONCE:
+        await _log_checks()
     await _start_live_events(settings)

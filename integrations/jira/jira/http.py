@@ -18,6 +18,7 @@ from urllib.parse import quote
 import httpx
 from loguru import logger
 
+from jira import progress
 from jira.auth import JiraAuth
 from jira.errors import JiraApiError, JiraMalformedResponse, JiraUnavailableError
 from jira.ratelimit import RateLimiter, RetryPolicy
@@ -31,6 +32,7 @@ class Api(StrEnum):
     """The Jira APIs this integration reads, as path prefixes under the site (or gateway)."""
 
     PLATFORM = "/rest/api/3"
+    PLATFORM_V2 = "/rest/api/2"  # what Cloud, Server and Data Center all serve (serverInfo)
     AGILE = "/rest/agile/1.0"
     SOFTWARE = "/rest/software/1.0"
     WEBHOOKS = "/rest/webhooks/1.0"
@@ -123,6 +125,7 @@ class JiraHttp:
                     last_failure = f"{type(exc).__name__} (no answer)"
                     malformed = False
                     response = None
+            progress.count_request(None if response is None else response.status_code)
             if response is not None:
                 self.limiter.on_response(response.headers)
                 status = response.status_code

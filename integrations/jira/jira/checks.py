@@ -1,0 +1,500 @@
+"""What must hold before a resync can succeed, each checked once with a one-line verdict and fix.
+
+The same checks serve Ocean's connection probe (`launch.py probe`, `jira.probe`) and the
+fail-fast start of a ONCE run (`integration.py`): the Jira host answers and says which
+deployment it is; the credentials work and whose account they are; each mapped kind has the
+permissions it needs (per project for the project-scoped kinds); every JQL in the mapping parses;
+every JQ expression compiles; OCEAN__BASE_URL is an absolute http(s) URL when live events are on.
+Port's credentials (`port_credentials`) are checked before Ocean starts, by the launcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import httpx
+import jq
+from port_ocean.core.handlers.port_app_config.models import IngestSearchQuery, ResourceConfig
+from port_ocean.core.probe import KindPermissionVerdict, PermissionCombination, ProbeCheckStatus
+
+from jira.client import JiraClient
+from jira.errors import JiraApiError, JiraAuthError, JiraError, JiraNotFoundError
+from jira.http import Api
+from jira.kinds import KINDS
+from jira.server_info import ServerInfo, server_info
+from jira.settings import env_name
+
+# Project-scoped permissions are checked on the first page of projects only: enough to catch a
+# permission scheme that hides a project, without a request per project on large sites.
+PROJECT_CHECK_MAX = 50
+PORT_TIMEOUT_SECONDS = 15.0
+
+
+class Status(StrEnum):
+    OK = "ok"
+    WARN = "warn"  # works, with a limitation the user should know
+    FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One verdict: a failure's message says what to change."""
+
+    name: str
+    status: Status
+    message: str
+    kinds: tuple[str, ...] = ()  # the mapped kinds it concerns (empty: the whole integration)
+    scope: Mapping[str, str] | None = None  # e.g. {"project": "ABC"}
+
+    @property
+    def failed(self) -> bool:
+        return self.status is Status.FAIL
+
+    def line(self) -> str:
+        return f"[{self.status.value}] {self.name}: {self.message}"
+
+
+CREDENTIALS_FIX = (
+    f"check atlassianUserEmail ({env_name('atlassianUserEmail')}) and atlassianUserToken "
+    f"({env_name('atlassianUserToken')}): the token must belong to that email and not be revoked"
+)
+OAUTH_FIX = "reconnect the Jira installation in Port: its OAuth token was refused"
+
+# Jira's permission keys, what the docs call them, and how a user gets them.
+BROWSE_PROJECTS = "BROWSE_PROJECTS"
+BROWSE_USERS = "USER_PICKER"
+ADMINISTER = "ADMINISTER"
+# Not Jira permissions: what the Teams API needs, checked with one request.
+ORGANIZATION_ID = "ATLASSIAN_ORGANIZATION_ID"
+TEAMS_API = "TEAMS_API"
+
+PERMISSION_FIXES: Mapping[str, str] = {
+    BROWSE_PROJECTS: "Browse projects: grant it to the Jira user in the projects' permission "
+    "scheme (Project settings → Permissions)",
+    BROWSE_USERS: "Browse users and groups: grant it to the Jira user (Settings → System → "
+    "Global permissions)",
+    ADMINISTER: "Jira administrator (ADMINISTER), needed to register the live-events webhook: "
+    "grant it, or create the webhook by hand (the log says how)",
+    ORGANIZATION_ID: f"atlassianOrganizationId ({env_name('atlassianOrganizationId')}): set it to "
+    "the id in admin.atlassian.com/o/<organizationId>, or remove the team kind from the mapping",
+    TEAMS_API: "the Atlassian Teams API for atlassianOrganizationId: the token's user must "
+    "belong to that organization (check the id)",
+}
+
+# What each kind needs; live kinds also need ADMINISTER when webhooks will be registered.
+KIND_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
+    "project": (BROWSE_PROJECTS,),
+    "user": (BROWSE_USERS,),
+    "team": (ORGANIZATION_ID, TEAMS_API),
+    "issue": (BROWSE_PROJECTS,),
+    "release": (BROWSE_PROJECTS,),
+    "component": (BROWSE_PROJECTS,),
+    "board": (BROWSE_PROJECTS,),
+    "sprint": (BROWSE_PROJECTS,),
+    "epic": (BROWSE_PROJECTS,),
+    "backlog": (BROWSE_PROJECTS,),
+    "worklog": (BROWSE_PROJECTS,),
+    "comment": (BROWSE_PROJECTS,),
+}
+LIVE_KINDS = frozenset(kind.name for kind in KINDS if kind.live is not None)
+
+
+def required_permissions(kind: str, *, webhooks: bool) -> tuple[str, ...]:
+    needed = KIND_PERMISSIONS.get(kind, ())
+    return (*needed, ADMINISTER) if webhooks and kind in LIVE_KINDS else needed
+
+
+class JiraPermissionVerdict(KindPermissionVerdict):
+    """Ocean's per-kind verdict over `/mypermissions` (plus the Teams API's two needs)."""
+
+    def __init__(self, *, webhooks: bool) -> None:
+        self.webhooks = webhooks
+
+    def load_kind_permissions(self) -> Mapping[str, tuple[str, ...]]:
+        return {
+            kind: required_permissions(kind, webhooks=self.webhooks) for kind in KIND_PERMISSIONS
+        }
+
+    @property
+    def combination(self) -> PermissionCombination:
+        return PermissionCombination.AND
+
+    def granted_message(self, granted: tuple[str, ...]) -> str:
+        return "granted: " + ", ".join(granted)
+
+    def denied_message(self, denied: tuple[str, ...]) -> str:
+        return "missing " + "; ".join(PERMISSION_FIXES[p] for p in denied)
+
+
+_STATUS: Mapping[ProbeCheckStatus, Status] = {
+    ProbeCheckStatus.SUCCESS: Status.OK,
+    ProbeCheckStatus.FAILURE: Status.FAIL,
+    ProbeCheckStatus.UNKNOWN: Status.WARN,
+    ProbeCheckStatus.PENDING: Status.WARN,
+}
+
+
+# --- Port ------------------------------------------------------------------------------------
+
+
+async def port_credentials(base_url: str, client_id: str, client_secret: str) -> Check:
+    """One token request: Port's 401 means the client id or secret is wrong (no retry)."""
+    url = f"{base_url.rstrip('/')}/v1/auth/access_token"
+    name = "Port credentials"
+    try:
+        async with httpx.AsyncClient(timeout=PORT_TIMEOUT_SECONDS) as client:
+            response = await client.post(
+                url, json={"clientId": client_id, "clientSecret": client_secret}
+            )
+    except httpx.HTTPError as exc:
+        return Check(
+            name,
+            Status.FAIL,
+            f"{base_url} did not answer ({type(exc).__name__}): check OCEAN__PORT__BASE_URL "
+            "(https://api.getport.io, or https://api.us.getport.io for Port's US region)",
+        )
+    if response.status_code in (401, 403):
+        return Check(
+            name,
+            Status.FAIL,
+            f"Port rejected OCEAN__PORT__CLIENT_ID/OCEAN__PORT__CLIENT_SECRET "
+            f"({response.status_code} from {url}): copy both from Port (… → Credentials)",
+        )
+    if response.is_success:
+        return Check(name, Status.OK, f"Port at {base_url} accepted the client id and secret")
+    return Check(
+        name,
+        Status.WARN,
+        f"Port's token endpoint answered {response.status_code}; Ocean retries it",
+    )
+
+
+# --- Jira ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MappedJql:
+    kind: str
+    index: int
+    field: str
+    jql: str
+
+    @property
+    def where(self) -> str:
+        return f"kind {self.kind} (resource {self.index + 1}) selector.{self.field}"
+
+
+def mapped_jql(resources: Sequence[ResourceConfig]) -> list[MappedJql]:
+    found: list[MappedJql] = []
+    for index, resource in enumerate(resources):
+        jql = getattr(resource.selector, "jql", None)
+        if isinstance(jql, str) and jql.strip():
+            found.append(MappedJql(resource.kind, index, "jql", jql))
+    return found
+
+
+def _search_query_expressions(path: str, query: IngestSearchQuery) -> Iterator[tuple[str, str]]:
+    for number, rule in enumerate(query.rules):
+        if isinstance(rule, IngestSearchQuery):
+            yield from _search_query_expressions(f"{path}.rules[{number}]", rule)
+        else:
+            yield f"{path}.rules[{number}].value", rule.value
+
+
+def jq_expressions(resource: ResourceConfig) -> Iterator[tuple[str, str]]:
+    """(where in the mapping, JQ expression) for every expression of a resource."""
+    yield "selector.query", resource.selector.query
+    if resource.port.items_to_parse:
+        yield "port.itemsToParse", resource.port.items_to_parse
+    mappings = resource.port.entity.mappings
+    base = "port.entity.mappings"
+    singles: dict[str, str | IngestSearchQuery | None] = {
+        "identifier": mappings.identifier,
+        "title": mappings.title,
+        "icon": mappings.icon,
+        "blueprint": mappings.blueprint,
+        "team": mappings.team,
+    }
+    named: Iterable[tuple[str, str | IngestSearchQuery | None]] = [
+        *singles.items(),
+        *((f"properties.{k}", v) for k, v in mappings.properties.items()),
+        *((f"relations.{k}", v) for k, v in mappings.relations.items()),
+    ]
+    for where, value in named:
+        if isinstance(value, IngestSearchQuery):
+            yield from _search_query_expressions(f"{base}.{where}", value)
+        elif isinstance(value, str):
+            yield f"{base}.{where}", value
+
+
+def jq_checks(resources: Sequence[ResourceConfig]) -> list[Check]:
+    checks: list[Check] = []
+    for index, resource in enumerate(resources):
+        bad: list[str] = []
+        for where, expression in jq_expressions(resource):
+            try:
+                jq.compile(expression)
+            except ValueError as exc:
+                first = str(exc).splitlines()[0] if str(exc) else "invalid"
+                bad.append(f"{where} = {expression!r} does not compile ({first})")
+        name = f"JQ of kind {resource.kind} (resource {index + 1})"
+        if bad:
+            checks.append(
+                Check(
+                    name,
+                    Status.FAIL,
+                    "; ".join(bad) + "; fix it in the mapping",
+                    kinds=(resource.kind,),
+                )
+            )
+        else:
+            checks.append(Check(name, Status.OK, "every expression compiles", (resource.kind,)))
+    return checks
+
+
+def base_url_check(base_url: str | None, *, live_events: bool) -> Check | None:
+    """OCEAN__BASE_URL, when live events would register a webhook to it."""
+    if not live_events:
+        return None
+    name = "OCEAN__BASE_URL"
+    if not base_url:
+        return Check(
+            name,
+            Status.WARN,
+            "not set, so no Jira webhook is registered and only resyncs update Port; set it to "
+            "the integration's public URL (e.g. https://jira-integration.example.com) for live "
+            "events",
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Check(
+            name,
+            Status.FAIL,
+            f"must be an absolute http(s) URL such as https://jira-integration.example.com, "
+            f"got {base_url!r}",
+        )
+    return Check(name, Status.OK, f"Jira will send live events to {base_url}")
+
+
+class JiraChecks:
+    """The Jira-side checks against one client, for the mapping's resources."""
+
+    def __init__(
+        self,
+        client: JiraClient,
+        resources: Sequence[ResourceConfig],
+        *,
+        webhooks: bool,
+        kinds: Iterable[str] | None = None,
+    ) -> None:
+        self.client = client
+        self.resources = resources
+        # The kinds whose permissions are checked: the mapping's, unless asked for others.
+        self.kinds = sorted(set(kinds) if kinds is not None else {r.kind for r in resources})
+        self.webhooks = webhooks
+        self.server: ServerInfo | None = None
+
+    @property
+    def host(self) -> str:
+        return self.client.settings.host
+
+    async def run(self) -> list[Check]:
+        """Every check in order; stops after the host or the credentials fail."""
+        checks = [await self.host_check()]
+        if checks[-1].failed:
+            return checks
+        checks.append(await self.account_check())
+        if checks[-1].failed:
+            return checks
+        permissions = await self.global_permissions()
+        checks += self.kind_checks(permissions)
+        checks += await self.project_checks()
+        checks += await self.jql_checks()
+        checks += jq_checks(self.resources)
+        return checks
+
+    async def host_check(self) -> Check:
+        name = "Jira host"
+        try:
+            self.server = await server_info(self.client.http)
+        except JiraAuthError:
+            # Some sites answer serverInfo to signed-in users only: the host is there.
+            return Check(name, Status.OK, f"{self.host} answered (serverInfo needs a sign-in)")
+        except JiraApiError as exc:
+            return Check(
+                name,
+                Status.FAIL,
+                f"{self.host} answered {exc.status} to GET /rest/api/2/serverInfo, so it is not "
+                f"a Jira site: check jiraHost ({env_name('jiraHost')})",
+            )
+        except JiraError as exc:
+            return Check(
+                name,
+                Status.FAIL,
+                f"{self.host} did not answer ({exc}): check jiraHost ({env_name('jiraHost')}) and "
+                "that this network can reach it",
+            )
+        return Check(name, Status.OK, f"{self.host} answered: {self.server.describe()}")
+
+    async def account_check(self) -> Check:
+        name = "Jira credentials"
+        fix = OAUTH_FIX if self.client.settings.is_oauth else CREDENTIALS_FIX
+        try:
+            me = await self.client.http.request("GET", Api.PLATFORM, "/myself")
+        except JiraAuthError as exc:
+            return Check(
+                name,
+                Status.FAIL,
+                f"{self.host} answered {exc.status} to GET /rest/api/3/myself: {fix}",
+            )
+        except JiraError as exc:
+            return Check(name, Status.FAIL, f"GET /rest/api/3/myself failed: {exc}")
+        me = me if isinstance(me, dict) else {}
+        who = me.get("displayName") or me.get("name") or "an unnamed account"
+        details = ", ".join(
+            str(part)
+            for part in (me.get("accountId"), me.get("emailAddress"), me.get("accountType"))
+            if part
+        )
+        return Check(name, Status.OK, f"they work; the account is {who} ({details})")
+
+    async def _my_permissions(
+        self, keys: Iterable[str], project: str | None = None
+    ) -> dict[str, bool]:
+        body = await self.client.http.request(
+            "GET",
+            Api.PLATFORM,
+            "/mypermissions",
+            params={"permissions": ",".join(keys), "projectKey": project},
+        )
+        entries = (body or {}).get("permissions") if isinstance(body, dict) else None
+        return {
+            str(key): bool(entry.get("havePermission"))
+            for key, entry in (entries or {}).items()
+            if isinstance(entry, dict)
+        }
+
+    async def _teams_permissions(self) -> dict[str, bool]:
+        settings = self.client.settings
+        if not settings.organization_id:
+            return {ORGANIZATION_ID: False, TEAMS_API: False}
+        try:
+            async for _ in self.client.teams(settings.organization_id):
+                break
+        except JiraError:
+            return {ORGANIZATION_ID: True, TEAMS_API: False}
+        return {ORGANIZATION_ID: True, TEAMS_API: True}
+
+    async def global_permissions(self) -> dict[str, bool]:
+        needed = {
+            p for kind in self.kinds for p in required_permissions(kind, webhooks=self.webhooks)
+        }
+        jira_keys = sorted(needed - {ORGANIZATION_ID, TEAMS_API})
+        granted = await self._my_permissions(jira_keys) if jira_keys else {}
+        if "team" in self.kinds and not self.client.settings.is_oauth:
+            granted.update(await self._teams_permissions())
+        return granted
+
+    def kind_checks(self, granted: Mapping[str, bool]) -> list[Check]:
+        verdict = JiraPermissionVerdict(webhooks=self.webhooks)
+        checks: list[Check] = []
+        for kind in self.kinds:
+            name = f"Permissions of kind {kind}"
+            if kind == "team" and self.client.settings.is_oauth:
+                message = (
+                    "skipped: Atlassian's Teams API does not accept OAuth tokens; install with "
+                    "an API token to sync teams"
+                )
+                checks.append(Check(name, Status.WARN, message, (kind,)))
+                continue
+            status, message = verdict.verdict(kind, granted)
+            checks.append(Check(name, _STATUS[status], message, (kind,)))
+        return checks
+
+    async def project_checks(self) -> list[Check]:
+        """Browse projects on each listed project, for the project-scoped kinds mapped."""
+        scoped = tuple(k for k in self.kinds if BROWSE_PROJECTS in KIND_PERMISSIONS.get(k, ()))
+        if not scoped:
+            return []
+        keys: list[str] = []
+        async for page in self.client.projects():
+            keys += [str(p["key"]) for p in page if isinstance(p, dict) and p.get("key")]
+            break
+        keys = keys[:PROJECT_CHECK_MAX]
+        answers = await asyncio.gather(
+            *(self._my_permissions([BROWSE_PROJECTS], project=key) for key in keys)
+        )
+        checks: list[Check] = []
+        for key, granted in zip(keys, answers, strict=True):
+            if not granted.get(BROWSE_PROJECTS):
+                checks.append(
+                    Check(
+                        f"Project {key}",
+                        Status.FAIL,
+                        f"Jira lists it but the user may not browse it (kinds "
+                        f"{', '.join(scoped)} read it): grant Browse projects in {key}'s "
+                        "permission scheme, or archive the project if it should not be synced",
+                        scoped,
+                        {"project": key},
+                    )
+                )
+        if not checks:
+            checks.append(
+                Check(
+                    "Projects",
+                    Status.OK,
+                    f"Browse projects granted on the {len(keys)} project(s) checked",
+                    scoped,
+                )
+            )
+        return checks
+
+    async def jql_checks(self) -> list[Check]:
+        """Every JQL of the mapping, parsed by Jira (`POST /jql/parse`, strict)."""
+        queries = mapped_jql(self.resources)
+        if not queries:
+            return []
+        try:
+            body = await self.client.http.request(
+                "POST",
+                Api.PLATFORM,
+                "/jql/parse",
+                params={"validation": "strict"},
+                json_body={"queries": [q.jql for q in queries]},
+            )
+        except JiraNotFoundError:
+            return [
+                Check(
+                    "JQL",
+                    Status.WARN,
+                    "this Jira cannot parse JQL on its own (no "
+                    "/jql/parse); a bad JQL will fail its kind during the resync",
+                )
+            ]
+        except JiraApiError as exc:
+            return [Check("JQL", Status.FAIL, f"Jira could not parse the mapping's JQL: {exc}")]
+        parsed = body.get("queries") if isinstance(body, dict) else None
+        checks: list[Check] = []
+        for query, result in zip(queries, parsed or [], strict=False):
+            errors = result.get("errors") if isinstance(result, dict) else None
+            if errors:
+                checks.append(
+                    Check(
+                        f"JQL of {query.where}",
+                        Status.FAIL,
+                        f"{query.jql!r} does not parse: {'; '.join(map(str, errors))}; "
+                        "fix it in the mapping",
+                        (query.kind,),
+                    )
+                )
+            else:
+                checks.append(Check(f"JQL of {query.where}", Status.OK, "parses", (query.kind,)))
+        return checks
+
+
+def failures(checks: Iterable[Check]) -> list[Check]:
+    return [check for check in checks if check.failed]
