@@ -349,7 +349,8 @@ class JiraChecks:
             return Check(
                 name,
                 Status.FAIL,
-                f"{self.host} answered {exc.status} to GET /rest/api/3/myself: {fix}",
+                f"{self.host} refused the credentials ({exc.status} to GET "
+                f"/rest/api/3/myself): {fix}",
             )
         except JiraError as exc:
             return Check(name, Status.FAIL, f"GET /rest/api/3/myself failed: {exc}")

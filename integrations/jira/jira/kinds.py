@@ -33,6 +33,7 @@ from jira.selectors import (
     ReleaseResourceConfig,
     SprintResourceConfig,
     TeamResourceConfig,
+    UserResourceConfig,
     WorklogResourceConfig,
 )
 
@@ -157,7 +158,7 @@ KINDS: tuple[Kind, ...] = (
     Kind(
         name="user",
         description="Jira users (all account types)",
-        resource_config=ResourceConfig,
+        resource_config=UserResourceConfig,
         fetch=users.fetch_users,
         live=LiveEvents(
             upsert_events=frozenset({"user_created", "user_updated"}),

@@ -8,6 +8,7 @@ kind that started them), and the issue reader announces the totals its id pages 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from loguru import logger
 
 PROGRESS_INTERVAL_SECONDS = 5.0
+INTERVAL_ENV = "JIRA_PROGRESS_INTERVAL_SECONDS"  # for demos and tests of short syncs
 
 Clock = Callable[[], float]
 
@@ -91,7 +93,8 @@ class ResyncProgress:
 
     def track(self, kind: str) -> KindProgress:
         """A new tracker for `kind`, current for this task and the tasks it starts."""
-        tracker = KindProgress(kind, clock=self.clock)
+        interval = float(os.environ.get(INTERVAL_ENV) or PROGRESS_INTERVAL_SECONDS)
+        tracker = KindProgress(kind, clock=self.clock, interval=interval)
         self.kinds.append(tracker)
         _CURRENT.set(tracker)
         return tracker

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import ClassVar, Literal
 
 from port_ocean.core.handlers.port_app_config.models import (
     PortAppConfig,
@@ -191,6 +191,11 @@ class ProjectResourceConfig(ResourceConfig):
     selector: ProjectSelector
 
 
+class UserResourceConfig(ResourceConfig):
+    kind: Literal["user"]
+    selector: Selector
+
+
 class IssueResourceConfig(ResourceConfig):
     kind: Literal["issue"]
     selector: IssueSelector
@@ -242,8 +247,13 @@ class CommentResourceConfig(ResourceConfig):
 
 
 class JiraPortAppConfig(PortAppConfig):
+    # The last member takes any other kind (Ocean skips kinds nobody handles); Ocean's probe
+    # and schema need this flag to accept it.
+    allow_custom_kinds: ClassVar[bool] = True
+
     resources: list[
         ProjectResourceConfig
+        | UserResourceConfig
         | IssueResourceConfig
         | TeamResourceConfig
         | ReleaseResourceConfig

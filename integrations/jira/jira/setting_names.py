@@ -26,9 +26,11 @@ def unknown_setting_warnings(env: Mapping[str, str], known: Iterable[str]) -> li
     valid = {env_name(name): name for name in known}
     warnings: list[str] = []
     for variable in sorted(v for v in env if v.startswith(PREFIX) and v not in valid):
-        closest = difflib.get_close_matches(variable, list(valid), n=1, cutoff=0.6)
+        # Compared without the shared prefix, which would make every name look close.
+        suffixes = {v.removeprefix(PREFIX): v for v in valid}
+        closest = difflib.get_close_matches(variable.removeprefix(PREFIX), list(suffixes), n=1)
         hint = (
-            f"did you mean {closest[0]} ({valid[closest[0]]})?"
+            f"did you mean {suffixes[closest[0]]} ({valid[suffixes[closest[0]]]})?"
             if closest
             else f"valid ones are {', '.join(sorted(valid))}"
         )
