@@ -9,7 +9,14 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
+from sandbox.stack import (
+    JIRA_EMAIL,
+    JIRA_TOKEN,
+    PORT_CLIENT_ID,
+    PORT_CLIENT_SECRET,
+    Stack,
+    running_stack,
+)
 
 NO_FAULTS: dict[str, Any] = {
     "rate_429": 0.0,
@@ -36,6 +43,18 @@ def jira_get(stack: Stack, path: str, **params: Any) -> Any:
     )
     response.raise_for_status()
     return response.json()
+
+
+def port_api(stack: Stack, method: str, path: str, body: Any) -> None:
+    """One call to the Port simulator's public API, signed in as the integration is."""
+    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
+        token = port.post(
+            "/v1/auth/access_token",
+            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
+        )
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+        port.request(method, path, json=body, headers=headers).raise_for_status()
 
 
 def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:

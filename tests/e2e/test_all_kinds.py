@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 import sandbox.stack
-from sandbox.stack import INTEGRATION_ID, PORT_CLIENT_ID, PORT_CLIENT_SECRET, Stack, running_stack
-from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, wait_for_admin_webhook
+from sandbox.stack import INTEGRATION_ID, Stack, running_stack
+from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, port_api, wait_for_admin_webhook
 from tests.integration.harness_setup import every_kind_mapping
 
 BLUEPRINTS = (
@@ -47,23 +47,8 @@ def every_kind_stack() -> Iterator[Stack]:
 
 def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
     """Creates the integration in the Port simulator through Port's own API."""
-    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
-        token = port.post(
-            "/v1/auth/access_token",
-            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
-        )
-        token.raise_for_status()
-        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
-        created = port.post(
-            "/v1/integration",
-            json={
-                "installationId": INTEGRATION_ID,
-                "installationAppType": "jira",
-                "config": mapping,
-            },
-            headers=headers,
-        )
-        created.raise_for_status()
+    body = {"installationId": INTEGRATION_ID, "installationAppType": "jira", "config": mapping}
+    port_api(stack, "POST", "/v1/integration", body)
 
 
 def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:

@@ -10,20 +10,17 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from jira.progress import COLUMNS
 from sandbox.stack import (
     INTEGRATION_ID,
     LAUNCHER,
-    PORT_CLIENT_ID,
-    PORT_CLIENT_SECRET,
     RunResult,
     Stack,
     running_stack,
 )
-from tests.e2e.conftest import synced_issue_keys
+from tests.e2e.conftest import port_api, synced_issue_keys
 
 SIZE = {"projects": 3, "users": 12, "teams": 2, "issues": 80}
 FAILED = "Jira resync failed: nothing was synced: [FAIL] "
@@ -39,16 +36,7 @@ def synced() -> Iterator[Stack]:
 
 
 def set_mapping(stack: Stack, mapping: dict[str, Any]) -> None:
-    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
-        token = port.post(
-            "/v1/auth/access_token",
-            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
-        ).json()["accessToken"]
-        port.patch(
-            f"/v1/integration/{INTEGRATION_ID}",
-            json={"config": mapping},
-            headers={"Authorization": f"Bearer {token}"},
-        ).raise_for_status()
+    port_api(stack, "PATCH", f"/v1/integration/{INTEGRATION_ID}", {"config": mapping})
 
 
 def mapping_of(stack: Stack) -> dict[str, Any]:
@@ -69,7 +57,7 @@ def entity_writes(stack: Stack) -> int:
 def run_failing(stack: Stack, **env: str) -> RunResult:
     """A ONCE run that must fail its checks: exit 1, the check last, nothing written to Port."""
     writes = entity_writes(stack)
-    result = stack.run_once(**env)
+    result = stack.run_once(env)
     print(f"\nexit {result.returncode} after {result.seconds:.1f}s; last line: {result.last_line}")
     assert result.returncode == 1, result.output[-3000:]
     assert result.last_line.startswith(FAILED), result.last_line
