@@ -20,7 +20,8 @@ from .fields import (
     schema_for,
     split_list,
 )
-from .jql import JqlContext, JqlError
+from .jql import JqlContext, JqlError, compile_query
+from .jql import parse as parse_jql
 from .search import TokenError
 from .web import (
     INVALID_PAYLOAD,
@@ -425,19 +426,39 @@ async def my_permissions(request: Request) -> Response:
     keys = split_list(request.query_params.get("permissions"))
     if not keys:
         raise JiraError(400, "The 'permissions' query parameter is required.")
+    project = request.query_params.get("projectKey")
+    forbidden = set(sim.config.forbidden_projects)
     out: JsonDict = {}
     for key in keys:
         pid, name, ptype = _PERMISSIONS.get(key.upper(), ("0", key, "GLOBAL"))
         admin_only = key.upper() in ("ADMINISTER", "SYSTEM_ADMIN")
+        allowed = sim.config.has_admin_permission if admin_only else project not in forbidden
         out[key] = {
             "id": pid,
             "key": key.upper(),
             "name": name,
             "type": ptype,
             "description": name,
-            "havePermission": sim.config.has_admin_permission if admin_only else True,
+            "havePermission": allowed,
         }
     return respond(request, {"permissions": out})
+
+
+async def jql_parse(request: Request) -> Response:
+    """``POST /rest/api/3/jql/parse``: each query with the errors a search would answer."""
+    body = await read_object(request, required=True)
+    queries = body.get("queries")
+    if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
+        raise JiraError(400, INVALID_PAYLOAD)
+    ctx = jql_context(request)
+    parsed: list[JsonDict] = []
+    for query in queries:
+        try:
+            compile_query(parse_jql(query), ctx)
+            parsed.append({"query": query, "structure": {}})
+        except JqlError as exc:
+            parsed.append({"query": query, "errors": [exc.message]})
+    return respond(request, {"queries": parsed})
 
 
 ROUTES: Final = [
@@ -448,6 +469,8 @@ ROUTES: Final = [
     Route("/rest/api/3/user", user_get, methods=["GET"]),
     Route("/rest/api/3/myself", myself, methods=["GET"]),
     Route("/rest/api/3/serverInfo", server_info, methods=["GET"]),
+    Route("/rest/api/2/serverInfo", server_info, methods=["GET"]),
+    Route("/rest/api/3/jql/parse", jql_parse, methods=["POST"]),
     Route("/rest/api/3/field", fields_list, methods=["GET"]),
     Route("/rest/api/3/search/jql", search_jql, methods=["GET", "POST"]),
     Route("/rest/api/3/search/approximate-count", approximate_count, methods=["POST"]),

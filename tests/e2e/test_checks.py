@@ -80,7 +80,7 @@ def test_jira_refusing_the_token_names_the_settings(synced: Stack) -> None:
 
 
 def test_a_project_the_user_may_not_browse_is_named(synced: Stack) -> None:
-    key = synced.jira("GET", "/rest/api/3/project/search")["values"][0]["key"]
+    key = sorted(synced.entities("jiraProject"))[-1]
     synced.jira("PATCH", "/_sim/config", {"forbidden_projects": [key]})
     try:
         result = run_failing(synced)

@@ -127,6 +127,8 @@ class JiraPermissionVerdict(KindPermissionVerdict):
         return "granted: " + ", ".join(granted)
 
     def denied_message(self, denied: tuple[str, ...]) -> str:
+        if ORGANIZATION_ID in denied:  # the Teams API is not asked without an organization
+            denied = tuple(p for p in denied if p != TEAMS_API)
         return "missing " + "; ".join(PERMISSION_FIXES[p] for p in denied)
 
 
