@@ -58,3 +58,12 @@ def test_bad_configuration_names_the_setting_in_one_line(
     assert names in message
     assert "\n" not in message
     assert "tok-SECRET" not in message
+
+
+def test_a_host_without_a_scheme_says_what_to_write() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        JiraSettings.from_config({**GOOD, "jira_host": "example.atlassian.net"})
+    assert str(error.value).endswith(
+        "must be a URL such as https://example.atlassian.net, got 'example.atlassian.net' "
+        "(write https://example.atlassian.net)"
+    )
