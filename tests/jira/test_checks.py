@@ -37,16 +37,14 @@ def permissions_answer(
 ) -> httpx.Response:
     keys = request.url.params["permissions"].split(",")
     project = request.url.params.get("projectKey")
-    granted = {
-        key: {"havePermission": key not in denied and not (project in hidden)} for key in keys
-    }
+    granted = {key: {"havePermission": key not in denied and project not in hidden} for key in keys}
     return httpx.Response(200, json={"permissions": granted})
 
 
 def mock_jira(
     *,
-    denied: set[str] = frozenset(),  # type: ignore[assignment]
-    hidden: set[str] = frozenset(),  # type: ignore[assignment]
+    denied: frozenset[str] = frozenset(),
+    hidden: frozenset[str] = frozenset(),
     jql_errors: dict[str, list[str]] | None = None,
     teams_status: int = 200,
 ) -> dict[str, respx.Route]:
@@ -140,7 +138,7 @@ async def test_an_unreachable_host_names_jira_host(clock: FakeClock) -> None:
 
 @respx.mock
 async def test_a_project_the_user_cannot_browse_fails_with_its_key(clock: FakeClock) -> None:
-    mock_jira(hidden={"SEC"})
+    mock_jira(hidden=frozenset({"SEC"}))
     checks = await run(clock, [resource("project"), resource("release"), resource("user")])
     [failed] = [c for c in checks if c.failed]
     assert failed.scope == {"project": "SEC"}
@@ -152,7 +150,7 @@ async def test_a_project_the_user_cannot_browse_fails_with_its_key(clock: FakeCl
 async def test_a_missing_global_permission_fails_only_the_kinds_that_need_it(
     clock: FakeClock,
 ) -> None:
-    mock_jira(denied={"USER_PICKER"})
+    mock_jira(denied=frozenset({"USER_PICKER"}))
     checks = await run(clock, [resource("user"), resource("project")])
     assert failed_lines(checks) == [
         "[FAIL] Permissions of kind user: missing Browse users and groups: grant it to the Jira "
@@ -162,7 +160,7 @@ async def test_a_missing_global_permission_fails_only_the_kinds_that_need_it(
 
 @respx.mock
 async def test_webhooks_need_administer_for_live_kinds_only(clock: FakeClock) -> None:
-    mock_jira(denied={"ADMINISTER"})
+    mock_jira(denied=frozenset({"ADMINISTER"}))
     checks = await run(clock, [resource("issue"), resource("epic")], webhooks=True)
     [failed] = [c for c in checks if c.failed]
     assert failed.kinds == ("issue",) and "ADMINISTER" in failed.message
