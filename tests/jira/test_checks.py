@@ -33,7 +33,7 @@ ORG = "org-1"
 
 
 def permissions_answer(
-    request: httpx.Request, denied: set[str], hidden: set[str]
+    request: httpx.Request, denied: frozenset[str], hidden: frozenset[str]
 ) -> httpx.Response:
     keys = request.url.params["permissions"].split(",")
     project = request.url.params.get("projectKey")
