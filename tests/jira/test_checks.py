@@ -277,3 +277,14 @@ async def test_port_accepting_the_secret_passes_and_a_5xx_is_left_to_oceans_retr
 def test_every_kind_declares_its_permissions_and_live_kinds_come_from_the_table() -> None:
     assert set(KIND_PERMISSIONS) == {kind.name for kind in KINDS}
     assert {kind.name for kind in KINDS if kind.live} == LIVE_KINDS
+
+
+@respx.mock
+async def test_jira_failing_midway_is_a_failed_check_not_a_crash(clock: FakeClock) -> None:
+    mock_jira()
+    respx.get(f"{SITE}/rest/api/3/mypermissions").respond(503)
+    checks = await run(clock, [resource("issue")])
+    assert failed_lines(checks) == [
+        "[FAIL] Jira: the checks could not finish: Jira GET /rest/api/3/mypermissions failed 2 "
+        "times (last: HTTP 503)"
+    ]

@@ -312,10 +312,12 @@ class JiraChecks:
         checks.append(await self.account_check())
         if checks[-1].failed:
             return checks
-        permissions = await self.global_permissions()
-        checks += self.kind_checks(permissions)
-        checks += await self.project_checks()
-        checks += await self.jql_checks()
+        try:
+            checks += self.kind_checks(await self.global_permissions())
+            checks += await self.project_checks()
+            checks += await self.jql_checks()
+        except JiraError as exc:  # Jira stopped answering (after the client's retries)
+            checks.append(Check("Jira", Status.FAIL, f"the checks could not finish: {exc}"))
         checks += jq_checks(self.resources)
         return checks
 
