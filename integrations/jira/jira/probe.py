@@ -47,11 +47,15 @@ def log_checks(checks: Iterable[Check]) -> None:
             logger.info(f"Check {check.line()}")
 
 
+def _base_url() -> str | None:
+    return ocean.app.base_url or None
+
+
 async def run_checks(
     resources: Sequence[ResourceConfig], *, live_events: bool, kinds: Iterable[str] | None = None
 ) -> list[Check]:
     """Every check, logged one line each. `live_events`: this run would register a webhook."""
-    base_url = ocean.app.base_url or None
+    base_url = _base_url()
     base = base_url_check(base_url, live_events=live_events)
     webhooks = base is not None and base.status is Status.OK
     checks = await JiraChecks(jira_client(), resources, webhooks=webhooks, kinds=kinds).run()
@@ -86,7 +90,7 @@ async def on_probe(context: ProbeContext) -> ProbeContext:
     resources = [r for r in mapping_resources(mapping) if r.kind in context.available_kinds]
     # A probe stands for the long-running install: webhooks when OCEAN__BASE_URL is set.
     checks = await run_checks(
-        resources, live_events=bool(ocean.app.base_url), kinds=context.available_kinds
+        resources, live_events=bool(_base_url()), kinds=context.available_kinds
     )
     LAST_PROBE.mapping, LAST_PROBE.checks = mapping, checks
 
