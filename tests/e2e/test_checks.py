@@ -169,3 +169,17 @@ def test_a_10k_issue_sync_prints_progress_and_the_summary_before_the_verdict(
     rows = {line.split()[0]: line.split() for line in lines[header + 1 : verdict]}
     assert set(rows) == {r["kind"] for r in mapping_of(big_stack)["resources"]}
     assert int(rows["issue"][COLUMNS.index("read")]) == len(synced_issue_keys(big_stack)) > 1000
+
+
+def test_the_summary_counts_the_entities_a_resync_deleted(synced: Stack) -> None:
+    before = set(synced.entities("jiraIssue"))
+    for key in sorted(synced_issue_keys(synced))[:2]:
+        synced.jira("DELETE", f"/_sim/issues/{key}")  # Jira deletes their subtasks too
+    result = synced.run_once()
+    assert result.returncode == 0, result.output[-3000:]
+    removed = before - set(synced.entities("jiraIssue"))
+    lines = result.output.splitlines()
+    verdict = lines.index("Jira resync completed")
+    rows = {line.split()[0]: line.split() for line in lines[verdict - 12 : verdict]}
+    assert int(rows["issue"][COLUMNS.index("deleted")]) == len(removed) >= 2
+    assert int(rows["project"][COLUMNS.index("deleted")]) == 0
