@@ -69,7 +69,9 @@ def run(issues: int, latency_ms: float, per_item_ms: float, burst: float, strate
         state = stack.port_state()
     by_endpoint: dict[str, int] = dict(sorted(stats.get("by_endpoint", {}).items()))
     total = sum(by_endpoint.values())
-    entities = {bp: len(items) for bp, items in sorted(state["entities"].items()) if bp.startswith("jira")}
+    entities = {
+        bp: len(items) for bp, items in sorted(state["entities"].items()) if bp.startswith("jira")
+    }
     return Figures(
         issues=issues,
         latency_ms=latency_ms,
@@ -95,7 +97,9 @@ def _print(figures: Figures) -> None:
     )
     print(f"  wall time          {figures.wall_seconds:.1f} s")
     print(f"  entities           {figures.entities} ({figures.entities_per_second}/s)")
-    print(f"  Jira requests      {figures.jira_requests} ({figures.jira_requests_per_1000_issues} per 1000 issues)")
+    print(
+        f"  Jira requests      {figures.jira_requests} ({figures.jira_requests_per_1000_issues} per 1000 issues)"
+    )
     for endpoint, n in figures.jira_by_endpoint.items():
         print(f"      {n:7d}  {endpoint}")
     print(f"  429s met           {figures.throttled_429}")
@@ -119,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     for figures in runs:
         print(json.dumps(asdict(figures))) if args.json else _print(figures)
     if len(runs) == 2 and runs[1].wall_seconds:
-        print(f"latency overhead: {runs[0].wall_seconds / runs[1].wall_seconds:.2f}x the zero-latency run")
+        print(
+            f"latency overhead: {runs[0].wall_seconds / runs[1].wall_seconds:.2f}x the zero-latency run"
+        )
     return max(f.exit_code for f in runs)
 
 

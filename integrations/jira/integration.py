@@ -1,5 +1,5 @@
-"""Ocean's integration class: our selector models, the checks before a ONCE run syncs, and a
-record of each resync's outcome and counts per kind."""
+"""Ocean's integration class: our selector models, our entity processor, the checks before a
+ONCE run syncs, and a record of each resync's outcome and counts per kind."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 
 from jira.checks import failures  # noqa: E402
+from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, summary_table  # noqa: E402
@@ -56,6 +57,7 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
 
 class JiraIntegration(BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
+    EntityProcessorClass = CompiledJQEntityProcessor
     EntitiesStateApplierClass = CountingEntitiesStateApplier
 
     async def _checks_pass(self) -> bool:

@@ -10,7 +10,7 @@ Quick use::
 
 from .app import SimState, create_app
 from .config import SimConfig
-from .data import Dataset, build_dataset, generate_dataset, load_fixture
+from .data import Dataset, generate_dataset
 from .server import SimHandle, running_jira_sim
 
 __all__ = [
@@ -18,9 +18,7 @@ __all__ = [
     "SimConfig",
     "SimHandle",
     "SimState",
-    "build_dataset",
     "create_app",
     "generate_dataset",
-    "load_fixture",
     "running_jira_sim",
 ]

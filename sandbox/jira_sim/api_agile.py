@@ -6,55 +6,35 @@
   ``originBoardId``).
 - ``/board/{id}/epic``: ``isLast`` but no ``total``; ``done=true|false``.
 - ``/rest/software/1.0/board/{id}/backlog``: ``{startAt, maxResults, total, issues}`` with
-  ``jql`` and ``fields``; a board without a backlog answers 400. The Agile API's backlog
-  endpoint was removed on 2026-11-01: it answers 410.
+  ``jql`` and ``fields``; a board without a backlog answers 400.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from .api_platform import account, jql_context
+from .api_platform import jql_context
 from .catalog import JsonDict
-from .fields import FieldsError, FieldSpec, Projection, parse_expand, split_list
+from .fields import FieldsError, FieldSpec, split_list
 from .jql import JqlError, matches
-from .web import INVALID_PAYLOAD, JiraError, int_param, page_url, respond, state
+from .web import (
+    INVALID_PAYLOAD,
+    JiraError,
+    account,
+    respond,
+    respond_page,
+    state,
+    window,
+)
 
 MAX_AGILE_PAGE: Final = 50
 BOARD_NOT_FOUND: Final = (
     "The requested board cannot be viewed because it either does not exist or you do not have "
     "permission to view it."
 )
-BACKLOG_REMOVED: Final = (
-    "The requested API has been removed. Use GET /rest/software/1.0/board/{boardId}/backlog."
-)
-
-
-def _window(request: Request, default: int = 50, cap: int = MAX_AGILE_PAGE) -> tuple[int, int]:
-    q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    size = min(max(1, int_param(q.get("maxResults"), "maxResults", default)), cap)
-    return start, size
-
-
-def page_bean(
-    request: Request, items: list[Any], *, total: bool = True, key: str = "values"
-) -> JsonDict:
-    start, size = _window(request)
-    page = items[start : start + size]
-    is_last = start + size >= len(items)
-    body: JsonDict = {"maxResults": size, "startAt": start}
-    if total:
-        body["total"] = len(items)
-    body["isLast"] = is_last
-    if not is_last:
-        body["nextPage"] = page_url(request, startAt=start + size, maxResults=size)
-    body[key] = page
-    return body
 
 
 def _board(request: Request) -> JsonDict:
@@ -83,23 +63,19 @@ async def boards_list(request: Request) -> Response:
     name = (q.get("name") or "").lower()
     if name:
         boards = [b for b in boards if name in str(b["name"]).lower()]
-    body = page_bean(request, [ds.board_json(b) for b in boards])
-    await account(request, len(body["values"]), 0)
-    return respond(request, body)
+    return await respond_page(request, [ds.board_json(b) for b in boards])
 
 
 async def board_get(request: Request) -> Response:
     board = _board(request)
-    await account(request, 1, 0)
+    await account(request, 1)
     return respond(request, state(request).dataset.board_json(board))
 
 
 async def board_projects(request: Request) -> Response:
     ds = state(request).dataset
     board = _board(request)
-    body = page_bean(request, [ds.project_json(p) for p in ds.board_projects(board)])
-    await account(request, len(body["values"]), 0)
-    return respond(request, body)
+    return await respond_page(request, [ds.project_json(p) for p in ds.board_projects(board)])
 
 
 async def board_sprints(request: Request) -> Response:
@@ -114,9 +90,7 @@ async def board_sprints(request: Request) -> Response:
     sprints = [
         ds.sprint_json(s) for s in ds.board_sprints(board) if not states or s["state"] in states
     ]
-    body = page_bean(request, sprints)
-    await account(request, len(body["values"]), 0)
-    return respond(request, body)
+    return await respond_page(request, sprints)
 
 
 async def sprint_get(request: Request) -> Response:
@@ -125,7 +99,7 @@ async def sprint_get(request: Request) -> Response:
     sprint = ds.sprints.get(int(raw)) if raw.isdigit() else None
     if sprint is None:
         raise JiraError(404, f"Sprint with id {raw} does not exist or you do not have permission.")
-    await account(request, 1, 0)
+    await account(request, 1)
     return respond(request, ds.sprint_json(sprint))
 
 
@@ -136,9 +110,7 @@ async def board_epics(request: Request) -> Response:
     epics = [ds.epic_json(rec) for rec in ds.board_epics(board)]
     if done in ("true", "false"):
         epics = [e for e in epics if e["done"] == (done == "true")]
-    body = page_bean(request, epics, total=False)
-    await account(request, len(body["values"]), 0)
-    return respond(request, body)
+    return await respond_page(request, epics, total=False)
 
 
 async def board_backlog(request: Request) -> Response:
@@ -160,9 +132,8 @@ async def board_backlog(request: Request) -> Response:
             issues = [rec for rec in issues if matches(jql, rec, context)]
         except JqlError as exc:
             raise JiraError(400, exc.message) from None
-    start, size = _window(request)
-    projection = Projection(spec, parse_expand(q.get("expand")), (), ds.sprint_field)
-    page = [projection.issue(rec) for rec in issues[start : start + size]]
+    start, size = window(request)
+    page = [spec.issue(rec) for rec in issues[start : start + size]]
     body: JsonDict = {
         "expand": "schema,names",
         "startAt": start,
@@ -170,21 +141,5 @@ async def board_backlog(request: Request) -> Response:
         "total": len(issues),
         "issues": page,
     }
-    await account(request, len(page), len(page) if projection.full else 0)
+    await account(request, len(page), len(page) if spec.full else 0)
     return respond(request, body)
-
-
-async def agile_backlog_removed(request: Request) -> Response:
-    raise JiraError(410, BACKLOG_REMOVED)
-
-
-ROUTES: Final = [
-    Route("/rest/agile/1.0/board", boards_list, methods=["GET"]),
-    Route("/rest/agile/1.0/board/{boardId}", board_get, methods=["GET"]),
-    Route("/rest/agile/1.0/board/{boardId}/project", board_projects, methods=["GET"]),
-    Route("/rest/agile/1.0/board/{boardId}/sprint", board_sprints, methods=["GET"]),
-    Route("/rest/agile/1.0/board/{boardId}/epic", board_epics, methods=["GET"]),
-    Route("/rest/agile/1.0/board/{boardId}/backlog", agile_backlog_removed, methods=["GET"]),
-    Route("/rest/software/1.0/board/{boardId}/backlog", board_backlog, methods=["GET"]),
-    Route("/rest/agile/1.0/sprint/{sprintId}", sprint_get, methods=["GET"]),
-]

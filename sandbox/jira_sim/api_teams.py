@@ -9,10 +9,17 @@ from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .catalog import JsonDict
-from .web import NOT_AUTHENTICATED, JiraError, ctx, int_param, read_object, respond, state
+from .web import (
+    NOT_AUTHENTICATED,
+    JiraError,
+    ctx,
+    int_param,
+    read_object,
+    respond,
+    state,
+)
 
 TEAMS_PREFIX: Final = "/gateway/api/public/teams/v1/org/{orgId}"
 MAX_TEAMS_PAGE: Final = 300
@@ -56,7 +63,7 @@ async def list_teams(request: Request) -> Response:
     teams = list(sim.dataset.teams.values())
     page = teams[offset : offset + size]
     entities: list[JsonDict] = [dict(t) for t in page]
-    sim.stats.add_items(len(entities))
+    sim.stats.tallies["items_returned"] += len(entities)
     return respond(request, {"entities": entities, "cursor": _encode("teams", offset + len(page))})
 
 
@@ -76,7 +83,7 @@ async def team_members(request: Request) -> Response:
     members = sim.dataset.team_members.get(team_id, [])
     page = members[offset : offset + first]
     end = offset + len(page) - 1
-    sim.stats.add_items(len(page))
+    sim.stats.tallies["items_returned"] += len(page)
     return respond(
         request,
         {
@@ -87,9 +94,3 @@ async def team_members(request: Request) -> Response:
             },
         },
     )
-
-
-ROUTES: Final = [
-    Route(f"{TEAMS_PREFIX}/teams", list_teams, methods=["GET"]),
-    Route(f"{TEAMS_PREFIX}/teams/{{teamId}}/members", team_members, methods=["POST"]),
-]

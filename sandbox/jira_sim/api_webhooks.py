@@ -6,13 +6,19 @@ from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from .api_platform import jql_context
 from .catalog import JsonDict
 from .jql import JqlError, parse
 from .registry import JQL_FILTER_KEY, AdminWebhook, jira_ms_date
-from .web import JiraError, ctx, int_param, page_url, read_object, respond, state
+from .web import (
+    JiraError,
+    ctx,
+    read_object,
+    respond,
+    respond_page,
+    state,
+)
 
 NO_ADMIN: Final = "You do not have the permission to manage webhooks (Jira administrator required)."
 OAUTH_ONLY: Final = "Only Connect apps and OAuth 2.0 apps can use dynamic webhooks."
@@ -67,14 +73,8 @@ async def admin_create(request: Request) -> Response:
     sim = state(request)
     body = await read_object(request, required=True)
     _validate_admin(body, creating=True)
-    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
-    hook = sim.webhooks.create_admin(body, user)
+    hook = sim.webhooks.create_admin(body)
     return respond(request, hook.json(), status=201)
-
-
-async def admin_get(request: Request) -> Response:
-    _require_admin(request)
-    return respond(request, _admin_hook(request).json())
 
 
 async def admin_update(request: Request) -> Response:
@@ -83,17 +83,8 @@ async def admin_update(request: Request) -> Response:
     hook = _admin_hook(request)
     body = await read_object(request, required=True)
     _validate_admin(body, creating=False)
-    sim.webhooks.update_admin(
-        hook, body, sim.dataset.get_user(sim.dataset.current_account_id or "")
-    )
+    sim.webhooks.update_admin(hook, body)
     return respond(request, hook.json())
-
-
-async def admin_delete(request: Request) -> Response:
-    _require_admin(request)
-    hook = _admin_hook(request)
-    del state(request).webhooks.admin[hook.id]
-    return Response(status_code=204)
 
 
 # ------------------------------------------------------------------------------- dynamic
@@ -128,34 +119,8 @@ async def dynamic_register(request: Request) -> Response:
 
 async def dynamic_list(request: Request) -> Response:
     _require_oauth(request)
-    sim = state(request)
-    q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    max_results = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 100)
-    hooks = list(sim.webhooks.dynamic.values())
-    page = hooks[start : start + max_results]
-    is_last = start + max_results >= len(hooks)
-    out: JsonDict = {"self": page_url(request)}
-    if not is_last:
-        out["nextPage"] = page_url(request, startAt=start + max_results, maxResults=max_results)
-    out.update(
-        {
-            "maxResults": max_results,
-            "startAt": start,
-            "total": len(hooks),
-            "isLast": is_last,
-            "values": [h.json() for h in page],
-        }
-    )
-    return respond(request, out)
-
-
-async def dynamic_delete(request: Request) -> Response:
-    _require_oauth(request)
-    sim = state(request)
-    for wid in _ids(await read_object(request, required=True)):
-        sim.webhooks.dynamic.pop(wid, None)
-    return Response(status_code=202)
+    hooks = [h.json() for h in state(request).webhooks.dynamic.values()]
+    return await respond_page(request, hooks, default=100, cap=100)
 
 
 async def dynamic_refresh(request: Request) -> Response:
@@ -163,16 +128,3 @@ async def dynamic_refresh(request: Request) -> Response:
     sim = state(request)
     expiration = sim.webhooks.refresh(_ids(await read_object(request, required=True)))
     return respond(request, {"expirationDate": jira_ms_date(expiration)})
-
-
-ROUTES: Final = [
-    Route("/rest/webhooks/1.0/webhook", admin_list, methods=["GET"]),
-    Route("/rest/webhooks/1.0/webhook", admin_create, methods=["POST"]),
-    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_get, methods=["GET"]),
-    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_update, methods=["PUT"]),
-    Route("/rest/webhooks/1.0/webhook/{webhookId}", admin_delete, methods=["DELETE"]),
-    Route("/rest/api/3/webhook/refresh", dynamic_refresh, methods=["PUT"]),
-    Route("/rest/api/3/webhook", dynamic_register, methods=["POST"]),
-    Route("/rest/api/3/webhook", dynamic_list, methods=["GET"]),
-    Route("/rest/api/3/webhook", dynamic_delete, methods=["DELETE"]),
-]

@@ -17,10 +17,7 @@ from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from .api_agile import page_bean
-from .api_platform import account
 from .catalog import JsonDict
 from .fields import split_list
 from .store import IssueRecord, ProjectRecord
@@ -28,10 +25,12 @@ from .web import (
     INVALID_PAYLOAD,
     ISSUE_NOT_FOUND,
     JiraError,
+    account,
     int_param,
     page_url,
     read_object,
     respond,
+    respond_page,
     state,
 )
 
@@ -75,9 +74,7 @@ async def project_versions(request: Request) -> Response:
     text = (q.get("query") or "").lower()
     if text:
         versions = [v for v in versions if text in str(v["name"]).lower()]
-    body = page_bean(request, versions)
-    await account(request, len(body["values"]), 0)
-    return respond(request, body)
+    return await respond_page(request, versions)
 
 
 async def version_get(request: Request) -> Response:
@@ -86,7 +83,7 @@ async def version_get(request: Request) -> Response:
     found = ds.find_version(version_id)
     if found is None:
         raise JiraError(404, f"Could not find version for id '{version_id}'")
-    await account(request, 1, 0)
+    await account(request, 1)
     return respond(request, ds.version_json(*found))
 
 
@@ -106,9 +103,7 @@ async def project_components(request: Request) -> Response:
     text = (q.get("query") or "").lower()
     if text:
         components = [c for c in components if text in str(c["name"]).lower()]
-    body = page_bean(request, components)
-    await account(request, len(body["values"]), 0)
-    return respond(request, body)
+    return await respond_page(request, components)
 
 
 # ------------------------------------------------------------------------------- comments, worklogs
@@ -129,7 +124,7 @@ def _items_page(request: Request, items: list[JsonDict], key: str) -> JsonDict:
 async def issue_comments(request: Request) -> Response:
     ds = state(request).dataset
     body = _items_page(request, ds.issue_comments(_issue(request)), "comments")
-    await account(request, len(body["comments"]), 0)
+    await account(request, len(body["comments"]))
     return respond(request, body)
 
 
@@ -138,7 +133,7 @@ async def issue_comment(request: Request) -> Response:
     wanted = str(request.path_params["id"])
     for comment in ds.issue_comments(_issue(request)):
         if comment["id"] == wanted:
-            await account(request, 1, 0)
+            await account(request, 1)
             return respond(request, comment)
     raise JiraError(404, "Can not find a comment for the id: " + wanted)
 
@@ -146,7 +141,7 @@ async def issue_comment(request: Request) -> Response:
 async def issue_worklogs(request: Request) -> Response:
     ds = state(request).dataset
     body = _items_page(request, ds.issue_worklogs(_issue(request)), "worklogs")
-    await account(request, len(body["worklogs"]), 0)
+    await account(request, len(body["worklogs"]))
     return respond(request, body)
 
 
@@ -157,7 +152,7 @@ async def issue_worklog(request: Request) -> Response:
     worklog = ds.worklogs.get(int(raw)) if raw.isdigit() else None
     if worklog is None or worklog["issueId"] != str(rec.id):
         raise JiraError(404, f"Cannot find worklog with id: {raw}")
-    await account(request, 1, 0)
+    await account(request, 1)
     return respond(request, worklog)
 
 
@@ -177,7 +172,7 @@ async def _feed(request: Request, *, deleted: bool) -> Response:
     }
     if not last:
         body["nextPage"] = page_url(request, since=until)
-    await account(request, len(page), 0)
+    await account(request, len(page))
     return respond(request, body)
 
 
@@ -202,19 +197,5 @@ async def worklog_list(request: Request) -> Response:
             400, f"The number of worklog IDs requested exceeds the limit of {MAX_WORKLOG_LIST}."
         )
     found = [ds.worklogs[i] for i in dict.fromkeys(ids) if i in ds.worklogs]
-    await account(request, len(found), 0)
+    await account(request, len(found))
     return respond(request, found)
-
-
-ROUTES: Final = [
-    Route("/rest/api/3/project/{projectIdOrKey}/version", project_versions, methods=["GET"]),
-    Route("/rest/api/3/project/{projectIdOrKey}/component", project_components, methods=["GET"]),
-    Route("/rest/api/3/version/{id}", version_get, methods=["GET"]),
-    Route("/rest/api/3/issue/{issueIdOrKey}/comment", issue_comments, methods=["GET"]),
-    Route("/rest/api/3/issue/{issueIdOrKey}/comment/{id}", issue_comment, methods=["GET"]),
-    Route("/rest/api/3/issue/{issueIdOrKey}/worklog", issue_worklogs, methods=["GET"]),
-    Route("/rest/api/3/issue/{issueIdOrKey}/worklog/{id}", issue_worklog, methods=["GET"]),
-    Route("/rest/api/3/worklog/updated", worklogs_updated, methods=["GET"]),
-    Route("/rest/api/3/worklog/deleted", worklogs_deleted, methods=["GET"]),
-    Route("/rest/api/3/worklog/list", worklog_list, methods=["POST"]),
-]

@@ -1,7 +1,7 @@
 """``create_app(config, dataset)``: the Starlette app simulating a Jira Cloud site.
 
 Request pipeline (outside ``/_sim``): OAuth-gateway prefix rewrite -> stats -> latency ->
-auth (401) -> quota / burst / fail_paths / random faults -> route handler.
+auth (401) -> burst / fail_paths / random faults -> route handler.
 """
 
 from __future__ import annotations
@@ -19,27 +19,27 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
 from . import api_agile, api_platform, api_teams, api_webhooks, api_work, control
 from .config import SimConfig
-from .data import Dataset, build_dataset
+from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .registry import WebhookRegistry
 from .search import SearchEngine
-from .stats import Stats
 from .web import NOT_AUTHENTICATED, JiraError, RequestCtx, error_body, json_response
 
 GATEWAY_RE: Final = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
-SIM_PREFIX: Final = "/_sim"
 
 
 @dataclass
 class SimState:
     config: SimConfig
     dataset: Dataset
-    stats: Stats
+    stats: RequestStats
     faults: FaultEngine
     search: SearchEngine
     webhooks: WebhookRegistry
@@ -48,6 +48,10 @@ class SimState:
         """Merge-at-runtime: faults and credentials change at once; data knobs don't regenerate."""
         self.faults.reconfigure(self.config, new)
         self.config = new
+
+    def serve_at(self, url: str) -> None:
+        """The URL the simulator listens on: links in webhook payloads point there."""
+        self.dataset.public_base = url
 
 
 def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> str | None:
@@ -77,21 +81,10 @@ def _headers(scope: Scope) -> dict[str, str]:
 class SimMiddleware:
     """Gateway rewrite, stats, auth and faults around the router (never for ``/_sim``)."""
 
-    def __init__(self, app: ASGIApp, sim: SimState, routes: list[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, sim: SimState, routes: list[Route]) -> None:
         self.app = app
         self.sim = sim
         self.routes = routes
-
-    def template(self, scope: Scope) -> str:
-        partial: str | None = None
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            path = getattr(route, "path", "?")
-            if match == Match.FULL:
-                return f"{scope['method']} {path}"
-            if match == Match.PARTIAL and partial is None:
-                partial = f"{scope['method']} {path}"
-        return partial or f"{scope['method']} (unmatched)"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,7 +95,7 @@ class SimMiddleware:
         base = f"{scope.get('scheme', 'http')}://{host}"
         path: str = scope["path"]
         scope_path = path
-        if path == SIM_PREFIX or path.startswith(SIM_PREFIX + "/"):
+        if is_control(path):
             scope["jira_sim"] = RequestCtx(base=base, gateway=False, path=path, template=path)
             await self.app(scope, receive, send)
             return
@@ -117,7 +110,7 @@ class SimMiddleware:
             scope = dict(scope)
             scope["path"] = path
             scope["raw_path"] = path.encode("utf-8")
-        template = self.template(scope)
+        template = route_template(self.routes, scope) or f"{scope['method']} (unmatched)"
         ctx = RequestCtx(
             base=base, gateway=gateway, path=path, raw_path=scope_path, template=template
         )
@@ -125,11 +118,7 @@ class SimMiddleware:
         stats = self.sim.stats
         stats.begin(template)
         status = [500]
-
-        async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status[0] = int(message["status"])
-            await send(message)
+        counting_send = status_recorder(send, status)
 
         try:
             if not cloud_ok:
@@ -144,7 +133,7 @@ class SimMiddleware:
                 return
             await self._pipeline(scope, receive, counting_send, ctx, headers)
         finally:
-            stats.end(template, status[0])
+            stats.end(status[0])
 
     async def _pipeline(
         self, scope: Scope, receive: Receive, send: Send, ctx: RequestCtx, headers: dict[str, str]
@@ -166,7 +155,7 @@ class SimMiddleware:
             return
         fault = sim.faults.check(config, ctx.template, ctx.path, ctx.raw_path)
         if fault is not None:
-            sim.stats.fault(fault.kind)
+            sim.stats.faults[fault.kind] += 1
             if fault.response is not None:
                 await fault.response(scope, receive, send)
                 return
@@ -250,28 +239,78 @@ def create_app(
     dataset: Dataset | None = None,
     **_: Any,
 ) -> Starlette:
-    """The simulator app. ``dataset`` defaults to :func:`~.data.build_dataset` of ``config``.
+    """The simulator app. ``dataset`` defaults to :func:`~.data.generate_dataset` of ``config``.
 
     The state is reachable as ``app.state.sim`` (:class:`SimState`).
     """
     config = config or SimConfig()
-    dataset = dataset if dataset is not None else build_dataset(config)
+    dataset = dataset if dataset is not None else generate_dataset(config)
     sim = SimState(
         config=config,
         dataset=dataset,
-        stats=Stats(),
+        stats=RequestStats(),
         faults=FaultEngine(config),
         search=SearchEngine(dataset),
         webhooks=WebhookRegistry(),
     )
-    routes: list[BaseRoute] = [
-        *control.ROUTES,
-        *api_work.ROUTES,
-        *api_platform.ROUTES,
-        *api_agile.ROUTES,
-        *api_teams.ROUTES,
-        *api_webhooks.ROUTES,
-    ]
+    routes = route_table(
+        {
+            "GET /_sim/stats": control.stats,
+            "PATCH /_sim/config": control.change(control.patch_config),
+            "POST /_sim/issues": control.change(control.create_issue, 201),
+            "PUT /_sim/issues/{key}": control.change(control.update_issue),
+            "DELETE /_sim/issues/{key}": control.change(control.delete_issue),
+            "PUT /_sim/projects/{key}": control.change(control.update_project),
+            "DELETE /_sim/projects/{key}": control.change(control.delete_project),
+            "POST /_sim/users": control.change(control.create_user, 201),
+            "PUT /_sim/users/{accountId}": control.change(control.update_user),
+            "POST /_sim/issues/{key}/comments": control.change(control.create_comment, 201),
+            "DELETE /_sim/issues/{key}/comments/{id}": control.change(control.delete_comment),
+            "DELETE /_sim/worklogs/{id}": control.change(control.delete_worklog),
+            "PUT /_sim/versions/{id}": control.change(control.update_version),
+            "DELETE /_sim/versions/{id}": control.change(control.delete_version),
+            "PUT /_sim/sprints/{id}": control.change(control.update_sprint),
+            "DELETE /_sim/boards/{id}": control.change(control.delete_board),
+            "GET /_sim/webhooks": control.webhooks,
+            "POST /_sim/webhooks/send": control.webhook_send,
+            "GET /rest/api/3/project/{projectIdOrKey}/version": api_work.project_versions,
+            "GET /rest/api/3/project/{projectIdOrKey}/component": api_work.project_components,
+            "GET /rest/api/3/version/{id}": api_work.version_get,
+            "GET /rest/api/3/issue/{issueIdOrKey}/comment": api_work.issue_comments,
+            "GET /rest/api/3/issue/{issueIdOrKey}/comment/{id}": api_work.issue_comment,
+            "GET /rest/api/3/issue/{issueIdOrKey}/worklog": api_work.issue_worklogs,
+            "GET /rest/api/3/issue/{issueIdOrKey}/worklog/{id}": api_work.issue_worklog,
+            "GET /rest/api/3/worklog/updated": api_work.worklogs_updated,
+            "GET /rest/api/3/worklog/deleted": api_work.worklogs_deleted,
+            "POST /rest/api/3/worklog/list": api_work.worklog_list,
+            "GET /rest/api/3/project/search": api_platform.project_search,
+            "GET /rest/api/3/project/{projectIdOrKey}": api_platform.project_get,
+            "GET /rest/api/3/users/search": api_platform.users_search,
+            "GET /rest/api/3/user": api_platform.user_get,
+            "POST /rest/api/3/search/jql": api_platform.search_jql,
+            "POST /rest/api/3/issue/bulkfetch": api_platform.bulkfetch,
+            "GET /rest/api/3/issue/{issueIdOrKey}": api_platform.issue_get,
+            "GET /rest/api/3/mypermissions": api_platform.my_permissions,
+            "GET /rest/api/3/myself": api_platform.myself,
+            "GET /rest/api/2/serverInfo": api_platform.server_info,
+            "POST /rest/api/3/jql/parse": api_platform.jql_parse,
+            "GET /rest/agile/1.0/board": api_agile.boards_list,
+            "GET /rest/agile/1.0/board/{boardId}": api_agile.board_get,
+            "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
+            "GET /rest/agile/1.0/board/{boardId}/sprint": api_agile.board_sprints,
+            "GET /rest/agile/1.0/board/{boardId}/epic": api_agile.board_epics,
+            "GET /rest/software/1.0/board/{boardId}/backlog": api_agile.board_backlog,
+            "GET /rest/agile/1.0/sprint/{sprintId}": api_agile.sprint_get,
+            "GET /gateway/api/public/teams/v1/org/{orgId}/teams": api_teams.list_teams,
+            "POST /gateway/api/public/teams/v1/org/{orgId}/teams/{teamId}/members": api_teams.team_members,
+            "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
+            "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
+            "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
+            "PUT /rest/api/3/webhook/refresh": api_webhooks.dynamic_refresh,
+            "POST /rest/api/3/webhook": api_webhooks.dynamic_register,
+            "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
+        }
+    )
     app = Starlette(
         routes=routes,
         middleware=[Middleware(SimMiddleware, sim=sim, routes=routes)],

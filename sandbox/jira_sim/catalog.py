@@ -163,15 +163,6 @@ def priority_object(name: str) -> JsonDict:
     raise KeyError(name)
 
 
-def priority_rank(name: str | None) -> int | None:
-    if name is None:
-        return None
-    for p_name, _p_id, rank in PRIORITIES:
-        if p_name.lower() == name.lower():
-            return rank
-    return None
-
-
 RESOLUTION_DONE: Final[JsonDict] = {
     "self": f"{SENTINEL}/rest/api/3/resolution/10000",
     "id": "10000",
@@ -183,49 +174,6 @@ RESOLUTION_DONE: Final[JsonDict] = {
 # --- fields ------------------------------------------------------------------------------
 
 #: System fields: id -> display name.
-SYSTEM_FIELDS: Final[dict[str, str]] = {
-    "statuscategorychangedate": "Status Category Changed",
-    "issuetype": "Issue Type",
-    "timespent": "Time Spent",
-    "project": "Project",
-    "fixVersions": "Fix versions",
-    "aggregatetimespent": "Σ Time Spent",
-    "resolution": "Resolution",
-    "resolutiondate": "Resolved",
-    "workratio": "Work Ratio",
-    "watches": "Watchers",
-    "lastViewed": "Last Viewed",
-    "created": "Created",
-    "priority": "Priority",
-    "labels": "Labels",
-    "timeestimate": "Remaining Estimate",
-    "aggregatetimeoriginalestimate": "Σ Original Estimate",
-    "versions": "Affects versions",
-    "issuelinks": "Linked Issues",
-    "assignee": "Assignee",
-    "updated": "Updated",
-    "status": "Status",
-    "components": "Components",
-    "timeoriginalestimate": "Original estimate",
-    "description": "Description",
-    "security": "Security Level",
-    "aggregatetimeestimate": "Σ Remaining Estimate",
-    "summary": "Summary",
-    "creator": "Creator",
-    "subtasks": "Sub-tasks",
-    "reporter": "Reporter",
-    "aggregateprogress": "Σ Progress",
-    "environment": "Environment",
-    "duedate": "Due date",
-    "progress": "Progress",
-    "votes": "Votes",
-    "parent": "Parent",
-    "comment": "Comment",
-    "worklog": "Log Work",
-    "attachment": "Attachment",
-    "timetracking": "Time tracking",
-}
-
 #: Fields that ``*navigable`` leaves out (multi-valued, not shown in the issue navigator).
 NON_NAVIGABLE: Final[frozenset[str]] = frozenset(
     {"comment", "worklog", "attachment", "timetracking"}
@@ -235,48 +183,6 @@ NON_NAVIGABLE: Final[frozenset[str]] = frozenset(
 NULL_CUSTOM_FIELDS: Final[tuple[str, ...]] = tuple(
     f"customfield_{n}" for n in range(10001, 10036) if n not in (10018, 10019, 10020)
 )
-
-SPRINT_FIELD_NAME: Final = "Sprint"
-
-
-def field_names(sprint_field: str) -> dict[str, str]:
-    """Every field id -> display name (the ``names`` expansion, ``GET /field``)."""
-    names = dict(SYSTEM_FIELDS)
-    for cf in NULL_CUSTOM_FIELDS:
-        names[cf] = f"Custom field ({cf.removeprefix('customfield_')})"
-    names["customfield_10018"] = "Parent Link"
-    names["customfield_10019"] = "Rank"
-    names[sprint_field] = SPRINT_FIELD_NAME
-    return names
-
-
-def field_list(sprint_field: str) -> list[JsonDict]:
-    """``GET /rest/api/3/field``."""
-    out: list[JsonDict] = []
-    for fid, name in field_names(sprint_field).items():
-        custom = fid.startswith("customfield_")
-        entry: JsonDict = {
-            "id": fid,
-            "key": fid,
-            "name": name,
-            "custom": custom,
-            "orderable": True,
-            "navigable": fid not in NON_NAVIGABLE,
-            "searchable": True,
-            "clauseNames": [fid]
-            if not custom
-            else [f"cf[{fid.removeprefix('customfield_')}]", name],
-        }
-        if fid == sprint_field:
-            entry["untranslatedName"] = SPRINT_FIELD_NAME
-            entry["schema"] = {
-                "type": "array",
-                "items": "json",
-                "custom": "com.pyxis.greenhopper.jira:gh-sprint",
-                "customId": int(fid.removeprefix("customfield_")) if fid[12:].isdigit() else 0,
-            }
-        out.append(entry)
-    return out
 
 
 def avatar_urls(kind: str, avatar_id: int) -> dict[str, str]:
@@ -295,7 +201,3 @@ def user_avatar_urls(seed_hex: str, initials: str) -> dict[str, str]:
         f"avatars.us-west-2.prod.public.atl-paas.net%2Finitials%2F{initials}-3.png"
     )
     return {"48x48": url, "24x24": url, "16x16": url, "32x32": url}
-
-
-def epoch_ms(dt: datetime) -> int:
-    return int(dt.timestamp() * 1000)

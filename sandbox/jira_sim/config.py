@@ -37,7 +37,6 @@ class SimConfig(BaseModel):
     busy_comments: int = Field(default=60, ge=0)
     busy_worklogs: int = Field(default=130, ge=0)
     worklog_feed_page: int = Field(default=1000, ge=1)  # /worklog/updated|deleted page size
-    fixture: str | None = None
 
     # performance
     latency_ms: float = Field(default=0.0, ge=0)
@@ -46,11 +45,9 @@ class SimConfig(BaseModel):
     # rate limits and faults
     burst_limit_rps: float = Field(default=0.0, ge=0)
     rate_429: float = Field(default=0.0, ge=0, le=1)
-    quota_exhausted_until: float | None = None
     rate_5xx: float = Field(default=0.0, ge=0, le=1)
     rate_timeout: float = Field(default=0.0, ge=0, le=1)
     timeout_sleep_s: float = Field(default=30.0, ge=0)
-    rate_malformed: float = Field(default=0.0, ge=0, le=1)
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
     has_admin_permission: bool = True

@@ -1,40 +1,24 @@
-"""Dataset sources: a deterministic generator (from ``seed``) and a JSON fixture loader.
-
-The store itself lives in :mod:`.store`; it is re-exported here.
-"""
+"""The deterministic generator of a site's data (from ``seed``) into the store (:mod:`.store`)."""
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Final
 
 from .catalog import RESOLUTION_DONE, JsonDict, fmt_jira_dt, status_object
 from .config import SimConfig
 from .store import (
     Dataset,
-    IssueRecord,
-    NotFoundError,
     ProjectRecord,
     adf,
-    coerce_datetime,
     user_ref,
 )
 
-__all__ = [
-    "Dataset",
-    "IssueRecord",
-    "NotFoundError",
-    "ProjectRecord",
-    "build_dataset",
-    "generate_dataset",
-    "load_fixture",
-]
+__all__ = ["Dataset", "generate_dataset"]
 
 _FIRST: Final = (
     "Alice Bob Carol Dan Erin Frank Grace Heidi Ivan Judy Mallory Niaj Olivia Peggy Rupert "
@@ -45,12 +29,8 @@ _LAST: Final = (
     "Okafor Patel Quinn Rossi Silva Tanaka"
 ).split()
 _TIMEZONES: Final = ("UTC", "Europe/London", "America/New_York", "Asia/Jerusalem", "Asia/Tokyo")
-_APP_NAMES: Final = (
-    "Automation for Jira",
-    "Slack",
-    "GitHub for Jira",
-    "Port Ocean",
-    "Jira Cloud Bot",
+_APP_NAMES: Final = ("Automation for Jira|Slack|GitHub for Jira|Port Ocean|Jira Cloud Bot").split(
+    "|"
 )
 _PROJECTS: Final = (
     ("PA", "Port-AI"),
@@ -63,80 +43,32 @@ _PROJECTS: Final = (
     ("DOCS", "Documentation"),
 )
 _TEAMS: Final = (
-    "Platform Team",
-    "Mobile Squad",
-    "Payments Guild",
-    "Data Crew",
-    "Site Reliability",
-    "Frontend Chapter",
-)
+    "Platform Team|Mobile Squad|Payments Guild|Data Crew|Site Reliability|Frontend Chapter"
+).split("|")
 _COMPONENTS: Final = ("Backend", "Frontend", "API", "Infra", "Mobile", "Docs")
-_LABELS: Final = (
-    "infra",
-    "backend",
-    "frontend",
-    "security",
-    "tech-debt",
-    "customer",
-    "performance",
-    "docs",
-)
+_LABELS: Final = "infra|backend|frontend|security|tech-debt|customer|performance|docs".split("|")
 _VERBS: Final = (
-    "Fix",
-    "Implement",
-    "Refactor",
-    "Investigate",
-    "Add",
-    "Remove",
-    "Update",
-    "Document",
-    "Migrate",
-    "Optimize",
-)
+    "Fix|Implement|Refactor|Investigate|Add|Remove|Update|Document|Migrate|Optimize"
+).split("|")
 _OBJECTS: Final = (
-    "login timeout",
-    "payment webhook retries",
-    "search pagination",
-    "dashboard widgets",
-    "CI pipeline cache",
-    "user avatar upload",
-    "rate limiter",
-    "audit log export",
-    "dark mode",
-    "API error messages",
-    "SSO configuration",
-    "billing invoices",
-    "notification emails",
-    "mobile push tokens",
-    "feature flags",
-)
-_CONTEXTS: Final = (
-    "on mobile",
-    "for admins",
-    "in staging",
-    "in the public API",
-    "for EU tenants",
-    "",
-)
+    "login timeout|payment webhook retries|search pagination|dashboard widgets|"
+    "CI pipeline cache|user avatar upload|rate limiter|audit log export|dark mode|"
+    "API error messages|SSO configuration|billing invoices|notification emails|"
+    "mobile push tokens|feature flags"
+).split("|")
+_CONTEXTS: Final = "on mobile|for admins|in staging|in the public API|for EU tenants|".split("|")
 _EPICS: Final = (
-    "Q3 reliability",
-    "Self-serve onboarding",
-    "Billing revamp",
-    "Observability",
-    "Mobile v2",
-    "Search relevance",
-    "Accessibility audit",
-    "Data retention",
-)
+    "Q3 reliability|Self-serve onboarding|Billing revamp|Observability|Mobile v2|"
+    "Search relevance|Accessibility audit|Data retention"
+).split("|")
 _SENTENCES: Final = (
-    "Customers report intermittent failures.",
-    "Steps to reproduce are in the linked support ticket.",
-    "We should add metrics before changing behaviour.",
-    "The current implementation does not handle retries.",
-    "Acceptance criteria: covered by automated tests.",
-    "See the design doc for the proposed approach.",
-    "This blocks the next release.",
-)
+    "Customers report intermittent failures.|"
+    "Steps to reproduce are in the linked support ticket.|"
+    "We should add metrics before changing behaviour.|"
+    "The current implementation does not handle retries.|"
+    "Acceptance criteria: covered by automated tests.|"
+    "See the design doc for the proposed approach.|This blocks the next release."
+).split("|")
 _TYPE_WEIGHTS: Final = (("Epic", 8), ("Story", 30), ("Task", 30), ("Bug", 20), ("Sub-task", 12))
 _PRIORITY_WEIGHTS: Final = (
     ("Highest", 5),
@@ -614,173 +546,3 @@ def _history(
         )
         ds._next_changelog_id += 1
     return out
-
-
-# ---------------------------------------------------------------------------- fixtures
-
-
-def load_fixture(
-    source: str | Path | JsonDict,
-    *,
-    sprint_field: str | None = None,
-    now: datetime | None = None,
-    org_id: str = "sandbox-org",
-    current_email: str | None = None,
-) -> Dataset:
-    """Load a JSON fixture (a path or an already parsed dict).
-
-    Format: ``{projects, users, teams, team_members, sprints?, boards?, worklogs?, issues}``. Entries may be full
-    Jira-shaped objects (e.g. a :meth:`Dataset.to_fixture` dump) or short forms::
-
-        {"users": [{"accountId": "712020:a", "displayName": "Ann", "emailAddress": "a@x.io"}],
-         "projects": [{"key": "PA", "name": "Port-AI", "lead": "712020:a"}],
-         "teams": [{"displayName": "Core", "members": ["712020:a"]}],
-         "issues": [{"key": "PA-1", "summary": "Setup infra", "status": "Done",
-                     "assignee": "712020:a", "created": "-30d", "updated": "-2d"}]}
-
-    Dates accept Jira/ISO strings or relative periods (``-3d``) resolved against ``now``.
-    """
-    data: JsonDict
-    if isinstance(source, dict):
-        data = source
-    else:
-        data = json.loads(Path(source).read_text(encoding="utf-8"))
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
-    ds = Dataset(sprint_field=sprint_field or str(data.get("sprint_field") or "customfield_10020"))
-    with _frozen_clock(ds, now):
-        for user in data.get("users", []):
-            _load_user(ds, user)
-        if current_email:
-            me = ds.find_user(current_email)
-            ds.current_account_id = me["accountId"] if me else None
-        if ds.current_account_id is None and ds.users:
-            ds.current_account_id = next(iter(ds.users))
-        for project in data.get("projects", []):
-            _load_project(ds, project)
-        for sprint in data.get("sprints", []):
-            ds._register_sprint(sprint)
-        for team in data.get("teams", []):
-            ds.create_team(
-                str(team.get("displayName") or team.get("name") or "Team"),
-                team_id=team.get("teamId") or team.get("id"),
-                description=str(team.get("description", "")),
-                members=team.get("members", []),
-                org_id=str(team.get("organizationId") or org_id),
-            )
-        members = data.get("team_members", {})
-        pairs: list[tuple[str, str]] = (
-            [(t, a) for t, accs in members.items() for a in accs]
-            if isinstance(members, dict)
-            else [(m["teamId"], m["accountId"]) for m in members]
-        )
-        for team_id, account_id in pairs:
-            bucket = ds.team_members.setdefault(team_id, [])
-            if account_id not in bucket:
-                bucket.append(account_id)
-        parents: list[tuple[IssueRecord, Any]] = []
-        issues = list(data.get("issues", []))
-        issues.sort(key=lambda e: int(e["id"]) if str(e.get("id", "")).isdigit() else 1 << 62)
-        for entry in issues:
-            rec, parent = _load_issue(ds, entry, now)
-            if parent:
-                parents.append((rec, parent))
-        for rec, parent in parents:
-            ds._apply_parent(rec, parent)
-        for board in data.get("boards", []):
-            ds.boards[int(board["id"])] = {
-                "id": int(board["id"]),
-                "name": str(board.get("name") or f"Board {board['id']}"),
-                "type": str(board.get("type", "scrum")),
-                "projects": [str(k).upper() for k in board.get("projects", [])],
-                "sharedSprints": [int(i) for i in board.get("sharedSprints", [])],
-                "backlog": bool(board.get("backlog", True)),
-            }
-        for worklog in data.get("worklogs", []):
-            ds.load_worklog(worklog)
-    ds.version = 0
-    return ds
-
-
-def _load_user(ds: Dataset, user: JsonDict) -> None:
-    ds.create_user(
-        str(user.get("displayName") or user.get("name") or "User"),
-        account_id=user.get("accountId"),
-        email=user.get("emailAddress") or user.get("email"),
-        active=bool(user.get("active", True)),
-        account_type=str(user.get("accountType", "atlassian")),
-        time_zone=str(user.get("timeZone", "UTC")),
-    )
-
-
-def _load_project(ds: Dataset, project: JsonDict) -> None:
-    lead = project.get("lead")
-    if isinstance(lead, dict):
-        lead = lead.get("accountId")
-    ds.create_project(
-        str(project["key"]),
-        str(project.get("name") or project["key"]),
-        project_id=int(project["id"]) if project.get("id") else None,
-        project_type=str(project.get("projectTypeKey", "software")),
-        style=str(project.get("style", "next-gen")),
-        description=str(project.get("description", "")),
-        lead=lead,
-        components=project.get("components", []),
-        versions=project.get("versions", []),
-        boardId=project.get("boardId", 0),
-        uuid=project.get("uuid"),
-        isPrivate=project.get("isPrivate", False),
-    )
-
-
-_DERIVED_FIELDS: Final = frozenset({"project", "subtasks", "parent"})
-
-
-def _load_issue(ds: Dataset, entry: JsonDict, now: datetime) -> tuple[IssueRecord, Any]:
-    if isinstance(entry.get("fields"), dict):
-        fields = dict(entry["fields"])
-    else:
-        fields = {
-            k: v
-            for k, v in entry.items()
-            if k not in ("id", "key", "project", "indexed", "changelog", "self", "expand")
-        }
-    key = entry.get("key")
-    project_key: str | None = None
-    number: int | None = None
-    if key:
-        project_key, _, num = str(key).rpartition("-")
-        number = int(num)
-    project_ref = entry.get("project") or fields.get("project")
-    if project_key is None and project_ref is not None:
-        project_key = project_ref["key"] if isinstance(project_ref, dict) else str(project_ref)
-    if project_key is None:
-        raise ValueError(f"fixture issue without key or project: {entry!r}")
-    if ds.get_project(project_key) is None:
-        ds.create_project(project_key)
-    parent = fields.get("parent")
-    clean = {k: v for k, v in fields.items() if k not in _DERIVED_FIELDS}
-    for name in ("created", "updated", "resolutiondate", "statuscategorychangedate"):
-        if isinstance(clean.get(name), str):
-            clean[name] = coerce_datetime(clean[name], now)
-    rec = ds.create_issue_record(
-        project_key,
-        clean,
-        indexed=bool(entry.get("indexed", True)),
-        issue_id=int(entry["id"]) if str(entry.get("id", "")).isdigit() else None,
-        number=number,
-        changelog=entry.get("changelog") or [],
-    )
-    return rec, parent
-
-
-def build_dataset(config: SimConfig, *, now: datetime | None = None) -> Dataset:
-    """The dataset a config asks for: its fixture if set, else generated from ``seed``."""
-    if config.fixture:
-        return load_fixture(
-            config.fixture,
-            sprint_field=config.sprint_field,
-            now=now,
-            org_id=config.org_id,
-            current_email=config.email,
-        )
-    return generate_dataset(config, now=now)

@@ -1,4 +1,4 @@
-"""Latency, the burst limiter, the quota lock-out and random faults (429/5xx/timeout/malformed).
+"""Latency, the burst limiter, failing and malformed paths, and random faults (429/5xx/timeout).
 
 Randomness comes from a dedicated RNG seeded with ``fault_seed`` (default: ``seed``), so a
 fault drill replays identically for the same request sequence.
@@ -97,27 +97,12 @@ class FaultEngine:
             "X-RateLimit-Limit": str(math.ceil(config.burst_limit_rps)),
             "X-RateLimit-Remaining": str(remaining),
         }
-        if remaining < 0.2 * config.burst_limit_rps:
-            headers["X-RateLimit-NearLimit"] = "true"
         return headers
 
     def check(
         self, config: SimConfig, endpoint: str, path: str, raw_path: str = ""
     ) -> Fault | None:
-        """Quota, burst, fail_paths, then one random draw (429 / 5xx / timeout / malformed)."""
-        now = time.time()
-        if config.quota_exhausted_until is not None and now < config.quota_exhausted_until:
-            wait = max(1, math.ceil(config.quota_exhausted_until - now))
-            headers = {
-                "Retry-After": str(wait),
-                "RateLimit-Reason": "jira-quota-tenant-based",
-                "X-RateLimit-Limit": "100100",
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": iso_z(config.quota_exhausted_until),
-                "Beta-RateLimit-Policy": '"tenant-app-quota";q=100100;w=3600',
-                "Beta-RateLimit": f'"tenant-app-quota";r=0;t={wait}',
-            }
-            return Fault("quota", json_response(error_body(RATE_LIMITED), "", 429, headers))
+        """Burst, fail_paths, malformed_paths, then one random draw (429 / 5xx / timeout)."""
         if config.burst_limit_rps > 0:
             bucket = self.buckets.get(endpoint)
             if bucket is None or bucket.rate != config.burst_limit_rps:
@@ -133,7 +118,7 @@ class FaultEngine:
         for pattern in self._patterns(config, "malformed_paths"):
             if pattern.search(path) or (raw_path and pattern.search(raw_path)):
                 return Fault("malformed", action="malformed")
-        total = config.rate_429 + config.rate_5xx + config.rate_timeout + config.rate_malformed
+        total = config.rate_429 + config.rate_5xx + config.rate_timeout
         if total <= 0:
             return None
         roll = self.rng.random()
@@ -157,9 +142,6 @@ class FaultEngine:
         roll -= config.rate_5xx
         if roll < config.rate_timeout:
             return Fault("timeout", action="timeout")
-        roll -= config.rate_timeout
-        if roll < config.rate_malformed:
-            return Fault("malformed", action="malformed")
         return None
 
     def _burst_429(self, config: SimConfig, *, with_retry_after: bool) -> Response:

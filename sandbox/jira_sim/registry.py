@@ -9,7 +9,7 @@ from typing import Any, Final, Unpack
 import httpx
 
 from .catalog import SENTINEL, JsonDict
-from .jql import Clause, JqlContext, JqlError, field_kind, matches, parse
+from .jql import FIELDS, Clause, JqlContext, JqlError, matches, parse, unknown_field_message
 from .store import Dataset, IssueRecord
 from .webhooks import ISSUE_EVENTS, Delivery, EventRefs, build_event, send_event
 
@@ -27,9 +27,7 @@ DYNAMIC_EVENTS: Final = frozenset(
         "issue_property_deleted",
     }
 )
-DYNAMIC_JQL_FIELDS: Final = frozenset(
-    {"issuekey", "key", "project", "issuetype", "type", "status", "assignee", "reporter"}
-)
+DYNAMIC_JQL_FIELDS: Final = frozenset({"issuekey", "key", "project", "issuetype", "status"})
 DYNAMIC_JQL_OPS: Final = frozenset({"=", "!=", "IN", "NOT IN"})
 DYNAMIC_TTL_MS: Final = 30 * 24 * 3600 * 1000
 DYNAMIC_LIMIT: Final = 5
@@ -55,9 +53,6 @@ class AdminWebhook:
     enabled: bool = True
     secret: str | None = None
     last_updated: int = 0
-    last_updated_user: str | None = None
-    last_updated_name: str | None = None
-    description: str = ""
 
     def json(self) -> JsonDict:
         """As Jira returns it: the secret is never included."""
@@ -69,12 +64,8 @@ class AdminWebhook:
             "events": self.events,
             "enabled": self.enabled,
             "self": f"{SENTINEL}/rest/webhooks/1.0/webhook/{self.id}",
-            "lastUpdatedUser": self.last_updated_user,
-            "lastUpdatedDisplayName": self.last_updated_name,
             "lastUpdated": self.last_updated,
         }
-        if self.description:
-            out["description"] = self.description
         return out
 
 
@@ -108,36 +99,25 @@ class WebhookRegistry:
         self._next_dynamic = 10000
 
     # -------------------------------------------------------------- admin
-    def create_admin(self, body: JsonDict, user: JsonDict | None) -> AdminWebhook:
+    def create_admin(self, body: JsonDict) -> AdminWebhook:
         hook = AdminWebhook(id=self._next_admin, name="", url="", events=[])
         self._next_admin += 1
-        self.update_admin(hook, body, user)
+        self.update_admin(hook, body)
         self.admin[hook.id] = hook
         return hook
 
-    def update_admin(self, hook: AdminWebhook, body: JsonDict, user: JsonDict | None) -> None:
-        if "name" in body:
-            hook.name = str(body["name"])
-        if "url" in body:
-            hook.url = str(body["url"])
-        if "events" in body:
-            hook.events = [str(e) for e in body.get("events") or []]
+    @staticmethod
+    def update_admin(hook: AdminWebhook, body: JsonDict) -> None:
+        hook.name = str(body.get("name", hook.name))
+        hook.url = str(body.get("url", hook.url))
+        hook.events = [str(e) for e in body.get("events", hook.events) or []]
         if "filters" in body:
-            filters = body.get("filters") or {}
-            hook.jql = str(filters.get(JQL_FILTER_KEY) or "")
-        if "jqlFilter" in body:
-            hook.jql = str(body.get("jqlFilter") or "")
-        if "excludeBody" in body:
-            hook.exclude_body = bool(body["excludeBody"])
-        if "enabled" in body:
-            hook.enabled = bool(body["enabled"])
+            hook.jql = str((body.get("filters") or {}).get(JQL_FILTER_KEY) or "")
+        hook.exclude_body = bool(body.get("excludeBody", hook.exclude_body))
+        hook.enabled = bool(body.get("enabled", hook.enabled))
         if "secret" in body:
             hook.secret = str(body["secret"]) if body["secret"] else None
-        if "description" in body:
-            hook.description = str(body["description"] or "")
         hook.last_updated = int(time.time() * 1000)
-        hook.last_updated_user = user["accountId"] if user else None
-        hook.last_updated_name = user["displayName"] if user else None
 
     # -------------------------------------------------------------- dynamic
     def register_dynamic(self, url: str, entries: list[Any], ctx: JqlContext) -> list[JsonDict]:
@@ -188,7 +168,7 @@ class WebhookRegistry:
             return ["The JQL filter must not be empty or contain ORDER BY."]
         errors: list[str] = []
         for clause in query.clauses():
-            errors.extend(_dynamic_clause_errors(clause, ctx))
+            errors.extend(_dynamic_clause_errors(clause))
         return errors
 
     def refresh(self, ids: list[int]) -> int:
@@ -204,9 +184,6 @@ class WebhookRegistry:
         dataset: Dataset,
         event: str,
         *,
-        key: str | None = None,
-        account_id: str | None = None,
-        project_key: str | None = None,
         base_url: str,
         ctx: JqlContext,
         client: httpx.AsyncClient | None = None,
@@ -214,15 +191,7 @@ class WebhookRegistry:
     ) -> list[Delivery]:
         """Send ``event`` to every registered webhook that subscribes to it and whose JQL
         filter matches the issue (admin webhooks signed with their secret)."""
-        payload = build_event(
-            dataset,
-            event,
-            key=key,
-            account_id=account_id,
-            project_key=project_key,
-            base_url=base_url,
-            **refs,
-        )
+        payload = build_event(dataset, event, base_url=base_url, **refs)
         issue = _issue_from_payload(payload) if event in ISSUE_EVENTS else None
         deliveries: list[Delivery] = []
         now_ms = int(time.time() * 1000)
@@ -258,18 +227,11 @@ class WebhookRegistry:
         }
 
 
-def _dynamic_clause_errors(clause: Clause, ctx: JqlContext) -> list[str]:
-    low = clause.field.lower()
-    supported = (
-        low in DYNAMIC_JQL_FIELDS
-        or low.startswith("issue.property")
-        or (low.startswith("cf[") and low.endswith("]"))
-    )
-    if not supported:
-        try:
-            field_kind(clause.field, ctx)
-        except JqlError as exc:
-            return [exc.message]
+def _dynamic_clause_errors(clause: Clause) -> list[str]:
+    name = clause.field.lower()
+    if name not in DYNAMIC_JQL_FIELDS:
+        if name not in FIELDS:
+            return [unknown_field_message(clause.field)]
         return [f"The field '{clause.field}' is not supported in webhook JQL filters."]
     if clause.op not in DYNAMIC_JQL_OPS:
         return [f"The operator '{clause.op}' is not supported in webhook JQL filters."]

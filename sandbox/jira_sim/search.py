@@ -75,21 +75,20 @@ class SearchEngine:
         self, jql: str, ctx: JqlContext, reconcile: frozenset[int] = frozenset()
     ) -> Evaluated:
         query = parse(jql)
-        if not query.bounded:
+        if query.where is None:
             raise JqlError(UNBOUNDED)
         cache_key = (
             jql.strip(),
             reconcile,
             self.dataset.version,
             ctx.now.replace(second=0, microsecond=0),
-            ctx.current_account_id,
         )
         hit = self._cache.get(cache_key)
         if hit is not None:
             self._cache.move_to_end(cache_key)
             return hit
         predicate = compile_query(query, ctx)
-        order = ordering(query, ctx)
+        order = ordering(query)
         matched = [
             rec
             for rec in self.dataset.issues.values()

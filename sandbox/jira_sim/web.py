@@ -143,3 +143,41 @@ def page_url(request: Request, **overrides: Any) -> str:
     params.update({k: str(v) for k, v in overrides.items()})
     query = urlencode(params)
     return f"{c.base}{c.path}" + (f"?{query}" if query else "")
+
+
+def window(request: Request, default: int = 50, cap: int = 50) -> tuple[int, int]:
+    """``startAt`` and ``maxResults`` (``default`` when absent, at most ``cap``)."""
+    q = request.query_params
+    start = max(0, int_param(q.get("startAt"), "startAt", 0))
+    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", default)), cap)
+
+
+async def account(request: Request, items: int, full: int = 0) -> None:
+    """Count returned items (and full issues) in the stats and apply ``per_item_ms``."""
+    sim = state(request)
+    sim.stats.tallies.update(items_returned=items, issues_returned=full)
+    await sim.faults.item_delay(sim.config, full)
+
+
+async def respond_page(
+    request: Request,
+    items: list[Any],
+    *,
+    default: int = 50,
+    cap: int = 50,
+    key: str = "values",
+    total: bool = True,
+) -> Response:
+    """One page of ``items`` as a Jira PageBean (``isLast``, ``nextPage``; ``total`` unless
+    told otherwise), counted in the stats."""
+    start, size = window(request, default, cap)
+    is_last = start + size >= len(items)
+    body: JsonDict = {"self": page_url(request), "maxResults": size, "startAt": start}
+    if total:
+        body["total"] = len(items)
+    body["isLast"] = is_last
+    if not is_last:
+        body["nextPage"] = page_url(request, startAt=start + size, maxResults=size)
+    body[key] = items[start : start + size]
+    await account(request, len(body[key]))
+    return respond(request, body)

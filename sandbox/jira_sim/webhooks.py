@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Final, TypedDict
+from typing import Final, TypedDict, Unpack
 
 import httpx
 
@@ -23,45 +23,18 @@ from .catalog import JsonDict
 from .store import Dataset, NotFoundError, rebase
 
 ISSUE_EVENTS: Final = frozenset({"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"})
-PROJECT_EVENTS: Final = frozenset(
-    {
-        "project_created",
-        "project_updated",
-        "project_deleted",
-        "project_soft_deleted",
-        "project_restored_deleted",
-        "project_archived",
-        "project_restored_archived",
-    }
-)
-USER_EVENTS: Final = frozenset({"user_created", "user_updated", "user_deleted"})
-VERSION_EVENTS: Final = frozenset(
-    {
-        "jira:version_created",
-        "jira:version_updated",
-        "jira:version_released",
-        "jira:version_unreleased",
-        "jira:version_moved",
-        "jira:version_deleted",
-    }
-)
-SPRINT_EVENTS: Final = frozenset(
-    {"sprint_created", "sprint_updated", "sprint_started", "sprint_closed", "sprint_deleted"}
-)
-BOARD_EVENTS: Final = frozenset(
-    {"board_created", "board_updated", "board_deleted", "board_configuration_changed"}
-)
-WORKLOG_EVENTS: Final = frozenset({"worklog_created", "worklog_updated", "worklog_deleted"})
 USER_AGENT: Final = "Atlassian Webhook HTTP Client"
 
 
 class EventRefs(TypedDict, total=False):
-    """What an event is about, beyond the issue/user/project (see :func:`build_event`)."""
+    """What an event is about (see :func:`build_event`)."""
 
+    key: str
+    account_id: str
+    project_key: str
     comment_id: str
     worklog_id: str
     version_id: str
-    merged_to: str
     sprint_id: str
     board_id: str
 
@@ -70,21 +43,6 @@ def sign(body: bytes | str, secret: str) -> str:
     """``sha256=<hex HMAC-SHA256 of the raw body>``, the ``X-Hub-Signature`` value."""
     raw = body.encode("utf-8") if isinstance(body, str) else body
     return "sha256=" + hmac.new(secret.encode("utf-8"), raw, hashlib.sha256).hexdigest()
-
-
-def verify(body: bytes | str, header: str | None, secret: str) -> bool:
-    """Check an ``X-Hub-Signature`` header (``method=hex``; sha256, sha1 or sha512)."""
-    if not header or "=" not in header:
-        return False
-    method, _, digest = header.partition("=")
-    algo = {"sha256": hashlib.sha256, "sha1": hashlib.sha1, "sha512": hashlib.sha512}.get(
-        method.strip().lower()
-    )
-    if algo is None:
-        return False
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    expected = hmac.new(secret.encode("utf-8"), raw, algo).hexdigest()
-    return hmac.compare_digest(expected, digest.strip().lower())
 
 
 def _webhook_user(user: JsonDict | None) -> JsonDict | None:
@@ -108,112 +66,96 @@ def _issue_event_type(event: str, changelog: JsonDict | None) -> str:
 
 
 def build_event(
-    dataset: Dataset,
-    event: str,
-    *,
-    key: str | None = None,
-    account_id: str | None = None,
-    project_key: str | None = None,
-    base_url: str | None = None,
-    changelog: JsonDict | None = None,
-    actor: str | None = None,
-    timestamp_ms: int | None = None,
-    comment_id: str | None = None,
-    worklog_id: str | None = None,
-    version_id: str | None = None,
-    merged_to: str | None = None,
-    sprint_id: str | None = None,
-    board_id: str | None = None,
+    dataset: Dataset, event: str, *, base_url: str | None = None, **refs: Unpack[EventRefs]
 ) -> JsonDict:
-    """A Jira-shaped webhook payload for an issue, user or project event.
-
-    ``key`` names the issue (issue events), ``account_id`` the user (``user_*``) and
-    ``project_key`` the project (``project_*``). Deleted objects come from the store's
-    tombstones. Raises :class:`NotFoundError` for an unknown object.
-    """
-    base = base_url or dataset.public_base
-    payload: JsonDict = {
-        "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
-        "webhookEvent": event,
-    }
-    actor_user = dataset.users.get(actor or "") or dataset.users.get(
-        dataset.current_account_id or ""
-    )
-    if event in ISSUE_EVENTS or event.startswith("comment_"):
-        if not key:
-            raise ValueError(f"{event} needs an issue key")
-        rec = dataset.get_issue(key)
-        if rec is not None:
-            issue = rec.json()
-            if changelog is None and event == "jira:issue_updated" and rec.changelog:
-                last = rec.changelog[-1]
-                changelog = {"id": last["id"], "items": last["items"]}
-        elif key in dataset.deleted_issues or key.upper() in {
-            k.upper() for k in dataset.deleted_issues
-        }:
-            issue = next(v for k, v in dataset.deleted_issues.items() if k.upper() == key.upper())
-        else:
-            raise NotFoundError(key)
-        payload["issue_event_type_name"] = _issue_event_type(event, changelog)
-        payload["user"] = _webhook_user(actor_user)
-        payload["issue"] = issue
-        if event == "jira:issue_updated":
-            payload["changelog"] = changelog or {"id": "0", "items": []}
-        if event.startswith("comment_"):
-            payload["comment"] = _comment(dataset, issue, comment_id)
-    elif event in USER_EVENTS:
-        if not account_id:
-            raise ValueError(f"{event} needs an accountId")
+    """A Jira-shaped webhook payload: the event's family (its name's prefix) says which
+    reference names the object (``key`` for issue and comment events, ``account_id`` for
+    ``user_*``, ``project_key`` for ``project_*``, ...). Deleted objects come from the store's
+    tombstones. Raises :class:`NotFoundError` for an unknown object."""
+    payload: JsonDict = {"timestamp": int(time.time() * 1000), "webhookEvent": event}
+    family = event.removeprefix("jira:").split("_")[0]
+    if family in ("issue", "comment"):
+        payload.update(_issue_event(dataset, event, refs.get("key"), refs.get("comment_id")))
+    elif family == "user":
+        account_id = _ref(refs.get("account_id"), event)
         user = dataset.users.get(account_id) or dataset.deleted_users.get(account_id)
         if user is None:
             raise NotFoundError(account_id)
         payload["user"] = {k: v for k, v in user.items() if k != "locale"}
-    elif event in PROJECT_EVENTS:
-        if not project_key:
-            raise ValueError(f"{event} needs a projectKey")
-        rec_p = dataset.get_project(project_key)
-        if rec_p is not None:
-            project = dataset.project_json(rec_p, full=True)
-        elif project_key.upper() in dataset.deleted_projects:
-            project = dataset.deleted_projects[project_key.upper()]
-        else:
-            raise NotFoundError(project_key)
-        lead = project.get("lead")
-        payload["project"] = {
-            "self": project["self"],
-            "id": int(project["id"]),
-            "key": project["key"],
-            "name": project["name"],
-            "avatarUrls": project["avatarUrls"],
-            "projectLead": lead,
-            "assigneeType": "admin.assignee.type.unassigned",
-        }
-    elif event in VERSION_EVENTS:
-        payload["version"] = _version(dataset, version_id)
-        if merged_to:
-            payload["mergedTo"] = _version(dataset, merged_to)
-    elif event in SPRINT_EVENTS:
-        sprint = dataset.sprints.get(int(sprint_id)) if sprint_id and sprint_id.isdigit() else None
+    elif family == "project":
+        payload["project"] = _project(dataset, _ref(refs.get("project_key"), event))
+    elif family == "version":
+        payload["version"] = _version(dataset, refs.get("version_id"))
+    elif family == "sprint":
+        sprint_id = _ref(refs.get("sprint_id"), event)
+        sprint = dataset.sprints.get(int(sprint_id))
         payload["sprint"] = (
             dataset.sprint_json(sprint) if sprint else _tombstone(dataset, "sprint", sprint_id)
         )
-    elif event in BOARD_EVENTS:
-        board = dataset.boards.get(int(board_id)) if board_id and board_id.isdigit() else None
+    elif family == "board":
+        board_id = _ref(refs.get("board_id"), event)
+        board = dataset.boards.get(int(board_id))
         payload["board"] = (
             dataset.board_json(board) if board else _tombstone(dataset, "board", board_id)
         )
-    elif event in WORKLOG_EVENTS:
-        if not worklog_id or not worklog_id.isdigit():
-            raise ValueError(f"{event} needs a worklogId")
-        worklog = dataset.worklogs.get(int(worklog_id))
-        if worklog is None and int(worklog_id) in dataset.deleted_worklogs:
-            worklog = dataset.deleted_worklogs[int(worklog_id)][1]
+    elif family == "worklog":
+        worklog_id = int(_ref(refs.get("worklog_id"), event))
+        worklog = (
+            dataset.worklogs.get(worklog_id)
+            or dataset.deleted_worklogs.get(worklog_id, (0, None))[1]
+        )
         if worklog is None:
-            raise NotFoundError(worklog_id)
+            raise NotFoundError(str(worklog_id))
         payload["worklog"] = worklog
     else:
         raise ValueError(f"unsupported event {event!r}")
-    return rebase(payload, base)  # type: ignore[no-any-return]
+    return rebase(payload, base_url or dataset.public_base)  # type: ignore[no-any-return]
+
+
+def _ref(value: str | None, event: str) -> str:
+    if not value:
+        raise ValueError(f"{event} needs the id or key of what it is about")
+    return value
+
+
+def _issue_event(dataset: Dataset, event: str, key: str | None, comment_id: str | None) -> JsonDict:
+    key = _ref(key, event).upper()
+    rec = dataset.get_issue(key)
+    issue = rec.json() if rec is not None else dataset.deleted_issues.get(key)
+    if issue is None:
+        raise NotFoundError(key)
+    changelog = {"id": "0", "items": []}
+    if rec is not None and rec.changelog:
+        changelog = {"id": rec.changelog[-1]["id"], "items": rec.changelog[-1]["items"]}
+    current = dataset.users.get(dataset.current_account_id or "")
+    out: JsonDict = {
+        "issue_event_type_name": _issue_event_type(event, changelog),
+        "user": _webhook_user(current),
+        "issue": issue,
+    }
+    if event == "jira:issue_updated":
+        out["changelog"] = changelog
+    if event.startswith("comment_"):
+        out["comment"] = _comment(dataset, issue, comment_id)
+    return out
+
+
+def _project(dataset: Dataset, key: str) -> JsonDict:
+    rec = dataset.get_project(key)
+    project = (
+        dataset.project_json(rec, full=True) if rec else dataset.deleted_projects.get(key.upper())
+    )
+    if project is None:
+        raise NotFoundError(key)
+    return {
+        "self": project["self"],
+        "id": int(project["id"]),
+        "key": project["key"],
+        "name": project["name"],
+        "avatarUrls": project["avatarUrls"],
+        "projectLead": project.get("lead"),
+        "assigneeType": "admin.assignee.type.unassigned",
+    }
 
 
 def _tombstone(dataset: Dataset, kind: str, ref: str | None) -> JsonDict:
@@ -273,38 +215,30 @@ async def send_event(
     payload: JsonDict | bytes,
     *,
     secret: str | None = None,
-    headers: dict[str, str] | None = None,
     identifier: str | None = None,
-    retry: int | None = None,
     client: httpx.AsyncClient | None = None,
-    timeout_s: float = 10.0,
 ) -> Delivery:
     """POST one event like Jira does; never raises for HTTP/transport errors.
 
     Headers: ``X-Atlassian-Webhook-Identifier`` (unique, reuse it to simulate a retry),
-    ``X-Atlassian-Webhook-Flow: Primary``, ``X-Atlassian-Webhook-Retry`` when ``retry`` is set,
-    and ``X-Hub-Signature: sha256=...`` over the exact bytes sent when ``secret`` is given.
+    ``X-Atlassian-Webhook-Flow: Primary`` and ``X-Hub-Signature: sha256=...`` over the exact
+    bytes sent when ``secret`` is given.
     """
     body = payload if isinstance(payload, bytes) else encode_body(payload)
-    event = ""
-    if isinstance(payload, dict):
-        event = str(payload.get("webhookEvent", ""))
+    event = str(payload.get("webhookEvent", "")) if isinstance(payload, dict) else ""
     identifier = identifier or str(uuid.uuid4())
-    sent_headers = {
+    headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
         "X-Atlassian-Webhook-Identifier": identifier,
         "X-Atlassian-Webhook-Flow": "Primary",
     }
-    if retry:
-        sent_headers["X-Atlassian-Webhook-Retry"] = str(retry)
     if secret:
-        sent_headers["X-Hub-Signature"] = sign(body, secret)
-    sent_headers.update(headers or {})
+        headers["X-Hub-Signature"] = sign(body, secret)
     own = client is None
-    http = client or httpx.AsyncClient(timeout=timeout_s)
+    http = client or httpx.AsyncClient(timeout=10.0)
     try:
-        response = await http.post(url, content=body, headers=sent_headers)
+        response = await http.post(url, content=body, headers=headers)
         return Delivery(url, event, identifier, response.status_code)
     except httpx.HTTPError as exc:
         return Delivery(url, event, identifier, None, error=f"{type(exc).__name__}: {exc}")

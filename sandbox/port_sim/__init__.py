@@ -1,13 +1,13 @@
-"""A local simulator of Port's REST API, faithful to what Ocean (port-ocean 0.56) calls.
+"""A local simulator of Port's REST API, as far as Ocean (port-ocean 0.56) calls it.
 
 Public API::
 
-    from sandbox.port_sim import SimConfig, SimState, create_app, running_port_sim
+    from sandbox.port_sim import SimConfig, running_port_sim
 
     async with running_port_sim(SimConfig()) as sim:   # uvicorn on 127.0.0.1:<free port>
         sim.base_url, sim.state, sim.faults, sim.stats
 
-CLI: ``python -m sandbox.port_sim --port 0 --ready-file PATH [--state-file PATH]``.
+CLI: ``python -m sandbox.port_sim --port 0 --ready-file PATH``.
 See README.md in this directory for the endpoints and the ``/_sim`` control routes.
 """
 

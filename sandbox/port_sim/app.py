@@ -1,47 +1,42 @@
-"""HTTP layer of the Port API simulator (a Starlette app).
-
-Routing is done on the raw (still percent-encoded) path, one segment at a time, so entity
-identifiers that contain ``/`` (sent by Ocean as ``%2F``) stay one path parameter, as in Port.
-"""
+"""HTTP layer of the Port API simulator: a Starlette route table over :class:`SimState`."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
 import jwt
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.port_sim.config import SimConfig
 from sandbox.port_sim.errors import PortError, bad_request, invalid, not_found
 from sandbox.port_sim.faults import FaultInjector
 from sandbox.port_sim.model import EntityRecord
-from sandbox.port_sim.state import (
-    SimState,
-    UpsertOptions,
-    Writer,
-    datasource_from_user_agent,
+from sandbox.port_sim.state import SimState, UpsertOptions, Writer, datasource_from_user_agent
+from sandbox.serving import (
+    Endpoint,
+    RequestStats,
+    is_control,
+    route_table,
+    route_template,
+    status_recorder,
 )
-from sandbox.port_sim.stats import RequestStats
 
 logger = logging.getLogger("port_sim")
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 TRUE_VALUES = {"true", "1", "yes"}
-SEARCH_DEFAULT_LIMIT = 200
-SEARCH_MAX_LIMIT = 1000
 
 
 @dataclass
@@ -52,21 +47,13 @@ class Ctx:
     params: dict[str, str]
     sim: PortSim
     actor: str = ""
-    _body: Any = field(default=None, init=False)
-    _body_read: bool = field(default=False, init=False)
 
     async def json(self) -> Any:
-        if not self._body_read:
-            raw = await self.request.body()
-            self._body_read = True
-            if raw.strip():
-                try:
-                    self._body = json.loads(raw)
-                except ValueError as exc:
-                    raise PortError(
-                        400, "invalid_json", f"Request body is not valid JSON: {exc}"
-                    ) from exc
-        return self._body
+        raw = await self.request.body()
+        try:
+            return json.loads(raw) if raw.strip() else None
+        except ValueError as exc:
+            raise PortError(400, "invalid_json", f"Request body is not valid JSON: {exc}") from exc
 
     async def json_object(self) -> dict[str, Any]:
         body = await self.json()
@@ -74,11 +61,8 @@ class Ctx:
             raise bad_request("Request body must be a JSON object")
         return body
 
-    def flag(self, name: str, default: bool = False) -> bool:
-        value = self.request.query_params.get(name)
-        if value is None:
-            return default
-        return value.strip().lower() in TRUE_VALUES
+    def flag(self, name: str) -> bool:
+        return self.request.query_params.get(name, "").strip().lower() in TRUE_VALUES
 
     @property
     def writer(self) -> Writer:
@@ -86,35 +70,15 @@ class Ctx:
         return Writer(actor=self.actor, datasource=datasource_from_user_agent(user_agent))
 
     @property
-    def base_url(self) -> str:
-        return str(self.request.base_url).rstrip("/")
+    def options(self) -> UpsertOptions:
+        return UpsertOptions(
+            upsert=self.flag("upsert"),
+            merge=self.flag("merge"),
+            create_missing_related_entities=self.flag("create_missing_related_entities"),
+        )
 
 
 Handler = Callable[[Ctx], Awaitable[Response]]
-
-
-@dataclass
-class Route:
-    method: str
-    template: str
-    handler: Handler
-    auth: bool = True
-    observe: bool = True  # counted in stats and subject to faults (False for /_sim)
-    segments: tuple[str, ...] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.segments = tuple(self.template.strip("/").split("/"))
-
-    def match(self, segments: list[str]) -> dict[str, str] | None:
-        if len(segments) != len(self.segments):
-            return None
-        params: dict[str, str] = {}
-        for pattern, segment in zip(self.segments, segments, strict=True):
-            if pattern.startswith("{") and pattern.endswith("}"):
-                params[pattern[1:-1]] = segment
-            elif pattern != segment:
-                return None
-        return params
 
 
 def ok(payload: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
@@ -132,197 +96,58 @@ class PortSim:
         self.config = config
         self.state = state
         self.faults = FaultInjector()
-        self.stats = RequestStats(config.request_log_size)
-        self.token_generation = 0
-        self.tokens_issued = 0
-        self.ingested_logs: deque[Any] = deque(maxlen=config.ingested_log_size)
-        self.ingest_counts: Counter[str] = Counter()
-        self.last_metrics: dict[str, Any] = {}
-        self.routes: list[Route] = []
-        self._register_routes()
+        self.stats = RequestStats()
+        self.ingested: Counter[str] = Counter()
+        handlers: dict[str, Handler] = {
+            "POST /v1/auth/access_token": self.access_token,
+            "GET /v1/organization": self.get_organization,
+            "GET /v1/integration/provision-enabled": self.provision_enabled,
+            "POST /v1/integration": self.create_integration,
+            "GET /v1/integration/{integration}": self.get_integration,
+            "PATCH /v1/integration/{integration}": self.patch_integration,
+            "PATCH /v1/integration/{integration}/config": self.patch_integration_config,
+            "PATCH /v1/integration/{integration}/resync-state": self.patch_resync_state,
+            "GET /v1/integration/{integration}/resync-request": self.get_resync_request,
+            "POST /v1/integration/{integration}/kinds/{kind}/examples": self.kind_examples,
+            "POST /v1/blueprints": self.create_blueprint,
+            "POST /v1/blueprints/entities/datasource-entities": self.datasource_entities,
+            "GET /v1/blueprints/{bp}": self.get_blueprint,
+            "PATCH /v1/blueprints/{bp}": self.patch_blueprint,
+            "DELETE /v1/blueprints/{bp}": self.delete_blueprint,
+            "POST /v1/blueprints/{bp}/entities/bulk": self.bulk_upsert,
+            "POST /v1/blueprints/{bp}/bulk/entities/delete": self.bulk_delete,
+            "POST /v1/blueprints/{bp}/entities": self.upsert_entity,
+            "GET /v1/blueprints/{bp}/entities/{entity:path}": self.get_entity,
+            "DELETE /v1/blueprints/{bp}/entities/{entity:path}": self.delete_entity,
+            "POST /v1/entities/search": self.search_entities,
+            "POST,PUT /_ingest/{integration}/{kind}": self.ingest,
+            "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": self.ingest,
+            "GET /_sim/state": self.sim_state,
+            "GET /_sim/stats": self.sim_stats,
+            "POST /_sim/stats/reset": self.sim_stats_reset,
+            "GET /_sim/faults": self.sim_faults,
+            "PATCH /_sim/faults": self.sim_add_faults,
+        }
+        self.routes = route_table({key: self._endpoint(key, h) for key, h in handlers.items()})
 
-    # ----------------------------------------------------------------- plumbing
+    def _endpoint(self, key: str, handler: Handler) -> Endpoint:
+        """The handler with its ``Ctx``; authenticated unless it is the token endpoint, an
+        ingest URL or the ``/_sim`` control API."""
+        path = key.partition(" ")[2]
+        public = is_control(path) or path.startswith(("/_ingest/", "/v1/auth/"))
 
-    def _register_routes(self) -> None:
-        add = self._add
-        add("POST", "/v1/auth/access_token", self.access_token, auth=False)
-        add("GET", "/v1/organization", self.get_organization)
-        # integrations
-        add("GET", "/v1/integration/provision-enabled", self.provision_enabled)
-        add("POST", "/v1/integration", self.create_integration)
-        add("GET", "/v1/integration/{integration}", self.get_integration)
-        add("PATCH", "/v1/integration/{integration}", self.patch_integration)
-        add("DELETE", "/v1/integration/{integration}", self.delete_integration)
-        add("PATCH", "/v1/integration/{integration}/config", self.patch_integration_config)
-        add("PATCH", "/v1/integration/{integration}/resync-state", self.patch_resync_state)
-        add("GET", "/v1/integration/{integration}/resync-request", self.get_resync_request)
-        add(
-            "POST",
-            "/v1/integration/{integration}/kinds/{kind}/examples",
-            self.post_kind_examples,
-        )
-        add("GET", "/v1/integration/{integration}/cursor", self.get_cursor)
-        add("PUT", "/v1/integration/{integration}/cursor", self.put_cursor)
-        add("POST", "/v1/integration/{integration}/cursor", self.post_cursor)
-        add("PATCH", "/v1/org/{org}/integration/probe/{probe}", self.patch_probe)
-        # blueprints
-        add("GET", "/v1/blueprints", self.list_blueprints)
-        add("POST", "/v1/blueprints", self.create_blueprint)
-        add(
-            "POST",
-            "/v1/blueprints/entities/datasource-entities",
-            self.datasource_entities,
-        )
-        add("GET", "/v1/blueprints/{bp}", self.get_blueprint)
-        add("PATCH", "/v1/blueprints/{bp}", self.patch_blueprint)
-        add("PUT", "/v1/blueprints/{bp}", self.put_blueprint)
-        add("DELETE", "/v1/blueprints/{bp}", self.delete_blueprint)
-        add("DELETE", "/v1/blueprints/{bp}/all-entities", self.delete_all_entities)
-        add("POST", "/v1/blueprints/{bp}/scorecards", self.create_scorecard)
-        add("GET", "/v1/migrations/{migration}", self.get_migration)
-        # entities
-        add("POST", "/v1/blueprints/{bp}/entities/bulk", self.bulk_upsert)
-        add("POST", "/v1/blueprints/{bp}/entities/search", self.blueprint_search)
-        add("POST", "/v1/blueprints/{bp}/bulk/entities/delete", self.bulk_delete)
-        add("GET", "/v1/blueprints/{bp}/entities", self.list_entities)
-        add("POST", "/v1/blueprints/{bp}/entities", self.upsert_entity)
-        add("GET", "/v1/blueprints/{bp}/entities/{entity}", self.get_entity)
-        add("PUT", "/v1/blueprints/{bp}/entities/{entity}", self.put_entity)
-        add("PATCH", "/v1/blueprints/{bp}/entities/{entity}", self.patch_entity)
-        add("DELETE", "/v1/blueprints/{bp}/entities/{entity}", self.delete_entity)
-        add("POST", "/v1/entities/search", self.search_entities)
-        # defaults Ocean may create besides blueprints
-        add("POST", "/v1/actions", self.create_action)
-        add("POST", "/v1/pages", self.create_page)
-        add("DELETE", "/v1/pages/{page}", self.delete_page)
-        # simulator control and observation (no auth, not counted, no faults)
-        sim = self._add_sim
-        sim("GET", "/_sim/health", self.sim_health)
-        sim("GET", "/_sim/state", self.sim_state)
-        sim("GET", "/_sim/stats", self.sim_stats)
-        sim("POST", "/_sim/stats/reset", self.sim_stats_reset)
-        sim("GET", "/_sim/faults", self.sim_get_faults)
-        sim("PATCH", "/_sim/faults", self.sim_add_faults)
-        sim("POST", "/_sim/faults", self.sim_add_faults)
-        sim("PUT", "/_sim/faults", self.sim_replace_faults)
-        sim("DELETE", "/_sim/faults", self.sim_clear_faults)
-        sim("POST", "/_sim/dump", self.sim_dump)
-        sim("POST", "/_sim/reset", self.sim_reset)
-        sim("GET", "/_sim/entities", self.sim_list_entities)
-        sim("POST", "/_sim/entities", self.sim_seed_entities)
-        sim("POST", "/_sim/blueprints", self.sim_seed_blueprints)
-        sim("GET", "/_sim/requests", self.sim_requests)
-        sim("GET", "/_sim/logs", self.sim_logs)
-        sim("GET", "/_sim/ingest", self.sim_ingest)
-        sim("POST", "/_sim/integrations/{integration}/resync-request", self.sim_resync_request)
-        sim("POST", "/_sim/tokens/revoke", self.sim_revoke_tokens)
-        sim("PATCH", "/_sim/organization", self.sim_patch_organization)
+        async def endpoint(request: Request) -> Response:
+            ctx = Ctx(request=request, params=dict(request.path_params), sim=self)
+            if not public:
+                ctx.actor = self._authenticate(request)
+            return await handler(ctx)
 
-    def _add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        self.routes.append(Route(method, template, handler, auth=auth))
-
-    def _add_sim(self, method: str, template: str, handler: Handler) -> None:
-        self.routes.append(Route(method, template, handler, auth=False, observe=False))
-
-    @staticmethod
-    def _segments(request: Request) -> tuple[str, list[str]]:
-        raw = request.scope.get("raw_path")
-        raw_path = raw.decode("latin-1") if isinstance(raw, bytes | bytearray) else request.url.path
-        raw_path = raw_path.split("?", 1)[0] or "/"
-        parts = raw_path.strip("/").split("/") if raw_path.strip("/") else []
-        segments = [unquote(part) for part in parts]
-        return "/" + "/".join(segments), segments
-
-    async def handle(self, request: Request) -> Response:
-        started = time.perf_counter()
-        method = request.method.upper()
-        path, segments = self._segments(request)
-        is_sim = path == "/_sim" or path.startswith("/_sim/")
-        is_ingest = path.startswith("/_ingest/")
-        route, params = self._match(method, segments)
-        if route is not None:
-            endpoint = f"{method} {route.template}"
-        elif is_ingest:
-            endpoint = (
-                f"{method} /_ingest/{{integration}}/{segments[2] if len(segments) > 2 else ''}"
-            )
-        else:
-            endpoint = f"{method} {path}"
-        fault = False
-        try:
-            response: Response
-            rule = None if is_sim else self.faults.take(method, path)
-            if rule is not None and rule.delay_ms:
-                await asyncio.sleep(rule.delay_ms / 1000)
-            if rule is not None and rule.status is not None:
-                fault = True
-                logger.info("port-sim: injected fault %s for %s %s", rule.status, method, path)
-                response = JSONResponse(
-                    rule.response_body(method, path),
-                    status_code=rule.status,
-                    headers=rule.headers(),
-                )
-            elif is_ingest:
-                response = await self.ingest(request, segments)
-            elif route is None:
-                logger.warning("port-sim: unmodelled endpoint %s %s", method, path)
-                response = error_response(
-                    not_found(
-                        f"Route {method} {path} not found (not modelled by the Port simulator)"
-                    )
-                )
-            else:
-                ctx = Ctx(request=request, params=params, sim=self)
-                if route.auth:
-                    ctx.actor = self._authenticate(request)
-                response = await route.handler(ctx)
-        except PortError as error:
-            response = error_response(error)
-        except Exception as exc:
-            logger.exception("port-sim: internal error on %s %s", method, path)
-            response = error_response(
-                PortError(500, "internal_error", f"Port simulator error: {exc!r}")
-            )
-        if not is_sim:
-            self.stats.record(
-                endpoint=endpoint,
-                method=method,
-                path=path,
-                status=response.status_code,
-                elapsed_ms=(time.perf_counter() - started) * 1000,
-                matched=route is not None or is_ingest,
-                fault=fault,
-            )
-        return response
-
-    def _match(self, method: str, segments: list[str]) -> tuple[Route | None, dict[str, str]]:
-        for route in self.routes:
-            if route.method != method:
-                continue
-            params = route.match(segments)
-            if params is not None:
-                return route, params
-        return None, {}
+        return endpoint
 
     # --------------------------------------------------------------------- auth
 
-    def issue_token(self, client_id: str) -> str:
-        now = int(time.time())
-        self.tokens_issued += 1
-        claims = {
-            "sub": client_id,
-            "orgId": self.config.org_id,
-            "isMachine": True,
-            "iat": now,
-            "exp": now + self.config.token_ttl_seconds,
-            "gen": self.token_generation,
-            "jti": uuid.uuid4().hex,
-        }
-        return jwt.encode(claims, self.config.jwt_secret, algorithm="HS256")
-
     def _authenticate(self, request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise PortError(401, "unauthorized", "Missing or malformed Authorization header")
         try:
@@ -331,8 +156,6 @@ class PortSim:
             raise PortError(401, "unauthorized", "Access token expired") from exc
         except jwt.PyJWTError as exc:
             raise PortError(401, "unauthorized", "Invalid access token") from exc
-        if claims.get("gen") != self.token_generation:
-            raise PortError(401, "unauthorized", "Access token was revoked")
         return str(claims.get("sub", ""))
 
     async def access_token(self, ctx: Ctx) -> Response:
@@ -345,115 +168,88 @@ class PortSim:
             and secrets.compare_digest(client_secret, self.config.client_secret)
         ):
             raise PortError(401, "unauthorized", "Invalid clientId or clientSecret")
+        now = int(time.time())
+        claims = {
+            "sub": client_id,
+            "orgId": self.config.org_id,
+            "iat": now,
+            "exp": now + self.config.token_ttl_seconds,
+            "jti": uuid.uuid4().hex,
+        }
+        token = jwt.encode(claims, self.config.jwt_secret, algorithm="HS256")
         return ok(
             {
-                "accessToken": self.issue_token(client_id),
+                "accessToken": token,
                 "expiresIn": self.config.token_ttl_seconds,
                 "tokenType": "Bearer",
             }
         )
 
-    # ------------------------------------------------------------- organization
-
-    def organization(self) -> dict[str, Any]:
-        return {
-            "id": self.config.org_id,
-            "name": self.config.org_name,
-            "featureFlags": list(self.config.feature_flags),
-        }
-
     async def get_organization(self, ctx: Ctx) -> Response:
-        return ok({"organization": self.organization()})
+        organization = {"id": self.config.org_id, "name": "Sandbox", "featureFlags": []}
+        return ok({"organization": organization})
 
     # ------------------------------------------------------------- integrations
 
-    def render_integration(self, ctx: Ctx, integration: dict[str, Any]) -> dict[str, Any]:
-        out = dict(integration)
-        if self.config.ingest_attributes:
-            identifier = integration["identifier"]
-            base = f"{ctx.base_url}/_ingest/{identifier}"
-            out["logAttributes"] = {"ingestId": identifier, "ingestUrl": f"{base}/logs"}
-            out["metricAttributes"] = {"ingestId": identifier, "ingestUrl": f"{base}/metrics"}
-            out["ingestAttributes"] = {"ingestUrl": f"{base}/data"}
-        return out
+    def _integration(self, ctx: Ctx, integration: dict[str, Any]) -> Response:
+        """With ingest URLs pointing back here, like Port's own ingest service: without them
+        Ocean logs errors when it ships logs and metrics."""
+        identifier = integration["identifier"]
+        base = f"{str(ctx.request.base_url).rstrip('/')}/_ingest/{identifier}"
+        return ok(
+            {
+                "integration": {
+                    **integration,
+                    "logAttributes": {"ingestId": identifier, "ingestUrl": f"{base}/logs"},
+                    "metricAttributes": {"ingestId": identifier, "ingestUrl": f"{base}/metrics"},
+                    "ingestAttributes": {"ingestUrl": f"{base}/data"},
+                }
+            }
+        )
 
     async def provision_enabled(self, ctx: Ctx) -> Response:
-        return ok({"integrations": list(self.config.provision_enabled)})
+        return ok({"integrations": []})
 
     async def create_integration(self, ctx: Ctx) -> Response:
-        integration = self.state.create_integration(await ctx.json(), ctx.actor, self.config.org_id)
-        return ok({"integration": self.render_integration(ctx, integration)}, status=201)
+        integration = self.state.create_integration(await ctx.json(), ctx.actor)
+        response = self._integration(ctx, integration)
+        response.status_code = 201
+        return response
 
     async def get_integration(self, ctx: Ctx) -> Response:
-        integration = self.state.get_integration(ctx.params["integration"])
-        return ok({"integration": self.render_integration(ctx, integration)})
+        return self._integration(ctx, self.state.get_integration(ctx.params["integration"]))
 
     async def patch_integration(self, ctx: Ctx) -> Response:
-        integration = self.state.patch_integration(
-            ctx.params["integration"], await ctx.json(), ctx.actor
-        )
-        return ok({"integration": self.render_integration(ctx, integration)})
-
-    async def delete_integration(self, ctx: Ctx) -> Response:
-        self.state.delete_integration(ctx.params["integration"])
-        return ok()
+        identifier = ctx.params["integration"]
+        patched = self.state.patch_integration(identifier, await ctx.json(), ctx.actor)
+        return self._integration(ctx, patched)
 
     async def patch_integration_config(self, ctx: Ctx) -> Response:
-        skip = ctx.request.headers.get("x-skip-resync", "").lower() in TRUE_VALUES
-        integration = self.state.patch_integration_config(
-            ctx.params["integration"], await ctx.json(), ctx.actor, skip_resync=skip
-        )
-        return ok({"integration": self.render_integration(ctx, integration)})
+        config = (await ctx.json_object()).get("config")
+        if not isinstance(config, dict):
+            raise invalid('Body must be {"config": {...}}')
+        identifier = ctx.params["integration"]
+        patched = self.state.patch_integration(identifier, {"config": config}, ctx.actor)
+        return self._integration(ctx, patched)
 
     async def patch_resync_state(self, ctx: Ctx) -> Response:
-        integration = self.state.patch_resync_state(ctx.params["integration"], await ctx.json())
-        return ok({"integration": self.render_integration(ctx, integration)})
+        identifier = ctx.params["integration"]
+        return self._integration(ctx, self.state.patch_resync_state(identifier, await ctx.json()))
 
     async def get_resync_request(self, ctx: Ctx) -> Response:
-        identifier = ctx.params["integration"]
-        self.state.get_integration(identifier)
-        return ok({"request": self.state.resync_requests.get(identifier)})
+        self.state.get_integration(ctx.params["integration"])
+        return ok({"request": None})
 
-    async def post_kind_examples(self, ctx: Ctx) -> Response:
+    async def kind_examples(self, ctx: Ctx) -> Response:
         identifier = ctx.params["integration"]
         self.state.get_integration(identifier)
-        body = await ctx.json_object()
-        examples = body.get("examples")
+        examples = (await ctx.json_object()).get("examples")
         if not isinstance(examples, list):
             raise invalid('Body must be {"examples": [...]}')
         self.state.kind_examples.setdefault(identifier, {})[ctx.params["kind"]] = examples
         return ok()
 
-    def _cursor_key(self, ctx: Ctx) -> str:
-        identifier = ctx.params["integration"]
-        self.state.get_integration(identifier)
-        kind = ctx.request.query_params.get("kind", "")
-        index = ctx.request.query_params.get("index", "0")
-        return f"{identifier}|{kind}|{index}"
-
-    async def get_cursor(self, ctx: Ctx) -> Response:
-        return ok({"cursor": self.state.cursors.get(self._cursor_key(ctx))})
-
-    async def put_cursor(self, ctx: Ctx) -> Response:
-        key = self._cursor_key(ctx)
-        if key not in self.state.cursors:
-            raise not_found("Cursor not found")
-        self.state.cursors[key] = await ctx.json_object()
-        return ok({"cursor": self.state.cursors[key]})
-
-    async def post_cursor(self, ctx: Ctx) -> Response:
-        key = self._cursor_key(ctx)
-        self.state.cursors[key] = await ctx.json_object()
-        return ok({"cursor": self.state.cursors[key]}, status=201)
-
-    async def patch_probe(self, ctx: Ctx) -> Response:
-        self.state.probe_results[ctx.params["probe"]] = await ctx.json_object()
-        return ok()
-
     # --------------------------------------------------------------- blueprints
-
-    async def list_blueprints(self, ctx: Ctx) -> Response:
-        return ok({"blueprints": list(self.state.blueprints.values())})
 
     async def create_blueprint(self, ctx: Ctx) -> Response:
         blueprint = self.state.create_blueprint(await ctx.json(), ctx.actor)
@@ -463,204 +259,70 @@ class PortSim:
         return ok({"blueprint": self.state.get_blueprint(ctx.params["bp"])})
 
     async def patch_blueprint(self, ctx: Ctx) -> Response:
-        blueprint = self.state.update_blueprint(
-            ctx.params["bp"], await ctx.json(), replace=False, actor=ctx.actor
-        )
-        return ok({"blueprint": blueprint})
-
-    async def put_blueprint(self, ctx: Ctx) -> Response:
-        blueprint = self.state.update_blueprint(
-            ctx.params["bp"], await ctx.json(), replace=True, actor=ctx.actor
-        )
-        return ok({"blueprint": blueprint})
+        body = await ctx.json()
+        return ok({"blueprint": self.state.patch_blueprint(ctx.params["bp"], body, ctx.actor)})
 
     async def delete_blueprint(self, ctx: Ctx) -> Response:
         self.state.delete_blueprint(ctx.params["bp"])
         return ok()
 
-    async def delete_all_entities(self, ctx: Ctx) -> Response:
-        migration_id = self.state.delete_all_entities(
-            ctx.params["bp"], delete_blueprint=ctx.flag("delete_blueprint")
-        )
-        return ok({"migrationId": migration_id}, status=202)
-
-    async def get_migration(self, ctx: Ctx) -> Response:
-        migration = self.state.migrations.get(ctx.params["migration"])
-        if migration is None:
-            raise not_found(f'Migration "{ctx.params["migration"]}" was not found')
-        return ok({"migration": migration})
-
-    async def create_scorecard(self, ctx: Ctx) -> Response:
-        blueprint_id = ctx.params["bp"]
-        self.state.get_blueprint(blueprint_id)
-        body = await ctx.json_object()
-        identifier = body.get("identifier")
-        if not isinstance(identifier, str):
-            raise invalid("A scorecard needs an 'identifier'")
-        self.state.scorecards.setdefault(blueprint_id, {})[identifier] = body
-        return ok({"scorecard": body}, status=201)
-
-    async def create_action(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        identifier = body.get("identifier")
-        if not isinstance(identifier, str):
-            raise invalid("An action needs an 'identifier'")
-        if identifier in self.state.actions:
-            raise PortError(409, "identifier_taken", f'Action "{identifier}" already exists')
-        self.state.actions[identifier] = body
-        return ok({"action": body}, status=201)
-
-    async def create_page(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        identifier = body.get("identifier")
-        if not isinstance(identifier, str):
-            raise invalid("A page needs an 'identifier'")
-        if identifier in self.state.pages:
-            raise PortError(409, "identifier_taken", f'Page "{identifier}" already exists')
-        self.state.pages[identifier] = body
-        return ok({"page": body}, status=201)
-
-    async def delete_page(self, ctx: Ctx) -> Response:
-        if self.state.pages.pop(ctx.params["page"], None) is None:
-            raise not_found(f'Page "{ctx.params["page"]}" was not found')
-        return ok()
-
     # ----------------------------------------------------------------- entities
-
-    def _options(self, ctx: Ctx, *, merge_default: bool = False) -> UpsertOptions:
-        return UpsertOptions(
-            upsert=ctx.flag("upsert"),
-            merge=ctx.flag("merge", merge_default),
-            create_missing_related_entities=ctx.flag("create_missing_related_entities"),
-            validation_only=ctx.flag("validation_only"),
-        )
-
-    def _render(self, ctx: Ctx, record: EntityRecord) -> dict[str, Any]:
-        return self.state.render_entity(
-            record, calculated=not ctx.flag("exclude_calculated_properties")
-        )
 
     async def upsert_entity(self, ctx: Ctx) -> Response:
         body = await ctx.json()
-        outcome = self.state.upsert_entity(ctx.params["bp"], body, self._options(ctx), ctx.writer)
-        status = 201 if outcome.created and not ctx.flag("validation_only") else 200
-        return ok({"entity": self._render(ctx, outcome.record)}, status=status)
-
-    async def put_entity(self, ctx: Ctx) -> Response:
-        return await self._update_entity(ctx, merge=False)
-
-    async def patch_entity(self, ctx: Ctx) -> Response:
-        return await self._update_entity(ctx, merge=True)
-
-    async def _update_entity(self, ctx: Ctx, *, merge: bool) -> Response:
-        self.state.get_entity(ctx.params["bp"], ctx.params["entity"])
-        body = dict(await ctx.json_object())
-        body["identifier"] = ctx.params["entity"]
-        options = UpsertOptions(
-            upsert=True,
-            merge=merge,
-            create_missing_related_entities=ctx.flag("create_missing_related_entities"),
-        )
-        outcome = self.state.upsert_entity(ctx.params["bp"], body, options, ctx.writer)
-        return ok({"entity": self._render(ctx, outcome.record)})
+        record, created = self.state.upsert_entity(ctx.params["bp"], body, ctx.options, ctx.writer)
+        return ok({"entity": record.to_api()}, status=201 if created else 200)
 
     async def bulk_upsert(self, ctx: Ctx) -> Response:
-        blueprint_id = ctx.params["bp"]
         raw = await ctx.request.body()
-        if len(raw) > self.config.max_bulk_bytes:
-            raise PortError(
-                413,
-                "request_too_large",
-                f"Bulk request body is {len(raw)} bytes; the limit is {self.config.max_bulk_bytes}",
-            )
-        body = await ctx.json_object()
-        entities = body.get("entities")
+        limit = self.config.max_bulk_bytes
+        if len(raw) > limit:
+            message = f"Bulk request body is {len(raw)} bytes; the limit is {limit}"
+            raise PortError(413, "request_too_large", message)
+        entities = (await ctx.json_object()).get("entities")
         if not isinstance(entities, list) or not entities:
             raise invalid('Body must be {"entities": [...]} with at least one entity')
         if len(entities) > self.config.max_bulk_entities:
-            raise PortError(
-                413,
-                "request_too_large",
+            message = (
                 f"A bulk upsert accepts at most {self.config.max_bulk_entities} entities, "
-                f"got {len(entities)}",
+                f"got {len(entities)}"
             )
+            raise PortError(413, "request_too_large", message)
         results, errors = self.state.bulk_upsert(
-            blueprint_id, entities, self._options(ctx), ctx.writer
+            ctx.params["bp"], entities, ctx.options, ctx.writer
         )
         return ok({"entities": results, "errors": errors}, status=207 if errors else 200)
 
     async def get_entity(self, ctx: Ctx) -> Response:
         record = self.state.get_entity(ctx.params["bp"], ctx.params["entity"])
-        return ok({"entity": self._render(ctx, record)})
-
-    async def list_entities(self, ctx: Ctx) -> Response:
-        blueprint_id = ctx.params["bp"]
-        self.state.get_blueprint(blueprint_id)
-        records = list(self.state.entities.get(blueprint_id, {}).values())
-        return ok({"entities": [self._render(ctx, r) for r in records]})
+        return ok({"entity": record.to_api()})
 
     async def delete_entity(self, ctx: Ctx) -> Response:
-        deleted, errors = self.state.delete_entities(
-            ctx.params["bp"],
-            [ctx.params["entity"]],
-            delete_dependents=ctx.flag("delete_dependents"),
-        )
+        deleted, errors = self.state.delete_entities(ctx.params["bp"], [ctx.params["entity"]])
         if errors:
-            error = errors[0]
-            raise PortError(error["statusCode"], error["error"], error["message"])
+            raise PortError(errors[0]["statusCode"], errors[0]["error"], errors[0]["message"])
         return ok({"deletedEntities": deleted})
 
     async def bulk_delete(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        identifiers = body.get("entities")
+        identifiers = (await ctx.json_object()).get("entities")
         if not isinstance(identifiers, list) or not all(isinstance(i, str) for i in identifiers):
             raise invalid('Body must be {"entities": [identifier, ...]}')
         if len(identifiers) > self.config.max_bulk_delete:
-            raise PortError(
-                413,
-                "request_too_large",
+            message = (
                 f"A bulk delete accepts at most {self.config.max_bulk_delete} identifiers, "
-                f"got {len(identifiers)}",
+                f"got {len(identifiers)}"
             )
-        deleted, errors = self.state.delete_entities(
-            ctx.params["bp"], identifiers, delete_dependents=ctx.flag("delete_dependents")
-        )
+            raise PortError(413, "request_too_large", message)
+        deleted, errors = self.state.delete_entities(ctx.params["bp"], identifiers)
         return ok({"deletedEntities": deleted, "errors": errors})
 
     async def search_entities(self, ctx: Ctx) -> Response:
-        query = await ctx.json()
-        records = self.state.search(query)
-        include = ctx.request.query_params.getlist("include") or None
-        exclude = ctx.request.query_params.getlist("exclude") or None
-        calculated = not ctx.flag("exclude_calculated_properties")
-        entities = [
-            self.state.render_entity(r, include=include, exclude=exclude, calculated=calculated)
-            for r in records
-        ]
-        blueprints = sorted({r.blueprint for r in records})
-        return ok({"matchingBlueprints": blueprints, "entities": entities})
-
-    async def blueprint_search(self, ctx: Ctx) -> Response:
-        blueprint_id = ctx.params["bp"]
-        body = await ctx.json()
-        body = body if isinstance(body, dict) else {}
-        query = body.get("query") or {"combinator": "and", "rules": []}
-        limit = body.get("limit", SEARCH_DEFAULT_LIMIT)
-        if not isinstance(limit, int) or not 1 <= limit <= SEARCH_MAX_LIMIT:
-            raise invalid(f"'limit' must be an integer between 1 and {SEARCH_MAX_LIMIT}")
-        offset = 0
-        if body.get("from") is not None:
-            try:
-                offset = int(str(body["from"]))
-            except ValueError as exc:
-                raise invalid("Invalid 'from' cursor") from exc
-        records = self.state.search(query, blueprint=blueprint_id)
-        page = records[offset : offset + limit]
-        next_cursor = str(offset + limit) if offset + limit < len(records) else None
-        include = body.get("include") if isinstance(body.get("include"), list) else None
-        exclude = body.get("exclude") if isinstance(body.get("exclude"), list) else None
-        entities = [self.state.render_entity(r, include=include, exclude=exclude) for r in page]
-        return ok({"entities": entities, "next": next_cursor})
+        records = self.state.search(await ctx.json())
+        include = ctx.request.query_params.getlist("include")
+        entities = [_projected(record, include) for record in records]
+        return ok(
+            {"matchingBlueprints": sorted({r.blueprint for r in records}), "entities": entities}
+        )
 
     async def datasource_entities(self, ctx: Ctx) -> Response:
         body = await ctx.json_object()
@@ -670,209 +332,128 @@ class PortSim:
                 f"'limit' must be an integer between 1 and {self.config.max_datasource_page}"
             )
         prefix, suffix = body.get("datasource_prefix"), body.get("datasource_suffix")
-        before, cursor = body.get("before"), body.get("from")
-        for name, value in (
-            ("datasource_prefix", prefix),
-            ("datasource_suffix", suffix),
-            ("before", before),
-            ("from", cursor),
-        ):
-            if value is not None and not isinstance(value, str):
-                raise invalid(f"'{name}' must be a string")
         if not prefix and not suffix:
             raise invalid("Give 'datasource_prefix' and/or 'datasource_suffix'")
         entities, next_cursor = self.state.datasource_entities(
-            prefix=prefix, suffix=suffix, limit=limit, before=before, cursor=cursor
+            prefix=prefix,
+            suffix=suffix,
+            limit=limit,
+            before=body.get("before"),
+            cursor=body.get("from"),
         )
         return ok({"entities": entities, "next": next_cursor})
 
-    # ------------------------------------------------------------------- ingest
-
-    async def ingest(self, request: Request, segments: list[str]) -> Response:
-        """The ingestUrls named in the integration record: logs, metrics, lakehouse data."""
-        kind = segments[2] if len(segments) > 2 else ""
-        self.ingest_counts[kind] += 1
-        raw = await request.body()
-        body: Any = None
-        if raw.strip():
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = None
-        if kind == "logs" and isinstance(body, dict) and isinstance(body.get("logs"), list):
-            self.ingested_logs.extend(body["logs"])
-        elif kind == "metrics" and isinstance(body, dict):
-            self.last_metrics["/".join(segments[3:]) or "/"] = body
+    async def ingest(self, ctx: Ctx) -> Response:
+        """The ingestUrls named in the integration record (logs, metrics): counted, dropped."""
+        self.ingested[ctx.params["kind"]] += 1
         return ok()
 
     # ---------------------------------------------------------------------- sim
 
-    async def sim_health(self, ctx: Ctx) -> Response:
-        return ok({"entities": self.state.entity_count()})
-
-    def snapshot(self) -> dict[str, Any]:
-        data = self.state.to_dict()
-        data["organization"] = self.organization()
-        return data
-
     async def sim_state(self, ctx: Ctx) -> Response:
-        return JSONResponse(self.snapshot())
-
-    def stats_json(self) -> dict[str, Any]:
-        return {
-            **self.stats.to_json(),
-            "writes": self.state.writes,
-            "noop_writes": self.state.noop_writes,
-            "deletes": self.state.deletes,
-            "entities": self.state.entity_count(),
-            "tokens_issued": self.tokens_issued,
-        }
+        return JSONResponse(self.state.to_dict())
 
     async def sim_stats(self, ctx: Ctx) -> Response:
-        return JSONResponse(self.stats_json())
+        counters = self.state.to_dict()["counters"]
+        return JSONResponse({**self.stats.snapshot(), **counters, "ingested": dict(self.ingested)})
 
     async def sim_stats_reset(self, ctx: Ctx) -> Response:
         self.stats.reset()
         self.state.reset_counters()
-        self.tokens_issued = 0
         return ok()
 
-    async def sim_get_faults(self, ctx: Ctx) -> Response:
+    async def sim_faults(self, ctx: Ctx) -> Response:
         return JSONResponse(self.faults.to_json())
-
-    async def _fault_rules(self, ctx: Ctx) -> Any:
-        body = await ctx.json()
-        if isinstance(body, list):
-            return body
-        if isinstance(body, dict):
-            return body.get("rules", [body] if "path_regex" in body else None)
-        raise bad_request('Body must be {"rules": [...]}')
 
     async def sim_add_faults(self, ctx: Ctx) -> Response:
         try:
-            added = self.faults.add(await self._fault_rules(ctx))
-        except ValueError as exc:
-            raise bad_request(str(exc)) from exc
-        return ok({"added": [rule.to_json() for rule in added], **self.faults.to_json()})
-
-    async def sim_replace_faults(self, ctx: Ctx) -> Response:
-        try:
-            self.faults.replace(await self._fault_rules(ctx))
+            self.faults.add((await ctx.json_object()).get("rules"))
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
         return ok(self.faults.to_json())
 
-    async def sim_clear_faults(self, ctx: Ctx) -> Response:
-        self.faults.clear()
-        return ok()
 
-    async def sim_dump(self, ctx: Ctx) -> Response:
-        body = await ctx.json()
-        path = body.get("path") if isinstance(body, dict) else None
-        target = path or self.config.state_file
-        if not target:
-            raise bad_request('No state file configured; pass {"path": ...}')
-        written = self.state.dump(target)
-        return ok({"path": str(written), "entities": self.state.entity_count()})
+def _projected(record: EntityRecord, include: list[str]) -> dict[str, Any]:
+    """The entity with only the ``include`` keys (``properties.x`` picks one property)."""
+    entity = record.to_api()
+    if not include:
+        return entity
+    out: dict[str, Any] = {}
+    for path in include:
+        head, _, rest = path.partition(".")
+        if not rest and head in entity:
+            out[head] = entity[head]
+        elif rest and rest in entity.get(head, {}):
+            out.setdefault(head, {})[rest] = entity[head][rest]
+    return out
 
-    async def sim_reset(self, ctx: Ctx) -> Response:
-        """A clean slate: empty catalog (system blueprints kept), no faults, zeroed stats."""
-        self.state.reset()
-        self.stats.reset()
-        self.faults.clear()
-        self.ingested_logs.clear()
-        self.ingest_counts.clear()
-        self.last_metrics.clear()
-        return ok()
 
-    async def sim_list_entities(self, ctx: Ctx) -> Response:
-        blueprint = ctx.request.query_params.get("blueprint")
-        datasource = ctx.request.query_params.get("datasource")
-        records = [
-            r.to_dict()
-            for r in self.state.all_entities()
-            if (blueprint is None or r.blueprint == blueprint)
-            and (datasource is None or datasource in (r.datasource or ""))
-        ]
-        return ok({"entities": records})
+class Observed:
+    """Counts, and injects the configured faults into, every request outside ``/_sim``."""
 
-    async def sim_seed_entities(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        entities = body.get("entities")
-        if not isinstance(entities, list):
-            raise bad_request('Body must be {"entities": [...], "datasource": ...}')
-        default_source = body.get("datasource", "port-api")
-        created: list[dict[str, Any]] = []
-        errors: list[dict[str, Any]] = []
-        for index, item in enumerate(entities):
-            if not isinstance(item, dict):
-                errors.append({"index": index, "message": "entity must be an object"})
-                continue
-            item = dict(item)
-            source = item.pop("datasource", default_source)
-            try:
-                outcome = self.state.seed_entity(item, source)
-            except PortError as error:
-                errors.append({"index": index, **error.body()})
-                continue
-            created.append({"index": index, "identifier": outcome.record.identifier})
-        return ok({"entities": created, "errors": errors}, status=207 if errors else 200)
+    def __init__(self, app: ASGIApp, sim: PortSim) -> None:
+        self.app = app
+        self.sim = sim
 
-    async def sim_seed_blueprints(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        blueprints = body.get("blueprints")
-        if not isinstance(blueprints, list):
-            raise bad_request('Body must be {"blueprints": [...]}')
-        created = []
-        for blueprint in blueprints:
-            identifier = blueprint.get("identifier") if isinstance(blueprint, dict) else None
-            if isinstance(identifier, str) and identifier in self.state.blueprints:
-                created.append(self.state.update_blueprint(identifier, blueprint, replace=True))
-            else:
-                created.append(self.state.create_blueprint(blueprint))
-        return ok({"blueprints": created})
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] != "http" or is_control(path):
+            await self.app(scope, receive, send)
+            return
+        method: str = scope["method"]
+        stats = self.sim.stats
+        template = route_template(self.sim.routes, scope)
+        if template is None:
+            stats.unmatched[f"{method} {path}"] += 1
+        stats.begin(template or f"{method} {path}")
+        status = [500]
+        send = status_recorder(send, status)
+        try:
+            rule = self.sim.faults.take(method, path)
+            if rule is None:
+                await self.app(scope, receive, send)
+                return
+            stats.faults[str(rule.status)] += 1
+            logger.info("port-sim: injected fault %s for %s %s", rule.status, method, path)
+            body = rule.response_body(method, path)
+            fault = JSONResponse(body, status_code=rule.status, headers=rule.headers())
+            await fault(scope, receive, send)
+        finally:
+            stats.end(status[0])
 
-    async def sim_requests(self, ctx: Ctx) -> Response:
-        limit = int(ctx.request.query_params.get("limit", "100"))
-        recent = list(self.stats.recent)[-limit:] if limit > 0 else []
-        return ok({"requests": recent})
 
-    async def sim_logs(self, ctx: Ctx) -> Response:
-        limit = int(ctx.request.query_params.get("limit", "200"))
-        logs = list(self.ingested_logs)[-limit:] if limit > 0 else []
-        return ok({"logs": logs, "total": len(self.ingested_logs)})
+async def _port_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PortError)
+    return error_response(exc)
 
-    async def sim_ingest(self, ctx: Ctx) -> Response:
-        return ok({"counts": dict(self.ingest_counts), "lastMetrics": self.last_metrics})
 
-    async def sim_resync_request(self, ctx: Ctx) -> Response:
-        return ok({"request": self.state.request_resync(ctx.params["integration"])})
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404:
+        logger.warning("port-sim: unmodelled endpoint %s", where)
+        return error_response(
+            not_found(f"Route {where} not found (not modelled by the Port simulator)")
+        )
+    return error_response(PortError(exc.status_code, "bad_request", f"{where}: {exc.detail}"))
 
-    async def sim_revoke_tokens(self, ctx: Ctx) -> Response:
-        self.token_generation += 1
-        return ok({"generation": self.token_generation})
 
-    async def sim_patch_organization(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        flags = body.get("featureFlags")
-        if flags is not None:
-            if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
-                raise bad_request("'featureFlags' must be an array of strings")
-            self.config.feature_flags = list(flags)
-        if isinstance(body.get("name"), str):
-            self.config.org_name = body["name"]
-        return ok({"organization": self.organization()})
+async def _server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("port-sim: internal error on %s %s", request.method, request.url.path)
+    return error_response(PortError(500, "internal_error", f"Port simulator error: {exc!r}"))
 
 
 def create_app(config: SimConfig | None = None, state: SimState | None = None) -> Starlette:
     """Build the simulator app; ``app.state.port_sim`` is the :class:`PortSim` runtime."""
     sim = PortSim(config or SimConfig(), state or SimState())
-
-    async def endpoint(request: Request) -> Response:
-        return await sim.handle(request)
-
     app = Starlette(
-        routes=[StarletteRoute("/{path:path}", endpoint, methods=ALL_METHODS)],
+        routes=sim.routes,
+        middleware=[Middleware(Observed, sim=sim)],
+        exception_handlers={
+            PortError: _port_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
     )
     app.state.port_sim = sim
     return app

@@ -22,7 +22,6 @@ NO_FAULTS: dict[str, Any] = {
     "rate_429": 0.0,
     "rate_5xx": 0.0,
     "rate_timeout": 0.0,
-    "rate_malformed": 0.0,
     "fail_paths": [],
     "malformed_paths": [],
     "latency_ms": 0.0,

@@ -149,7 +149,6 @@ async def test_ocean_port_client_against_simulator(
     assert integration["processingMode"] == "ocean-core"
     issue_bp = await client.get_blueprint("jiraIssue")
     assert issue_bp.relations["project"].target == "jiraProject"
-    assert "handle" in sim.state.blueprints["jiraIssue"]["calculationProperties"]
     assert await client.get_organization_feature_flags() == []
 
     # A second start-up finds everything in place and creates nothing.
@@ -211,13 +210,10 @@ async def test_ocean_port_client_against_simulator(
     batch = await client.search_batch_entities(UserAgentType.exporter, entities[:3])
     assert [e.identifier for e in batch] == ["PROJ-0", "PROJ-1", "PROJ-2"]
 
-    # Token revoked mid-run: Ocean's TokenRetryTransport fetches a new one and retries.
-    sim.sim.token_generation += 1
     deleted = await client.bulk_delete_entities(
         "jiraIssue", ["PROJ-1", "PROJ-2", "GONE"], OPTIONS, UserAgentType.exporter
     )
     assert deleted == ["PROJ-1", "PROJ-2"]
-    assert sim.sim.tokens_issued == 2
 
     # Resync state, kind examples.
     await client.update_integration_state({"status": "running", "lastResyncEnd": None})

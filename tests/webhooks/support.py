@@ -1,9 +1,12 @@
-"""Running one delivery through a kind's processor, as Ocean's webhook manager would."""
+"""Running one delivery through a kind's processor, as Ocean's webhook manager would; the
+Jira endpoints and resources the live-event tests share."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import respx
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.handlers.webhook.webhook_event import (
     WebhookEvent,
@@ -11,9 +14,45 @@ from port_ocean.core.handlers.webhook.webhook_event import (
     WebhookRequestAdapter,
 )
 
+from jira.selectors import IssueResourceConfig, ProjectResourceConfig
 from jira.webhooks.processors import PROCESSORS, KindWebhookProcessor
+from tests.builders import SITE, json_response
 
 PROCESSOR = {p.kind.name: p for p in PROCESSORS}
+API = f"{SITE}/rest/api/3"
+AGILE = f"{SITE}/rest/agile/1.0"
+SEARCH = f"{SITE}/rest/api/3/search/jql"
+GONE = {"errorMessages": ["It does not exist"], "errors": {}}
+MAPPING = {"entity": {"mappings": {"identifier": ".key", "title": ".key", "blueprint": '"x"'}}}
+
+
+def issue_resource(**selector: Any) -> ResourceConfig:
+    return IssueResourceConfig.parse_obj(
+        {"kind": "issue", "selector": {"query": "true", **selector}, "port": MAPPING}
+    )
+
+
+def project_resource(expand: str = "insight") -> ResourceConfig:
+    return ProjectResourceConfig.parse_obj(
+        {"kind": "project", "selector": {"query": "true", "expand": expand}, "port": MAPPING}
+    )
+
+
+def user_resource() -> ResourceConfig:
+    return ResourceConfig.parse_obj(
+        {"kind": "user", "selector": {"query": "true"}, "port": MAPPING}
+    )
+
+
+def search_returning(*issues: dict[str, Any]) -> respx.Route:
+    return respx.post(SEARCH).mock(
+        return_value=json_response({"issues": list(issues), "isLast": True})
+    )
+
+
+def sent_body(route: respx.Route) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(route.calls.last.request.content)
+    return body
 
 
 def processor(

@@ -17,8 +17,8 @@ from loguru import logger
 
 from jira.webhooks.gate import MAX_DEPTH, nests_deeper_than
 from jira.webhooks.signature import problem
+from tests.webhooks.gate_support import EVENT, build, deliver
 from tests.webhooks.payloads import SECRET
-from tests.webhooks.test_gate import EVENT, build, deliver
 
 PROPERTIES = settings(
     max_examples=150,

@@ -21,6 +21,7 @@ from port_ocean.integration_testing import IntegrationTestHarness, InterceptTran
 from jira.factory import reset_jira_client
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route
+from jira.webhooks.gate import MAX_DEPTH
 from jira.webhooks.processors import CONTEXT, LiveEventsContext
 from tests.builders import comment, issue, json_response, sprint
 from tests.integration.harness_setup import (
@@ -29,6 +30,7 @@ from tests.integration.harness_setup import (
     every_kind_mapping,
     integration_config,
 )
+from tests.webhooks.gate_support import EVENT, PATH, nested, raw_headers
 from tests.webhooks.payloads import (
     SECRET,
     body_of,
@@ -177,3 +179,34 @@ async def test_a_closed_sprint_leaves_the_catalog_of_active_and_future_sprints()
         await live.drain()
         assert live.h.port_mock.upserted_entities == []
         assert live.h.port_mock.deleted_entity_ids == ["4"]
+
+
+async def test_the_reported_hostile_deliveries_get_4xx_from_the_real_ocean_app() -> None:
+    """Issue #12's three reports (a 500, a 500, and a 200 that Ocean then dropped with a
+    RecursionError) and a lone surrogate (a 200 that Ocean's jq then refused), against main.py's
+    Ocean app."""
+    deliveries = [
+        (nested(2), raw_headers(nested(2), x_hub_signature="sha256=\u00e9" + "0" * 63), 401),
+        (nested(100_000), raw_headers(nested(100_000)), 400),
+        (nested(900), raw_headers(nested(900)), 400),
+        (EVENT + b', "x": "\\ud800"}', raw_headers(EVENT + b', "x": "\\ud800"}'), 400),
+    ]
+    async with live_harness([]) as live:
+        for body, headers, status in deliveries:
+            response = await live.http.post(PATH, content=body, headers=headers)
+            assert response.status_code == status
+        assert await live.queue.size() == 0
+
+
+async def test_the_deepest_and_oddest_body_the_gate_lets_through_is_processed_by_ocean() -> None:
+    body = (
+        b'{"webhookEvent": "user_deleted", "timestamp": ' + b"9" * 4000 + b', "user": '
+        b'{"accountId": "acc-4", "displayName": "\\u0000\\ud83d\\ude00 \\\\ud800", "y": 1e308, '
+        b'"x": ' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}}"
+    )
+    in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
+    async with live_harness([], in_port=in_port) as live:
+        response = await live.http.post(PATH, content=body, headers=raw_headers(body))
+        assert response.status_code == 200
+        assert await live.drain() == 1
+        assert live.h.port_mock.deleted_entities == in_port

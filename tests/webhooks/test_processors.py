@@ -1,140 +1,28 @@
-"""The processors: deletes from the payload, upserts re-read from Jira with the selector."""
+"""The processor base: matching, validation, signatures, ordering, and Jira failures."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 import respx
-from port_ocean.core.handlers.port_app_config.models import ResourceConfig
-from port_ocean.core.handlers.webhook.webhook_event import (
-    WebhookEvent,
-)
+from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.errors import JiraApiError
-from jira.selectors import IssueResourceConfig, ProjectResourceConfig
 from jira.webhooks.processors import LiveEventsContext
-from tests.builders import SITE, issue, json_response, project, user
-from tests.webhooks.payloads import (
-    SECRET,
-    body_of,
-    comment_event,
-    issue_event,
-    project_event,
-    sign,
-    user_event,
+from tests.builders import SITE, issue, json_response, resource
+from tests.webhooks.payloads import SECRET, body_of, issue_event, project_event, sign, worklog_event
+from tests.webhooks.support import (
+    API,
+    PROCESSOR,
+    SEARCH,
+    handle,
+    issue_resource,
+    processor,
+    search_returning,
 )
-from tests.webhooks.support import PROCESSOR, handle, processor
-
-SEARCH = f"{SITE}/rest/api/3/search/jql"
-MAPPING = {"entity": {"mappings": {"identifier": ".key", "title": ".key", "blueprint": '"x"'}}}
-
-
-def issue_resource(**selector: Any) -> ResourceConfig:
-    return IssueResourceConfig.parse_obj(
-        {"kind": "issue", "selector": {"query": "true", **selector}, "port": MAPPING}
-    )
-
-
-def project_resource(expand: str = "insight") -> ResourceConfig:
-    return ProjectResourceConfig.parse_obj(
-        {"kind": "project", "selector": {"query": "true", "expand": expand}, "port": MAPPING}
-    )
-
-
-def user_resource() -> ResourceConfig:
-    return ResourceConfig.parse_obj(
-        {"kind": "user", "selector": {"query": "true"}, "port": MAPPING}
-    )
-
-
-def search_returning(*issues: dict[str, Any]) -> respx.Route:
-    return respx.post(SEARCH).mock(
-        return_value=json_response({"issues": list(issues), "isLast": True})
-    )
-
-
-def sent_body(route: respx.Route) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(route.calls.last.request.content)
-    return body
-
-
-# Issues
-
-
-@respx.mock
-async def test_issue_update_is_read_again_with_the_selector_jql_and_reconcile(
-    live: LiveEventsContext,
-) -> None:
-    current = issue(1, summary="fresh")
-    search = search_returning(current)
-    payload = issue_event("jira:issue_updated", issue(1, summary="stale"))
-
-    result = await handle(
-        "issue", payload, issue_resource(jql="project = P1 OR labels = x ORDER BY key")
-    )
-
-    assert result.updated_raw_results == [current]
-    assert result.deleted_raw_results == []
-    body = sent_body(search)
-    assert body["jql"] == '(project = P1 OR labels = x) AND key = "P1-1"'
-    assert body["reconcileIssues"] == [20001]
-    assert body["fields"] == ["*all"]
-
-
-@respx.mock
-async def test_issue_created_a_moment_ago_is_found_through_reconcile(
-    live: LiveEventsContext,
-) -> None:
-    created = issue(7)
-    search = respx.post(SEARCH).mock(
-        side_effect=lambda request: json_response(
-            {"issues": [created] if json.loads(request.content).get("reconcileIssues") else []}
-        )
-    )
-    result = await handle("issue", issue_event("jira:issue_created", created), issue_resource())
-    assert result.updated_raw_results == [created]
-    assert search.call_count == 1
-
-
-@respx.mock
-async def test_issue_fields_and_expand_are_honoured(live: LiveEventsContext) -> None:
-    search = search_returning(issue(1))
-    await handle(
-        "issue",
-        issue_event("jira:issue_updated"),
-        issue_resource(jql="project = P1", fields="summary, status", expand="names,changelog"),
-    )
-    body = sent_body(search)
-    assert body["fields"] == ["summary", "status", "updated"]
-    assert body["expand"] == "names,changelog"
-
-
-@respx.mock
-async def test_issue_no_longer_matching_the_jql_is_removed(live: LiveEventsContext) -> None:
-    search_returning()
-    confirm = respx.get(f"{SITE}/rest/api/3/issue/P1-1").mock(
-        return_value=json_response({"id": "20001", "key": "P1-1", "fields": {}})
-    )
-    payload = issue_event("jira:issue_updated")
-    result = await handle("issue", payload, issue_resource(jql="project = P1"))
-    assert result.updated_raw_results == []
-    assert result.deleted_raw_results == [payload["issue"]]
-    assert confirm.calls.last.request.url.params["fields"] == "updated"
-
-
-@respx.mock
-async def test_issue_answered_404_is_removed(live: LiveEventsContext) -> None:
-    search_returning()
-    respx.get(f"{SITE}/rest/api/3/issue/P1-1").mock(
-        return_value=json_response({"errorMessages": ["Issue does not exist"]}, status=404)
-    )
-    payload = issue_event("jira:issue_updated")
-    result = await handle("issue", payload, issue_resource())
-    assert result.deleted_raw_results == [payload["issue"]]
 
 
 @respx.mock
@@ -159,70 +47,19 @@ async def test_transient_failure_of_the_confirmation_raises_and_removes_nothing(
         await proc.handle_event(proc.event.payload, issue_resource())
 
 
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [("issue", issue_event("jira:issue_updated")), ("project", project_event("project_updated"))],
+)
 @respx.mock
-async def test_a_jql_rejected_by_jira_raises_without_removing(live: LiveEventsContext) -> None:
-    respx.post(SEARCH).mock(
-        return_value=json_response({"errorMessages": ["Field 'nope' does not exist"]}, status=400)
-    )
-    payload = issue_event("jira:issue_updated")
-    exists = respx.get(f"{SITE}/rest/api/3/issue/{payload['issue']['key']}").mock(
-        return_value=json_response(issue(1))
-    )
-    proc = processor("issue", payload)
-    with pytest.raises(JiraApiError, match="nope"):
-        await proc.handle_event(proc.event.payload, issue_resource(jql="nope = 1"))
-    assert exists.called  # the issue exists: the 400 is the JQL's fault, so nothing is removed
-
-
-@respx.mock
-async def test_an_update_for_an_issue_deleted_since_removes_it(live: LiveEventsContext) -> None:
-    # Jira answers 400 to `key = X` once X no longer exists; a GET confirms it is gone.
-    respx.post(SEARCH).mock(
-        return_value=json_response(
-            {"errorMessages": ["The value 'P1-1' does not exist for the field 'key'."]}, status=400
-        )
-    )
-    payload = issue_event("jira:issue_updated")
-    respx.get(f"{SITE}/rest/api/3/issue/{payload['issue']['key']}").mock(
-        return_value=json_response({"errorMessages": ["Issue does not exist"]}, status=404)
-    )
-    result = await handle("issue", payload, issue_resource())
-    assert result.updated_raw_results == []
-    assert result.deleted_raw_results == [payload["issue"]]
-
-
-@respx.mock
-async def test_issue_deleted_is_removed_from_the_payload_without_calling_jira(
-    live: LiveEventsContext,
+async def test_a_search_answering_404_fails_the_event_and_removes_nothing(
+    live: LiveEventsContext, kind: str, payload: dict[str, Any]
 ) -> None:
-    payload = issue_event("jira:issue_deleted")
-    result = await handle("issue", payload, issue_resource())
-    assert result.updated_raw_results == []
-    assert result.deleted_raw_results == [payload["issue"]]
-    assert respx.calls.call_count == 0
-
-
-@respx.mock
-async def test_comment_events_read_their_issue_again(live: LiveEventsContext) -> None:
-    current = issue(3)
-    search = search_returning(current)
-    result = await handle("issue", comment_event("comment_created", n=3), issue_resource())
-    assert result.updated_raw_results == [current]
-    assert sent_body(search)["reconcileIssues"] == [20003]
-
-
-@respx.mock
-async def test_a_moved_issue_removes_its_old_key(live: LiveEventsContext) -> None:
-    moved = issue(5, project_key="P2")
-    search_returning(moved)
-    payload = issue_event(
-        "jira:issue_updated",
-        moved,
-        changelog={"items": [{"field": "Key", "fromString": "P1-5", "toString": "P2-5"}]},
-    )
-    result = await handle("issue", payload, issue_resource())
-    assert result.updated_raw_results == [moved]
-    assert [item["key"] for item in result.deleted_raw_results] == ["P1-5"]
+    # A search is never "gone": a 404 there is a wrong address (a wrong cloud id, a proxy).
+    respx.post(SEARCH).mock(return_value=json_response({}, status=404))
+    respx.get(f"{API}/project/search").mock(return_value=json_response({}, status=404))
+    with pytest.raises(JiraApiError, match="404"):
+        await processor(kind, payload).handle_event(payload, resource(kind))
 
 
 @respx.mock
@@ -253,73 +90,6 @@ async def test_a_delete_older_than_the_applied_state_is_ignored(live: LiveEvents
         "issue", issue_event("jira:issue_deleted", timestamp=early + 60_000), resource
     )
     assert len(later.deleted_raw_results) == 1
-
-
-# Projects
-
-
-@respx.mock
-async def test_project_update_is_read_again_like_the_resync(live: LiveEventsContext) -> None:
-    current = project(1)
-    route = respx.get(f"{SITE}/rest/api/3/project/search").mock(
-        return_value=json_response({"values": [current], "isLast": True})
-    )
-    result = await handle(
-        "project", project_event("project_updated"), project_resource("insight,lead")
-    )
-    assert result.updated_raw_results == [current]
-    params = route.calls.last.request.url.params
-    assert params["id"] == "10001" and params["expand"] == "insight,lead"
-
-
-@respx.mock
-async def test_project_no_longer_live_is_removed(live: LiveEventsContext) -> None:
-    respx.get(f"{SITE}/rest/api/3/project/search").mock(
-        return_value=json_response({"values": [], "isLast": True})
-    )
-    payload = project_event("project_restored_archived")
-    result = await handle("project", payload, project_resource())
-    assert result.deleted_raw_results == [payload["project"]]
-
-
-@pytest.mark.parametrize("event", ["project_deleted", "project_soft_deleted", "project_archived"])
-@respx.mock
-async def test_project_deletes_use_the_payload(live: LiveEventsContext, event: str) -> None:
-    payload = project_event(event)
-    result = await handle("project", payload, project_resource())
-    assert result.deleted_raw_results == [payload["project"]]
-    assert respx.calls.call_count == 0
-
-
-# Users
-
-
-@respx.mock
-async def test_user_update_is_read_by_account_id(live: LiveEventsContext) -> None:
-    current = user(3)
-    route = respx.get(f"{SITE}/rest/api/3/user").mock(return_value=json_response(current))
-    result = await handle("user", user_event("user_updated", 3), user_resource())
-    assert result.updated_raw_results == [current]
-    assert route.calls.last.request.url.params["accountId"] == "acc-3"
-
-
-@respx.mock
-async def test_user_gone_on_update_is_removed(live: LiveEventsContext) -> None:
-    respx.get(f"{SITE}/rest/api/3/user").mock(return_value=json_response({}, status=404))
-    payload = user_event("user_created", 4)
-    result = await handle("user", payload, user_resource())
-    assert result.deleted_raw_results == [payload["user"]]
-
-
-@respx.mock
-async def test_user_deleted_never_calls_jira(live: LiveEventsContext) -> None:
-    payload = user_event("user_deleted", 4)
-    result = await handle("user", payload, user_resource())
-    assert result.deleted_raw_results == [payload["user"]]
-    assert respx.calls.call_count == 0
-
-
-# Matching, validation, authentication
 
 
 async def test_processors_match_only_their_own_events(live: LiveEventsContext) -> None:
@@ -366,3 +136,14 @@ async def test_authentication_without_the_raw_body_fails_closed(live: LiveEvents
     payload = issue_event("jira:issue_updated")
     headers = {"x-hub-signature": sign(SECRET, body_of(payload))}
     assert not await processor("issue", payload, headers).authenticate(payload, headers)
+
+
+@respx.mock
+async def test_a_transient_failure_is_retried_and_removes_nothing(
+    live: LiveEventsContext,
+) -> None:
+    respx.get(f"{API}/issue/20001").mock(return_value=httpx.Response(503))
+    event = WebhookEvent("t", worklog_event("worklog_updated"), {})
+    processor = PROCESSOR["worklog"](event)
+    with pytest.raises(RetryableError):
+        await processor.handle_event(event.payload, resource("worklog"))

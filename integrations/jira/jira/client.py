@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from jira.errors import JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -42,7 +43,7 @@ def _csv(value: str | None) -> str | None:
     return ",".join(expand_list(value)) or None
 
 
-def search_body(
+def _search_body(
     jql: str,
     fields: list[str],
     expand: str | None,
@@ -129,7 +130,7 @@ class JiraClient:
         expand: str | None = None,
         page_size: int = ISSUE_PAGE_SIZE,
     ) -> AsyncIterator[Page]:
-        body = search_body(jql, fields, expand, page_size)
+        body = _search_body(jql, fields, expand, page_size)
         return token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
 
     async def issue(
@@ -153,8 +154,11 @@ class JiraClient:
         max_results: int = 10,
     ) -> list[dict[str, Any]]:
         """One page of `POST /search/jql`: for lookups that match a handful of issues."""
-        body = search_body(jql, fields, expand, max_results, reconcile_ids)
-        page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
+        body = _search_body(jql, fields, expand, max_results, reconcile_ids)
+        try:
+            page = await self.http.request("POST", Api.PLATFORM, "/search/jql", json_body=body)
+        except JiraNotFoundError as exc:
+            raise exc.not_gone() from exc
         issues = page.get("issues") if isinstance(page, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
 
@@ -162,12 +166,15 @@ class JiraClient:
         self, project_id: str, expand: str | None = None
     ) -> dict[str, Any] | None:
         """The project as `/project/search` lists it (live projects only), or None."""
-        page = await self.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/project/search",
-            params={"id": project_id, "expand": _csv(expand)},
-        )
+        try:
+            page = await self.http.request(
+                "GET",
+                Api.PLATFORM,
+                "/project/search",
+                params={"id": project_id, "expand": _csv(expand)},
+            )
+        except JiraNotFoundError as exc:
+            raise exc.not_gone() from exc
         values = page.get("values") if isinstance(page, dict) else None
         for value in values or []:
             if isinstance(value, dict) and str(value.get("id")) == str(project_id):

@@ -73,6 +73,13 @@ class JiraAuthError(JiraApiError):
 class JiraNotFoundError(JiraApiError):
     """404: the object is gone (or not visible to this user)."""
 
+    def not_gone(self) -> JiraApiError:
+        """The same answer as a plain error: for a search, whose 404 is a wrong address and
+        never an object that is gone (live events remove what a lookup answers 404 for)."""
+        error = JiraApiError(self.status, self.method, self.endpoint, self.messages)
+        error.args = self.args
+        return error
+
 
 class JiraUnavailableError(JiraError):
     """Retries ran out on 429/5xx/timeouts/connection errors/malformed bodies."""

@@ -1,169 +1,167 @@
-"""Live events of releases, boards, sprints, worklogs and comments, through their processors."""
+"""Live events of issues and their comments and worklogs (jira.issues, jira.issue_items)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-import httpx
 import pytest
 import respx
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
-from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.errors import JiraApiError
 from jira.webhooks.processors import PROCESSORS, LiveEventsContext
-from tests.builders import (
-    SITE,
-    board,
-    comment,
-    issue,
-    json_response,
-    offset_pager,
-    project,
-    resource,
-    sprint,
-    version,
-    worklog,
+from tests.builders import SITE, comment, issue, json_response, resource, worklog
+from tests.webhooks.payloads import comment_event, issue_event, worklog_event
+from tests.webhooks.support import (
+    API,
+    GONE,
+    PROCESSOR,
+    SEARCH,
+    handle,
+    issue_resource,
+    processor,
+    search_returning,
+    sent_body,
 )
-from tests.webhooks.payloads import (
-    board_event,
-    comment_event,
-    sprint_event,
-    version_event,
-    worklog_event,
-)
-from tests.webhooks.support import PROCESSOR, handle
-
-API = f"{SITE}/rest/api/3"
-AGILE = f"{SITE}/rest/agile/1.0"
-GONE = {"errorMessages": ["It does not exist"], "errors": {}}
-
-
-# Releases
-
-
-@pytest.mark.parametrize(
-    "event",
-    [
-        "jira:version_created",
-        "jira:version_updated",
-        "jira:version_released",
-        "jira:version_unreleased",
-        "jira:version_moved",
-    ],
-)
-@respx.mock
-async def test_a_release_is_read_again_with_its_project(
-    live: LiveEventsContext, event: str
-) -> None:
-    current = version(1, released=True)
-    respx.get(f"{API}/version/30001").mock(return_value=json_response(current))
-    respx.get(f"{API}/project/10001").mock(return_value=json_response(project(1)))
-    result = await handle("release", version_event(event), resource("release"))
-    assert result.updated_raw_results == [{**current, "__project": "P1"}]
-    assert result.deleted_raw_results == []
 
 
 @respx.mock
-async def test_a_release_gone_on_update_is_removed(live: LiveEventsContext) -> None:
-    respx.get(f"{API}/version/30001").mock(return_value=json_response(GONE, 404))
-    payload = version_event("jira:version_updated")
-    result = await handle("release", payload, resource("release"))
-    assert result.deleted_raw_results == [payload["version"]]
-
-
-@respx.mock
-async def test_a_deleted_or_merged_release_is_removed_from_the_payload(
+async def test_issue_update_is_read_again_with_the_selector_jql_and_reconcile(
     live: LiveEventsContext,
 ) -> None:
-    merged = version_event("jira:version_deleted", 2, mergedTo=version(3))
-    result = await handle("release", merged, resource("release"))
-    assert result.deleted_raw_results == [merged["version"]]
-    assert respx.calls.call_count == 0
+    current = issue(1, summary="fresh")
+    search = search_returning(current)
+    payload = issue_event("jira:issue_updated", issue(1, summary="stale"))
 
-
-# Boards
-
-
-@respx.mock
-async def test_a_board_is_read_again_with_its_projects(live: LiveEventsContext) -> None:
-    respx.get(f"{AGILE}/board/7").mock(return_value=json_response(board(7)))
-    respx.get(f"{AGILE}/board/7/project").mock(
-        side_effect=offset_pager([project(1), project(2), project(3)])
+    result = await handle(
+        "issue", payload, issue_resource(jql="project = P1 OR labels = x ORDER BY key")
     )
-    result = await handle("board", board_event("board_configuration_changed", 7), resource("board"))
-    assert result.updated_raw_results == [{**board(7), "__projects": ["P1", "P2", "P3"]}]
 
-
-@pytest.mark.parametrize(
-    ("selector", "selected"),
-    [
-        ({"boardType": "scrum"}, True),
-        ({"boardType": "kanban"}, False),
-        ({"projectKey": "p2"}, True),
-        ({"projectKey": "P9"}, False),
-    ],
-)
-@respx.mock
-async def test_a_board_outside_the_selector_is_removed(
-    live: LiveEventsContext, selector: dict[str, Any], selected: bool
-) -> None:
-    respx.get(f"{AGILE}/board/7").mock(return_value=json_response(board(7)))
-    respx.get(f"{AGILE}/board/7/project").mock(side_effect=offset_pager([project(2)]))
-    payload = board_event("board_updated", 7)
-    result = await handle("board", payload, resource("board", **selector))
-    assert bool(result.updated_raw_results) is selected
-    assert result.deleted_raw_results == ([] if selected else [payload["board"]])
+    assert result.updated_raw_results == [current]
+    assert result.deleted_raw_results == []
+    body = sent_body(search)
+    assert body["jql"] == '(project = P1 OR labels = x) AND key = "P1-1"'
+    assert body["reconcileIssues"] == [20001]
+    assert body["fields"] == ["*all"]
 
 
 @respx.mock
-async def test_board_deleted_and_board_gone(live: LiveEventsContext) -> None:
-    deleted = board_event("board_deleted", 7)
-    assert (await handle("board", deleted, resource("board"))).deleted_raw_results == [
-        deleted["board"]
-    ]
-    respx.get(f"{AGILE}/board/8").mock(return_value=json_response(GONE, 404))
-    updated = board_event("board_updated", 8)
-    assert (await handle("board", updated, resource("board"))).deleted_raw_results == [
-        updated["board"]
-    ]
-
-
-# Sprints
-
-
-@respx.mock
-async def test_a_started_sprint_is_read_again_and_kept_when_its_state_is_selected(
+async def test_issue_created_a_moment_ago_is_found_through_reconcile(
     live: LiveEventsContext,
 ) -> None:
-    respx.get(f"{AGILE}/sprint/3").mock(return_value=json_response(sprint(3, "active", 2)))
-    result = await handle("sprint", sprint_event("sprint_started", 3), resource("sprint"))
-    assert result.updated_raw_results == [{**sprint(3, "active", 2), "__board": "2"}]
+    created = issue(7)
+    search = respx.post(SEARCH).mock(
+        side_effect=lambda request: json_response(
+            {"issues": [created] if json.loads(request.content).get("reconcileIssues") else []}
+        )
+    )
+    result = await handle("issue", issue_event("jira:issue_created", created), issue_resource())
+    assert result.updated_raw_results == [created]
+    assert search.call_count == 1
 
 
 @respx.mock
-async def test_a_closed_sprint_leaves_a_selector_of_active_sprints(
-    live: LiveEventsContext,
-) -> None:
-    respx.get(f"{AGILE}/sprint/3").mock(return_value=json_response(sprint(3, "closed")))
-    payload = sprint_event("sprint_closed", 3, state="closed")
-    result = await handle("sprint", payload, resource("sprint"))
+async def test_issue_fields_and_expand_are_honoured(live: LiveEventsContext) -> None:
+    search = search_returning(issue(1))
+    await handle(
+        "issue",
+        issue_event("jira:issue_updated"),
+        issue_resource(jql="project = P1", fields="summary, status", expand="names,changelog"),
+    )
+    body = sent_body(search)
+    assert body["fields"] == ["summary", "status", "updated"]
+    assert body["expand"] == "names,changelog"
+
+
+@respx.mock
+async def test_issue_no_longer_matching_the_jql_is_removed(live: LiveEventsContext) -> None:
+    search_returning()
+    confirm = respx.get(f"{SITE}/rest/api/3/issue/P1-1").mock(
+        return_value=json_response({"id": "20001", "key": "P1-1", "fields": {}})
+    )
+    payload = issue_event("jira:issue_updated")
+    result = await handle("issue", payload, issue_resource(jql="project = P1"))
     assert result.updated_raw_results == []
-    assert result.deleted_raw_results == [payload["sprint"]]
-    kept = await handle("sprint", payload, resource("sprint", sprintState=["active", "closed"]))
-    assert [s["id"] for s in kept.updated_raw_results] == [3]
+    assert result.deleted_raw_results == [payload["issue"]]
+    assert confirm.calls.last.request.url.params["fields"] == "updated"
 
 
 @respx.mock
-async def test_sprint_deleted_uses_the_payload(live: LiveEventsContext) -> None:
-    payload = sprint_event("sprint_deleted", 3)
-    result = await handle("sprint", payload, resource("sprint"))
-    assert result.deleted_raw_results == [payload["sprint"]]
+async def test_issue_answered_404_is_removed(live: LiveEventsContext) -> None:
+    search_returning()
+    respx.get(f"{SITE}/rest/api/3/issue/P1-1").mock(
+        return_value=json_response({"errorMessages": ["Issue does not exist"]}, status=404)
+    )
+    payload = issue_event("jira:issue_updated")
+    result = await handle("issue", payload, issue_resource())
+    assert result.deleted_raw_results == [payload["issue"]]
+
+
+@respx.mock
+async def test_a_jql_rejected_by_jira_raises_without_removing(live: LiveEventsContext) -> None:
+    respx.post(SEARCH).mock(
+        return_value=json_response({"errorMessages": ["Field 'nope' does not exist"]}, status=400)
+    )
+    payload = issue_event("jira:issue_updated")
+    exists = respx.get(f"{SITE}/rest/api/3/issue/{payload['issue']['key']}").mock(
+        return_value=json_response(issue(1))
+    )
+    proc = processor("issue", payload)
+    with pytest.raises(JiraApiError, match="nope"):
+        await proc.handle_event(proc.event.payload, issue_resource(jql="nope = 1"))
+    assert exists.called  # the issue exists: the 400 is the JQL's fault, so nothing is removed
+
+
+@respx.mock
+async def test_an_update_for_an_issue_deleted_since_removes_it(live: LiveEventsContext) -> None:
+    # Jira answers 400 to `key = X` once X no longer exists; a GET confirms it is gone.
+    respx.post(SEARCH).mock(
+        return_value=json_response(
+            {"errorMessages": ["The value 'P1-1' does not exist for the field 'key'."]}, status=400
+        )
+    )
+    payload = issue_event("jira:issue_updated")
+    respx.get(f"{SITE}/rest/api/3/issue/{payload['issue']['key']}").mock(
+        return_value=json_response({"errorMessages": ["Issue does not exist"]}, status=404)
+    )
+    result = await handle("issue", payload, issue_resource())
+    assert result.updated_raw_results == []
+    assert result.deleted_raw_results == [payload["issue"]]
+
+
+@respx.mock
+async def test_issue_deleted_is_removed_from_the_payload_without_calling_jira(
+    live: LiveEventsContext,
+) -> None:
+    payload = issue_event("jira:issue_deleted")
+    result = await handle("issue", payload, issue_resource())
+    assert result.updated_raw_results == []
+    assert result.deleted_raw_results == [payload["issue"]]
     assert respx.calls.call_count == 0
 
 
-# Worklogs
+@respx.mock
+async def test_comment_events_read_their_issue_again(live: LiveEventsContext) -> None:
+    current = issue(3)
+    search = search_returning(current)
+    result = await handle("issue", comment_event("comment_created", n=3), issue_resource())
+    assert result.updated_raw_results == [current]
+    assert sent_body(search)["reconcileIssues"] == [20003]
+
+
+@respx.mock
+async def test_a_moved_issue_removes_its_old_key(live: LiveEventsContext) -> None:
+    moved = issue(5, project_key="P2")
+    search_returning(moved)
+    payload = issue_event(
+        "jira:issue_updated",
+        moved,
+        changelog={"items": [{"field": "Key", "fromString": "P1-5", "toString": "P2-5"}]},
+    )
+    result = await handle("issue", payload, issue_resource())
+    assert result.updated_raw_results == [moved]
+    assert [item["key"] for item in result.deleted_raw_results] == ["P1-5"]
 
 
 @respx.mock
@@ -220,20 +218,6 @@ async def test_an_older_worklog_state_never_overwrites_a_newer_one(
     late = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
     assert len(first.updated_raw_results) == 1
     assert late.updated_raw_results == [] and late.deleted_raw_results == []
-
-
-@respx.mock
-async def test_a_transient_failure_is_retried_and_removes_nothing(
-    live: LiveEventsContext,
-) -> None:
-    respx.get(f"{API}/issue/20001").mock(return_value=httpx.Response(503))
-    event = WebhookEvent("t", worklog_event("worklog_updated"), {})
-    processor = PROCESSOR["worklog"](event)
-    with pytest.raises(RetryableError):
-        await processor.handle_event(event.payload, resource("worklog"))
-
-
-# Comments: both the comment and its issue follow the events
 
 
 @respx.mock

@@ -1,18 +1,18 @@
-"""Helpers for tests: an in-memory (ASGI) client on the simulator with the right credentials."""
+"""What the sandbox tests share besides fixtures: in-memory clients on the Jira simulator,
+Port test blueprints, Ocean's writer, a clock."""
 
 from __future__ import annotations
 
 import base64
 import contextlib
-from collections.abc import AsyncIterator
-from typing import Literal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 import httpx
 from starlette.applications import Starlette
 
-from .app import SimState, create_app
-from .config import SimConfig
-from .data import Dataset
+from sandbox.jira_sim import Dataset, SimConfig, SimState, create_app
 
 Auth = Literal["basic", "bearer", "none"]
 SITE: str = "http://jira-sim.test"
@@ -57,3 +57,40 @@ async def asgi_client(
 def sim_state(client: httpx.AsyncClient) -> SimState:
     """The :class:`SimState` of a client made by :func:`asgi_client`."""
     return client.app.state.sim  # type: ignore[attr-defined,no-any-return]
+
+
+OCEAN_UA = "port-ocean/jira/0.1.0/my-jira/exporter"
+UPSERT = "upsert=true&merge=true&create_missing_related_entities=false"
+PROJECT_BP: dict[str, Any] = {
+    "identifier": "jiraProject",
+    "title": "Jira Project",
+    "schema": {"properties": {"url": {"type": "string", "format": "url"}}, "required": []},
+}
+ISSUE_BP: dict[str, Any] = {
+    "identifier": "jiraIssue",
+    "title": "Jira Issue",
+    "schema": {
+        "properties": {
+            "status": {"type": "string"},
+            "storyPoints": {"type": "number"},
+            "labels": {"type": "array"},
+        },
+        "required": [],
+    },
+    "relations": {
+        "project": {"title": "Project", "target": "jiraProject", "required": False, "many": False},
+        "epics": {"title": "Epics", "target": "jiraIssue", "required": False, "many": True},
+    },
+}
+Bulk = Callable[..., Awaitable[httpx.Response]]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 1) -> None:
+        self.now += timedelta(seconds=seconds)

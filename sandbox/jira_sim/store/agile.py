@@ -1,0 +1,185 @@
+"""Jira Software: boards, sprints, epics and backlogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from ..catalog import (
+    SENTINEL,
+    JsonDict,
+    fmt_iso_z,
+)
+from .projects import ProjectStore
+from .records import IssueRecord, NotFoundError, ProjectRecord
+
+
+class AgileStore(ProjectStore):
+    def add_sprint(
+        self,
+        name: str,
+        *,
+        state: str,
+        board_id: int,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        complete: datetime | None = None,
+        goal: str = "",
+        sprint_id: int | None = None,
+    ) -> JsonDict:
+        sid = sprint_id or self._next_sprint_id
+        self._next_sprint_id = max(self._next_sprint_id, sid + 1)
+        sprint: JsonDict = {
+            "id": sid,
+            "name": name,
+            "state": state,
+            "boardId": board_id,
+            "goal": goal,
+        }
+        if start:
+            sprint["startDate"] = fmt_iso_z(start)
+        if end:
+            sprint["endDate"] = fmt_iso_z(end)
+        if complete:
+            sprint["completeDate"] = fmt_iso_z(complete)
+        self.sprints[sid] = sprint
+        return sprint
+
+    def _register_sprint(self, data: JsonDict) -> JsonDict:
+        sid = int(data["id"])
+        if sid not in self.sprints:
+            self.sprints[sid] = dict(data)
+            self._next_sprint_id = max(self._next_sprint_id, sid + 1)
+        return self.sprints[sid]
+
+    def add_board(
+        self,
+        name: str,
+        *,
+        board_type: str,
+        projects: Iterable[str],
+        board_id: int | None = None,
+        shared_sprints: Iterable[int] = (),
+        backlog: bool = True,
+    ) -> JsonDict:
+        bid = board_id or max([1000, *self.boards]) + 1
+        if bid in self.boards:
+            raise ValueError(f"board {bid} already exists")
+        board: JsonDict = {
+            "id": bid,
+            "name": name,
+            "type": board_type,
+            "projects": [k.upper() for k in projects],
+            "sharedSprints": list(shared_sprints),
+            "backlog": backlog,
+        }
+        self.boards[bid] = board
+        self._touch()
+        return board
+
+    def delete_board(self, board_id: int) -> JsonDict:
+        board = self.boards.pop(board_id, None)
+        if board is None:
+            raise NotFoundError(str(board_id))
+        self.tombstones["board"][str(board_id)] = self.board_json(board)
+        self._touch()
+        return board
+
+    def board_json(self, board: JsonDict) -> JsonDict:
+        out: JsonDict = {
+            "id": board["id"],
+            "self": f"{SENTINEL}/rest/agile/1.0/board/{board['id']}",
+            "name": board["name"],
+            "type": board["type"],
+        }
+        first = self.projects.get(board["projects"][0]) if board["projects"] else None
+        if first is not None:
+            label = f"{first.name} ({first.key})"
+            out["location"] = {
+                "projectId": first.id,
+                "displayName": label,
+                "projectName": first.name,
+                "projectKey": first.key,
+                "projectTypeKey": first.project_type,
+                "avatarURI": f"/rest/api/2/universal_avatar/view/type/project/avatar/{first.avatar_id}",
+                "name": label,
+            }
+        return out
+
+    def board_projects(self, board: JsonDict) -> list[ProjectRecord]:
+        return [self.projects[k] for k in board["projects"] if k in self.projects]
+
+    def board_sprints(self, board: JsonDict) -> list[JsonDict]:
+        shared = set(board["sharedSprints"])
+        return sorted(
+            (s for s in self.sprints.values() if s["boardId"] == board["id"] or s["id"] in shared),
+            key=lambda s: int(s["id"]),
+        )
+
+    def _board_issues(self, board: JsonDict) -> list[IssueRecord]:
+        keys = set(board["projects"])
+        return sorted(
+            (rec for rec in self.issues.values() if rec.project_key in keys), key=lambda r: r.id
+        )
+
+    def board_epics(self, board: JsonDict) -> list[IssueRecord]:
+        return [r for r in self._board_issues(board) if r.fields["issuetype"]["name"] == "Epic"]
+
+    def board_backlog(self, board: JsonDict) -> list[IssueRecord]:
+        """Not done; on scrum boards also in no active or future sprint (kanban: To Do)."""
+        out: list[IssueRecord] = []
+        for rec in self._board_issues(board):
+            category = rec.fields["status"]["statusCategory"]["key"]
+            if board["type"] == "kanban":
+                if category == "new":
+                    out.append(rec)
+                continue
+            sprints = rec.fields.get(self.sprint_field) or []
+            planned = any(s.get("state") in ("active", "future") for s in sprints)
+            if category != "done" and not planned:
+                out.append(rec)
+        return out
+
+    @staticmethod
+    def epic_json(rec: IssueRecord) -> JsonDict:
+        summary = str(rec.fields.get("summary") or "")
+        return {
+            "id": rec.id,
+            "key": rec.key,
+            "self": f"{SENTINEL}/rest/agile/1.0/epic/{rec.id}",
+            "name": summary.removeprefix("Epic: "),
+            "summary": summary,
+            "color": {"key": f"color_{rec.id % 14 + 1}"},
+            "done": rec.fields["status"]["statusCategory"]["key"] == "done",
+        }
+
+    @staticmethod
+    def sprint_json(sprint: JsonDict) -> JsonDict:
+        out: JsonDict = {
+            "id": sprint["id"],
+            "self": f"{SENTINEL}/rest/agile/1.0/sprint/{sprint['id']}",
+            "state": sprint["state"],
+            "name": sprint["name"],
+        }
+        for key in ("startDate", "endDate", "completeDate"):
+            if sprint.get(key):
+                out[key] = sprint[key]
+        if sprint.get("startDate"):
+            out["createdDate"] = sprint["startDate"]
+        out["originBoardId"] = sprint["boardId"]
+        out["goal"] = sprint.get("goal", "")
+        return out
+
+    def update_sprint(self, sprint_id: int, fields: dict[str, Any]) -> JsonDict:
+        sprint = self.sprints.get(sprint_id)
+        if sprint is None:
+            raise NotFoundError(str(sprint_id))
+        for key, value in fields.items():
+            if key not in ("name", "state", "goal", "startDate", "endDate", "completeDate"):
+                raise ValueError(f"unsupported sprint field {key!r}")
+            if key == "state" and value not in ("active", "closed", "future"):
+                raise ValueError(f"unknown sprint state {value!r}")
+            sprint[key] = value
+        self._touch()
+        return sprint

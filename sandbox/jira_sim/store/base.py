@@ -1,0 +1,126 @@
+"""The store's state and lookups, which every concern builds on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import cast
+
+from ..catalog import (
+    JsonDict,
+)
+from .records import IssueRecord, ProjectRecord, rebase
+
+
+class StoreBase:
+    """The state of the store and its lookups. Every mutation bumps :attr:`version` (search
+    caches key on it)."""
+
+    def __init__(
+        self,
+        *,
+        sprint_field: str = "customfield_10020",
+        clock: Callable[[], datetime] | None = None,
+        public_base: str = "http://jira-sim.local",
+    ) -> None:
+        self.sprint_field = sprint_field
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.public_base = public_base
+        self.projects: dict[str, ProjectRecord] = {}
+        self.users: dict[str, JsonDict] = {}
+        self.teams: dict[str, JsonDict] = {}
+        self.team_members: dict[str, list[str]] = {}
+        self.sprints: dict[int, JsonDict] = {}
+        self.issues: dict[int, IssueRecord] = {}
+        self.deleted_issues: dict[str, JsonDict] = {}
+        self.deleted_users: dict[str, JsonDict] = {}
+        self.deleted_projects: dict[str, JsonDict] = {}
+        self.version = 0
+        self.current_account_id: str | None = None
+        self._key_index: dict[str, int] = {}
+        self._next_issue_id = 10000
+        self._next_project_id = 10000
+        self._next_changelog_id = 10000
+        self._next_component_id = 10000
+        self._next_version_id = 10000
+        self._next_sprint_id = 1
+        self._project_counters: dict[str, int] = {}
+        # Jira Software boards (a scrum board per project, plus any added), worklogs, and the
+        # last state of deleted versions, sprints, boards and comments (for delete events).
+        self.boards: dict[int, JsonDict] = {}
+        self.worklogs: dict[int, JsonDict] = {}
+        self.worklog_times: dict[int, int] = {}  # id -> updated, epoch ms (unique)
+        self.deleted_worklogs: dict[int, tuple[int, JsonDict]] = {}  # id -> (deleted ms, last)
+        self.component_leads: dict[str, str] = {}  # component id -> accountId
+        self.tombstones: dict[str, dict[str, JsonDict]] = {
+            "version": {},
+            "sprint": {},
+            "board": {},
+            "comment": {},
+        }
+        self._next_worklog_id = 10000
+        self._worklog_stamps: set[int] = set()
+
+    # ------------------------------------------------------------------ helpers
+    def now(self) -> datetime:
+        return self.clock()
+
+    def _touch(self) -> None:
+        self.version += 1
+
+    def public(self, obj: JsonDict) -> JsonDict:
+        """A copy of ``obj`` with URLs on :attr:`public_base`."""
+        return cast(JsonDict, rebase(obj, self.public_base))
+
+    # ------------------------------------------------------------------ lookups
+    def get_project(self, id_or_key: str | int) -> ProjectRecord | None:
+        text = str(id_or_key).strip()
+        if text.isdigit():
+            for project in self.projects.values():
+                if project.id == int(text):
+                    return project
+        return self.projects.get(text.upper())
+
+    def get_user(self, account_id: str) -> JsonDict | None:
+        return self.users.get(account_id)
+
+    def get_issue(self, id_or_key: str | int) -> IssueRecord | None:
+        text = str(id_or_key).strip()
+        if text.isdigit():
+            return self.issues.get(int(text))
+        issue_id = self._key_index.get(text.upper())
+        return self.issues.get(issue_id) if issue_id is not None else None
+
+    def find_user(self, ref: str) -> JsonDict | None:
+        """By accountId, email or display name (case-insensitive)."""
+        if ref in self.users:
+            return self.users[ref]
+        low = ref.lower()
+        for user in self.users.values():
+            if str(user.get("emailAddress", "")).lower() == low:
+                return user
+            if str(user.get("displayName", "")).lower() == low:
+                return user
+        return None
+
+    def find_sprints(self, ref: str) -> list[JsonDict]:
+        text = ref.strip()
+        if text.isdigit() and int(text) in self.sprints:
+            return [self.sprints[int(text)]]
+        return [s for s in self.sprints.values() if str(s["name"]).lower() == text.lower()]
+
+    def project_issue_stats(self, project_key: str) -> tuple[int, datetime | None]:
+        count = 0
+        last: datetime | None = None
+        for rec in self.issues.values():
+            if rec.project_key == project_key:
+                count += 1
+                upd = rec.dt("updated")
+                if upd and (last is None or upd > last):
+                    last = upd
+        return count, last
+
+    def _default_user(self) -> JsonDict | None:
+        if self.current_account_id and self.current_account_id in self.users:
+            return self.users[self.current_account_id]
+        return next(iter(self.users.values()), None)

@@ -1,0 +1,90 @@
+"""Worklogs and their change feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..catalog import (
+    SENTINEL,
+    JsonDict,
+    fmt_jira_dt,
+)
+from .agile import AgileStore
+from .records import IssueRecord, NotFoundError, adf, duration_text, user_ref
+
+
+class WorklogStore(AgileStore):
+    def _worklog_stamp(self, when: datetime) -> int:
+        """Epoch ms for a worklog change, unique (the change feed pages on it)."""
+        ms = int(when.timestamp() * 1000)
+        while ms in self._worklog_stamps:
+            ms += 1
+        self._worklog_stamps.add(ms)
+        return ms
+
+    def add_worklog(
+        self,
+        key: str,
+        *,
+        seconds: int,
+        started: datetime | None = None,
+        author: str | None = None,
+        comment: str | None = None,
+        at: datetime | None = None,
+    ) -> JsonDict:
+        rec = self.get_issue(key)
+        if rec is None:
+            raise NotFoundError(key)
+        if seconds <= 0:
+            raise ValueError("timeSpentSeconds must be positive")
+        user = self.users.get(author or "") or self._default_user()
+        when = at or self.now()
+        ms = self._worklog_stamp(when)
+        stamp = fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC))
+        worklog_id = self._next_worklog_id
+        self._next_worklog_id += 1
+        worklog: JsonDict = {
+            "self": f"{SENTINEL}/rest/api/3/issue/{rec.id}/worklog/{worklog_id}",
+            "author": user_ref(user) if user else None,
+            "updateAuthor": user_ref(user) if user else None,
+            "created": stamp,
+            "updated": stamp,
+            "started": fmt_jira_dt(started or when),
+            "timeSpent": duration_text(seconds),
+            "timeSpentSeconds": seconds,
+            "id": str(worklog_id),
+            "issueId": str(rec.id),
+        }
+        if comment:
+            worklog["comment"] = adf(comment)
+        self.worklogs[worklog_id] = worklog
+        self.worklog_times[worklog_id] = ms
+        self._touch()
+        return worklog
+
+    def _drop_worklog(self, worklog_id: int) -> JsonDict:
+        worklog = self.worklogs.pop(worklog_id)
+        self.worklog_times.pop(worklog_id, None)
+        self.deleted_worklogs[worklog_id] = (self._worklog_stamp(self.now()), worklog)
+        return worklog
+
+    def delete_worklog(self, worklog_id: int) -> JsonDict:
+        if worklog_id not in self.worklogs:
+            raise NotFoundError(str(worklog_id))
+        worklog = self._drop_worklog(worklog_id)
+        self._touch()
+        return worklog
+
+    def issue_worklogs(self, rec: IssueRecord) -> list[JsonDict]:
+        return sorted(
+            (w for w in self.worklogs.values() if w["issueId"] == str(rec.id)),
+            key=lambda w: int(w["id"]),
+        )
+
+    def worklog_feed(self, since: int, *, deleted: bool = False) -> list[tuple[int, int]]:
+        """(updated ms, worklog id) changed (or deleted) strictly after ``since``, oldest first."""
+        if deleted:
+            items = [(ms, wid) for wid, (ms, _) in self.deleted_worklogs.items()]
+        else:
+            items = [(ms, wid) for wid, ms in self.worklog_times.items()]
+        return sorted(item for item in items if item[0] > since)

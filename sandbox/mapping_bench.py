@@ -1,0 +1,146 @@
+"""Mapping cost: Ocean's JQEntityProcessor vs ours, per issue and in a whole sandbox sync.
+
+    python -m sandbox.mapping_bench cost [--issues 3000 --batch 100]
+    python -m sandbox.mapping_bench sync [--issues 3000]
+
+`cost` maps sandbox issues (read from the Jira simulator in memory, all fields) with the
+default issue mapping: Ocean's processor as a resync runs it (a forked pool per batch), Ocean's
+per-field evaluation alone (in process, no fork), and ours; it prints ms per issue and checks
+the entities are equal. `sync` runs `sandbox.benchmark` at zero latency with
+mappingEngine=compiled and =ocean (the stack does not pass OCEAN__ variables through, so the
+setting is added to the integration's environment here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from typing import Any
+
+import yaml
+from port_ocean.context.ocean import ocean
+from port_ocean.core.handlers.entity_processor.jq_entity_processor import JQEntityProcessor
+from port_ocean.core.handlers.entity_processor.jq_entity_processor_sync import (
+    JQEntityProcessorSync,
+)
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+
+from jira.entity_processor import CompiledJQEntityProcessor
+from sandbox import benchmark, stack
+from sandbox.jira_sim.config import SimConfig
+from tests.integration.harness_setup import RESOURCES
+from tests.processor.support import Outcome, ocean_app
+from tests.sandbox.support import asgi_client
+
+
+async def sandbox_issues(count: int) -> list[dict[str, Any]]:
+    """`count` simulator issues with all their fields, as the issue kind reads them."""
+    issues: list[dict[str, Any]] = []
+    config = SimConfig.model_validate(benchmark.scale(count))
+    async with asgi_client(config=config) as client:
+        token: str | None = None
+        while True:
+            body: dict[str, Any] = {"jql": "created >= -3650d order by key", "fields": ["*all"], "maxResults": 100}
+            if token:
+                body["nextPageToken"] = token
+            page = (await client.post("/rest/api/3/search/jql", json=body)).json()
+            issues += page["issues"]
+            token = page.get("nextPageToken")
+            if not token:
+                return issues
+
+
+def issue_resource() -> ResourceConfig:
+    mapping = yaml.safe_load((RESOURCES / "port-app-config.yaml").read_text())
+    raw = next(r for r in mapping["resources"] if r["kind"] == "issue")
+    return ResourceConfig.parse_obj({**raw, "selector": {"query": raw["selector"]["query"]}})
+
+
+async def _timed_batches(
+    processor: JQEntityProcessor, config: ResourceConfig, issues: list[dict[str, Any]], batch: int
+) -> tuple[float, list[Outcome]]:
+    outcomes: list[Outcome] = []
+    started = time.perf_counter()
+    for start in range(0, len(issues), batch):
+        result = await processor.parse_items(config, issues[start : start + batch])
+        outcomes.append(Outcome.of(result))
+    return time.perf_counter() - started, outcomes
+
+
+def _per_field_seconds(config: ResourceConfig, issues: list[dict[str, Any]]) -> float:
+    mappings = config.port.entity.mappings.dict(exclude_unset=True)
+    started = time.perf_counter()
+    for issue in issues:
+        JQEntityProcessorSync._get_mapped_entity(issue, mappings, config.selector.query)
+    return time.perf_counter() - started
+
+
+async def cost(count: int, batch: int) -> dict[str, Any]:
+    issues = await sandbox_issues(count)
+    config = issue_resource()
+    with ocean_app():
+        ocean_s, theirs = await _timed_batches(JQEntityProcessor(ocean), config, issues, batch)
+        ours_s, mine = await _timed_batches(CompiledJQEntityProcessor(ocean), config, issues, batch)
+        per_field_s = _per_field_seconds(config, issues)
+    per_issue = {
+        "ocean_processor_ms": ocean_s * 1000 / len(issues),
+        "ocean_per_field_in_process_ms": per_field_s * 1000 / len(issues),
+        "compiled_ms": ours_s * 1000 / len(issues),
+    }
+    return {
+        "issues": len(issues),
+        "batch": batch,
+        "per_issue": {k: round(v, 3) for k, v in per_issue.items()},
+        "speedup_vs_ocean_processor": round(ocean_s / ours_s, 1),
+        "identical_outcomes": theirs == mine,
+    }
+
+
+@contextmanager
+def engine(name: str) -> Iterator[None]:
+    """Every integration the sandbox stack starts gets mappingEngine=name."""
+    original = stack.Stack.integration_env
+
+    def with_engine(self: stack.Stack, **overrides: str) -> dict[str, str]:
+        env = original(self, **overrides)
+        env["OCEAN__INTEGRATION__CONFIG__MAPPING_ENGINE"] = name
+        return env
+
+    stack.Stack.integration_env = with_engine  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        stack.Stack.integration_env = original  # type: ignore[method-assign]
+
+
+def sync(count: int) -> list[dict[str, Any]]:
+    figures = []
+    for name in ("compiled", "ocean"):
+        with engine(name):
+            result = benchmark.run(count, 0.0, 0.0, 0.0, "bulk")
+        figures.append({"engine": name, **asdict(result)})
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("what", choices=["cost", "sync"])
+    parser.add_argument("--issues", type=int, default=3000)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args(argv)
+    if args.what == "cost":
+        print(json.dumps(asyncio.run(cost(args.issues, args.batch))))
+        return 0
+    for figures in sync(args.issues):
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The Port simulator's HTTP layer (sandbox/port_sim/app.py): auth, routing, integrations,
+injected faults and request stats."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.sandbox.support import Bulk
+
+
+async def test_tokens_and_refusals(port: httpx.AsyncClient) -> None:
+    wrong = {"clientId": "sandbox-client-id", "clientSecret": "nope"}
+    refused = await port.post("/v1/auth/access_token", json=wrong)
+    assert refused.status_code == 401 and refused.json()["error"] == "unauthorized"
+    assert (await port.get("/v1/organization", headers={"Authorization": ""})).status_code == 401
+    forged = await port.get("/v1/organization", headers={"Authorization": "Bearer x.y.z"})
+    assert forged.status_code == 401
+    organization = (await port.get("/v1/organization")).json()["organization"]
+    assert organization["featureFlags"] == []
+
+
+async def test_unmodelled_routes_answer_a_port_shaped_404(port: httpx.AsyncClient) -> None:
+    response = await port.get("/v1/kafka-credentials")
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+    assert (await port.get("/_sim/stats")).json()["unmatched"] == {"GET /v1/kafka-credentials": 1}
+    missing = await port.get("/v1/integration/nope")
+    assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+
+
+async def test_integration_lifecycle(port: httpx.AsyncClient) -> None:
+    body = {"installationId": "my-jira", "installationAppType": "jira", "config": {"resources": []}}
+    created = await port.post("/v1/integration", json=body)
+    assert created.status_code == 201
+    integration = created.json()["integration"]
+    assert integration["identifier"] == "my-jira"
+    assert integration["logAttributes"]["ingestUrl"].endswith("/_ingest/my-jira/logs")
+    mapping = {"deleteDependentEntities": True, "resources": [{"kind": "issue"}]}
+    patched = await port.patch("/v1/integration/my-jira/config", json={"config": mapping})
+    assert patched.json()["integration"]["config"] == mapping
+    await port.patch("/v1/integration/my-jira", json={"processingMode": "ocean-core"})
+    for status in ("running", "completed"):
+        await port.patch("/v1/integration/my-jira/resync-state", json={"status": status})
+    examples = {"examples": [{"a": 1}]}
+    await port.post("/v1/integration/my-jira/kinds/issue/examples", json=examples)
+    assert (await port.get("/v1/integration/my-jira/resync-request")).json()["request"] is None
+    assert (await port.put("/_ingest/my-jira/metrics/sync/x", json={})).status_code == 200
+    snapshot = (await port.get("/_sim/state")).json()["integrations"]["my-jira"]
+    assert [s["status"] for s in snapshot["resyncStateHistory"]] == ["running", "completed"]
+    assert snapshot["resyncState"]["status"] == "completed"
+    assert snapshot["kindExamples"] == {"issue": [{"a": 1}]}
+    assert snapshot["processingMode"] == "ocean-core"
+
+
+async def test_faults_then_recovery_and_stats(port: httpx.AsyncClient, bulk: Bulk) -> None:
+    await port.post("/_sim/stats/reset")
+    rule = {"path_regex": "/entities/bulk$", "method": "POST", "count": 2, "retry_after": 1}
+    assert (await port.patch("/_sim/faults", json={"rules": [rule]})).status_code == 200
+    statuses = []
+    for _ in range(3):
+        response = await bulk([{"identifier": "F-1"}])
+        statuses.append(response.status_code)
+        if response.status_code == 503:
+            assert response.headers["Retry-After"] == "1"
+            assert response.json()["error"] == "service_unavailable"
+    assert statuses == [503, 503, 200]
+    assert (await port.get("/_sim/faults")).json()["rules"] == []
+    stats = (await port.get("/_sim/stats")).json()
+    assert stats["by_endpoint"] == {"POST /v1/blueprints/{bp}/entities/bulk": 3}
+    assert stats["by_status"] == {"200": 1, "503": 2}
+    assert stats["faults"] == {"503": 2} and stats["writes"] == 1 and stats["total"] == 3
+    bad_rule = await port.patch("/_sim/faults", json={"rules": [{"path_regex": "("}]})
+    assert bad_rule.status_code == 400 and "path_regex" in bad_rule.json()["message"]
