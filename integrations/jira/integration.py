@@ -24,7 +24,7 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # no
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 
-from jira.checks import failures  # noqa: E402
+from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.probe import run_checks  # noqa: E402

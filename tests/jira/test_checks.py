@@ -10,18 +10,12 @@ import pytest
 import respx
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
-from jira.checks import (
-    KIND_PERMISSIONS,
-    LIVE_KINDS,
-    Check,
-    JiraChecks,
-    Status,
-    base_url_check,
-    jq_checks,
-    port_credentials,
-)
+from jira.check import Check, Status
+from jira.checks import JiraChecks, base_url_check, port_credentials
 from jira.client import JiraClient
 from jira.kinds import KINDS
+from jira.mapping_checks import jq_checks
+from jira.permissions import KIND_PERMISSIONS, LIVE_KINDS
 from jira.selectors import JiraPortAppConfig
 from jira.settings import JiraSettings
 from tests.builders import SITE, resource

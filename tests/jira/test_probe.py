@@ -11,7 +11,7 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.probe import ProbeCheckStatus, ProbeConfig, ProbeContext, ProbeStatus
 
 from jira import probe
-from jira.checks import Check, Status
+from jira.check import Check, Status
 from jira.selectors import JiraPortAppConfig
 
 

@@ -3,28 +3,35 @@
 The same checks serve Ocean's connection probe (`launch.py probe`, `jira.probe`) and the
 fail-fast start of a ONCE run (`integration.py`): the Jira host answers and says which
 deployment it is; the credentials work and whose account they are; each mapped kind has the
-permissions it needs (per project for the project-scoped kinds); every JQL in the mapping parses;
-every JQ expression compiles; OCEAN__BASE_URL is an absolute http(s) URL when live events are on.
-Port's credentials (`port_credentials`) are checked before Ocean starts, by the launcher.
+permissions it needs (`jira.permissions`; per project for the project-scoped kinds); every JQL in
+the mapping parses; every JQ expression compiles (`jira.mapping_checks`); OCEAN__BASE_URL is an
+absolute http(s) URL when live events are on. Port's credentials (`port_credentials`) are checked
+before Ocean starts, by the launcher.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import httpx
-import jq
-from port_ocean.core.handlers.port_app_config.models import IngestSearchQuery, ResourceConfig
-from port_ocean.core.probe import KindPermissionVerdict, PermissionCombination, ProbeCheckStatus
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+from port_ocean.core.probe import ProbeCheckStatus
 
+from jira.check import Check, Status
 from jira.client import JiraClient
 from jira.errors import JiraApiError, JiraAuthError, JiraError, JiraNotFoundError
 from jira.http import Api
-from jira.kinds import KINDS
+from jira.mapping_checks import jq_checks, mapped_jql
+from jira.permissions import (
+    BROWSE_PROJECTS,
+    KIND_PERMISSIONS,
+    ORGANIZATION_ID,
+    TEAMS_API,
+    JiraPermissionVerdict,
+    required_permissions,
+)
 from jira.server_info import ServerInfo, server_info
 from jira.settings import env_name
 
@@ -34,103 +41,11 @@ PROJECT_CHECK_MAX = 50
 PORT_TIMEOUT_SECONDS = 15.0
 
 
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"  # works, with a limitation the user should know
-    FAIL = "FAIL"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One verdict: a failure's message says what to change."""
-
-    name: str
-    status: Status
-    message: str
-    kinds: tuple[str, ...] = ()  # the mapped kinds it concerns (empty: the whole integration)
-    scope: Mapping[str, str] | None = None  # e.g. {"project": "ABC"}
-
-    @property
-    def failed(self) -> bool:
-        return self.status is Status.FAIL
-
-    def line(self) -> str:
-        return f"[{self.status.value}] {self.name}: {self.message}"
-
-
 CREDENTIALS_FIX = (
     f"check atlassianUserEmail ({env_name('atlassianUserEmail')}) and atlassianUserToken "
     f"({env_name('atlassianUserToken')}): the token must belong to that email and not be revoked"
 )
 OAUTH_FIX = "reconnect the Jira installation in Port: its OAuth token was refused"
-
-# Jira's permission keys, what the docs call them, and how a user gets them.
-BROWSE_PROJECTS = "BROWSE_PROJECTS"
-BROWSE_USERS = "USER_PICKER"
-ADMINISTER = "ADMINISTER"
-# Not Jira permissions: what the Teams API needs, checked with one request.
-ORGANIZATION_ID = "ATLASSIAN_ORGANIZATION_ID"
-TEAMS_API = "TEAMS_API"
-
-PERMISSION_FIXES: Mapping[str, str] = {
-    BROWSE_PROJECTS: "Browse projects: grant it to the Jira user in the projects' permission "
-    "scheme (Project settings → Permissions)",
-    BROWSE_USERS: "Browse users and groups: grant it to the Jira user (Settings → System → "
-    "Global permissions)",
-    ADMINISTER: "Jira administrator (ADMINISTER), needed to register the live-events webhook: "
-    "grant it, or create the webhook by hand (the log says how)",
-    ORGANIZATION_ID: f"atlassianOrganizationId ({env_name('atlassianOrganizationId')}): set it to "
-    "the id in admin.atlassian.com/o/<organizationId>, or remove the team kind from the mapping",
-    TEAMS_API: "the Atlassian Teams API for atlassianOrganizationId: the token's user must "
-    "belong to that organization (check the id)",
-}
-
-# What each kind needs; live kinds also need ADMINISTER when webhooks will be registered.
-KIND_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
-    "project": (BROWSE_PROJECTS,),
-    "user": (BROWSE_USERS,),
-    "team": (ORGANIZATION_ID, TEAMS_API),
-    "issue": (BROWSE_PROJECTS,),
-    "release": (BROWSE_PROJECTS,),
-    "component": (BROWSE_PROJECTS,),
-    "board": (BROWSE_PROJECTS,),
-    "sprint": (BROWSE_PROJECTS,),
-    "epic": (BROWSE_PROJECTS,),
-    "backlog": (BROWSE_PROJECTS,),
-    "worklog": (BROWSE_PROJECTS,),
-    "comment": (BROWSE_PROJECTS,),
-}
-LIVE_KINDS = frozenset(kind.name for kind in KINDS if kind.live is not None)
-
-
-def required_permissions(kind: str, *, webhooks: bool) -> tuple[str, ...]:
-    needed = KIND_PERMISSIONS.get(kind, ())
-    return (*needed, ADMINISTER) if webhooks and kind in LIVE_KINDS else needed
-
-
-class JiraPermissionVerdict(KindPermissionVerdict):
-    """Ocean's per-kind verdict over `/mypermissions` (plus the Teams API's two needs)."""
-
-    def __init__(self, *, webhooks: bool) -> None:
-        self.webhooks = webhooks
-
-    def load_kind_permissions(self) -> Mapping[str, tuple[str, ...]]:
-        return {
-            kind: required_permissions(kind, webhooks=self.webhooks) for kind in KIND_PERMISSIONS
-        }
-
-    @property
-    def combination(self) -> PermissionCombination:
-        return PermissionCombination.AND
-
-    def granted_message(self, granted: tuple[str, ...]) -> str:
-        return "granted: " + ", ".join(granted)
-
-    def denied_message(self, denied: tuple[str, ...]) -> str:
-        if ORGANIZATION_ID in denied:  # the Teams API is not asked without an organization
-            denied = tuple(p for p in denied if p != TEAMS_API)
-        return "missing " + "; ".join(PERMISSION_FIXES[p] for p in denied)
-
 
 _STATUS: Mapping[ProbeCheckStatus, Status] = {
     ProbeCheckStatus.SUCCESS: Status.OK,
@@ -173,89 +88,6 @@ async def port_credentials(base_url: str, client_id: str, client_secret: str) ->
         Status.WARN,
         f"Port's token endpoint answered {response.status_code}; Ocean retries it",
     )
-
-
-# --- Jira ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MappedJql:
-    kind: str
-    index: int
-    field: str
-    jql: str
-
-    @property
-    def where(self) -> str:
-        return f"kind {self.kind} (resource {self.index + 1}) selector.{self.field}"
-
-
-def mapped_jql(resources: Sequence[ResourceConfig]) -> list[MappedJql]:
-    found: list[MappedJql] = []
-    for index, resource in enumerate(resources):
-        jql = getattr(resource.selector, "jql", None)
-        if isinstance(jql, str) and jql.strip():
-            found.append(MappedJql(resource.kind, index, "jql", jql))
-    return found
-
-
-def _search_query_expressions(path: str, query: IngestSearchQuery) -> Iterator[tuple[str, str]]:
-    for number, rule in enumerate(query.rules):
-        if isinstance(rule, IngestSearchQuery):
-            yield from _search_query_expressions(f"{path}.rules[{number}]", rule)
-        else:
-            yield f"{path}.rules[{number}].value", rule.value
-
-
-def jq_expressions(resource: ResourceConfig) -> Iterator[tuple[str, str]]:
-    """(where in the mapping, JQ expression) for every expression of a resource."""
-    yield "selector.query", resource.selector.query
-    if resource.port.items_to_parse:
-        yield "port.itemsToParse", resource.port.items_to_parse
-    mappings = resource.port.entity.mappings
-    base = "port.entity.mappings"
-    singles: dict[str, str | IngestSearchQuery | None] = {
-        "identifier": mappings.identifier,
-        "title": mappings.title,
-        "icon": mappings.icon,
-        "blueprint": mappings.blueprint,
-        "team": mappings.team,
-    }
-    named: Iterable[tuple[str, str | IngestSearchQuery | None]] = [
-        *singles.items(),
-        *((f"properties.{k}", v) for k, v in mappings.properties.items()),
-        *((f"relations.{k}", v) for k, v in mappings.relations.items()),
-    ]
-    for where, value in named:
-        if isinstance(value, IngestSearchQuery):
-            yield from _search_query_expressions(f"{base}.{where}", value)
-        elif isinstance(value, str):
-            yield f"{base}.{where}", value
-
-
-def jq_checks(resources: Sequence[ResourceConfig]) -> list[Check]:
-    checks: list[Check] = []
-    for index, resource in enumerate(resources):
-        bad: list[str] = []
-        for where, expression in jq_expressions(resource):
-            try:
-                jq.compile(expression)
-            except ValueError as exc:
-                first = str(exc).splitlines()[0] if str(exc) else "invalid"
-                bad.append(f"{where} = {expression!r} does not compile ({first})")
-        name = f"JQ of kind {resource.kind} (resource {index + 1})"
-        if bad:
-            checks.append(
-                Check(
-                    name,
-                    Status.FAIL,
-                    "; ".join(bad) + "; fix it in the mapping",
-                    kinds=(resource.kind,),
-                )
-            )
-        else:
-            checks.append(Check(name, Status.OK, "every expression compiles", (resource.kind,)))
-    return checks
 
 
 def base_url_check(base_url: str | None, *, live_events: bool) -> Check | None:
@@ -499,7 +331,3 @@ class JiraChecks:
             else:
                 checks.append(Check(f"JQL of {query.where}", Status.OK, "parses", (query.kind,)))
         return checks
-
-
-def failures(checks: Iterable[Check]) -> list[Check]:
-    return [check for check in checks if check.failed]

@@ -14,7 +14,8 @@ from port_ocean.context.ocean import ocean
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.probe import ProbeCheck, ProbeCheckStatus, ProbeContext
 
-from jira.checks import Check, JiraChecks, Status, base_url_check
+from jira.check import Check, Status
+from jira.checks import JiraChecks, base_url_check
 from jira.factory import jira_client
 from jira.selectors import JiraPortAppConfig
 
