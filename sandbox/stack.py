@@ -6,6 +6,7 @@ listens on 127.0.0.1 on free ports; nothing leaves the machine.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,30 @@ class Stack:
         if isinstance(found, list):
             return {e["identifier"]: e for e in found}
         return dict(found)
+
+    def jira_rest(
+        self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
+    ) -> Any:
+        """A call to the Jira simulator's REST API, as the integration's user."""
+        response = httpx.request(
+            method,
+            f"{self.jira_url}{path}",
+            json=body,
+            params=params,
+            auth=(JIRA_EMAIL, JIRA_TOKEN),
+            timeout=30,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def issue_summaries(self, keys: Iterable[str]) -> dict[str, str]:
+        """Jira's current summary of each of these issues (those that exist), by key."""
+        found: dict[str, str] = {}
+        for chunk in itertools.batched(sorted(keys), 100):
+            body = {"jql": f"key in ({', '.join(chunk)})", "fields": ["summary"], "maxResults": 100}
+            page = self.jira_rest("POST", "/rest/api/3/search/jql", body)
+            found.update({i["key"]: i["fields"]["summary"] for i in page["issues"]})
+        return found
 
     # --- the integration --------------------------------------------------------------------
     def integration_env(self, **overrides: str) -> dict[str, str]:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+DEFAULT_EVENT_WORKERS = 32
 
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -138,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(HERE)
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
+    # Live events: Ocean's workers each await one delivery's re-read, and concurrent re-reads
+    # are what jira.webhooks.rereads coalesces and batches; Ocean's default is 1 worker.
+    os.environ.setdefault("OCEAN__EVENT_WORKERS_COUNT", str(DEFAULT_EVENT_WORKERS))
 
     from loguru import logger
     from port_ocean.config.settings import IntegrationConfiguration

@@ -353,7 +353,6 @@ def test_docs_example_reaches_the_container_as_ocean_variables(
         "OCEAN__INITIALIZE_PORT_RESOURCES": EnvValue("configmap", "true"),
         "OCEAN__SEND_RAW_DATA_EXAMPLES": EnvValue("configmap", "true"),
         "OCEAN__SCHEDULED_RESYNC_INTERVAL": EnvValue("configmap", "120"),
-        "OCEAN__EVENT_WORKERS_COUNT": EnvValue("configmap", "1"),
         "OCEAN__INTEGRATION__CONFIG__JIRA_HOST": EnvValue(
             "configmap", "https://example.atlassian.net"
         ),

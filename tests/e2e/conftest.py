@@ -9,14 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.stack import (
-    JIRA_EMAIL,
-    JIRA_TOKEN,
-    PORT_CLIENT_ID,
-    PORT_CLIENT_SECRET,
-    Stack,
-    running_stack,
-)
+from sandbox.stack import PORT_CLIENT_ID, PORT_CLIENT_SECRET, Stack, running_stack
 
 NO_FAULTS: dict[str, Any] = {
     "rate_429": 0.0,
@@ -37,11 +30,7 @@ def stack() -> Iterator[Stack]:
 
 
 def jira_get(stack: Stack, path: str, **params: Any) -> Any:
-    response = httpx.get(
-        f"{stack.jira_url}{path}", params=params, auth=(JIRA_EMAIL, JIRA_TOKEN), timeout=30
-    )
-    response.raise_for_status()
-    return response.json()
+    return stack.jira_rest("GET", path, params=params)
 
 
 def port_api(stack: Stack, method: str, path: str, body: Any) -> None:
@@ -64,14 +53,7 @@ def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
         body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
         if token:
             body["nextPageToken"] = token
-        response = httpx.post(
-            f"{stack.jira_url}/rest/api/3/search/jql",
-            json=body,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        response.raise_for_status()
-        page = response.json()
+        page = stack.jira_rest("POST", "/rest/api/3/search/jql", body)
         keys.update(issue["key"] for issue in page["issues"])
         token = page.get("nextPageToken")
         if not token:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +20,7 @@ import httpx
 import pytest
 
 import sandbox.stack
-from sandbox.stack import JIRA_EMAIL, JIRA_TOKEN, Stack, running_stack
+from sandbox.stack import Stack, running_stack
 from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, wait_for_admin_webhook
 
 Op = Callable[[], Any]
@@ -31,21 +30,6 @@ Op = Callable[[], Any]
 def big_stack() -> Iterator[Stack]:
     with running_stack(jira={"projects": 3, "users": 12, "teams": 1, "issues": 300}) as running:
         yield running
-
-
-def jira_summaries(stack: Stack, keys: set[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for chunk in itertools.batched(sorted(keys), 100):
-        body = {"jql": f"key in ({', '.join(chunk)})", "fields": ["summary"], "maxResults": 100}
-        response = httpx.post(
-            f"{stack.jira_url}/rest/api/3/search/jql",
-            json=body,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        response.raise_for_status()
-        found.update({i["key"]: i["fields"]["summary"] for i in response.json()["issues"]})
-    return found
 
 
 def differences(stack: Stack) -> list[str]:
@@ -58,7 +42,7 @@ def differences(stack: Stack) -> list[str]:
         problems.append(
             f"issues: missing {sorted(expected - synced)[:5]}, extra {sorted(synced - expected)[:5]}"
         )
-    for key, summary in jira_summaries(stack, expected & synced).items():
+    for key, summary in stack.issue_summaries(expected & synced).items():
         if issues[key]["title"] != summary:
             problems.append(f"issue {key}: Port {issues[key]['title']!r} != Jira {summary!r}")
     users = {

@@ -47,6 +47,11 @@ def test_oauth_gateway_host_is_detected_and_needs_no_email() -> None:
             {"atlassian_user_email": "not-an-email"},
             "atlassianUserEmail (OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL) is not an email",
         ),
+        (
+            {"webhook_max_age_minutes": "1.5h"},
+            "webhookMaxAgeMinutes (OCEAN__INTEGRATION__CONFIG__WEBHOOK_MAX_AGE_MINUTES) must be a "
+            "whole number of minutes",
+        ),
     ],
 )
 def test_bad_configuration_names_the_setting_in_one_line(
@@ -67,3 +72,9 @@ def test_a_host_without_a_scheme_says_what_to_write() -> None:
         "must be a URL such as https://example.atlassian.net, got 'example.atlassian.net' "
         "(write https://example.atlassian.net)"
     )
+
+
+@pytest.mark.parametrize(("value", "minutes"), [(None, 90), ("0", 0), (45, 45), (" 120 ", 120)])
+def test_the_webhook_freshness_window_defaults_to_90_minutes(value: object, minutes: int) -> None:
+    settings = JiraSettings.from_config({**GOOD, "webhook_max_age_minutes": value})
+    assert settings.webhook_max_age_minutes == minutes

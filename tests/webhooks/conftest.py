@@ -9,13 +9,16 @@ import pytest
 from jira.client import JiraClient
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.processors import CONTEXT, LiveEventsContext
+from jira.webhooks.rereads import ReReads
 
 
 @pytest.fixture
 def live(client: JiraClient) -> Iterator[LiveEventsContext]:
-    saved = (CONTEXT.client, CONTEXT.secret, CONTEXT.newest)
+    saved = dict(vars(CONTEXT))
     CONTEXT.client = lambda: client
     CONTEXT.secret = lambda: None
     CONTEXT.newest = NewestApplied()
+    CONTEXT.rereads = ReReads(window=0)
+    CONTEXT.max_age_ms = lambda: None  # the payloads' timestamps are fixed; tests opt in
     yield CONTEXT
-    CONTEXT.client, CONTEXT.secret, CONTEXT.newest = saved
+    vars(CONTEXT).update(saved)

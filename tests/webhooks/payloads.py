@@ -6,8 +6,10 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from jira.webhooks.events import kinds_for
 from tests.builders import board, comment, issue, project, sprint, user, version, worklog
 
 BASE_TIME = 1_700_000_000_000  # epoch ms
@@ -106,3 +108,27 @@ def delivery_headers(
     if secret is not None:
         headers["x-hub-signature"] = sign(secret, body, method)
     return headers
+
+
+BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "issue": issue_event,
+    "project": project_event,
+    "user": user_event,
+    "release": version_event,
+    "board": board_event,
+    "sprint": sprint_event,
+    "worklog": worklog_event,
+    "comment": comment_event,
+}
+# Events more than one kind follows; each processor handles it for its own kind.
+SHARED_EVENTS = {"comment_created", "comment_updated", "comment_deleted"}
+
+
+def sample_payload(event: str) -> dict[str, Any]:
+    """A delivery of `event` that every kind declaring it can handle."""
+    handlers = kinds_for(event)
+    for kind, _ in handlers:
+        payload = BUILDERS[kind.name](event)
+        if all(live.object_of(payload) is not None for _, live in handlers):
+            return payload
+    raise AssertionError(f"no sample payload of {event} suits {[k.name for k, _ in handlers]}")

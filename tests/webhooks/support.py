@@ -76,3 +76,12 @@ async def handle(
     assert await proc.get_matching_kinds(proc.event) == [kind]
     assert await proc.validate_payload(payload)
     return await proc.handle_event(payload, resource)
+
+
+def issue_gone(key: str = "P1-1") -> None:
+    """Jira once an issue is deleted: a search naming its key is refused, a GET answers 404."""
+    message = f"An issue with key '{key}' does not exist for field 'key'."
+    respx.post(SEARCH).mock(return_value=json_response({"errorMessages": [message]}, status=400))
+    respx.get(f"{API}/issue/{key}").mock(
+        return_value=json_response({"errorMessages": ["Issue does not exist"]}, status=404)
+    )

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
-import pytest
-import respx
 import yaml
 from port_ocean.context.ocean import ocean
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 
-from jira.kinds import KINDS, KINDS_BY_NAME
+from jira.kinds import KINDS
 from jira.webhooks.events import WEBHOOK_PATH, declared_events, kinds_for, payload_problem
-from jira.webhooks.processors import PROCESSORS, LiveEventsContext
+from jira.webhooks.processors import PROCESSORS
 from jira.webhooks.registration import admin_events, dynamic_events
-from tests.builders import resource
 from tests.integration.harness_setup import (
     INTEGRATION,
     RESOURCES,
@@ -24,46 +20,12 @@ from tests.integration.harness_setup import (
     documented_resources,
     harness,
 )
-from tests.webhooks.payloads import (
-    board_event,
-    comment_event,
-    issue_event,
-    project_event,
-    sprint_event,
-    user_event,
-    version_event,
-    worklog_event,
-)
-from tests.webhooks.support import handle
+from tests.webhooks.payloads import SHARED_EVENTS, sample_payload
 
 
 def spec_kinds() -> set[str]:
     spec: dict[str, Any] = yaml.safe_load((INTEGRATION / ".port" / "spec.yaml").read_text())
     return {r["kind"] for feature in spec["features"] for r in feature.get("resources", [])}
-
-
-BUILDERS: dict[str, Callable[..., dict[str, Any]]] = {
-    "issue": issue_event,
-    "project": project_event,
-    "user": user_event,
-    "release": version_event,
-    "board": board_event,
-    "sprint": sprint_event,
-    "worklog": worklog_event,
-    "comment": comment_event,
-}
-# Events more than one kind follows; each processor handles it for its own kind.
-SHARED_EVENTS = {"comment_created", "comment_updated", "comment_deleted"}
-
-
-def sample_payload(event: str) -> dict[str, Any]:
-    """A delivery of `event` that every kind declaring it can handle."""
-    handlers = kinds_for(event)
-    for kind, _ in handlers:
-        payload = BUILDERS[kind.name](event)
-        if all(live.object_of(payload) is not None for _, live in handlers):
-            return payload
-    raise AssertionError(f"no sample payload of {event} suits {[k.name for k, _ in handlers]}")
 
 
 async def test_every_subscribed_event_has_a_registered_processor() -> None:
@@ -129,20 +91,3 @@ def test_every_relation_targets_a_default_blueprint() -> None:
 def test_the_default_mapping_leaves_the_costly_kinds_out() -> None:
     kinds = [r["kind"] for r in default_mapping()["resources"]]
     assert {"backlog", "worklog", "comment"}.isdisjoint(kinds)
-
-
-@pytest.mark.parametrize(
-    ("kind", "event"),
-    [(k.name, e) for k in KINDS if k.live is not None for e in sorted(k.live.delete_events)],
-)
-@respx.mock
-async def test_every_delete_event_removes_its_object_without_asking_jira(
-    live: LiveEventsContext, kind: str, event: str
-) -> None:
-    payload = sample_payload(event)
-    result = await handle(kind, payload, resource(kind))
-    live_events = KINDS_BY_NAME[kind].live
-    assert live_events is not None
-    assert result.updated_raw_results == []
-    assert result.deleted_raw_results == [payload[live_events.payload_key]]
-    assert respx.calls.call_count == 0

@@ -45,11 +45,7 @@ async def test_a_board_outside_the_selector_is_removed(
 
 
 @respx.mock
-async def test_board_deleted_and_board_gone(live: LiveEventsContext) -> None:
-    deleted = board_event("board_deleted", 7)
-    assert (await handle("board", deleted, resource("board"))).deleted_raw_results == [
-        deleted["board"]
-    ]
+async def test_board_gone_on_update_is_removed(live: LiveEventsContext) -> None:
     respx.get(f"{AGILE}/board/8").mock(return_value=json_response(GONE, 404))
     updated = board_event("board_updated", 8)
     assert (await handle("board", updated, resource("board"))).deleted_raw_results == [
@@ -77,11 +73,3 @@ async def test_a_closed_sprint_leaves_a_selector_of_active_sprints(
     assert result.deleted_raw_results == [payload["sprint"]]
     kept = await handle("sprint", payload, resource("sprint", sprintState=["active", "closed"]))
     assert [s["id"] for s in kept.updated_raw_results] == [3]
-
-
-@respx.mock
-async def test_sprint_deleted_uses_the_payload(live: LiveEventsContext) -> None:
-    payload = sprint_event("sprint_deleted", 3)
-    result = await handle("sprint", payload, resource("sprint"))
-    assert result.deleted_raw_results == [payload["sprint"]]
-    assert respx.calls.call_count == 0

@@ -7,6 +7,7 @@ itself with the manager's own `_process_webhook_event`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -69,9 +70,17 @@ class Live:
         assert isinstance(queue, LocalQueue)
         return queue
 
-    async def deliver(self, payload: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
-        body = body_of(payload)
-        return await self.http.post(WEBHOOK, content=body, headers=delivery_headers(body, secret))
+    async def deliver(
+        self,
+        payload: dict[str, Any],
+        secret: str | None = SECRET,
+        delivery_id: str | None = None,
+        sent_at: int | None = None,
+    ) -> httpx.Response:
+        """Sends `payload` as Jira would: stamped with the time it was sent (now), signed."""
+        body = body_of({**payload, "timestamp": sent_at or int(time.time() * 1000)})
+        headers = delivery_headers(body, secret, delivery_id)
+        return await self.http.post(WEBHOOK, content=body, headers=headers)
 
     async def drain(self) -> int:
         processed = 0
@@ -129,13 +138,29 @@ async def test_an_unsigned_delivery_is_refused_before_ocean_queues_it() -> None:
         assert await live.queue.size() == 0
 
 
-async def test_a_deleted_user_is_removed_without_asking_jira() -> None:
+async def test_a_deleted_user_is_removed_once_jira_confirms_it() -> None:
+    routes: list[Route] = [("GET", "/rest/api/3/user", json_response({}, 404))]
     in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
-    async with live_harness([], in_port=in_port) as live:
+    async with live_harness(routes, in_port=in_port) as live:
         assert (await live.deliver(user_event("user_deleted", 4))).status_code == 200
         await live.drain()
         assert live.h.port_mock.deleted_entity_ids == ["acc-4"]
-        assert live.transport.calls_for("/rest/api/3/user") == []
+        assert len(live.transport.calls_for("/rest/api/3/user")) == 1
+
+
+async def test_a_replayed_signed_delete_of_a_live_issue_leaves_it_in_port() -> None:
+    current = issue(1, summary="Still here")
+    routes: list[Route] = [("POST", "/rest/api/3/search/jql", json_response({"issues": [current]}))]
+    in_port = [{"identifier": "P1-1", "blueprint": "jiraIssue"}]
+    async with live_harness(routes, in_port=in_port) as live:
+        deleted, sent_at = issue_event("jira:issue_deleted"), int(time.time() * 1000)
+        for delivery in ("first", "replayed-under-another-id"):  # the same signed body
+            response = await live.deliver(deleted, delivery_id=delivery, sent_at=sent_at)
+            assert response.status_code == 200 and response.json() == {"status": "ok"}
+        assert await live.drain() == 2
+        assert live.h.port_mock.deleted_entity_ids == []
+        upserted = {(e["identifier"], e["title"]) for e in live.h.port_mock.upserted_entities}
+        assert upserted == {("P1-1", "Still here")}
 
 
 async def test_an_issue_leaving_the_selector_is_removed_from_port() -> None:
@@ -205,7 +230,8 @@ async def test_the_deepest_and_oddest_body_the_gate_lets_through_is_processed_by
         b'"x": ' + b"[" * (MAX_DEPTH - 2) + b"]" * (MAX_DEPTH - 2) + b"}}"
     )
     in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
-    async with live_harness([], in_port=in_port) as live:
+    gone = ("GET", "/rest/api/3/user", json_response({}, 404))  # Jira confirms the delete
+    async with live_harness([gone], in_port=in_port) as live:
         response = await live.http.post(PATH, content=body, headers=raw_headers(body))
         assert response.status_code == 200
         assert await live.drain() == 1

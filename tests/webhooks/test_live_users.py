@@ -28,8 +28,9 @@ async def test_user_gone_on_update_is_removed(live: LiveEventsContext) -> None:
 
 
 @respx.mock
-async def test_user_deleted_never_calls_jira(live: LiveEventsContext) -> None:
+async def test_user_deleted_is_removed_once_jira_answers_404(live: LiveEventsContext) -> None:
+    route = respx.get(f"{SITE}/rest/api/3/user").mock(return_value=json_response({}, status=404))
     payload = user_event("user_deleted", 4)
     result = await handle("user", payload, user_resource())
     assert result.deleted_raw_results == [payload["user"]]
-    assert respx.calls.call_count == 0
+    assert route.calls.last.request.url.params["accountId"] == "acc-4"

@@ -19,6 +19,7 @@ from tests.webhooks.support import (
     PROCESSOR,
     SEARCH,
     handle,
+    issue_gone,
     issue_resource,
     processor,
     search_returning,
@@ -78,18 +79,21 @@ async def test_an_older_state_finishing_late_does_not_overwrite_a_newer_one(
 
 
 @respx.mock
-async def test_a_delete_older_than_the_applied_state_is_ignored(live: LiveEventsContext) -> None:
+async def test_jiras_answer_not_the_deliverys_time_decides_a_removal(
+    live: LiveEventsContext,
+) -> None:
     # applied: updated at 10:00:05; a delete stamped earlier arrives late (out of order)
     search_returning(issue(1, updated="2024-01-02T10:00:05.000+0000"))
     resource = issue_resource()
     await handle("issue", issue_event("jira:issue_updated"), resource)
+    issue_gone()
     early = 1704189600000  # 2024-01-02T10:00:00Z
     result = await handle("issue", issue_event("jira:issue_deleted", timestamp=early), resource)
-    assert result.deleted_raw_results == []
-    later = await handle(
-        "issue", issue_event("jira:issue_deleted", timestamp=early + 60_000), resource
-    )
-    assert len(later.deleted_raw_results) == 1
+    assert len(result.deleted_raw_results) == 1  # Jira says it is gone: it is
+    # a stale search that still holds the old state cannot bring it back
+    search_returning(issue(1, updated="2024-01-02T10:00:05.000+0000"))
+    late = await handle("issue", issue_event("jira:issue_updated"), resource)
+    assert late.updated_raw_results == []
 
 
 async def test_processors_match_only_their_own_events(live: LiveEventsContext) -> None:

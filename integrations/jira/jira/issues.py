@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,8 +27,8 @@ from typing import Any
 from loguru import logger
 
 from jira import progress
-from jira.client import JiraClient, expand_list
-from jira.errors import JiraApiError
+from jira.client import RECONCILE_MAX, JiraClient, expand_list
+from jira.errors import JiraApiError, JiraNotFoundError
 from jira.fields import issue_fields
 from jira.jql import and_clause, quoted
 from jira.paging import Page
@@ -225,6 +225,66 @@ async def fetch_one_issue(
         selector.expand,
         issue_id=int(issue["id"]),
     )
+
+
+# Live events: many issues again, in one search (`jira.webhooks.rereads` batches them).
+
+LIVE_BATCH = RECONCILE_MAX  # a search makes at most this many issues read-after-write
+
+
+def _gone(key: str) -> JiraNotFoundError:
+    return JiraNotFoundError(404, "POST", "/issue/bulkfetch", [f"Issue {key} does not exist"])
+
+
+async def _existing_ids(client: JiraClient, ids: Sequence[int]) -> set[int]:
+    """Which of these issues Jira still has (bulk fetch leaves out the gone ones)."""
+    found = await client.bulkfetch_issues([str(i) for i in ids], ["updated"])
+    return {int(issue["id"]) for issue in found if str(issue.get("id", "")).isdigit()}
+
+
+async def fetch_many_issues(
+    client: JiraClient, resource: IssueResourceConfig, payloads: Sequence[Payload]
+) -> list[dict[str, Any] | BaseException | None]:
+    """`fetch_one_issue` for several issues at once: one `(JQL) AND key in (…)` search with
+    `reconcileIssues`. An issue it leaves out is confirmed with one bulk fetch for all: still
+    there → no longer selected (None); absent → gone (`JiraNotFoundError`). Jira answers 400
+    to a search naming a key that is gone: the bulk fetch tells which, and the search is made
+    again without them."""
+    selector = resource.selector
+    refs = {int(p["issue"]["id"]): str(p["issue"]["key"]) for p in payloads}
+    outcome: dict[int, dict[str, Any] | BaseException | None] = {}
+    wanted = list(refs)
+    for attempt in range(2):
+        keys = ", ".join(quoted(refs[i]) for i in wanted)
+        try:
+            found = await client.find_issues(
+                and_clause(selector.jql, f"key in ({keys})"),
+                _lookup_fields(resource),
+                selector.expand,
+                reconcile_ids=wanted,
+                max_results=len(wanted),
+            )
+        except JiraApiError as exc:
+            if exc.status != 400 or attempt:
+                raise
+            existing = await _existing_ids(client, wanted)
+            if len(existing) == len(wanted):
+                raise  # the JQL itself is refused: an error, never "gone"
+            outcome.update({i: _gone(refs[i]) for i in wanted if i not in existing})
+            wanted = [i for i in wanted if i in existing]
+            if not wanted:
+                break
+            continue
+        by_ref = {str(issue.get("id")): issue for issue in found}
+        by_ref.update({str(issue.get("key")): issue for issue in found})
+        for i in wanted:
+            outcome[i] = by_ref.get(str(i)) or by_ref.get(refs[i])
+        missing = [i for i in wanted if outcome[i] is None]
+        if missing:
+            existing = await _existing_ids(client, missing)
+            outcome.update({i: _gone(refs[i]) for i in missing if i not in existing})
+        break
+    return [outcome[int(p["issue"]["id"])] for p in payloads]
 
 
 def issue_previous_keys(payload: Payload) -> list[dict[str, Any]]:

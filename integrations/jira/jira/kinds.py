@@ -13,7 +13,7 @@ defined in exactly one place. Each kind's readers live in the module of its pare
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,16 +44,21 @@ Payload = Mapping[str, Any]
 # Reads one object again for the resource's selector: None means no longer selected; a
 # `JiraNotFoundError` means gone (the processor removes it in both cases).
 FetchOne = Callable[[JiraClient, Any, Payload], Awaitable[dict[str, Any] | None]]
+# Reads several objects again in one request: per payload, in order, the object, None or the
+# exception reading it raised (`JiraNotFoundError` for a gone one).
+FetchMany = Callable[
+    [JiraClient, Any, Sequence[Payload]], Awaitable[Sequence[dict[str, Any] | BaseException | None]]
+]
 
 
 @dataclass(frozen=True)
 class LiveEvents:
     """How a kind follows Jira's webhooks.
 
-    Upsert events are never trusted as data: the object is read again (`fetch_one`) with the
-    resource's selector, so stale or partial payloads never reach Port and an object that left
-    the selector is removed. Delete events are applied from the payload's object alone, never
-    looked up (a deleted user cannot be read back).
+    No event is trusted as data: the object is read again (`fetch_one`, or `fetch_many` for
+    several at once) with the resource's selector, so stale or partial payloads never reach
+    Port, an object that left the selector is removed, and a delete event removes the object
+    only when Jira confirms it is gone (404) or no longer selected; otherwise it refreshes it.
     """
 
     upsert_events: frozenset[str]
@@ -70,6 +75,12 @@ class LiveEvents:
     updated_at: Callable[[Payload], int | None] | None = None
     # Objects an event makes obsolete besides its own (an issue's key before a move).
     superseded: Callable[[Payload], list[dict[str, Any]]] | None = None
+    # Payloads of other objects of this kind the event changed (a merge's target version).
+    also_changed: Callable[[Payload], list[Payload]] | None = None
+    fetch_many: FetchMany | None = None
+    batch_size: int = 1  # objects a `fetch_many` request reads at most
+    # What Jira's 403 for the object means the integration's user lacks (for the warning).
+    permission: str = "the Browse Projects permission"
     _patterns: tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...] = field(
         init=False, repr=False
     )
@@ -166,6 +177,7 @@ KINDS: tuple[Kind, ...] = (
             payload_key="user",
             identity=(("accountId", r"[A-Za-z0-9:_\-]{1,128}"),),
             fetch_one=users.fetch_one_user,
+            permission="the Browse users and groups permission",
         ),
     ),
     Kind(
@@ -195,6 +207,8 @@ KINDS: tuple[Kind, ...] = (
             payload_key="issue",
             identity=_ISSUE_IDENTITY,
             fetch_one=issues.fetch_one_issue,
+            fetch_many=issues.fetch_many_issues,
+            batch_size=issues.LIVE_BATCH,
             updated_at=issues.issue_updated,
             superseded=issues.issue_previous_keys,
         ),
@@ -214,11 +228,13 @@ KINDS: tuple[Kind, ...] = (
                     "jira:version_moved",
                 }
             ),
-            # A merge arrives as jira:version_deleted with `mergedTo`: the merged one is gone.
+            # A merge arrives as jira:version_deleted with `mergedTo`: the merged one is gone
+            # (confirmed like any delete) and the target is read again.
             delete_events=frozenset({"jira:version_deleted"}),
             payload_key="version",
             identity=(("id", _NUMERIC_ID),),
             fetch_one=projects.fetch_one_release,
+            also_changed=projects.merge_target,
         ),
     ),
     Kind(
@@ -240,6 +256,7 @@ KINDS: tuple[Kind, ...] = (
             payload_key="board",
             identity=(("id", _NUMERIC_ID),),
             fetch_one=agile.fetch_one_board,
+            permission="access to the board (its filter shared with the user)",
         ),
     ),
     Kind(
@@ -255,6 +272,7 @@ KINDS: tuple[Kind, ...] = (
             payload_key="sprint",
             identity=(("id", _NUMERIC_ID),),
             fetch_one=agile.fetch_one_sprint,
+            permission="access to the sprint's board (its filter shared with the user)",
         ),
     ),
     Kind(

@@ -69,6 +69,16 @@ async def fetch_one_release(
     return version
 
 
+def merge_target(payload: Payload) -> list[Payload]:
+    """A merge (`jira:version_deleted` with `mergedTo`) changed its target version too."""
+    target = payload.get("mergedTo")
+    if isinstance(target, int | str) and not isinstance(target, bool):
+        target = {"id": str(target)}  # some deliveries carry the id alone
+    if isinstance(target, dict) and str(target.get("id", "")).isdigit():
+        return [{**payload, "version": target}]
+    return []
+
+
 # Components
 
 

@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 # sandbox can serve the same gateway layout.
 _GATEWAY_PATH = re.compile(r"^/ex/jira/(?P<cloud_id>[^/]+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# Jira retries a failed delivery up to 5 times, 5-15 minutes apart: its last retry comes at
+# most 75 minutes after the change. Older deliveries are replays (or lost clocks): ignored.
+DEFAULT_WEBHOOK_MAX_AGE_MINUTES = 90
 
 
 def env_name(setting: str) -> str:
@@ -39,6 +42,18 @@ def _text(config: Mapping[str, Any], key: str) -> str | None:
     return text or None
 
 
+def _max_age(config: Mapping[str, Any]) -> int:
+    text = _text(config, "webhook_max_age_minutes")
+    if text is None:
+        return DEFAULT_WEBHOOK_MAX_AGE_MINUTES
+    if not text.isdigit():
+        raise ConfigurationError(
+            "webhookMaxAgeMinutes",
+            f"must be a whole number of minutes (0 for no limit), got {text[:40]!r}",
+        )
+    return int(text)
+
+
 @dataclass(frozen=True, repr=False)
 class JiraSettings:
     """What the Jira client needs; secrets are kept out of repr()."""
@@ -48,6 +63,7 @@ class JiraSettings:
     token: str
     organization_id: str | None = None
     webhook_secret: str | None = None
+    webhook_max_age_minutes: int = DEFAULT_WEBHOOK_MAX_AGE_MINUTES  # 0: no limit
 
     def __repr__(self) -> str:
         return (
@@ -104,6 +120,7 @@ class JiraSettings:
             token=token,
             organization_id=_text(config, "atlassian_organization_id"),
             webhook_secret=_text(config, "webhook_secret"),
+            webhook_max_age_minutes=_max_age(config),
         )
         if not settings.is_oauth:
             if email is None:

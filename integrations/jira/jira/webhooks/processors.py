@@ -3,18 +3,23 @@
 - `authenticate`: when webhookSecret is set, re-verifies X-Hub-Signature over the original raw
   body (the HTTP gate checks it too, but events can also arrive through Ocean's Redis stream).
 - `validate_payload`: the same shape rules as the gate (`events.payload_problem`).
-- `handle_event`: a delete event removes the payload's object without looking it up. An upsert
-  event reads the object again for the resource's selector: found → upsert; gone (Jira answers
-  404: decided here, for every kind) or no longer selected → removed. A transient Jira failure raises a `RetryableError` (Ocean retries the
-  event) and removes nothing.
+- `handle_event`: every event, deletes included, reads the object again for the resource's
+  selector (`jira.webhooks.rereads` coalesces and batches those reads): found → upsert (a
+  delete event for an object Jira still has and selects becomes a refresh); gone (Jira answers
+  404) or no longer selected → removed. A 403 changes nothing in Port (one warning naming the
+  object and the permission). A transient Jira failure raises a `RetryableError` (Ocean
+  retries the event with backoff, then logs it) and removes nothing. A delivery whose signed
+  `timestamp` is older than webhookMaxAgeMinutes is ignored (a replay; Jira's own retries come
+  sooner).
 - Ordering: delivery is at-least-once and unordered, and several workers may run at once. A
-  bounded map keeps the newest version applied per object and selector; an older state that
-  finishes late is dropped (the newer event already brought the current one).
+  bounded map keeps the newest version applied per object and selector (an object's last
+  change, or the time Jira said it is gone); an older state that finishes late is dropped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -31,12 +36,18 @@ from port_ocean.core.handlers.webhook.webhook_event import (
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.client import JiraClient
-from jira.errors import JiraMalformedResponse, JiraNotFoundError, JiraUnavailableError
+from jira.errors import (
+    JiraAuthError,
+    JiraMalformedResponse,
+    JiraNotFoundError,
+    JiraUnavailableError,
+)
 from jira.factory import jira_client, settings_from_ocean
 from jira.kinds import KINDS, Kind, LiveEvents
 from jira.webhooks import signature
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.events import event_name, event_time_ms, payload_problem
+from jira.webhooks.rereads import Item, Reader, ReReads
 
 
 class JiraTransientError(RetryableError):
@@ -47,6 +58,15 @@ def _configured_secret() -> str | None:
     return settings_from_ocean().webhook_secret
 
 
+def _configured_max_age_ms() -> int | None:
+    minutes = settings_from_ocean().webhook_max_age_minutes
+    return minutes * 60_000 if minutes else None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
 @dataclass
 class LiveEventsContext:
     """What processors use; tests and the sandbox replace these."""
@@ -54,6 +74,9 @@ class LiveEventsContext:
     client: Callable[[], JiraClient] = jira_client
     secret: Callable[[], str | None] = _configured_secret
     newest: NewestApplied = field(default_factory=NewestApplied)
+    rereads: ReReads = field(default_factory=ReReads)
+    max_age_ms: Callable[[], int | None] = _configured_max_age_ms
+    now_ms: Callable[[], int] = _now_ms
 
 
 CONTEXT = LiveEventsContext()
@@ -66,6 +89,18 @@ def _selector_fingerprint(resource: ResourceConfig) -> str:
 
 def _empty() -> WebhookEventRawResults:
     return WebhookEventRawResults(updated_raw_results=[], deleted_raw_results=[])
+
+
+def _too_old(payload: EventPayload) -> str | None:
+    """Why the delivery is too old to act on (a replay), or None."""
+    max_age, sent = CONTEXT.max_age_ms(), event_time_ms(payload)
+    if not max_age or sent is None or CONTEXT.now_ms() - sent <= max_age:
+        return None
+    minutes = (CONTEXT.now_ms() - sent) // 60_000
+    return (
+        f"its signed timestamp is {minutes} minutes old, over webhookMaxAgeMinutes "
+        f"({max_age // 60_000}): a replay, or a retry later than Jira's own"
+    )
 
 
 class KindWebhookProcessor(AbstractWebhookProcessor):
@@ -128,6 +163,22 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             return resource
         return self.kind.resource_config.parse_obj(resource.dict(by_alias=True))
 
+    async def _reread(
+        self, resource: ResourceConfig, payload: EventPayload
+    ) -> tuple[Item | BaseException, bool]:
+        """The payload's object as Jira holds it now (coalesced with concurrent deliveries),
+        and whether this delivery reports it."""
+        live, client = self.live(), CONTEXT.client()
+        fetch_many = live.fetch_many
+        reader = Reader(
+            lambda one: live.fetch_one(client, resource, one),
+            (lambda many: fetch_many(client, resource, many)) if fetch_many else None,
+            live.batch_size,
+        )
+        obj = live.object_of(payload) or {}
+        group = (self.kind.name, _selector_fingerprint(resource))
+        return await CONTEXT.rereads.read(group, live.stable_id(obj), payload, reader)
+
     async def handle_event(
         self, payload: EventPayload, resource: ResourceConfig
     ) -> WebhookEventRawResults:
@@ -137,38 +188,65 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         if obj is None:  # validate_payload ran first; this only guards direct callers
             raise ValueError(f"{name} payload is missing {live.describe()}")
         label = f"{self.kind.name} {obj.get('key') or live.stable_id(obj)}"
-        order_key = (self.kind.name, _selector_fingerprint(resource), live.stable_id(obj))
-
-        if name in live.delete_events:
-            if not CONTEXT.newest.accept(order_key, event_time_ms(payload)):
-                logger.info(f"Ignoring {name} for {label}: a newer state was already applied")
-                return _empty()
-            logger.info(f"{name}: removing {label}")
-            return WebhookEventRawResults(updated_raw_results=[], deleted_raw_results=[obj])
-
-        try:
-            item = await live.fetch_one(CONTEXT.client(), self._resource(resource), payload)
-        except JiraNotFoundError:
-            logger.info(f"{name}: {label} is gone from Jira; removing it")
-            item = None
-        except (JiraUnavailableError, JiraMalformedResponse) as exc:
-            raise JiraTransientError(f"{name} for {label}: {exc}") from exc
+        if stale := _too_old(payload):
+            logger.warning(f"Ignoring {name} for {label}: {stale}")
+            return _empty()
+        typed = self._resource(resource)
+        order_key = (self.kind.name, _selector_fingerprint(typed), live.stable_id(obj))
         superseded = live.superseded(payload) if live.superseded else []
 
+        outcome, reports = await self._reread(typed, payload)
+        if isinstance(outcome, JiraAuthError) and outcome.status == 403:
+            if reports:
+                logger.warning(
+                    f"{name}: Jira answers 403 for {label}: its user lacks {live.permission} "
+                    "for it; Port keeps it unchanged (neither updated nor removed)"
+                )
+            return _empty()
+        if isinstance(outcome, JiraUnavailableError | JiraMalformedResponse):
+            raise JiraTransientError(f"{name} for {label}: {outcome}") from outcome
+        if isinstance(outcome, BaseException) and not isinstance(outcome, JiraNotFoundError):
+            raise outcome
+        if not reports:  # a concurrent delivery of the same object reports the shared read
+            return WebhookEventRawResults(updated_raw_results=[], deleted_raw_results=superseded)
+        item = None if isinstance(outcome, JiraNotFoundError) else outcome
         if item is None:
-            version = (live.updated_at(obj) if live.updated_at else None) or event_time_ms(payload)
-            if not CONTEXT.newest.accept(order_key, version):
+            gone = isinstance(outcome, JiraNotFoundError)
+            logger.info(f"{name}: {label} is {'gone from Jira' if gone else 'no longer selected'}")
+        changed = await self._also_changed(typed, payload, name)
+
+        if item is None:
+            # Jira's answer, not the payload's time, decides: gone (or deselected) as of now,
+            # so an older state read earlier and finishing late cannot bring it back.
+            if not CONTEXT.newest.accept(order_key, CONTEXT.now_ms()):
                 logger.info(f"Ignoring {name} for {label}: a newer state was already applied")
                 return _empty()
             return WebhookEventRawResults(
-                updated_raw_results=[], deleted_raw_results=[obj, *superseded]
+                updated_raw_results=changed, deleted_raw_results=[obj, *superseded]
             )
 
+        if name in live.delete_events:
+            logger.info(f"{name} for {label}: Jira still has it, selected; refreshing, not removing")
+        updated = [item, *changed]
         version = (live.updated_at(item) if live.updated_at else None) or event_time_ms(payload)
         if not CONTEXT.newest.accept(order_key, version):
             logger.info(f"Ignoring an older state of {label}: a newer one was already applied")
-            return _empty()
-        return WebhookEventRawResults(updated_raw_results=[item], deleted_raw_results=superseded)
+            updated = updated[1:]
+        return WebhookEventRawResults(updated_raw_results=updated, deleted_raw_results=superseded)
+
+    async def _also_changed(
+        self, resource: ResourceConfig, payload: EventPayload, name: str
+    ) -> list[dict[str, Any]]:
+        """Other objects of the kind the event changed (a merge's target), read again."""
+        found: list[dict[str, Any]] = []
+        also_changed = self.live().also_changed
+        for other in also_changed(payload) if also_changed else []:
+            outcome, _ = await self._reread(resource, dict(other))
+            if isinstance(outcome, JiraUnavailableError | JiraMalformedResponse):
+                raise JiraTransientError(f"{name}: {outcome}") from outcome
+            if isinstance(outcome, dict):
+                found.append(outcome)
+        return found
 
 
 def processor_for(kind: Kind) -> type[KindWebhookProcessor]:
