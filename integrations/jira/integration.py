@@ -1,5 +1,7 @@
 """Ocean's integration class: our selector models, our entity processor, the checks before a
-ONCE run syncs, and a record of each resync's outcome and counts per kind."""
+ONCE run syncs, and a record of each resync's outcome and counts per kind (a full resync, or an
+incremental run: Ocean logs a failed incremental kind and carries on, so the kind whose cursor
+was not saved is recorded here, and a ONCE run exits non-zero)."""
 
 from __future__ import annotations
 
@@ -92,3 +94,24 @@ class JiraIntegration(BaseIntegration):
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
                 logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))
+
+    async def sync_incremental(self, *args: Any, **kwargs: Any) -> None:
+        OUTCOME.start()
+        PROGRESS.start()
+        finished = False
+        try:
+            await super().sync_incremental(*args, **kwargs)
+            finished = True
+        finally:
+            OUTCOME.finish(finished)
+
+    async def _sync_incremental_kind(
+        self, resource: ResourceConfig, index: int, *args: Any, **kwargs: Any
+    ) -> bool:
+        advanced = bool(await super()._sync_incremental_kind(resource, index, *args, **kwargs))
+        if not advanced:
+            # The handler's own reason, when it raised one, is kept (recorded first).
+            OUTCOME.kind_failed(
+                resource.kind, RuntimeError("its cursor was not saved (see the log above)")
+            )
+        return advanced

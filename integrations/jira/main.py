@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 # `ocean sail` loads this file by path; make the `jira` package beside it importable.
 _HERE = str(Path(__file__).resolve().parent)
@@ -15,13 +17,16 @@ if _HERE not in sys.path:
 from loguru import logger  # noqa: E402
 from port_ocean.context.event import event  # noqa: E402
 from port_ocean.context.ocean import ocean  # noqa: E402
+from port_ocean.core.incremental.cursor_context import active_incremental_cursor  # noqa: E402
 from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
+from jira.incremental import window_start  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.paging import Page  # noqa: E402
 from jira.probe import on_probe, run_checks  # noqa: E402
 from jira.progress import PROGRESS  # noqa: E402
 from jira.setting_names import spec_setting_names, unknown_setting_warnings  # noqa: E402
@@ -38,30 +43,53 @@ for _warning in unknown_setting_warnings(os.environ, spec_setting_names()):
     logger.warning(_warning)
 
 
-def resync_handler(kind: Kind) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
+def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
+    if not incremental:
+        return kind.fetch(jira_client(), config)
+    cursor = active_incremental_cursor()
+    if kind.changed is None or cursor is None:
+        raise RuntimeError(f"incremental run of {kind.name} without a cursor or a reader")
+    return kind.changed(jira_client(), config, window_start(cursor, datetime.now(UTC)))
+
+
+def resync_handler(
+    kind: Kind, incremental: bool = False
+) -> Callable[[str], ASYNC_GENERATOR_RESYNC_TYPE]:
+    """A full resync of the kind, or (`incremental`) a read of what changed since Ocean's
+    cursor. A failure is raised, so a full resync deletes nothing and an incremental run
+    keeps the kind's cursor (the next run reads the same window again)."""
+    consequence = (
+        "its cursor stays, the next incremental run reads the same window again"
+        if incremental
+        else "none of its entities will be deleted"
+    )
+
     async def resync(kind_name: str) -> ASYNC_GENERATOR_RESYNC_TYPE:
         config = event.resource_config
         if config is None:
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
         tracker = PROGRESS.track(kind_name)
         try:
-            async for page in kind.fetch(jira_client(), config):
+            async for page in _pages(kind, config, incremental):
                 tracker.page_read(len(page))
                 yield page
         except Exception as exc:
             tracker.error = str(exc) or type(exc).__name__
             OUTCOME.kind_failed(kind_name, exc)
-            logger.error(f"Kind {kind_name} failed; none of its entities will be deleted: {exc}")
+            logger.error(f"Kind {kind_name} failed; {consequence}: {exc}")
             raise
         finally:
             tracker.finish()
 
-    resync.__qualname__ = f"resync_{kind.name}"
+    resync.__qualname__ = f"{'incremental' if incremental else 'resync'}_{kind.name}"
     return resync
 
 
 for _kind in KINDS:
     ocean.on_resync(_kind.name)(resync_handler(_kind))
+    if _kind.changed is not None:
+        # Ocean registers these only when OCEAN__INTEGRATION__INCREMENTAL_SYNC_ENABLED is set.
+        ocean.on_incremental_resync(_kind.name)(resync_handler(_kind, incremental=True))
 
 # Live events: one processor per kind that declares events, all on Ocean's one webhook route,
 # behind a gate that answers bad deliveries before Ocean's route (which always says 200).

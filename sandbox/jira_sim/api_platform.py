@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -32,7 +33,9 @@ MAX_RECONCILE: Final = 50
 
 def jql_context(request: Request) -> JqlContext:
     sim = state(request)
-    return JqlContext(dataset=sim.dataset, now=datetime.now(UTC))
+    caller = sim.dataset.get_user(sim.dataset.current_account_id or "") or {}
+    zone = ZoneInfo(str(caller.get("timeZone") or "UTC"))
+    return JqlContext(dataset=sim.dataset, now=datetime.now(UTC), zone=zone)
 
 
 # ------------------------------------------------------------------------------- projects
@@ -100,6 +103,16 @@ async def user_get(request: Request) -> Response:
     if not account_id:
         raise JiraError(400, "The query parameter 'accountId' is required.")
     user = sim.dataset.get_user(account_id)
+    if user is None:
+        raise JiraError(404, USER_NOT_FOUND)
+    await account(request, 1)
+    return respond(request, {**user, "expand": "groups,applicationRoles"})
+
+
+async def myself(request: Request) -> Response:
+    """The caller; incremental runs read its `timeZone` (the zone of absolute JQL dates)."""
+    sim = state(request)
+    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
     if user is None:
         raise JiraError(404, USER_NOT_FOUND)
     await account(request, 1)
@@ -250,15 +263,8 @@ async def my_permissions(request: Request) -> Response:
 
 
 # ------------------------------------------------------------------------------- checks
-# What the integration's start-up checks and probe read: who am I, which Jira, does JQL parse.
-
-
-async def myself(request: Request) -> Response:
-    sim = state(request)
-    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
-    if user is None:
-        raise JiraError(404, USER_NOT_FOUND)
-    return respond(request, user)
+# What the integration's start-up checks and probe read (with /myself): which Jira, does JQL
+# parse.
 
 
 async def server_info(request: Request) -> Response:

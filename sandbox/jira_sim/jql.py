@@ -22,7 +22,7 @@ import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cmp_to_key
 from typing import Any, Final
 
@@ -231,6 +231,8 @@ def parse(text: str) -> Query:
 class JqlContext:
     dataset: Dataset
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Absolute dates ("2024-05-01 10:00") are read in the caller's time zone, as Jira does.
+    zone: tzinfo = UTC
 
 
 Predicate = Callable[[IssueRecord], bool]
@@ -281,7 +283,7 @@ def _when(text: str, name: str, ctx: JqlContext) -> datetime:
         return ctx.now.replace(second=0, microsecond=0) + delta
     for pattern in _DATE_FORMATS:
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC)
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=ctx.zone)
         except ValueError:
             continue
     raise JqlError(

@@ -109,6 +109,9 @@ class PortSim:
             "PATCH /v1/integration/{integration}/resync-state": self.patch_resync_state,
             "GET /v1/integration/{integration}/resync-request": self.get_resync_request,
             "POST /v1/integration/{integration}/kinds/{kind}/examples": self.kind_examples,
+            "GET /v1/integration/{integration}/cursor": self.get_cursor,
+            "PUT /v1/integration/{integration}/cursor": self.put_cursor,
+            "POST /v1/integration/{integration}/cursor": self.post_cursor,
             "POST /v1/blueprints": self.create_blueprint,
             "POST /v1/blueprints/entities/datasource-entities": self.datasource_entities,
             "GET /v1/blueprints/{bp}": self.get_blueprint,
@@ -248,6 +251,32 @@ class PortSim:
             raise invalid('Body must be {"examples": [...]}')
         self.state.kind_examples.setdefault(identifier, {})[ctx.params["kind"]] = examples
         return ok()
+
+    def _cursors(self, ctx: Ctx) -> tuple[dict[str, dict[str, Any]], str]:
+        """The integration's cursors, and the key of the one asked (`?kind=&index=`)."""
+        identifier = ctx.params["integration"]
+        self.state.get_integration(identifier)
+        query = ctx.request.query_params
+        if not query.get("kind"):
+            raise invalid("Query parameters kind and index are required")
+        key = f"{query['kind']}|{query.get('index', '0')}"
+        return self.state.cursors.setdefault(identifier, {}), key
+
+    async def get_cursor(self, ctx: Ctx) -> Response:
+        cursors, key = self._cursors(ctx)
+        return ok({"cursor": cursors.get(key)})
+
+    async def put_cursor(self, ctx: Ctx) -> Response:
+        cursors, key = self._cursors(ctx)
+        if key not in cursors:
+            raise not_found(f"Cursor {key} not found")
+        cursors[key] = await ctx.json_object()
+        return ok({"cursor": cursors[key]})
+
+    async def post_cursor(self, ctx: Ctx) -> Response:
+        cursors, key = self._cursors(ctx)
+        cursors[key] = await ctx.json_object()
+        return ok({"cursor": cursors[key]}, status=201)
 
     # --------------------------------------------------------------- blueprints
 

@@ -77,6 +77,8 @@ class SimState:
         self.integrations: dict[str, dict[str, Any]] = {}
         self.resync_history: dict[str, list[dict[str, Any]]] = {}
         self.kind_examples: dict[str, dict[str, list[Any]]] = {}
+        # Incremental sync cursors, per integration: "kind|index" -> {"primary": ISO time}.
+        self.cursors: dict[str, dict[str, dict[str, Any]]] = {}
         self.reset_counters()
 
     def now(self) -> str:
@@ -442,6 +444,7 @@ class SimState:
                 **integration,
                 "resyncStateHistory": self.resync_history.get(identifier, []),
                 "kindExamples": self.kind_examples.get(identifier, {}),
+                "cursors": self.cursors.get(identifier, {}),
             }
             for identifier, integration in self.integrations.items()
         }

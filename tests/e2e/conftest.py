@@ -9,7 +9,13 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.stack import PORT_CLIENT_ID, PORT_CLIENT_SECRET, Stack, running_stack
+from sandbox.stack import (
+    INTEGRATION_ID,
+    PORT_CLIENT_ID,
+    PORT_CLIENT_SECRET,
+    Stack,
+    running_stack,
+)
 
 NO_FAULTS: dict[str, Any] = {
     "rate_429": 0.0,
@@ -85,3 +91,19 @@ def assert_port_matches_jira(stack: Stack) -> None:
     users = jira_get(stack, "/rest/api/3/users/search", maxResults=1000)
     assert set(stack.entities("jiraUser")) == {u["accountId"] for u in users}
     assert synced_issue_keys(stack) == jira_issue_keys(stack)
+
+
+def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
+    """Creates the integration in the Port simulator through Port's own API."""
+    body = {"installationId": INTEGRATION_ID, "installationAppType": "jira", "config": mapping}
+    port_api(stack, "POST", "/v1/integration", body)
+
+
+def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:
+    """Every item of a PageBean (or startAt/total) endpoint, read straight from Jira."""
+    items: list[dict[str, Any]] = []
+    while True:
+        page = jira_get(stack, path, startAt=len(items), **params)
+        items += page[key]
+        if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
+            return items

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
 
 import sandbox.stack
 from sandbox.stack import INTEGRATION_ID, Stack, running_stack
-from tests.e2e.conftest import SECRET, jira_get, jira_issue_keys, port_api, wait_for_admin_webhook
+from tests.e2e.conftest import (
+    SECRET,
+    create_integration,
+    jira_get,
+    jira_issue_keys,
+    paged,
+    wait_for_admin_webhook,
+)
 from tests.integration.harness_setup import every_kind_mapping
 
 BLUEPRINTS = (
@@ -43,22 +49,6 @@ def every_kind_stack() -> Iterator[Stack]:
     knobs = {"projects": 3, "users": 12, "teams": 2, "issues": 80, "worklog_feed_page": 50}
     with running_stack(jira=knobs) as running:
         yield running
-
-
-def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
-    """Creates the integration in the Port simulator through Port's own API."""
-    body = {"installationId": INTEGRATION_ID, "installationAppType": "jira", "config": mapping}
-    port_api(stack, "POST", "/v1/integration", body)
-
-
-def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:
-    """Every item of a PageBean (or startAt/total) endpoint, read straight from Jira."""
-    items: list[dict[str, Any]] = []
-    while True:
-        page = jira_get(stack, path, startAt=len(items), **params)
-        items += page[key]
-        if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
-            return items
 
 
 def jira_truth(stack: Stack) -> dict[str, set[str]]:

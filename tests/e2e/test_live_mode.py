@@ -34,7 +34,9 @@ def test_polling_mode_serves_webhooks_and_an_issue_update_reaches_port(stack: St
         assert [h["url"] for h in hooks] == [f"{url}/integration/webhook"]
 
         key = sorted(synced_issue_keys(stack))[0]
-        stack.jira("PUT", f"/_sim/issues/{key}", {"summary": "Changed in Jira just now", "notify": True})
+        stack.jira(
+            "PUT", f"/_sim/issues/{key}", {"summary": "Changed in Jira just now", "notify": True}
+        )
         deadline = time.monotonic() + 60
         while stack.entities("jiraIssue")[key]["title"] != "Changed in Jira just now":
             assert time.monotonic() < deadline, stack.integration_log()[-3000:]

@@ -13,11 +13,20 @@ from sandbox.stack import LAUNCHER, running_stack
 CLOUD_ID = "11111111-2222-3333-4444-555555555555"
 
 
-def test_oauth_install_syncs_through_the_gateway_and_survives_a_token_refresh(tmp_path: Path) -> None:
+def test_oauth_install_syncs_through_the_gateway_and_survives_a_token_refresh(
+    tmp_path: Path,
+) -> None:
     token_file = tmp_path / "oauth-token"
     token_file.write_text("oauth-token-1\n")
     with running_stack(
-        jira={"projects": 3, "users": 10, "teams": 2, "issues": 1200, "oauth_token": "oauth-token-1", "cloud_id": CLOUD_ID}
+        jira={
+            "projects": 3,
+            "users": 10,
+            "teams": 2,
+            "issues": 1200,
+            "oauth_token": "oauth-token-1",
+            "cloud_id": CLOUD_ID,
+        }
     ) as stack:
         env = stack.integration_env(
             OCEAN__INTEGRATION__CONFIG__JIRA_HOST=f"{stack.jira_url}/ex/jira/{CLOUD_ID}",
@@ -29,10 +38,14 @@ def test_oauth_install_syncs_through_the_gateway_and_survives_a_token_refresh(tm
         stack.jira("PATCH", "/_sim/config", {"latency_ms": 150})
         log_path = tmp_path / "oauth.log"
         with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, str(LAUNCHER)], env=env, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, str(LAUNCHER)], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
             deadline = time.monotonic() + 120
             while not stack.entities("jiraIssue"):
-                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()[-3000:]
+                assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()[
+                    -3000:
+                ]
                 time.sleep(0.05)
             # Port's platform rotates the access token: the old one stops working mid-sync
             token_file.write_text("oauth-token-2\n")

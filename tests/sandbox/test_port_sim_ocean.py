@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +22,7 @@ from port_ocean.clients.port.types import RequestOptions, UserAgentType
 from port_ocean.core.defaults.initialization.initialize import _initialize_defaults
 from port_ocean.core.event_listener.once import OnceEventListenerSettings
 from port_ocean.core.handlers.port_app_config.models import PortAppConfig
+from port_ocean.core.incremental.cursor_store import CursorStore
 from port_ocean.core.models import Entity, EventListenerType, ProcessingMode
 
 from sandbox.port_sim import PortSimHandle, SimConfig, running_port_sim
@@ -223,3 +225,24 @@ async def test_ocean_port_client_against_simulator(
     assert [s["status"] for s in sim.state.resync_history[IDENTIFIER]] == ["running", "completed"]
     assert sim.state.kind_examples[IDENTIFIER]["issue"] == [{"key": "PROJ-1"}]
     assert sim.stats.unmatched == {}
+
+
+async def test_incremental_cursors_through_oceans_cursor_store(
+    sim: PortSimHandle, ocean_app: SimpleNamespace
+) -> None:
+    """Ocean's CursorStore (GET, then PUT answered 404 and POST on the first save) keeps one
+    cursor per kind and resource index."""
+    await _initialize_defaults(PortAppConfig, ocean_app.config)
+    store = CursorStore(ocean_app.port_client)
+    first = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    assert await store.get("issue", 0) is None
+    await store.save("issue", 0, first)
+    await store.save("issue", 0, first + timedelta(minutes=15))
+    await store.save("comment", 1, first)
+
+    assert await store.get("issue", 0) == first + timedelta(minutes=15)
+    assert await store.get("comment", 1) == first
+    assert await store.get("issue", 1) is None
+    assert sim.stats.by_endpoint["POST /v1/integration/{integration}/cursor"] == 2
+    assert sim.stats.by_endpoint["PUT /v1/integration/{integration}/cursor"] == 3

@@ -9,6 +9,7 @@ seen. The set of ids seen holds ids only, and sprints and epics are few.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from loguru import logger
@@ -17,6 +18,7 @@ from jira import relations
 from jira.client import JiraClient
 from jira.errors import JiraApiError
 from jira.fanout import Fanout, children, enrich, tagged
+from jira.incremental import changed_since
 from jira.paging import Page
 from jira.selectors import (
     BacklogResourceConfig,
@@ -175,13 +177,24 @@ def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterat
 # Backlogs
 
 
-def fetch_backlog(client: JiraClient, resource: BacklogResourceConfig) -> AsyncIterator[Page]:
-    selector = resource.selector
+def _backlogs(client: JiraClient, jql: str | None, fields: str) -> AsyncIterator[Page]:
     return _per_board(
         client,
         "backlog",
-        lambda board: _on_board(
-            board, client.board_backlog(board["id"], selector.jql, selector.fields)
-        ),
+        lambda board: _on_board(board, client.board_backlog(board["id"], jql, fields)),
         "those boards have no backlog",
     )
+
+
+def fetch_backlog(client: JiraClient, resource: BacklogResourceConfig) -> AsyncIterator[Page]:
+    return _backlogs(client, resource.selector.jql, resource.selector.fields)
+
+
+async def fetch_changed_backlog(
+    client: JiraClient, resource: BacklogResourceConfig, since: datetime
+) -> AsyncIterator[Page]:
+    """Each board's backlog issues updated since `since` (one request per board still)."""
+    selector = resource.selector
+    jql = await changed_since(client, selector.jql or "", since)
+    async for page in _backlogs(client, jql, selector.fields):
+        yield page

@@ -353,6 +353,11 @@ class JiraClient:
             found += [item for item in result or [] if isinstance(item, dict)]
         return found
 
+    # The calling user (its `timeZone` is the one Jira reads absolute JQL dates in)
+    async def myself(self) -> dict[str, Any]:
+        result: dict[str, Any] = await self.http.request("GET", Api.PLATFORM, "/myself")
+        return result or {}
+
     # Permissions
     async def has_permission(self, permission: str) -> bool:
         body = await self.http.request(

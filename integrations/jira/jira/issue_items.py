@@ -27,6 +27,7 @@ from jira import relations
 from jira.adf import adf_to_text
 from jira.client import JiraClient
 from jira.fanout import Fanout, children
+from jira.incremental import changed_since
 from jira.issues import (
     PREFETCH_PAGES,
     issue_pages,
@@ -98,17 +99,33 @@ async def _changed_worklogs(client: JiraClient, since: int) -> AsyncIterator[Pag
             yield out
 
 
-async def fetch_worklogs(
-    client: JiraClient, resource: WorklogResourceConfig
-) -> AsyncIterator[Page]:
-    selector = resource.selector
-    if selector.jql:
+async def _worklogs(client: JiraClient, jql: str | None, since_ms: int) -> AsyncIterator[Page]:
+    """The worklogs of `jql`'s issues, or without a JQL those changed since `since_ms`."""
+    if jql:
         fanout = Fanout("worklog", issue_label, client.concurrency)
-        issues = _issue_keys_of(client, selector.jql)
+        issues = _issue_keys_of(client, jql)
         pages = children(issues, lambda issue: _worklogs_of_issue(client, issue), fanout)
     else:
-        pages = _changed_worklogs(client, selector.since_ms(datetime.now(UTC)))
+        pages = _changed_worklogs(client, since_ms)
     async for page in prefetch(pages, depth=PREFETCH_PAGES):
+        yield page
+
+
+def fetch_worklogs(client: JiraClient, resource: WorklogResourceConfig) -> AsyncIterator[Page]:
+    selector = resource.selector
+    return _worklogs(client, selector.jql, selector.since_ms(datetime.now(UTC)))
+
+
+async def fetch_changed_worklogs(
+    client: JiraClient, resource: WorklogResourceConfig, since: datetime
+) -> AsyncIterator[Page]:
+    """With a JQL: every worklog of its issues updated since `since` (logging work updates
+    the issue). Without: the change feed from `since` (or the selector's `since`, when later);
+    worklogs deleted in that window are not written back."""
+    selector = resource.selector
+    jql = await changed_since(client, selector.jql, since) if selector.jql else None
+    from_ms = max(int(since.timestamp() * 1000), selector.since_ms(datetime.now(UTC)))
+    async for page in _worklogs(client, jql, from_ms):
         yield page
 
 
@@ -146,10 +163,23 @@ async def _comments_of_issue(client: JiraClient, issue: dict[str, Any]) -> Async
         yield [with_comment_fields(c, key) for c in page]
 
 
-def fetch_comments(client: JiraClient, resource: CommentResourceConfig) -> AsyncIterator[Page]:
+def _comments(client: JiraClient, jql: str) -> AsyncIterator[Page]:
     fanout = Fanout("comment", issue_label, client.concurrency)
-    issues = issue_pages(client, resource.selector.jql, ["comment"], None, issue_strategy())
+    issues = issue_pages(client, jql, ["comment"], None, issue_strategy())
     return children(issues, lambda issue: _comments_of_issue(client, issue), fanout)
+
+
+def fetch_comments(client: JiraClient, resource: CommentResourceConfig) -> AsyncIterator[Page]:
+    return _comments(client, resource.selector.jql)
+
+
+async def fetch_changed_comments(
+    client: JiraClient, resource: CommentResourceConfig, since: datetime
+) -> AsyncIterator[Page]:
+    """Every comment of the selector's issues updated since `since` (a new or edited comment
+    updates its issue)."""
+    async for page in _comments(client, await changed_since(client, resource.selector.jql, since)):
+        yield page
 
 
 async def fetch_one_comment(

@@ -30,6 +30,7 @@ from jira import progress
 from jira.client import RECONCILE_MAX, JiraClient, expand_list
 from jira.errors import JiraApiError, JiraNotFoundError
 from jira.fields import issue_fields
+from jira.incremental import changed_since
 from jira.jql import and_clause, quoted
 from jira.paging import Page
 from jira.selectors import IssueResourceConfig
@@ -125,13 +126,28 @@ def issue_pages(
     return _bulk_pages(client, jql, fields, expand)
 
 
-async def fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> AsyncIterator[Page]:
+async def _resource_issues(
+    client: JiraClient, resource: IssueResourceConfig, jql: str
+) -> AsyncIterator[Page]:
     selector = resource.selector
     fields = issue_fields(resource)
     if fields != selector.field_list:
         logger.info(f"Reading only the issue fields the mapping uses: {', '.join(fields)}")
-    pages = issue_pages(client, selector.jql, fields, selector.expand, issue_strategy())
+    pages = issue_pages(client, jql, fields, selector.expand, issue_strategy())
     async for page in prefetch(pages, depth=PREFETCH_PAGES):
+        yield page
+
+
+def fetch_issues(client: JiraClient, resource: IssueResourceConfig) -> AsyncIterator[Page]:
+    return _resource_issues(client, resource, resource.selector.jql)
+
+
+async def fetch_changed_issues(
+    client: JiraClient, resource: IssueResourceConfig, since: datetime
+) -> AsyncIterator[Page]:
+    """The selector's issues updated since `since`, read as a full resync reads them."""
+    jql = await changed_since(client, resource.selector.jql, since)
+    async for page in _resource_issues(client, resource, jql):
         yield page
 
 

@@ -31,13 +31,19 @@ def _unquoted_spans(jql: str) -> list[tuple[int, int]]:
     return spans
 
 
-def without_order_by(jql: str) -> str:
-    """`jql` without its ORDER BY clause (which cannot be wrapped in parentheses)."""
+def split_order_by(jql: str) -> tuple[str, str]:
+    """`jql` as its condition and its `ORDER BY …` clause ('' when it has none); an ORDER BY
+    inside a quoted string is text, not a clause."""
     for start, end in _unquoted_spans(jql):
         match = _ORDER_BY.search(jql, start, end)
         if match and (match.start() == 0 or not (jql[match.start() - 1].isalnum())):
-            return jql[: match.start()].strip()
-    return jql.strip()
+            return jql[: match.start()].strip(), jql[match.start() :].strip()
+    return jql.strip(), ""
+
+
+def without_order_by(jql: str) -> str:
+    """`jql` without its ORDER BY clause (which cannot be wrapped in parentheses)."""
+    return split_order_by(jql)[0]
 
 
 def quoted(value: str) -> str:
@@ -46,7 +52,30 @@ def quoted(value: str) -> str:
     return f'"{escaped}"'
 
 
-def and_clause(user_jql: str, clause: str) -> str:
-    """`(user JQL) AND clause`, keeping the user's precedence intact."""
-    base = without_order_by(user_jql)
-    return f"({base}) AND {clause}" if base else clause
+class UnbalancedJqlError(ValueError):
+    """The user's JQL closes a parenthesis it did not open (or leaves one open): wrapped in
+    parentheses it would mean something else, so it is not combined at all."""
+
+
+def _check_balanced(jql: str) -> None:
+    depth = 0
+    for start, end in _unquoted_spans(jql):
+        for char in jql[start:end]:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if depth < 0:
+                break
+        if depth < 0:
+            break
+    if depth != 0:
+        raise UnbalancedJqlError(
+            f"The selector's jql has unbalanced parentheses; fix the mapping's jql: {jql}"
+        )
+
+
+def and_clause(user_jql: str, clause: str, keep_order: bool = False) -> str:
+    """`(user JQL) AND clause`, keeping the user's precedence intact (a top-level OR stays
+    inside the parentheses); with `keep_order`, the user's ORDER BY is put back at the end."""
+    base, order = split_order_by(user_jql)
+    _check_balanced(base)
+    combined = f"({base}) AND {clause}" if base else clause
+    return f"{combined} {order}" if keep_order and order else combined

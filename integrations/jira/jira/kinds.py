@@ -1,8 +1,9 @@
 """One declaration per kind, as a table: how to read it from Jira for a resync, and for live
 events.
 
-`main.py` registers a resync handler for every entry of `KINDS`, and a webhook processor for
-every kind with `live` events; the gate, the processors, webhook registration and the docs
+`main.py` registers a resync handler for every entry of `KINDS`, an incremental handler for
+every kind that reads `changed` objects, and a webhook processor for every kind with `live`
+events; the gate, the processors, webhook registration and the docs
 (docs/kinds.md, checked by tests/jira/test_kinds.py) read the same declarations, so a kind is
 defined in exactly one place. Each kind's readers live in the module of its parent:
 `jira.projects` (projects; releases, components per project), `jira.users`, `jira.teams`,
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig, Selector
@@ -40,6 +42,8 @@ from jira.selectors import (
 # Both read the resource config (the kind's `resource_config` model): its selector, and for
 # issues the mapping too (the fields it reads).
 Fetch = Callable[[JiraClient, Any], AsyncIterator[Page]]
+# Reads what changed since a time, for an incremental run (`jira.incremental`).
+FetchChanged = Callable[[JiraClient, Any, datetime], AsyncIterator[Page]]
 Payload = Mapping[str, Any]
 # Reads one object again for the resource's selector: None means no longer selected; a
 # `JiraNotFoundError` means gone (the processor removes it in both cases).
@@ -130,6 +134,9 @@ class Kind:
     resource_config: type[ResourceConfig]
     fetch: Fetch
     live: LiveEvents | None = None
+    # Set for the kinds Jira can list by change time: an incremental run reads only those
+    # (the others are kept current by the full resync and live events).
+    changed: FetchChanged | None = None
 
     @property
     def selector(self) -> type[Selector]:
@@ -191,6 +198,7 @@ KINDS: tuple[Kind, ...] = (
         description="Jira issues (JQL)",
         resource_config=IssueResourceConfig,
         fetch=issues.fetch_issues,
+        changed=issues.fetch_changed_issues,
         live=LiveEvents(
             upsert_events=frozenset(
                 {
@@ -286,12 +294,14 @@ KINDS: tuple[Kind, ...] = (
         description="Issues on each board's backlog (one entity per board and issue)",
         resource_config=BacklogResourceConfig,
         fetch=agile.fetch_backlog,
+        changed=agile.fetch_changed_backlog,
     ),
     Kind(
         name="worklog",
         description="Worklogs changed since a time (deletes applied), or of a JQL's issues",
         resource_config=WorklogResourceConfig,
         fetch=issue_items.fetch_worklogs,
+        changed=issue_items.fetch_changed_worklogs,
         live=LiveEvents(
             upsert_events=frozenset({"worklog_created", "worklog_updated"}),
             delete_events=frozenset({"worklog_deleted"}),
@@ -306,6 +316,7 @@ KINDS: tuple[Kind, ...] = (
         description="Comments of a JQL's issues",
         resource_config=CommentResourceConfig,
         fetch=issue_items.fetch_comments,
+        changed=issue_items.fetch_changed_comments,
         # The issue kind also follows comment events (an issue's comments are part of it):
         # both processors run for one delivery, each for its own kind's resources.
         live=LiveEvents(
