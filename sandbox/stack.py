@@ -58,6 +58,7 @@ class RunResult:
     output: str
     seconds: float
     peak_rss_kb: int = 0
+    cpu_seconds: float = 0.0  # the process's user + system time (its own, not its children's)
 
     @property
     def last_line(self) -> str:
@@ -191,6 +192,7 @@ class Stack:
             log_path.read_text(errors="replace"),
             time.monotonic() - started,
             usage.ru_maxrss,
+            usage.ru_utime + usage.ru_stime,
         )
 
     @contextmanager
@@ -262,9 +264,12 @@ def _start(module: str, args: list[str], ready: Path, log: Path) -> subprocess.P
 
 @contextmanager
 def running_stack(
-    jira: Mapping[str, Any] | None = None, workdir: Path | None = None
+    jira: Mapping[str, Any] | None = None,
+    workdir: Path | None = None,
+    port_latency_ms: float = 0.0,
 ) -> Iterator[Stack]:
-    """Starts the Jira simulator (with `jira` knobs) and the Port simulator; stops both after."""
+    """Starts the Jira simulator (with `jira` knobs) and the Port simulator (every API request
+    delayed by `port_latency_ms`); stops both after."""
     with tempfile.TemporaryDirectory(prefix="jira-sandbox-") as scratch:
         work = workdir or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
@@ -282,7 +287,10 @@ def running_stack(
         )
         port_process = _start(
             "sandbox.port_sim",
-            ["--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET],
+            [
+                *("--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET),
+                *("--latency-ms", str(port_latency_ms)),
+            ],
             work / "port.ready",
             work / "port-sim.log",
         )

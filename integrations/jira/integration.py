@@ -1,7 +1,8 @@
-"""Ocean's integration class: our selector models, our entity processor, the checks before a
-ONCE run syncs, and a record of each resync's outcome and counts per kind (a full resync, or an
-incremental run: Ocean logs a failed incremental kind and carries on, so the kind whose cursor
-was not saved is recorded here, and a ONCE run exits non-zero)."""
+"""Ocean's integration class: our selector models, our entity processor, Ocean's comparison
+with Port with its searches overlapping, the checks before a ONCE run syncs, and a record of each
+resync's outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
+incremental kind and carries on, so the kind whose cursor was not saved is recorded here, and a
+ONCE run exits non-zero)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
@@ -57,7 +59,7 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
                 trackers[0].deleted += count
 
 
-class JiraIntegration(BaseIntegration):
+class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
     EntityProcessorClass = CompiledJQEntityProcessor
     EntitiesStateApplierClass = CountingEntitiesStateApplier

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -418,7 +419,8 @@ def _projected(record: EntityRecord, include: list[str]) -> dict[str, Any]:
 
 
 class Observed:
-    """Counts, and injects the configured faults into, every request outside ``/_sim``."""
+    """Counts, delays by the configured latency and injects the configured faults into every
+    request outside ``/_sim``."""
 
     def __init__(self, app: ASGIApp, sim: PortSim) -> None:
         self.app = app
@@ -438,6 +440,8 @@ class Observed:
         status = [500]
         send = status_recorder(send, status)
         try:
+            if self.sim.config.latency_ms > 0:
+                await asyncio.sleep(self.sim.config.latency_ms / 1000)
             rule = self.sim.faults.take(method, path)
             if rule is None:
                 await self.app(scope, receive, send)

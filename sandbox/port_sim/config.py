@@ -24,3 +24,6 @@ class SimConfig:
     max_bulk_bytes: int = 1024 * 1024
     max_bulk_delete: int = 100
     max_datasource_page: int = 10000
+    # Every API request (not /_sim) waits this long before it is served: the round trip to
+    # Port's cloud, so benchmarks show which of Ocean's requests overlap (standard: 100).
+    latency_ms: float = 0.0

@@ -3,8 +3,12 @@ injected faults and request stats."""
 
 from __future__ import annotations
 
-import httpx
+import asyncio
 
+import httpx
+import pytest
+
+from sandbox.port_sim import SimConfig, SimState, create_app
 from tests.sandbox.support import Bulk
 
 
@@ -70,3 +74,27 @@ async def test_faults_then_recovery_and_stats(port: httpx.AsyncClient, bulk: Bul
     assert stats["faults"] == {"503": 2} and stats["writes"] == 1 and stats["total"] == 3
     bad_rule = await port.patch("/_sim/faults", json={"rules": [{"path_regex": "("}]})
     assert bad_rule.status_code == 400 and "path_regex" in bad_rule.json()["message"]
+
+
+async def test_latency_delays_every_api_request_and_lets_them_overlap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waited: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recorded_sleep(seconds: float) -> None:
+        waited.append(seconds)
+        await real_sleep(0.01)  # short, so the requests below are in flight together
+
+    monkeypatch.setattr("sandbox.port_sim.app.asyncio.sleep", recorded_sleep)
+    app = create_app(SimConfig(latency_ms=100), SimState())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://port.test") as client:
+        credentials = {"clientId": "sandbox-client-id", "clientSecret": "sandbox-client-secret"}
+        await asyncio.gather(
+            *(client.post("/v1/auth/access_token", json=credentials) for _ in range(5))
+        )
+        stats = (await client.get("/_sim/stats")).json()
+
+    assert waited == [0.1] * 5  # the control API is never delayed
+    assert stats["max_in_flight"] == 5

@@ -1,0 +1,138 @@
+"""Where a sync's wall time goes, read from Ocean's own INFO log lines.
+
+Ocean logs the start and end of each phase of each batch (extract, transform, load) with a
+timestamp, and the integration processes one resource, and within it one batch, at a time.
+Each marker below starts a stage that lasts until the next marker, so the stages add up to the
+time between the first and the last log line:
+
+- start-up: Ocean's initialisation (Port blueprints, integration, mapping) until the first kind;
+- kind setup / kind wrap-up: per-kind bookkeeping before extract and after the last batch
+  (Ocean's metrics reports to Port);
+- waiting for Jira: Ocean asks the resync generator for the next batch and waits (the Jira
+  reads not hidden behind processing);
+- mapping: Ocean's transform phase (JQ, entity building and validation, selector);
+- Port diff searches: the load phase's search for the batch's entities as Port holds them
+  (Ocean compares to skip unchanged ones; 50 identifiers per search, one after another);
+- Port upserts: the bulk upserts of the changed entities (all of a batch's bulks at once);
+- reconciliation: reading what Port holds from this integration and deleting what is gone;
+- shutdown: from the end of reconciliation to the last log line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+MARKERS: tuple[tuple[str, str], ...] = (
+    ("Starting processing resource ", "kind setup"),
+    ("Extract phase complete", "waiting for Jira"),
+    ("Starting transform phase", "mapping"),
+    ("Starting load phase", "Port diff searches"),
+    ("Upserting changed entities", "Port upserts"),
+    ("Entities in batch didn't change since last sync", "Port upserts"),
+    ("Load phase complete", "waiting for Jira"),
+    ("Finished registering kind", "kind wrap-up"),
+    ("Starting reconciliation phase", "reconciliation"),
+    ("Reconciliation phase complete", "shutdown"),
+)
+STAGES = (
+    "start-up",
+    "kind setup",
+    "waiting for Jira",
+    "mapping",
+    "Port diff searches",
+    "Port upserts",
+    "kind wrap-up",
+    "reconciliation",
+    "shutdown",
+)
+_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| \w+\s*\| (.*)$")
+
+
+def stage_seconds(log: str) -> tuple[dict[str, float], Counter[str]]:
+    """Seconds per stage (in `STAGES` order) and how many times each stage began."""
+    seconds = dict.fromkeys(STAGES, 0.0)
+    began: Counter[str] = Counter()
+    stage = "start-up"
+    since: datetime | None = None
+    last: datetime | None = None
+    for line in log.splitlines():
+        match = _LINE.match(line)
+        if not match:
+            continue
+        at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f")
+        since = since or at
+        last = at
+        for prefix, starts in MARKERS:
+            if match[2].startswith(prefix):
+                seconds[stage] += (at - since).total_seconds()
+                stage, since = starts, at
+                began[stage] += 1
+                break
+    if since is not None and last is not None:
+        seconds[stage] += (last - since).total_seconds()
+    return {name: round(value, 2) for name, value in seconds.items()}, began
+
+
+# ----------------------------------------------------------------------- a cProfile of a sync
+
+# Where the integration process's own time goes, by the package of the function that spends it
+# (cProfile's "tottime": time in a function itself, not in what it calls). A C function counts
+# for the package named by its description (`<method 'send' of '_socket.socket' objects>`).
+COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("idle (event loop waiting for I/O)", ("select.epoll",)),
+    ("mapping: the compiled jq program", ("jira/jira/entity_processor.py",)),
+    ("Ocean's sync code and metrics", ("port_ocean/", "prometheus_client/")),
+    ("entity models (pydantic)", ("pydantic",)),
+    (
+        "HTTP client (httpx, httpcore, h11, anyio, sockets)",
+        (
+            "httpx/",
+            "httpcore/",
+            "h11/",
+            "anyio/",
+            "_socket.socket",
+            "_ssl.",
+            "ssl.py",
+            "socket.py",
+        ),
+    ),
+    ("JSON (json module)", ("json/", "_json")),
+    (
+        "imports (start-up)",
+        ("importlib", "marshal", "posix.stat", "posix.listdir", "zipimport", "_io.open"),
+    ),
+    ("Jira client (the integration)", ("jira/jira/",)),
+    ("asyncio", ("asyncio/",)),
+    ("logging (loguru)", ("loguru/",)),
+)
+# Subtrees run synchronously, so their cumulative time is reliable (an awaiting coroutine's is
+# not): Ocean's transform step, and the compiled program's share of it.
+SUBTREES: tuple[tuple[str, str, str], ...] = (
+    ("mapping (Ocean's parse_items, all of it)", "entity_processor/base.py", "parse_items"),
+    ("  of which the compiled jq program", "jira/jira/entity_processor.py", "_slots"),
+)
+
+
+def profile_components(path: str) -> list[tuple[str, float]]:
+    """Seconds by component (first match in `COMPONENTS`, else "other"), then the subtrees."""
+    import pstats
+
+    stats: dict[tuple[str, int, str], tuple[Any, ...]] = pstats.Stats(path).stats  # type: ignore[attr-defined]
+    totals = dict.fromkeys([name for name, _ in COMPONENTS] + ["other"], 0.0)
+    for (filename, _, function), (_, _, tottime, *_) in stats.items():
+        where = f"{filename} {function}"
+        name = next((n for n, keys in COMPONENTS if any(k in where for k in keys)), "other")
+        totals[name] += tottime
+    found = [(name, round(seconds, 2)) for name, seconds in totals.items()]
+    found.append(("total", round(sum(totals.values()), 2)))
+    for name, file_part, function in SUBTREES:
+        cumulative = sum(
+            value[3]
+            for (filename, _, fn), value in stats.items()
+            if fn == function and file_part in filename
+        )
+        found.append((name, round(cumulative, 2)))
+    return found

@@ -1,0 +1,54 @@
+"""The benchmark's stage breakdown, read from Ocean's phase log lines."""
+
+from __future__ import annotations
+
+from sandbox.stages import STAGES, stage_seconds
+
+# Ocean's INFO lines (shape as the integration prints them), one kind with two batches.
+LOG = """\
+2026-11-30 02:50:00.000 | INFO     | Registering resync event listener for kind issue
+2026-11-30 02:50:01.000 | INFO     | Starting processing resource issue with index 0
+2026-11-30 02:50:01.250 | INFO     | Extract phase complete
+2026-11-30 02:50:02.000 | INFO     | Starting transform phase
+2026-11-30 02:50:02.500 | WARNING  | Unable to find valid data for: 'properties.x': .x (null)
+2026-11-30 02:50:03.000 | INFO     | Transform phase complete
+2026-11-30 02:50:03.000 | INFO     | Starting load phase
+2026-11-30 02:50:04.500 | INFO     | Upserting changed entities
+2026-11-30 02:50:05.000 | INFO     | Load phase complete
+2026-11-30 02:50:07.000 | INFO     | Starting transform phase
+2026-11-30 02:50:07.500 | INFO     | Starting load phase
+2026-11-30 02:50:08.000 | INFO     | Entities in batch didn't change since last sync, skipping
+2026-11-30 02:50:08.100 | INFO     | Load phase complete
+2026-11-30 02:50:08.200 | INFO     | Finished registering kind: issue-0 ,10 entities out of 10 raw results
+INFO:     Shutting down
+2026-11-30 02:50:08.500 | INFO     | Starting reconciliation phase
+2026-11-30 02:50:09.000 | INFO     | Reconciliation phase complete
+2026-11-30 02:50:09.400 | INFO     | Exiting application
+"""
+
+
+def test_each_marker_starts_a_stage_that_lasts_until_the_next() -> None:
+    seconds, began = stage_seconds(LOG)
+
+    assert list(seconds) == list(STAGES)
+    assert seconds == {
+        "start-up": 1.0,
+        "kind setup": 0.25,
+        "waiting for Jira": 0.75 + 2.0 + 0.1,
+        "mapping": 1.0 + 0.5,
+        "Port diff searches": 1.5 + 0.5,
+        "Port upserts": 0.5 + 0.1,
+        "kind wrap-up": 0.3,
+        "reconciliation": 0.5,
+        "shutdown": 0.4,
+    }
+    # the stages cover the log from its first timestamp to its last
+    assert round(sum(seconds.values()), 2) == 9.4
+    assert began["mapping"] == 2 and began["Port upserts"] == 2
+
+
+def test_a_log_without_phase_lines_is_all_start_up() -> None:
+    seconds, began = stage_seconds("no timestamps here\n")
+
+    assert set(seconds.values()) == {0.0}
+    assert not began
