@@ -86,6 +86,9 @@ def user(n: int) -> dict[str, Any]:
         "emailAddress": f"user{n}@example.com",
         "displayName": f"User {n}",
         "active": n % 7 != 0,
+        "timeZone": "Europe/London",
+        "locale": "en_GB",
+        "avatarUrls": {"48x48": f"https://avatar.example.com/acc-{n}/48.png"},
     }
 
 

@@ -29,6 +29,7 @@ from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
 from jira.probe import on_probe, run_checks  # noqa: E402
 from jira.progress import PROGRESS  # noqa: E402
+from jira.resources import SelectorError  # noqa: E402
 from jira.setting_names import spec_setting_names, unknown_setting_warnings  # noqa: E402
 from jira.settings import JiraSettings  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
@@ -70,6 +71,9 @@ def resync_handler(
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
         tracker = PROGRESS.track(kind_name)
         try:
+            invalid = getattr(config, "selector_error", None)
+            if invalid:
+                raise SelectorError(invalid)
             async for page in _pages(kind, config, incremental):
                 tracker.page_read(len(page))
                 yield page

@@ -72,7 +72,10 @@ def jira_truth(stack: Stack) -> dict[str, set[str]]:
             for s in paged(stack, f"/rest/agile/1.0/board/{b['id']}/sprint", state="active,future")
         },
         "jiraEpic": {
-            e["key"] for b in boards for e in paged(stack, f"/rest/agile/1.0/board/{b['id']}/epic")
+            e["key"]
+            for b in boards
+            # the epic selector's default, as in Port's integration: incomplete epics
+            for e in paged(stack, f"/rest/agile/1.0/board/{b['id']}/epic", done="false")
         },
         "jiraBacklogItem": set(),
     }

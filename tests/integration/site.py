@@ -94,6 +94,15 @@ def board_sprints(request: httpx.Request) -> httpx.Response:
     return offset_pager([s for s in SPRINTS[board_id] if s["state"] in states])(request)
 
 
+def backlog(request: httpx.Request) -> httpx.Response:
+    """Board 1's backlog holds P1-4 and P1-7; board 2 has none (Jira's 400); board 3's is empty."""
+    board_id = int(request.url.path.split("/")[-2])
+    if board_id == 2:
+        return json_response({"errorMessages": ["The board does not have a backlog"]}, 400)
+    items = {1: [issue(4), issue(7, priority={"name": "High"})], 3: []}[board_id]
+    return offset_pager(items, values_key="issues", is_last=False)(request)
+
+
 def site_routes(issues: list[dict[str, Any]] | None = None) -> list[Route]:
     projects = [docs_project()] + [project(n) for n in range(1, 5)]
     return [

@@ -15,7 +15,6 @@ from tests.builders import (
     comment,
     issue,
     json_response,
-    offset_pager,
     since_pager,
     worklog,
 )
@@ -30,6 +29,7 @@ from tests.integration.harness_setup import (
 from tests.integration.site import (
     DOCS_ASSIGNEE,
     all_issues,
+    backlog,
     per_path,
     site_routes,
 )
@@ -132,6 +132,9 @@ async def test_full_resync_maps_projects_issues_and_users_exactly() -> None:
             "displayName": "User 5",
             "active": True,
             "accountType": "app",
+            "timeZone": "Europe/London",
+            "locale": "en_GB",
+            "avatarUrl": "https://avatar.example.com/acc-5/48.png",
         },
     }
 
@@ -367,14 +370,6 @@ def worklog_list(known: list[dict[str, Any]]) -> Any:
         return json_response([by_id[i] for i in json.loads(request.content)["ids"] if i in by_id])
 
     return respond
-
-
-def backlog(request: httpx.Request) -> httpx.Response:
-    board_id = int(request.url.path.split("/")[-2])
-    if board_id == 2:
-        return json_response({"errorMessages": ["The board does not have a backlog"]}, 400)
-    items = {1: [issue(4), issue(7, priority={"name": "High"})], 3: []}[board_id]
-    return offset_pager(items, values_key="issues", is_last=False)(request)
 
 
 async def test_every_kind_with_its_documented_mapping_produces_exact_entities() -> None:

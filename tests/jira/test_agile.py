@@ -52,7 +52,7 @@ async def test_boards_page_until_is_last_and_carry_all_their_projects(client: Ji
         )
     )
     boards = await fetch(client, "board", boardType="scrum", projectKey="P1")
-    assert {b["id"]: b["__projects"] for b in boards} == {
+    assert {b["id"]: b["__projectKeys"] for b in boards} == {
         1: ["P1"],
         2: ["P1", "P2", "P3"],
         3: [],
@@ -98,12 +98,12 @@ async def test_sprints_of_every_non_kanban_board_once_each(client: JiraClient) -
         )
     )
     found = await fetch(client, "sprint", sprintState=["active", "closed", "future"])
-    assert sorted((s["id"], s["__board"]) for s in found) == [
-        (1, "1"),
-        (2, "1"),
-        (3, "3"),
-        (4, "4"),  # no originBoardId: the board listing it
-        (10, "1"),  # shared by boards 1 and 3: once
+    assert sorted((s["id"], s["__boardId"]) for s in found) == [
+        (1, 1),
+        (2, 1),
+        (3, 3),
+        (4, 4),  # no originBoardId: the board listing it
+        (10, 1),  # shared by boards 1 and 3: once
     ]
     assert sorted(board_id(c.request) for c in sprints.calls) == [1, 1, 3, 4]  # no kanban board
     assert {c.request.url.params["state"] for c in sprints.calls} == {"active,closed,future"}
@@ -170,20 +170,22 @@ async def test_epics_of_every_board_once_with_their_board(client: JiraClient) ->
             }
         )
     )
-    found = await fetch(client, "epic", status="complete")
+    found = await fetch(client, "epic", status=["complete"])
     assert sorted(e["key"] for e in found) == ["P1-1", "P1-2", "P1-3"]
-    assert all(e["__board"] in ("1", "2") for e in found)
+    assert all(e["__boardId"] in (1, 2) for e in found)
     assert {c.request.url.params["done"] for c in route.calls} == {"true"}
     assert len([c for c in route.calls if board_id(c.request) == 1]) == 2  # two pages
 
 
 @respx.mock
-async def test_epics_status_unset_asks_for_both(client: JiraClient) -> None:
+async def test_epics_status_null_or_both_ask_for_every_epic(client: JiraClient) -> None:
     respx.get(f"{AGILE}/board").mock(side_effect=offset_pager([board(1)]))
     route = respx.get(f"{AGILE}/board/1/epic").mock(side_effect=offset_pager([epic(1)]))
-    await fetch(client, "epic")
-    assert "done" not in route.calls[0].request.url.params
-    await fetch(client, "epic", status="incomplete")
+    await fetch(client, "epic", status=None)
+    assert "done" not in route.calls[-1].request.url.params
+    await fetch(client, "epic", status=["complete", "incomplete"])
+    assert "done" not in route.calls[-1].request.url.params
+    await fetch(client, "epic")  # the default, as in Port's integration: incomplete only
     assert route.calls[-1].request.url.params["done"] == "false"
 
 
@@ -206,8 +208,8 @@ async def test_backlog_uses_the_software_api_with_jql_and_fields(
         )
     )
     agile_backlog = respx.get(url__regex=rf"{AGILE}/board/\d+/backlog")
-    found = await fetch(client, "backlog", jql="priority = High", fields="summary,status")
-    assert [(i["key"], i["__board"]) for i in found] == [(f"P1-{n}", "1") for n in range(1, 6)]
+    found = await fetch(client, "backlog", jql="priority = High", fields=["summary", "status"])
+    assert [(i["key"], i["__boardId"]) for i in found] == [(f"P1-{n}", 1) for n in range(1, 6)]
     params = [c.request.url.params for c in backlog.calls if board_id(c.request) == 1]
     assert [p["startAt"] for p in params] == ["0", "2", "4"]  # paged by total
     assert params[0]["jql"] == "priority = High" and params[0]["fields"] == "summary,status"
@@ -216,15 +218,39 @@ async def test_backlog_uses_the_software_api_with_jql_and_fields(
 
 
 @respx.mock
-async def test_backlog_defaults(client: JiraClient) -> None:
+async def test_backlog_defaults_are_port_integration_s(client: JiraClient) -> None:
     respx.get(f"{AGILE}/board").mock(side_effect=offset_pager([board(1)]))
     route = respx.get(f"{SITE}/rest/software/1.0/board/1/backlog").mock(
         side_effect=offset_pager([], values_key="issues", is_last=False)
     )
-    assert await fetch(client, "backlog", jql="  ") == []
-    params = route.calls[0].request.url.params
-    assert "jql" not in params
-    assert params["fields"] == "summary,status,issuetype,priority,assignee,project,updated"
+    assert await fetch(client, "backlog") == []
+    params = route.calls[-1].request.url.params
+    assert params["jql"] == "updated >= -1w OR statusCategory != Done"
+    assert "fields" not in params  # every field
+    for whole_backlog in (None, "  "):
+        assert await fetch(client, "backlog", jql=whole_backlog) == []
+        assert "jql" not in route.calls[-1].request.url.params
+
+
+@respx.mock
+async def test_backlog_falls_back_to_the_agile_api_only_when_the_software_one_is_refused(
+    client: JiraClient, warnings: list[str]
+) -> None:
+    respx.get(f"{AGILE}/board").mock(side_effect=offset_pager([board(1)]))
+    software = respx.get(f"{SITE}/rest/software/1.0/board/1/backlog").mock(
+        return_value=json_response({"errorMessages": ["Forbidden"]}, 403)
+    )
+    agile = respx.get(f"{AGILE}/board/1/backlog").mock(
+        side_effect=offset_pager([issue(1)], values_key="issues", is_last=False)
+    )
+    found = await fetch(client, "backlog")
+    assert [(i["key"], i["__boardId"]) for i in found] == [("P1-1", 1)]
+    assert software.call_count == 1 and agile.call_count == 1
+    assert any("rest/agile/1.0" in w for w in warnings)
+
+    found = await fetch(client, "backlog", useSoftwareApi=False)
+    assert [i["key"] for i in found] == ["P1-1"]
+    assert software.call_count == 1 and agile.call_count == 2  # the software API not asked
 
 
 @respx.mock

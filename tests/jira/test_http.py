@@ -31,20 +31,43 @@ async def test_basic_auth_header_for_a_site(http: JiraHttp) -> None:
     assert route.calls.last.request.headers["Authorization"] == f"Basic {expected}"
 
 
+GATEWAY = "https://api.atlassian.com/ex/jira/cloud-1"
+_BASIC = "Basic " + base64.b64encode(b"me@example.com:tok-SECRET").decode()
+
+
+@pytest.mark.parametrize(
+    ("host", "token_file", "expected"),
+    [
+        # an API token on the site URL
+        ("https://example.atlassian.net", None, _BASIC),
+        # a scoped API token: the gateway URL, still Basic email:token
+        (GATEWAY, None, _BASIC),
+        # Port-hosted: Ocean's OAuth token file, Bearer whatever the host
+        (GATEWAY, "oauth-from-file", "Bearer oauth-from-file"),
+    ],
+    ids=["api-token-on-site", "scoped-token-on-gateway", "oauth-token-file"],
+)
 @respx.mock
-async def test_bearer_auth_header_for_the_oauth_gateway(clock: FakeClock) -> None:
+async def test_auth_follows_how_the_token_was_obtained_not_the_host(
+    clock: FakeClock, host: str, token_file: str | None, expected: str
+) -> None:
     settings = JiraSettings.from_config(
         {
-            "jira_host": "https://api.atlassian.com/ex/jira/cloud-1",
-            "atlassian_user_token": "oauth-tok",
-        }
+            "jira_host": host,
+            "atlassian_user_email": "me@example.com",
+            "atlassian_user_token": "tok-SECRET",
+        },
+        oauth=token_file is not None,
     )
-    http = build_http(settings, clock)
-    route = respx.get("https://api.atlassian.com/ex/jira/cloud-1/rest/api/3/myself").respond(
-        json={}
+    http = JiraHttp(
+        settings,
+        httpx.AsyncClient(),
+        token_source=(lambda: token_file) if token_file else None,
+        sleep=clock.sleep,
     )
+    route = respx.get(f"{host}/rest/api/3/myself").respond(json={})
     await http.request("GET", Api.PLATFORM, "/myself")
-    assert route.calls.last.request.headers["Authorization"] == "Bearer oauth-tok"
+    assert route.calls.last.request.headers["Authorization"] == expected
 
 
 @respx.mock
@@ -194,7 +217,8 @@ async def test_malformed_json_is_retried_then_named(http: JiraHttp) -> None:
 async def test_oauth_401_reloads_the_token_and_retries_a_post(clock: FakeClock) -> None:
     tokens = iter(["old-token", "new-token"])
     settings = JiraSettings.from_config(
-        {"jira_host": "https://api.atlassian.com/ex/jira/c1", "atlassian_user_token": "cfg-token"}
+        {"jira_host": "https://api.atlassian.com/ex/jira/c1", "atlassian_user_token": "cfg-token"},
+        oauth=True,
     )
     http = JiraHttp(
         settings, httpx.AsyncClient(), token_source=lambda: next(tokens), sleep=clock.sleep
@@ -212,7 +236,7 @@ async def test_oauth_401_reloads_the_token_and_retries_a_post(clock: FakeClock) 
 @respx.mock
 async def test_every_api_resolves_under_the_oauth_gateway(clock: FakeClock) -> None:
     gateway = "https://api.atlassian.com/ex/jira/cloud-1"
-    settings = JiraSettings.from_config({"jira_host": gateway, "atlassian_user_token": "oauth-tok"})
+    settings = JiraSettings.from_config({"jira_host": gateway, "atlassian_user_token": "oauth-tok"}, oauth=True)
     http = build_http(settings, clock)
     agile = respx.get(f"{gateway}/rest/agile/1.0/board").respond(json={"values": [], "isLast": True})
     software = respx.get(f"{gateway}/rest/software/1.0/board/7/backlog").respond(json={})

@@ -222,7 +222,7 @@ async def test_the_worklog_feed_starts_at_the_window_and_skips_deleted(
     )
     respx.post(f"{API}/issue/bulkfetch").mock(return_value=json_response({"issues": [issue(1)]}))
 
-    got = await read_changed(client, "worklog", resource("worklog"), window)
+    got = await read_changed(client, "worklog", resource("worklog", since="-30d"), window)
 
     assert [w["id"] for w in got] == ["50003"]  # 50001 predates the window, 50002 was deleted
     assert deleted.calls[0].request.url.params["since"] == str(since_ms)
@@ -270,7 +270,7 @@ async def test_changed_backlogs_narrow_each_boards_backlog(client: JiraClient) -
         return_value=json_response({"issues": [issue(1)], "total": 1, "startAt": 0})
     )
 
-    got = await read_changed(client, "backlog", resource("backlog"), NOW)
+    got = await read_changed(client, "backlog", resource("backlog", jql=None), NOW)
 
     assert [i["key"] for i in got] == ["P1-1"]
     assert backlog.calls[0].request.url.params["jql"] == 'updated >= "2026-03-10 12:00"'

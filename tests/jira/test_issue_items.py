@@ -65,7 +65,7 @@ async def test_worklogs_since_skip_the_deleted_and_name_their_issue(client: Jira
 
     found = await fetch(client, "worklog", since="1000")
 
-    assert sorted((w["id"], w["__issue"]) for w in found) == [
+    assert sorted((w["id"], w["__issueKey"]) for w in found) == [
         ("50001", "P1-1"),
         ("50002", "P1-2"),
         ("50004", "P1-2"),
@@ -93,12 +93,12 @@ async def test_worklogs_since_a_period_ask_from_that_time(client: JiraClient) ->
 
 
 def test_worklog_since_formats() -> None:
-    def since(value: Any) -> int:
+    def since(value: Any) -> int | None:
         return WorklogSelector.parse_obj({"query": "true", "since": value}).since_ms(NOW)
 
     day = 86_400_000
     now_ms = int(NOW.timestamp() * 1000)
-    assert since(None) == now_ms - 30 * day  # the default: -30d
+    assert since(None) is None  # the default: worklogs per issue of the selector's jql
     assert since("-30d") == now_ms - 30 * day
     assert since("2w") == now_ms - 14 * day
     assert since("-12h") == now_ms - 12 * 3_600_000
@@ -133,7 +133,7 @@ async def test_worklogs_for_a_jql_page_each_issue(client: JiraClient, warnings: 
 
     found = await fetch(client, "worklog", jql="project = P1")
 
-    assert sorted((w["id"], w["__issue"]) for w in found) == [
+    assert sorted((w["id"], w["__issueKey"]) for w in found) == [
         ("50000", "P1-1"),
         ("50001", "P1-1"),
         ("50002", "P1-1"),
@@ -176,7 +176,7 @@ async def test_comments_use_the_issue_field_when_complete_else_page(client: Jira
 
     found = await fetch(client, "comment", jql="project = P1")
 
-    assert sorted((c["id"], c["__issue"]) for c in found) == [
+    assert sorted((c["id"], c["__issueKey"]) for c in found) == [
         ("60001", "P1-1"),
         ("60002", "P1-1"),
         *[(str(60000 + n), "P1-2") for n in range(3, 8)],

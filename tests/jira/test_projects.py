@@ -47,7 +47,8 @@ async def test_releases_of_every_project_paged_with_their_project(
         )
     )
     found = await fetch(client, "release")
-    assert sorted((v["name"], v["__project"]) for v in found) == [
+    assert all(v["__project"]["key"] == v["__projectKey"] for v in found)
+    assert sorted((v["name"], v["__projectKey"]) for v in found) == [
         ("1.0", "P1"),
         ("2.0", "P1"),
         ("3.0", "P1"),
@@ -85,7 +86,7 @@ async def test_components_with_source_and_name_filter(client: JiraClient) -> Non
         )
     )
     found = await fetch(client, "component", componentSource="auto", nameFilter="comp")
-    assert sorted((c["id"], c["__project"]) for c in found) == [
+    assert sorted((c["id"], c["__project"]["key"]) for c in found) == [
         ("40001", "P1"),
         ("40002", "P1"),
         ("40003", "P2"),

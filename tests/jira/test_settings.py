@@ -18,12 +18,21 @@ def test_site_host_uses_basic_auth_and_drops_trailing_slash() -> None:
     assert "tok-SECRET" not in repr(settings)
 
 
-def test_oauth_gateway_host_is_detected_and_needs_no_email() -> None:
+def test_an_oauth_token_from_ocean_needs_no_email() -> None:
     settings = JiraSettings.from_config(
-        {"jira_host": "https://api.atlassian.com/ex/jira/abc-123", "atlassian_user_token": "oauth"}
+        {"jira_host": "https://api.atlassian.com/ex/jira/abc-123", "atlassian_user_token": "oauth"},
+        oauth=True,
     )
     assert settings.is_oauth
     assert settings.cloud_id == "abc-123"
+
+
+def test_the_gateway_host_alone_is_not_oauth_a_scoped_token_needs_its_email() -> None:
+    gateway = {"jira_host": "https://api.atlassian.com/ex/jira/abc-123"}
+    settings = JiraSettings.from_config({**GOOD, **gateway})
+    assert not settings.is_oauth and settings.cloud_id == "abc-123"
+    with pytest.raises(ConfigurationError, match=r"atlassianUserEmail .* is missing"):
+        JiraSettings.from_config({**GOOD, **gateway, "atlassian_user_email": None})
 
 
 @pytest.mark.parametrize(

@@ -49,13 +49,13 @@ DELETES = [(k.name, e) for k in KINDS if k.live is not None for e in sorted(k.li
 
 def _jira_has(kind: str) -> list[dict[str, Any]]:
     """Mocks Jira still holding the sample object of `kind`; returns what Port should get."""
-    if kind in ("issue", "comment"):
+    if kind in ("issue", "comment", "worklog"):  # the selector's JQL still selects the issue
         respx.post(SEARCH).mock(return_value=json_response({"issues": [issue(1)]}))
     if kind == "issue":
         return [issue(1)]
     if kind == "comment":
         respx.get(f"{API}/issue/P1-1/comment/60005").mock(return_value=json_response(comment(5)))
-        return [{**comment(5), "__issue": "P1-1", "__bodyText": "Comment 5"}]
+        return [{**comment(5), "__issueKey": "P1-1", "__bodyText": "Comment 5"}]
     if kind == "project":
         respx.get(f"{API}/project/search").mock(
             return_value=json_response({"values": [project(1)]})
@@ -67,18 +67,18 @@ def _jira_has(kind: str) -> list[dict[str, Any]]:
     if kind == "release":
         respx.get(f"{API}/version/30001").mock(return_value=json_response(version(1)))
         respx.get(f"{API}/project/10001").mock(return_value=json_response(project(1)))
-        return [{**version(1), "__project": "P1"}]
+        return [{**version(1), "__projectKey": "P1", "__project": project(1)}]
     if kind == "board":
         respx.get(f"{AGILE}/board/1").mock(return_value=json_response(board(1)))
         respx.get(f"{AGILE}/board/1/project").mock(side_effect=offset_pager([project(1)]))
-        return [{**board(1), "__projects": ["P1"]}]
+        return [{**board(1), "__projectKeys": ["P1"]}]
     if kind == "sprint":
         respx.get(f"{AGILE}/sprint/1").mock(return_value=json_response(sprint(1)))
-        return [{**sprint(1), "__board": "1"}]
+        return [{**sprint(1), "__boardId": 1}]
     assert kind == "worklog"
     respx.get(f"{API}/issue/20001").mock(return_value=json_response(issue(1)))
     respx.get(f"{API}/issue/P1-1/worklog/50001").mock(return_value=json_response(worklog(1)))
-    return [{**worklog(1), "__issue": "P1-1", "__commentText": "Worked on 1"}]
+    return [{**worklog(1), "__issueKey": "P1-1", "__commentText": "Worked on 1"}]
 
 
 def _jira_lost(kind: str) -> None:
@@ -86,7 +86,7 @@ def _jira_lost(kind: str) -> None:
     missing = {"errorMessages": ["An issue with key 'P1-1' does not exist for field 'key'."]}
     if kind == "issue":  # a search naming a gone key is refused; the GET says 404
         respx.post(SEARCH).mock(return_value=json_response(missing, 400))
-    elif kind == "comment":  # its issue is still there
+    elif kind in ("comment", "worklog"):  # its issue is still there
         respx.post(SEARCH).mock(return_value=json_response({"issues": [issue(1)]}))
     elif kind == "project":  # deleted, trashed or archived: no longer listed as live
         respx.get(f"{API}/project/search").mock(return_value=json_response({"values": []}))
@@ -195,4 +195,4 @@ async def test_a_merge_removes_the_merged_version_and_refreshes_its_target(
     payload = version_event("jira:version_deleted", 2, mergedTo=version(3))
     result = await handle("release", payload, resource("release"))
     assert result.deleted_raw_results == [payload["version"]]
-    assert result.updated_raw_results == [{**target, "__project": "P1"}]
+    assert result.updated_raw_results == [{**target, "__projectKey": "P1", "__project": project(1)}]

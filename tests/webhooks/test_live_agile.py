@@ -20,7 +20,7 @@ async def test_a_board_is_read_again_with_its_projects(live: LiveEventsContext) 
         side_effect=offset_pager([project(1), project(2), project(3)])
     )
     result = await handle("board", board_event("board_configuration_changed", 7), resource("board"))
-    assert result.updated_raw_results == [{**board(7), "__projects": ["P1", "P2", "P3"]}]
+    assert result.updated_raw_results == [{**board(7), "__projectKeys": ["P1", "P2", "P3"]}]
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ async def test_a_started_sprint_is_read_again_and_kept_when_its_state_is_selecte
 ) -> None:
     respx.get(f"{AGILE}/sprint/3").mock(return_value=json_response(sprint(3, "active", 2)))
     result = await handle("sprint", sprint_event("sprint_started", 3), resource("sprint"))
-    assert result.updated_raw_results == [{**sprint(3, "active", 2), "__board": "2"}]
+    assert result.updated_raw_results == [{**sprint(3, "active", 2), "__boardId": 2}]
 
 
 @respx.mock

@@ -170,9 +170,11 @@ async def test_a_worklog_is_read_again_with_its_issue_key(live: LiveEventsContex
     respx.get(f"{API}/issue/20001").mock(return_value=json_response(issue(1)))
     current = worklog(1, seconds=7200)
     route = respx.get(f"{API}/issue/P1-1/worklog/50001").mock(return_value=json_response(current))
-    result = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
+    result = await handle(
+        "worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d")
+    )
     assert result.updated_raw_results == [
-        {**current, "__issue": "P1-1", "__commentText": "Worked on 1"}
+        {**current, "__issueKey": "P1-1", "__commentText": "Worked on 1"}
     ]
     assert route.called
 
@@ -194,7 +196,7 @@ async def test_a_worklog_gone_is_removed(live: LiveEventsContext) -> None:
     respx.get(f"{API}/issue/20001").mock(return_value=json_response(issue(1)))
     respx.get(f"{API}/issue/P1-1/worklog/50001").mock(return_value=json_response(GONE, 404))
     updated = worklog_event("worklog_updated")
-    result = await handle("worklog", updated, resource("worklog"))
+    result = await handle("worklog", updated, resource("worklog", since="-30d"))
     assert result.deleted_raw_results == [updated["worklog"]]
 
 
@@ -207,9 +209,13 @@ async def test_an_older_worklog_state_never_overwrites_a_newer_one(
     older = worklog(1)  # updated 11:00
     route = respx.get(f"{API}/issue/P1-1/worklog/50001")
     route.mock(return_value=json_response(newer))
-    first = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
+    first = await handle(
+        "worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d")
+    )
     route.mock(return_value=json_response(older))
-    late = await handle("worklog", worklog_event("worklog_updated"), resource("worklog"))
+    late = await handle(
+        "worklog", worklog_event("worklog_updated"), resource("worklog", since="-30d")
+    )
     assert len(first.updated_raw_results) == 1
     assert late.updated_raw_results == [] and late.deleted_raw_results == []
 
@@ -225,7 +231,7 @@ async def test_a_comment_is_read_again_for_the_selectors_jql(live: LiveEventsCon
         "comment", comment_event("comment_updated", 3), resource("comment", jql="project = P1")
     )
     assert result.updated_raw_results == [
-        {**current, "__issue": "P1-3", "__bodyText": "Edited\nbody"}
+        {**current, "__issueKey": "P1-3", "__bodyText": "Edited\nbody"}
     ]
     body = json.loads(search.calls[0].request.content)
     assert body["jql"] == '(project = P1) AND key = "P1-3"' and body["fields"] == ["key"]

@@ -68,7 +68,9 @@ async def test_a_release_is_read_again_with_its_project(
     respx.get(f"{API}/version/30001").mock(return_value=json_response(current))
     respx.get(f"{API}/project/10001").mock(return_value=json_response(project(1)))
     result = await handle("release", version_event(event), resource("release"))
-    assert result.updated_raw_results == [{**current, "__project": "P1"}]
+    assert result.updated_raw_results == [
+        {**current, "__projectKey": "P1", "__project": project(1)}
+    ]
     assert result.deleted_raw_results == []
 
 

@@ -150,4 +150,4 @@ async def test_a_transient_failure_is_retried_and_removes_nothing(
     event = WebhookEvent("t", worklog_event("worklog_updated"), {})
     processor = PROCESSOR["worklog"](event)
     with pytest.raises(RetryableError):
-        await processor.handle_event(event.payload, resource("worklog"))
+        await processor.handle_event(event.payload, resource("worklog", since="-30d"))

@@ -37,7 +37,9 @@ DYNAMIC = f"{GATEWAY}/rest/api/3/webhook"
 
 @pytest.fixture
 def oauth_settings() -> JiraSettings:
-    return JiraSettings.from_config({"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"})
+    return JiraSettings.from_config(
+        {"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"}, oauth=True
+    )
 
 
 @pytest.fixture
@@ -319,7 +321,9 @@ async def test_without_a_base_url_live_events_are_off_with_one_warning(
 async def test_oauth_with_a_secret_registers_nothing_and_says_why(
     oauth_client: JiraClient, oauth_settings: JiraSettings, warnings: list[str]
 ) -> None:
-    settings = JiraSettings(host=oauth_settings.host, email=None, token="t", webhook_secret=SECRET)
+    settings = JiraSettings(
+        host=oauth_settings.host, email=None, token="t", webhook_secret=SECRET, oauth=True
+    )
     keeper = await start_live_events(
         lambda: oauth_client, settings, base_url="https://ocean.example.com", identifier="jira-test"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from loguru import logger
@@ -18,10 +19,13 @@ from jira import relations
 from jira.client import JiraClient
 from jira.errors import JiraApiError
 from jira.fanout import Fanout, children, enrich, tagged
+from jira.http import Api
 from jira.incremental import changed_since
 from jira.paging import Page
+from jira.resources import warn_once
 from jira.selectors import (
     BacklogResourceConfig,
+    BacklogSelector,
     BoardResourceConfig,
     EpicResourceConfig,
     SprintResourceConfig,
@@ -53,7 +57,7 @@ def _per_board(
 
 
 def _on_board(board: dict[str, Any], pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
-    return tagged(pages, **{relations.BOARD: str(board["id"])})
+    return tagged(pages, **{relations.BOARD_ID: int(board["id"])})
 
 
 async def _once_each(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
@@ -76,7 +80,7 @@ async def _add_projects(client: JiraClient, board: dict[str, Any]) -> None:
     keys: list[str] = []
     async for page in client.board_projects(board["id"]):
         keys += [str(p["key"]) for p in page if isinstance(p, dict) and p.get("key")]
-    board[relations.PROJECTS] = keys
+    board[relations.PROJECT_KEYS] = keys
 
 
 async def fetch_boards(client: JiraClient, resource: BoardResourceConfig) -> AsyncIterator[Page]:
@@ -100,7 +104,7 @@ async def fetch_one_board(
     if selector.project_key:
         wanted = selector.project_key.upper()
         location = board.get("location") or {}
-        candidates = {k.upper() for k in board[relations.PROJECTS]} | {
+        candidates = {k.upper() for k in board[relations.PROJECT_KEYS]} | {
             str(location.get("projectKey", "")).upper(),
             str(location.get("projectId", "")),
         }
@@ -119,7 +123,7 @@ async def _board_sprints(
     # A sprint names its own board (originBoardId); otherwise it belongs to the board listing it.
     async for page in client.board_sprints(board["id"], states):
         for sprint in page:
-            sprint[relations.BOARD] = str(sprint.get("originBoardId") or board["id"])
+            sprint[relations.BOARD_ID] = int(sprint.get("originBoardId") or board["id"])
         yield page
 
 
@@ -155,7 +159,7 @@ async def fetch_one_sprint(
         )
         return None
     board = sprint.get("originBoardId") or payload["sprint"].get("originBoardId")
-    sprint[relations.BOARD] = str(board) if board else None
+    sprint[relations.BOARD_ID] = int(board) if board else None
     return sprint
 
 
@@ -163,8 +167,7 @@ async def fetch_one_sprint(
 
 
 def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterator[Page]:
-    status = resource.selector.status
-    done = None if status is None else status == "complete"
+    done = resource.selector.done
     epics = _per_board(
         client,
         "epic",
@@ -177,17 +180,45 @@ def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterat
 # Backlogs
 
 
-def _backlogs(client: JiraClient, jql: str | None, fields: str) -> AsyncIterator[Page]:
+def _is_refusal(error: JiraApiError) -> bool:
+    return error.status in (401, 403)
+
+
+async def _board_backlog(
+    client: JiraClient, board: dict[str, Any], selector: BacklogSelector, jql: str | None
+) -> AsyncIterator[Page]:
+    """The software API's backlog, or the agile one's when the software API is not wanted or
+    Jira refuses it before any page (a token without the Jira Software scopes it needs)."""
+    read = partial(client.board_backlog, board["id"], jql, selector.field_csv)
+    if selector.use_software_api:
+        try:
+            async for page in read(Api.SOFTWARE):
+                yield page
+            return
+        except JiraApiError as error:
+            if not _is_refusal(error):
+                raise
+            warn_once(
+                f"Kind backlog: Jira refused rest/software/1.0 backlogs ({error.status}); "
+                "reading them from rest/agile/1.0"
+            )
+    async for page in read(Api.AGILE):
+        yield page
+
+
+def _backlogs(
+    client: JiraClient, selector: BacklogSelector, jql: str | None
+) -> AsyncIterator[Page]:
     return _per_board(
         client,
         "backlog",
-        lambda board: _on_board(board, client.board_backlog(board["id"], jql, fields)),
+        lambda board: _on_board(board, _board_backlog(client, board, selector, jql)),
         "those boards have no backlog",
     )
 
 
 def fetch_backlog(client: JiraClient, resource: BacklogResourceConfig) -> AsyncIterator[Page]:
-    return _backlogs(client, resource.selector.jql, resource.selector.fields)
+    return _backlogs(client, resource.selector, resource.selector.jql)
 
 
 async def fetch_changed_backlog(
@@ -196,5 +227,5 @@ async def fetch_changed_backlog(
     """Each board's backlog issues updated since `since` (one request per board still)."""
     selector = resource.selector
     jql = await changed_since(client, selector.jql or "", since)
-    async for page in _backlogs(client, jql, selector.fields):
+    async for page in _backlogs(client, selector, jql):
         yield page

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from jira.errors import JiraNotFoundError
@@ -285,11 +285,12 @@ class JiraClient:
         )
 
     def board_backlog(
-        self, board_id: int | str, jql: str | None, fields: str | None
+        self, board_id: int | str, jql: str | None, fields: str | None, api: Api = Api.SOFTWARE
     ) -> AsyncIterator[Page]:
+        """A board's backlog from the software API, or the agile one (`api`)."""
         return offset_pages(
             self.http,
-            Api.SOFTWARE,
+            api,
             "/board/{id}/backlog",
             path_params={"id": board_id},
             params={"jql": (jql or "").strip() or None, "fields": _csv(fields)},
@@ -317,12 +318,15 @@ class JiraClient:
         )
         return result
 
-    def issue_worklogs(self, key: str) -> AsyncIterator[Page]:
+    def issue_worklogs(
+        self, key: str, params: Mapping[str, str | int] | None = None
+    ) -> AsyncIterator[Page]:
         return offset_pages(
             self.http,
             Api.PLATFORM,
             "/issue/{key}/worklog",
             path_params={"key": key},
+            params=params,
             page_size=WORKLOG_PAGE_SIZE,
             values_key="worklogs",
         )

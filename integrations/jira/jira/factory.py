@@ -10,8 +10,9 @@ from port_ocean.context.ocean import ocean
 from port_ocean.helpers.async_client import OceanAsyncClient
 from port_ocean.helpers.retry import RetryConfig
 
+from jira.auth import TokenSource
 from jira.client import JiraClient
-from jira.http import DEFAULT_TIMEOUT, JiraHttp, TokenSource
+from jira.http import DEFAULT_TIMEOUT, JiraHttp
 from jira.ratelimit import DEFAULT_CONCURRENCY, RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
 
@@ -23,13 +24,17 @@ def settings_from_ocean() -> JiraSettings:
     """Ocean's integration config, parsed once (every webhook delivery reads the secret)."""
     global _settings
     if _settings is None:
-        _settings = JiraSettings.from_config(ocean.integration_config)
+        _settings = JiraSettings.from_config(ocean.integration_config, oauth=_has_oauth_token())
     return _settings
 
 
-def _token_source() -> TokenSource | None:
+def _has_oauth_token() -> bool:
     """Port-hosted installs get their OAuth access token from a file Ocean keeps fresh."""
-    if ocean.app.config.oauth_access_token_file_path is None:
+    return ocean.app.config.oauth_access_token_file_path is not None
+
+
+def _token_source() -> TokenSource | None:
+    if not _has_oauth_token():
         return None
 
     def current_token() -> str | None:

@@ -210,7 +210,7 @@ async def enrich(
 
 
 def tagged(pages: AsyncIterator[Page], **values: Any) -> AsyncIterator[Page]:
-    """Child pages with their parent's identity under private keys (`__project`, `__board`…)."""
+    """Child pages with their parent's identity under private keys (`__projectKey`, `__boardId`…)."""
 
     async def run() -> AsyncIterator[Page]:
         async for page in pages:

@@ -19,7 +19,7 @@ import httpx
 from loguru import logger
 
 from jira import progress
-from jira.auth import JiraAuth
+from jira.auth import TokenSource, choose_auth
 from jira.errors import JiraApiError, JiraMalformedResponse, JiraUnavailableError
 from jira.ratelimit import RateLimiter, RetryPolicy
 from jira.settings import JiraSettings
@@ -39,9 +39,6 @@ class Api(StrEnum):
     TEAMS = "/gateway/api/public/teams/v1"
 
 
-TokenSource = Callable[[], str | None]
-
-
 class JiraHttp:
     def __init__(
         self,
@@ -59,10 +56,7 @@ class JiraHttp:
         self.limiter = limiter or RateLimiter()
         self._sleep = sleep
         self._token_source = token_source
-        if settings.is_oauth:
-            self._auth = JiraAuth.bearer((token_source and token_source()) or settings.token)
-        else:
-            self._auth = JiraAuth.basic(settings.email or "", settings.token)
+        self._auth = choose_auth(settings, token_source)
 
     @property
     def base_url(self) -> str:

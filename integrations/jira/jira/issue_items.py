@@ -1,13 +1,15 @@
 """Per-issue kinds: worklogs and comments.
 
 Worklogs, two ways:
-- `since` (the default, `-30d`): Jira's worklog change feed. The ids of worklogs deleted since
+- `jql` (the default, `updated >= -1w`, as in Port's Jira integration): the issues of the JQL,
+  and every worklog of each (`/issue/{key}/worklog`, with the selector's `apiQueryParams`),
+  fanned out.
+- `since` (opt-in, e.g. `-30d`): Jira's worklog change feed. The ids of worklogs deleted since
   then are read first (`/worklog/deleted`), then the ids of worklogs changed since then
   (`/worklog/updated`, 1000 a page), each page read in full with `POST /worklog/list` and its
   issue keys resolved with one bulk fetch. Deleted worklogs are never yielded, so Ocean removes
   them from Port at the end of a complete resync (as it removes every worklog older than the
   window: the catalog holds the worklogs changed since `since`).
-- `jql`: the issues of the JQL, and every worklog of each (`/issue/{key}/worklog`), fanned out.
 
 Comments: the issues of the selector's JQL are read with their `comment` field, which holds the
 first comments and the total. When it holds them all, no further request is made; otherwise
@@ -36,7 +38,7 @@ from jira.issues import (
     selected_issue,
 )
 from jira.paging import Page
-from jira.selectors import CommentResourceConfig, WorklogResourceConfig
+from jira.selectors import CommentResourceConfig, WorklogResourceConfig, WorklogSelector
 from jira.streaming import prefetch
 
 Payload = Mapping[str, Any]
@@ -57,13 +59,13 @@ def item_updated(item: Payload) -> int | None:
 
 
 def with_worklog_fields(worklog: dict[str, Any], issue_key: str) -> dict[str, Any]:
-    worklog[relations.ISSUE] = issue_key
+    worklog[relations.ISSUE_KEY] = issue_key
     worklog[relations.COMMENT_TEXT] = adf_to_text(worklog.get("comment"))
     return worklog
 
 
 def with_comment_fields(comment: dict[str, Any], issue_key: str) -> dict[str, Any]:
-    comment[relations.ISSUE] = issue_key
+    comment[relations.ISSUE_KEY] = issue_key
     comment[relations.BODY_TEXT] = adf_to_text(comment.get("body"))
     return comment
 
@@ -71,9 +73,11 @@ def with_comment_fields(comment: dict[str, Any], issue_key: str) -> dict[str, An
 # Worklogs
 
 
-async def _worklogs_of_issue(client: JiraClient, issue: dict[str, Any]) -> AsyncIterator[Page]:
+async def _worklogs_of_issue(
+    client: JiraClient, issue: dict[str, Any], params: Mapping[str, str | int]
+) -> AsyncIterator[Page]:
     key = str(issue["key"])
-    async for page in client.issue_worklogs(key):
+    async for page in client.issue_worklogs(key, params):
         yield [with_worklog_fields(w, key) for w in page]
 
 
@@ -99,33 +103,41 @@ async def _changed_worklogs(client: JiraClient, since: int) -> AsyncIterator[Pag
             yield out
 
 
-async def _worklogs(client: JiraClient, jql: str | None, since_ms: int) -> AsyncIterator[Page]:
-    """The worklogs of `jql`'s issues, or without a JQL those changed since `since_ms`."""
-    if jql:
+async def _worklogs(
+    client: JiraClient, selector: WorklogSelector, jql: str, feed_from_ms: int | None
+) -> AsyncIterator[Page]:
+    """The change feed from `feed_from_ms` when given, else the worklogs of `jql`'s issues."""
+    if feed_from_ms is not None:
+        pages = _changed_worklogs(client, feed_from_ms)
+    else:
         fanout = Fanout("worklog", issue_label, client.concurrency)
         issues = _issue_keys_of(client, jql)
-        pages = children(issues, lambda issue: _worklogs_of_issue(client, issue), fanout)
-    else:
-        pages = _changed_worklogs(client, since_ms)
+        params = selector.worklog_params
+        pages = children(issues, lambda issue: _worklogs_of_issue(client, issue, params), fanout)
     async for page in prefetch(pages, depth=PREFETCH_PAGES):
         yield page
 
 
 def fetch_worklogs(client: JiraClient, resource: WorklogResourceConfig) -> AsyncIterator[Page]:
     selector = resource.selector
-    return _worklogs(client, selector.jql, selector.since_ms(datetime.now(UTC)))
+    return _worklogs(client, selector, selector.jql, selector.since_ms(datetime.now(UTC)))
 
 
 async def fetch_changed_worklogs(
     client: JiraClient, resource: WorklogResourceConfig, since: datetime
 ) -> AsyncIterator[Page]:
-    """With a JQL: every worklog of its issues updated since `since` (logging work updates
-    the issue). Without: the change feed from `since` (or the selector's `since`, when later);
-    worklogs deleted in that window are not written back."""
+    """With the opt-in change feed (`since`): the feed from the later of the cursor and the
+    selector's `since`; worklogs deleted in that window are not written back. Otherwise every
+    worklog of the JQL's issues updated since `since` (logging work updates the issue)."""
     selector = resource.selector
-    jql = await changed_since(client, selector.jql, since) if selector.jql else None
-    from_ms = max(int(since.timestamp() * 1000), selector.since_ms(datetime.now(UTC)))
-    async for page in _worklogs(client, jql, from_ms):
+    feed_from = selector.since_ms(datetime.now(UTC))
+    if feed_from is not None:
+        from_ms = max(int(since.timestamp() * 1000), feed_from)
+        pages = _worklogs(client, selector, selector.jql, from_ms)
+    else:
+        jql = await changed_since(client, selector.jql, since)
+        pages = _worklogs(client, selector, jql, None)
+    async for page in pages:
         yield page
 
 
@@ -140,7 +152,10 @@ async def fetch_one_worklog(
 ) -> dict[str, Any] | None:
     worklog = payload["worklog"]
     worklog_id, issue_id = str(worklog["id"]), str(worklog["issueId"])
-    key = await _selected_issue_key(client, resource.selector.jql, issue_id)
+    selector = resource.selector
+    # The change feed (`since`) selects every issue; otherwise the worklog's issue must match.
+    jql = None if selector.since is not None else selector.jql
+    key = await _selected_issue_key(client, jql, issue_id)
     if key is None:
         return None
     return with_worklog_fields(await client.issue_worklog(key, worklog_id), key)

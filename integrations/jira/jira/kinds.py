@@ -21,9 +21,10 @@ from typing import Any
 
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig, Selector
 
-from jira import agile, issue_items, issues, projects, teams, users
+from jira import agile, issue_items, issues, projects, relations, teams, users
 from jira.client import JiraClient
 from jira.paging import Page
+from jira.relations import Enrichment
 from jira.selectors import (
     BacklogResourceConfig,
     BoardResourceConfig,
@@ -137,6 +138,13 @@ class Kind:
     # Set for the kinds Jira can list by change time: an incremental run reads only those
     # (the others are kept current by the full resync and live events).
     changed: FetchChanged | None = None
+    # The private keys it adds to Jira's objects for mappings (jira.relations).
+    adds: tuple[Enrichment, ...] = ()
+    # Port's own Jira integration (port-labs/ocean integrations/jira): whether it has this
+    # kind, and its selector keys besides `query` (each one is also a key of ours, checked by
+    # tests/jira/test_kinds.py), so its mappings work here unchanged.
+    upstream: bool = True
+    upstream_keys: tuple[str, ...] = ()
 
     @property
     def selector(self) -> type[Selector]:
@@ -156,6 +164,7 @@ KINDS: tuple[Kind, ...] = (
         description="Jira projects",
         resource_config=ProjectResourceConfig,
         fetch=projects.fetch_projects,
+        upstream_keys=("expand",),
         live=LiveEvents(
             upsert_events=frozenset(
                 {
@@ -192,6 +201,12 @@ KINDS: tuple[Kind, ...] = (
         description="Atlassian teams",
         resource_config=TeamResourceConfig,
         fetch=teams.fetch_teams,
+        adds=(
+            Enrichment(
+                relations.MEMBERS, "the members `[{accountId}]` (with `includeMembers`)", True
+            ),
+        ),
+        upstream_keys=("includeMembers",),
     ),
     Kind(
         name="issue",
@@ -199,6 +214,7 @@ KINDS: tuple[Kind, ...] = (
         resource_config=IssueResourceConfig,
         fetch=issues.fetch_issues,
         changed=issues.fetch_changed_issues,
+        upstream_keys=("jql", "fields", "expand"),
         live=LiveEvents(
             upsert_events=frozenset(
                 {
@@ -226,6 +242,10 @@ KINDS: tuple[Kind, ...] = (
         description="Project versions (releases), per project",
         resource_config=ReleaseResourceConfig,
         fetch=projects.fetch_releases,
+        adds=(
+            Enrichment(relations.PROJECT_KEY, "the project's key", True),
+            Enrichment(relations.PROJECT, "the project object", False),
+        ),
         live=LiveEvents(
             upsert_events=frozenset(
                 {
@@ -250,12 +270,20 @@ KINDS: tuple[Kind, ...] = (
         description="Project components, per project",
         resource_config=ComponentResourceConfig,
         fetch=projects.fetch_components,
+        adds=(
+            Enrichment(relations.PROJECT, "the project object (`.__project.key`)", True),
+            Enrichment(relations.PROJECT_KEY, "the project's key", False),
+        ),
     ),
     Kind(
         name="board",
         description="Jira Software boards, with their projects",
         resource_config=BoardResourceConfig,
         fetch=agile.fetch_boards,
+        adds=(
+            Enrichment(relations.PROJECT_KEYS, "the keys of its projects (`[]` when none)", True),
+        ),
+        upstream_keys=("boardType", "projectKey"),
         live=LiveEvents(
             upsert_events=frozenset(
                 {"board_created", "board_updated", "board_configuration_changed"}
@@ -272,6 +300,10 @@ KINDS: tuple[Kind, ...] = (
         description="Sprints of every board (each once)",
         resource_config=SprintResourceConfig,
         fetch=agile.fetch_sprints,
+        adds=(
+            Enrichment(relations.BOARD_ID, "the board id (integer): its `originBoardId`", False),
+        ),
+        upstream_keys=("sprintState",),
         live=LiveEvents(
             upsert_events=frozenset(
                 {"sprint_created", "sprint_updated", "sprint_started", "sprint_closed"}
@@ -288,6 +320,8 @@ KINDS: tuple[Kind, ...] = (
         description="Epics of every board",
         resource_config=EpicResourceConfig,
         fetch=agile.fetch_epics,
+        adds=(Enrichment(relations.BOARD_ID, "the board id (integer)", True),),
+        upstream_keys=("status",),
     ),
     Kind(
         name="backlog",
@@ -295,13 +329,20 @@ KINDS: tuple[Kind, ...] = (
         resource_config=BacklogResourceConfig,
         fetch=agile.fetch_backlog,
         changed=agile.fetch_changed_backlog,
+        adds=(Enrichment(relations.BOARD_ID, "the board id (integer)", True),),
+        upstream_keys=("jql", "fields", "useSoftwareApi"),
     ),
     Kind(
         name="worklog",
-        description="Worklogs changed since a time (deletes applied), or of a JQL's issues",
+        description="Worklogs of a JQL's issues, or changed since a time (`since`)",
         resource_config=WorklogResourceConfig,
         fetch=issue_items.fetch_worklogs,
         changed=issue_items.fetch_changed_worklogs,
+        adds=(
+            Enrichment(relations.ISSUE_KEY, "the issue's key", True),
+            Enrichment(relations.COMMENT_TEXT, "its comment as plain text", False),
+        ),
+        upstream_keys=("jql", "apiQueryParams"),
         live=LiveEvents(
             upsert_events=frozenset({"worklog_created", "worklog_updated"}),
             delete_events=frozenset({"worklog_deleted"}),
@@ -317,6 +358,11 @@ KINDS: tuple[Kind, ...] = (
         resource_config=CommentResourceConfig,
         fetch=issue_items.fetch_comments,
         changed=issue_items.fetch_changed_comments,
+        adds=(
+            Enrichment(relations.ISSUE_KEY, "the issue's key", False),
+            Enrichment(relations.BODY_TEXT, "the body as plain text", False),
+        ),
+        upstream=False,
         # The issue kind also follows comment events (an issue's comments are part of it):
         # both processors run for one delivery, each for its own kind's resources.
         live=LiveEvents(

@@ -68,8 +68,7 @@ async def run_checks(
 
 def mapping_resources(path: Path) -> list[ResourceConfig]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    resources: list[ResourceConfig] = JiraPortAppConfig.parse_obj(raw).resources
-    return resources
+    return list(JiraPortAppConfig.parse_obj(raw).resources)
 
 
 def _verdict(probe_check: ProbeCheck, checks: Sequence[Check], fallback: str) -> None:

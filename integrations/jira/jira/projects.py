@@ -2,7 +2,8 @@
 
 The parent is the project list (live projects only: Jira's `/project/search` leaves out
 deleted, trashed and archived ones); each project's versions or components are read by
-`jira.fanout.children` and carry the project key as `__project`.
+`jira.fanout.children` and carry the project's key as `__projectKey` and the project itself as
+`__project` (Port's Jira integration gives releases the one and components the other).
 """
 
 from __future__ import annotations
@@ -30,12 +31,16 @@ def project_label(project: dict[str, Any]) -> str:
 def _per_project(
     client: JiraClient, kind: str, read: Callable[[str], AsyncIterator[Page]]
 ) -> AsyncIterator[Page]:
-    """`read(project_key)` for every live project; each item carries its project's key."""
+    """`read(project_key)` for every live project; each item carries its project."""
     return children(
         client.projects(),
-        lambda project: tagged(read(str(project["key"])), **{relations.PROJECT: project["key"]}),
+        lambda project: tagged(read(str(project["key"])), **_parent(project)),
         Fanout(kind, project_label, client.concurrency),
     )
+
+
+def _parent(project: dict[str, Any]) -> dict[str, Any]:
+    return {relations.PROJECT_KEY: project.get("key"), relations.PROJECT: project}
 
 
 async def fetch_projects(
@@ -65,7 +70,7 @@ async def fetch_one_release(
     version = await client.version(str(payload["version"]["id"]))
     project_id = version.get("projectId") or payload["version"].get("projectId")
     project = await client.project(str(project_id)) if project_id else {}
-    version[relations.PROJECT] = project.get("key")
+    version.update(_parent(project))
     return version
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-# Port-hosted (OAuth 2.0) installs talk to Jira through Atlassian's gateway:
-# https://api.atlassian.com/ex/jira/<cloudId>. The path alone identifies it, so the local
-# sandbox can serve the same gateway layout.
+# Atlassian's gateway, https://api.atlassian.com/ex/jira/<cloudId>: Port-hosted (OAuth 2.0)
+# installs and scoped API tokens reach Jira through it. The path alone identifies it, so the
+# local sandbox can serve the same gateway layout.
 _GATEWAY_PATH = re.compile(r"^/ex/jira/(?P<cloud_id>[^/]+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 # Jira retries a failed delivery up to 5 times, 5-15 minutes apart: its last retry comes at
@@ -64,12 +64,15 @@ class JiraSettings:
     organization_id: str | None = None
     webhook_secret: str | None = None
     webhook_max_age_minutes: int = DEFAULT_WEBHOOK_MAX_AGE_MINUTES  # 0: no limit
+    # Ocean provides an OAuth access token (a token file: Port-hosted installs). How the token
+    # was obtained decides the auth scheme (jira.auth.choose_auth), never the host.
+    oauth: bool = False
 
     def __repr__(self) -> str:
         return (
             f"JiraSettings(host={self.host!r}, email={'set' if self.email else None}, "
             f"token='***', organization_id={self.organization_id!r}, "
-            f"webhook_secret={'***' if self.webhook_secret else None})"
+            f"webhook_secret={'***' if self.webhook_secret else None}, oauth={self.oauth})"
         )
 
     @property
@@ -79,12 +82,13 @@ class JiraSettings:
 
     @property
     def is_oauth(self) -> bool:
-        """True when jiraHost is the OAuth gateway: the token is then a Bearer token."""
-        return self.cloud_id is not None
+        """True when Ocean provides an OAuth access token: it is then sent as a Bearer token."""
+        return self.oauth
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> JiraSettings:
-        """Reads Ocean's integration config (snake_case keys) and validates every value."""
+    def from_config(cls, config: Mapping[str, Any], *, oauth: bool = False) -> JiraSettings:
+        """Reads Ocean's integration config (snake_case keys) and validates every value;
+        `oauth` says whether Ocean provides an OAuth access token (a token file)."""
         host = _text(config, "jira_host")
         if host is None:
             raise ConfigurationError(
@@ -121,11 +125,14 @@ class JiraSettings:
             organization_id=_text(config, "atlassian_organization_id"),
             webhook_secret=_text(config, "webhook_secret"),
             webhook_max_age_minutes=_max_age(config),
+            oauth=oauth,
         )
         if not settings.is_oauth:
             if email is None:
                 raise ConfigurationError(
-                    "atlassianUserEmail", "is missing: the email of the user who owns the API token"
+                    "atlassianUserEmail",
+                    "is missing: the email of the user who owns the API token (API tokens, "
+                    "scoped ones on the api.atlassian.com gateway too, use Basic email:token)",
                 )
             if not _EMAIL.match(email):
                 raise ConfigurationError("atlassianUserEmail", "is not an email address")

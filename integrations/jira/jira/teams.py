@@ -1,7 +1,8 @@
 """The team kind: Atlassian teams of the organization, with their members when asked.
 
-Atlassian's Teams API is per organization and accepts API tokens only: without
-atlassianOrganizationId, or with an OAuth token, the kind is skipped with one warning.
+Atlassian's Teams API is per organization and is served under the site: without
+atlassianOrganizationId, with an OAuth token, or with jiraHost on the api.atlassian.com gateway
+(scoped tokens), the kind is skipped with one warning.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> Async
         logger.warning(
             "Skipping kind team: Atlassian's Teams API does not accept OAuth tokens "
             "(Port-hosted installs); install with an API token to sync teams"
+        )
+        return
+    if settings.cloud_id is not None:
+        logger.warning(
+            "Skipping kind team: Atlassian's Teams API is served under your site, not the "
+            "api.atlassian.com gateway jiraHost names; use an unscoped API token with jiraHost "
+            "set to your site (https://<site>.atlassian.net) to sync teams"
         )
         return
     if not settings.organization_id:
