@@ -1,11 +1,13 @@
 """Ocean's integration class: our selector models, our entity processor, Ocean's comparison
-with Port with its searches overlapping, and a record of each resync's outcome (a full resync,
-or an incremental run: Ocean logs a failed incremental kind and carries on, so the kind whose
-cursor was not saved is recorded here, and a ONCE run exits non-zero)."""
+with Port with its searches overlapping, the checks before a ONCE run syncs, and a record of each
+resync's outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
+incremental kind and carries on, so the kind whose cursor was not saved is recorded here, and a
+ONCE run exits non-zero)."""
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +15,24 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+from loguru import logger  # noqa: E402
+from port_ocean.clients.port.types import UserAgentType  # noqa: E402
+from port_ocean.context.event import EventType, event, event_context  # noqa: E402
+from port_ocean.context.ocean import ocean  # noqa: E402
+from port_ocean.core.handlers.entities_state_applier.port.applier import (  # noqa: E402
+    HttpEntitiesStateApplier,
+)
 from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noqa: E402
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
+from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 
+from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
+from jira.probe import run_checks  # noqa: E402
+from jira.progress import PROGRESS, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 
 
@@ -27,21 +40,66 @@ class JiraPortAppConfigHandler(APIPortAppConfig):
     CONFIG_CLASS = JiraPortAppConfig
 
 
+def _literal_blueprint(resource: ResourceConfig) -> str:
+    """The blueprint a resource maps to when the mapping names it as a JQ string literal."""
+    return resource.port.entity.mappings.blueprint.strip().strip("'\"")
+
+
+class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
+    """Ocean's applier; the entities a resync deletes are counted for their kind's summary."""
+
+    async def delete(self, entities: list[Entity], user_agent_type: UserAgentType) -> None:
+        await super().delete(entities, user_agent_type)
+        by_blueprint = Counter(entity.blueprint for entity in entities)
+        resources = event.port_app_config.resources if event.port_app_config else []
+        for resource in resources:
+            trackers = PROGRESS.of(resource.kind)
+            count = by_blueprint.pop(_literal_blueprint(resource), 0)
+            if trackers and count:
+                trackers[0].deleted += count
+
+
 class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
     EntityProcessorClass = CompiledJQEntityProcessor
+    EntitiesStateApplierClass = CountingEntitiesStateApplier
+
+    async def _checks_pass(self) -> bool:
+        """A ONCE run's fail-fast start: every check passes, or nothing is synced."""
+        async with event_context(EventType.RESYNC, trigger_type="machine"):
+            app_config = await self.port_app_config_handler.get_port_app_config(use_cache=False)
+        failed = failures(await run_checks(app_config.resources, live_events=False))
+        OUTCOME.checks_failed([check.line() for check in failed])
+        return not failed
+
+    async def process_resource(
+        self, resource: ResourceConfig, index: int, user_agent_type: UserAgentType
+    ) -> tuple[list[Entity], list[Exception]]:
+        entities, errors = await super().process_resource(resource, index, user_agent_type)
+        trackers = PROGRESS.of(resource.kind)
+        if trackers:
+            trackers[-1].upserted += len(entities)
+            trackers[-1].failed += len(errors)
+        return entities, errors
 
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()
+        PROGRESS.start()
         succeeded = False
         try:
+            once = ocean.config.event_listener.type == EventListenerType.ONCE
+            if once and not await self._checks_pass():
+                return False
             succeeded = bool(await super().sync_raw_all(*args, **kwargs))
             return succeeded
         finally:
             OUTCOME.finish(succeeded)
+            if PROGRESS.kinds:
+                logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))
 
     async def sync_incremental(self, *args: Any, **kwargs: Any) -> None:
         OUTCOME.start()
+        PROGRESS.start()
         finished = False
         try:
             await super().sync_incremental(*args, **kwargs)

@@ -7,6 +7,12 @@
 - In ONCE mode `ocean sail` exits 0 even when the resync failed. This exits 1 instead, with the
   reason on the last line, so CI jobs fail when the sync fails. Bad configuration exits 2 with one
   line naming the setting.
+- A ONCE run fails fast: Port's credentials are checked with one token request before Ocean
+  starts, and the Jira checks of `jira.checks` run before anything syncs (integration.py); a
+  failing check ends the run with exit 1 and the check on the last line. A finished ONCE run
+  prints the summary table per kind just before the verdict line.
+- `launch.py probe` runs Ocean's connection probe with the same Jira checks and prints one line
+  per check; it exits 1 when one fails.
 """
 
 from __future__ import annotations
@@ -15,19 +21,90 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_EVENT_WORKERS = 32
+
+
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
     parser.add_argument("--once", action="store_true", help="run one resync, then exit")
     parser.add_argument("--port", type=int, default=8000, help="HTTP port (APPLICATION__PORT wins)")
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    commands = parser.add_subparsers(dest="command")
+    probe = commands.add_parser("probe", help="check the connection and the mapping, then exit")
+    probe.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    probe.add_argument("--kinds", help="comma-separated kinds to probe (default: every kind)")
+    probe.add_argument(
+        "--mapping", type=Path, help="a mapping (YAML) to check instead of the default mapping"
     )
+    probe.add_argument(
+        "--reporting-mode",
+        default=os.environ.get("OCEAN__PROBE_REPORTING_MODE", "log"),
+        choices=["log", "file", "port"],
+        help="where Ocean writes the probe report (port needs --probe-id)",
+    )
+    probe.add_argument("--probe-id", default=os.environ.get("OCEAN__PROBE_ID"))
     return parser.parse_args(argv)
+
+
+def _port_credentials(override: dict[str, Any]) -> str | None:
+    """The failing Port check's line, or None: one token request, no retry loop."""
+    import asyncio
+
+    from port_ocean.config.settings import IntegrationConfiguration
+
+    from jira.checks import port_credentials
+
+    port = IntegrationConfiguration(**override).port
+    # A loop of its own: asyncio.run() would leave none for Ocean's runner, which asks for one.
+    loop = asyncio.new_event_loop()
+    try:
+        check = loop.run_until_complete(
+            port_credentials(str(port.base_url), port.client_id, port.client_secret)
+        )
+    finally:
+        loop.close()
+    return check.line() if check.failed else None
+
+
+def _probe(args: argparse.Namespace) -> int:
+    """Ocean's probe (what `ocean probe` runs), with one line per check on stdout."""
+    import asyncio
+
+    from loguru import logger
+    from port_ocean.bootstrap import load_ocean_app
+    from port_ocean.core.probe import ProbeConfig, ProbeMode, ProbeReportingMode, ProbeStatus
+    from port_ocean.log.logger_setup import setup_logger
+    from port_ocean.run import _PROBE_CONFIG_OVERRIDE
+    from port_ocean.utils.signal import init_signal_handler
+
+    from jira.probe import LAST_PROBE, MAPPING_ENV
+
+    if args.mapping is not None:
+        os.environ[MAPPING_ENV] = str(args.mapping.resolve())
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()] if args.kinds else None
+    init_signal_handler()
+    setup_logger(args.log_level, enable_http_handler=False)
+    app = load_ocean_app(".", config_override=_PROBE_CONFIG_OVERRIDE)
+    config = ProbeConfig(
+        path=HERE,
+        kinds=kinds,
+        mode=ProbeMode.SHALLOW,
+        reporting_mode=ProbeReportingMode(args.reporting_mode),
+    )
+    context = asyncio.run(app.integration.run_probe(args.probe_id, config))
+    logger.complete()
+    print(f"Jira probe of mapping {LAST_PROBE.mapping}:", flush=True)
+    for check in LAST_PROBE.checks:
+        print(f"  {check.line()}", flush=True)
+    failed = context.status != ProbeStatus.COMPLETED or any(c.failed for c in LAST_PROBE.checks)
+    print("Jira probe failed" if failed else "Jira probe passed", flush=True)
+    return 1 if failed else 0
 
 
 def _config_errors(exc: Exception) -> list[str]:
@@ -45,6 +122,18 @@ def _config_errors(exc: Exception) -> list[str]:
     return [f"Configuration error: {exc}"]
 
 
+def _configuration_failed(exc: Exception) -> int:
+    from loguru import logger
+
+    # Let Ocean's queued log lines out first (removing the handlers joins their writer
+    # threads, even under load): the error is the last line.
+    logger.complete()
+    logger.remove()
+    for line in _config_errors(exc):
+        print(line, file=sys.stderr, flush=True)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     os.chdir(HERE)
@@ -55,30 +144,34 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OCEAN__EVENT_WORKERS_COUNT", str(DEFAULT_EVENT_WORKERS))
 
     from loguru import logger
+    from port_ocean.config.settings import IntegrationConfiguration
     from port_ocean.context.ocean import ocean
     from port_ocean.core.models import EventListenerType
     from port_ocean.run import run
     from pydantic import ValidationError
 
     from jira.outcome import OUTCOME
+    from jira.progress import PROGRESS, summary_table
     from jira.settings import ConfigurationError
 
-    override = {"event_listener": {"type": "ONCE"}} if args.once else {}
+    override: dict[str, Any] = {"event_listener": {"type": "ONCE"}} if args.once else {}
     try:
+        if args.command == "probe":
+            return _probe(args)
+        once = IntegrationConfiguration(**override).event_listener.type == EventListenerType.ONCE
+        if once and (port_failure := _port_credentials(override)):
+            print(f"Jira resync failed: nothing was synced: {port_failure}", file=sys.stderr)
+            return 1
         # Ocean's own runner (what `ocean sail` calls); main.py validates the Jira settings
         # as Ocean loads it, before anything is served.
         run(".", args.log_level, args.port, config_override=override)
     except (ConfigurationError, ValidationError) as exc:
-        # Let Ocean's queued log lines out first (removing the handlers joins their writer
-        # threads, even under load): the error is the last line.
-        logger.complete()
-        logger.remove()
-        for line in _config_errors(exc):
-            print(line, file=sys.stderr, flush=True)
-        return 2
+        return _configuration_failed(exc)
 
     logger.complete()  # Ocean logs from a queue: let it drain so our verdict is the last line
     if ocean.config.event_listener.type == EventListenerType.ONCE:
+        if PROGRESS.kinds:
+            print(summary_table(PROGRESS.kinds), flush=True)
         if not OUTCOME.succeeded:
             print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr, flush=True)
             return 1

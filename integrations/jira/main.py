@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -26,7 +27,10 @@ from jira.incremental import window_start  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
+from jira.probe import on_probe, run_checks  # noqa: E402
+from jira.progress import PROGRESS  # noqa: E402
 from jira.resources import SelectorError  # noqa: E402
+from jira.setting_names import spec_setting_names, unknown_setting_warnings  # noqa: E402
 from jira.settings import ConfigurationError, JiraSettings  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
@@ -36,6 +40,8 @@ from jira.webhooks.registration import start_live_events  # noqa: E402
 # Bad settings stop the process here, while Ocean loads this file: one line naming the setting
 # (launch.py prints it and exits 2), before anything is served.
 settings_from_ocean()
+for _warning in unknown_setting_warnings(os.environ, spec_setting_names()):
+    logger.warning(_warning)
 
 
 def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
@@ -63,16 +69,21 @@ def resync_handler(
         config = event.resource_config
         if config is None:
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
+        tracker = PROGRESS.track(kind_name)
         try:
             invalid = getattr(config, "selector_error", None)
             if invalid:
                 raise SelectorError(invalid)
             async for page in _pages(kind, config, incremental):
+                tracker.page_read(len(page))
                 yield page
         except Exception as exc:
+            tracker.error = str(exc) or type(exc).__name__
             OUTCOME.kind_failed(kind_name, exc)
             logger.error(f"Kind {kind_name} failed; {consequence}: {exc}")
             raise
+        finally:
+            tracker.finish()
 
     resync.__qualname__ = f"{'incremental' if incremental else 'resync'}_{kind.name}"
     return resync
@@ -96,9 +107,26 @@ ocean.app.fast_api_app.add_middleware(
 )
 
 
-async def _start_live_events(settings: JiraSettings) -> None:
+# Ocean's connection probe (`launch.py probe`, `ocean probe`, Port's chart probe Job).
+ocean.on_probe()(on_probe)
+
+
+def _live_events_on() -> bool:
     listener = ocean.app.config.event_listener
-    if listener.type == EventListenerType.ONCE or not listener.should_process_webhooks:
+    return listener.type != EventListenerType.ONCE and listener.should_process_webhooks
+
+
+async def _log_checks() -> None:
+    """A long-running install logs what would fail (ONCE runs stop on it, in integration.py)."""
+    try:
+        app_config = await ocean.integration.port_app_config_handler.get_port_app_config()
+        await run_checks(app_config.resources, live_events=_live_events_on())
+    except Exception as exc:
+        logger.warning(f"Start-up checks could not run: {exc}")
+
+
+async def _start_live_events(settings: JiraSettings) -> None:
+    if not _live_events_on():
         return
     keeper = await start_live_events(
         jira_client,
@@ -125,4 +153,6 @@ async def on_start() -> None:
         f"Jira integration starting for {settings.host}: {deployment.describe()}, "
         f"authenticating with {client.http.credential.value}"
     )
+    if ocean.app.config.event_listener.type != EventListenerType.ONCE:
+        await _log_checks()
     await _start_live_events(settings)

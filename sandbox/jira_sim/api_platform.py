@@ -11,7 +11,8 @@ from starlette.responses import Response
 
 from .catalog import JsonDict, fmt_jira_dt
 from .fields import MULTI_VALUED, FieldsError, FieldSpec, split_list
-from .jql import JqlContext, JqlError
+from .jql import JqlContext, JqlError, compile_query
+from .jql import parse as parse_jql
 from .search import TokenError
 from .web import (
     INVALID_PAYLOAD,
@@ -242,16 +243,41 @@ async def my_permissions(request: Request) -> Response:
     keys = split_list(request.query_params.get("permissions"))
     if not keys:
         raise JiraError(400, "The 'permissions' query parameter is required.")
+    project = request.query_params.get("projectKey")
+    forbidden = set(sim.config.forbidden_projects)
     out: JsonDict = {}
     for key in keys:
         pid, name, ptype = _PERMISSIONS.get(key.upper(), ("0", key, "GLOBAL"))
         admin_only = key.upper() in ("ADMINISTER", "SYSTEM_ADMIN")
+        allowed = sim.config.has_admin_permission if admin_only else project not in forbidden
         out[key] = {
             "id": pid,
             "key": key.upper(),
             "name": name,
             "type": ptype,
             "description": name,
-            "havePermission": sim.config.has_admin_permission if admin_only else True,
+            "havePermission": allowed,
         }
     return respond(request, {"permissions": out})
+
+
+# ------------------------------------------------------------------------------- checks
+# What the integration's start-up checks and probe read besides /myself and serverInfo (in
+# datacenter.py, for both modes): does JQL parse.
+
+
+async def jql_parse(request: Request) -> Response:
+    """``POST /rest/api/3/jql/parse``: each query with the errors a search would answer."""
+    body = await read_object(request, required=True)
+    queries = body.get("queries")
+    if not isinstance(queries, list) or not all(isinstance(q, str) for q in queries):
+        raise JiraError(400, INVALID_PAYLOAD)
+    context = jql_context(request)
+    parsed: list[JsonDict] = []
+    for query in queries:
+        try:
+            compile_query(parse_jql(query), context)
+            parsed.append({"query": query, "structure": {}})
+        except JqlError as exc:
+            parsed.append({"query": query, "errors": [exc.message]})
+    return respond(request, {"queries": parsed})

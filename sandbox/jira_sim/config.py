@@ -59,6 +59,8 @@ class SimConfig(BaseModel):
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
     has_admin_permission: bool = True
+    # Project keys the API user may not browse: /mypermissions?projectKey= says so.
+    forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None
 
     @field_validator("fail_paths", "malformed_paths")

@@ -39,6 +39,18 @@ def jira_get(stack: Stack, path: str, **params: Any) -> Any:
     return stack.jira_rest("GET", path, params=params)
 
 
+def port_api(stack: Stack, method: str, path: str, body: Any) -> None:
+    """One call to the Port simulator's public API, signed in as the integration is."""
+    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
+        token = port.post(
+            "/v1/auth/access_token",
+            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
+        )
+        token.raise_for_status()
+        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+        port.request(method, path, json=body, headers=headers).raise_for_status()
+
+
 def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
     """What Jira itself says the default JQL selects (read straight from the simulator)."""
     keys: set[str] = set()
@@ -83,23 +95,8 @@ def assert_port_matches_jira(stack: Stack) -> None:
 
 def create_integration(stack: Stack, mapping: dict[str, Any]) -> None:
     """Creates the integration in the Port simulator through Port's own API."""
-    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
-        token = port.post(
-            "/v1/auth/access_token",
-            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
-        )
-        token.raise_for_status()
-        headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
-        created = port.post(
-            "/v1/integration",
-            json={
-                "installationId": INTEGRATION_ID,
-                "installationAppType": "jira",
-                "config": mapping,
-            },
-            headers=headers,
-        )
-        created.raise_for_status()
+    body = {"installationId": INTEGRATION_ID, "installationAppType": "jira", "config": mapping}
+    port_api(stack, "POST", "/v1/integration", body)
 
 
 def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[dict[str, Any]]:

@@ -74,6 +74,15 @@ def test_bad_configuration_names_the_setting_in_one_line(
     assert "tok-SECRET" not in message
 
 
+def test_a_host_without_a_scheme_says_what_to_write() -> None:
+    with pytest.raises(ConfigurationError) as error:
+        JiraSettings.from_config({**GOOD, "jira_host": "example.atlassian.net"})
+    assert str(error.value).endswith(
+        "must be a URL such as https://example.atlassian.net, got 'example.atlassian.net' "
+        "(write https://example.atlassian.net)"
+    )
+
+
 @pytest.mark.parametrize(("value", "minutes"), [(None, 90), ("0", 0), (45, 45), (" 120 ", 120)])
 def test_the_webhook_freshness_window_defaults_to_90_minutes(value: object, minutes: int) -> None:
     settings = JiraSettings.from_config({**GOOD, "webhook_max_age_minutes": value})

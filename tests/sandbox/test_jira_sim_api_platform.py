@@ -289,3 +289,29 @@ async def test_mypermissions() -> None:
             perm = r.json()["permissions"]["ADMINISTER"]
             assert perm["havePermission"] is admin
             assert {"id", "key", "name", "type"} <= set(perm)
+
+
+async def test_mypermissions_for_a_project_the_user_may_not_browse() -> None:
+    async with asgi_client(config=SimConfig(issues=1, forbidden_projects=["SEC"])) as c:
+        for project, allowed in (("SEC", False), ("OPS", True), (None, True)):
+            params = {"permissions": "BROWSE_PROJECTS", "projectKey": project}
+            r = await c.get("/rest/api/3/mypermissions", params=params)
+            assert r.json()["permissions"]["BROWSE_PROJECTS"]["havePermission"] is allowed
+
+
+async def test_the_checks_endpoints_myself_server_info_and_jql_parse() -> None:
+    async with asgi_client(config=SimConfig(issues=1)) as c:
+        me = (await c.get("/rest/api/3/myself")).json()
+        assert me["accountId"] and me["emailAddress"] == "demo@example.com"
+        info = (await c.get("/rest/api/2/serverInfo")).json()
+        assert info["deploymentType"] == "Cloud" and info["version"]
+        r = await c.post(
+            "/rest/api/3/jql/parse", json={"queries": [DEFAULT_JQL, "statuz = Done", "a = ("]}
+        )
+        good, unknown, broken = r.json()["queries"]
+        assert "errors" not in good
+        assert unknown["errors"] == [
+            "Field 'statuz' does not exist or you do not have permission to view it."
+        ]
+        assert broken["errors"]
+        assert (await c.post("/rest/api/3/jql/parse", json={"queries": "x"})).status_code == 400

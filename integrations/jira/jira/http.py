@@ -17,6 +17,7 @@ from urllib.parse import quote
 import httpx
 from loguru import logger
 
+from jira import progress
 from jira.auth import ACCEPTED, EXPECTED, JiraAuth, TokenSource, auth_for, credential_of
 from jira.deployment import Api as Api  # where the client and paginators import it
 from jira.deployment import Deployment, detect_deployment
@@ -199,6 +200,7 @@ class JiraHttp:
                     last_failure = f"{type(exc).__name__} (no answer)"
                     malformed = False
                     response = None
+            progress.count_request(None if response is None else response.status_code)
             if response is not None:
                 self.limiter.on_response(response.headers)
                 status = response.status_code

@@ -27,6 +27,7 @@ from typing import Any
 
 from loguru import logger
 
+from jira import progress
 from jira.client import RECONCILE_MAX, JiraClient, expand_list
 from jira.errors import JiraApiError, JiraNotFoundError
 from jira.fields import issue_fields
@@ -98,12 +99,14 @@ async def _bulk_pages(
     try:
         async for id_page in client.search_issues(jql, ["id"], page_size=ID_PAGE_SIZE):
             ids = [str(item["id"]) for item in id_page]
+            progress.expect(len(ids), final=False)
             while ids:
                 batch, ids = ids[:size], ids[size:]
                 pending.append(asyncio.create_task(client.bulkfetch_issues(batch, fields, expand)))
                 size = chunk
                 if len(pending) >= BULK_IN_FLIGHT and (page := await pending.popleft()):
                     yield page
+        progress.expect(0, final=True)
         while pending:
             if page := await pending.popleft():
                 yield page

@@ -18,7 +18,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 DEFAULT_WEBHOOK_MAX_AGE_MINUTES = 90
 
 
-def _env_name(setting: str) -> str:
+def env_name(setting: str) -> str:
+    """The environment variable of a setting: jiraHost -> OCEAN__INTEGRATION__CONFIG__JIRA_HOST."""
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", setting).upper()
     return f"OCEAN__INTEGRATION__CONFIG__{snake}"
 
@@ -28,7 +29,7 @@ class ConfigurationError(ValueError):
 
     def __init__(self, setting: str, what: str) -> None:
         self.setting = setting  # the configuration's name, e.g. jiraHost
-        self.env = _env_name(setting)
+        self.env = env_name(setting)
         self.what = what
         super().__init__(f"Configuration error: {setting} ({self.env}) {what}")
 
@@ -120,9 +121,11 @@ class JiraSettings:
             )
         parts = urlsplit(host)
         if parts.scheme not in ("http", "https") or not parts.hostname:
+            guess = urlsplit(f"https://{host}")
+            hint = f" (write https://{host})" if not parts.scheme and guess.hostname else ""
             raise ConfigurationError(
                 "jiraHost",
-                f"must be a URL such as https://example.atlassian.net, got {host!r}",
+                f"must be a URL such as https://example.atlassian.net, got {host!r}{hint}",
             )
         if parts.query or parts.fragment:
             raise ConfigurationError(

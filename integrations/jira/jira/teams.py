@@ -15,8 +15,10 @@ from loguru import logger
 
 from jira import relations
 from jira.client import JiraClient
+from jira.deployment import Deployment
 from jira.paging import Page
 from jira.selectors import TeamResourceConfig
+from jira.settings import JiraSettings
 
 
 async def _with_members(client: JiraClient, organization_id: str, team: dict[str, Any]) -> None:
@@ -26,27 +28,31 @@ async def _with_members(client: JiraClient, organization_id: str, team: dict[str
     team[relations.MEMBERS] = members
 
 
+def teams_unavailable(settings: JiraSettings, deployment: Deployment) -> str | None:
+    """Why this install cannot read Atlassian's Teams API at all (the kind is then skipped with
+    one warning), or None. A missing atlassianOrganizationId is not such a reason: it is a
+    setting to fill in (the ONCE checks fail on it)."""
+    if not deployment.has_teams:
+        return f"{deployment.label} has no Atlassian Teams API (nothing is deleted in Port for it)"
+    if settings.is_oauth:
+        return (
+            "Atlassian's Teams API does not accept OAuth tokens (Port-hosted installs); install "
+            "with an API token to sync teams"
+        )
+    if settings.cloud_id is not None:
+        return (
+            "Atlassian's Teams API is served under your site, not the api.atlassian.com gateway "
+            "jiraHost names; use an unscoped API token with jiraHost set to your site "
+            "(https://<site>.atlassian.net) to sync teams"
+        )
+    return None
+
+
 async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> AsyncIterator[Page]:
     settings = client.settings
-    deployment = await client.deployment()
-    if not deployment.has_teams:
-        logger.warning(
-            f"Skipping kind team: {deployment.label} has no Atlassian Teams API "
-            "(nothing is deleted in Port for it)"
-        )
-        return
-    if settings.is_oauth:
-        logger.warning(
-            "Skipping kind team: Atlassian's Teams API does not accept OAuth tokens "
-            "(Port-hosted installs); install with an API token to sync teams"
-        )
-        return
-    if settings.cloud_id is not None:
-        logger.warning(
-            "Skipping kind team: Atlassian's Teams API is served under your site, not the "
-            "api.atlassian.com gateway jiraHost names; use an unscoped API token with jiraHost "
-            "set to your site (https://<site>.atlassian.net) to sync teams"
-        )
+    unavailable = teams_unavailable(settings, await client.deployment())
+    if unavailable is not None:
+        logger.warning(f"Skipping kind team: {unavailable}")
         return
     if not settings.organization_id:
         logger.warning(

@@ -1,0 +1,343 @@
+"""What must hold before a resync can succeed, each checked once with a one-line verdict and fix.
+
+The same checks serve Ocean's connection probe (`launch.py probe`, `jira.probe`) and the
+fail-fast start of a ONCE run (`integration.py`): the Jira host answers and says which
+deployment it is; the credentials work and whose account they are; each mapped kind has the
+permissions it needs (`jira.permissions`; per project for the project-scoped kinds); every JQL in
+the mapping parses; every JQ expression compiles (`jira.mapping_checks`); OCEAN__BASE_URL is an
+absolute http(s) URL when live events are on. Port's credentials (`port_credentials`) are checked
+before Ocean starts, by the launcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+from port_ocean.core.probe import ProbeCheckStatus
+
+from jira.check import Check, Status
+from jira.client import JiraClient
+from jira.errors import JiraApiError, JiraAuthError, JiraError, JiraNotFoundError
+from jira.http import Api
+from jira.mapping_checks import jq_checks, mapped_jql
+from jira.permissions import (
+    BROWSE_PROJECTS,
+    KIND_PERMISSIONS,
+    ORGANIZATION_ID,
+    TEAMS_API,
+    JiraPermissionVerdict,
+    required_permissions,
+)
+from jira.settings import ConfigurationError, env_name
+from jira.teams import teams_unavailable
+
+# Project-scoped permissions are checked on the first page of projects only: enough to catch a
+# permission scheme that hides a project, without a request per project on large sites.
+PROJECT_CHECK_MAX = 50
+PORT_TIMEOUT_SECONDS = 15.0
+
+
+CREDENTIALS_FIX = (
+    f"check atlassianUserEmail ({env_name('atlassianUserEmail')}) and atlassianUserToken "
+    f"({env_name('atlassianUserToken')}): the token must belong to that email and not be revoked"
+)
+OAUTH_FIX = "reconnect the Jira installation in Port: its OAuth token was refused"
+
+_STATUS: Mapping[ProbeCheckStatus, Status] = {
+    ProbeCheckStatus.SUCCESS: Status.OK,
+    ProbeCheckStatus.FAILURE: Status.FAIL,
+    ProbeCheckStatus.UNKNOWN: Status.WARN,
+    ProbeCheckStatus.PENDING: Status.WARN,
+}
+
+
+# --- Port ------------------------------------------------------------------------------------
+
+
+async def port_credentials(base_url: str, client_id: str, client_secret: str) -> Check:
+    """One token request: Port's 401 means the client id or secret is wrong (no retry)."""
+    url = f"{base_url.rstrip('/')}/v1/auth/access_token"
+    name = "Port credentials"
+    try:
+        async with httpx.AsyncClient(timeout=PORT_TIMEOUT_SECONDS) as client:
+            response = await client.post(
+                url, json={"clientId": client_id, "clientSecret": client_secret}
+            )
+    except httpx.HTTPError as exc:
+        return Check(
+            name,
+            Status.FAIL,
+            f"{base_url} did not answer ({type(exc).__name__}): check OCEAN__PORT__BASE_URL "
+            "(https://api.getport.io, or https://api.us.getport.io for Port's US region)",
+        )
+    if response.status_code in (401, 403):
+        return Check(
+            name,
+            Status.FAIL,
+            f"Port rejected OCEAN__PORT__CLIENT_ID/OCEAN__PORT__CLIENT_SECRET "
+            f"({response.status_code} from {url}): copy both from Port (… → Credentials)",
+        )
+    if response.is_success:
+        return Check(name, Status.OK, f"Port at {base_url} accepted the client id and secret")
+    return Check(
+        name,
+        Status.WARN,
+        f"Port's token endpoint answered {response.status_code}; Ocean retries it",
+    )
+
+
+def base_url_check(base_url: str | None, *, live_events: bool) -> Check | None:
+    """OCEAN__BASE_URL, when live events would register a webhook to it."""
+    if not live_events:
+        return None
+    name = "OCEAN__BASE_URL"
+    if not base_url:
+        return Check(
+            name,
+            Status.WARN,
+            "not set, so no Jira webhook is registered and only resyncs update Port; set it to "
+            "the integration's public URL (e.g. https://jira-integration.example.com) for live "
+            "events",
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Check(
+            name,
+            Status.FAIL,
+            f"must be an absolute http(s) URL such as https://jira-integration.example.com, "
+            f"got {base_url!r}",
+        )
+    return Check(name, Status.OK, f"Jira will send live events to {base_url}")
+
+
+class JiraChecks:
+    """The Jira-side checks against one client, for the mapping's resources."""
+
+    def __init__(
+        self,
+        client: JiraClient,
+        resources: Sequence[ResourceConfig],
+        *,
+        webhooks: bool,
+        kinds: Iterable[str] | None = None,
+    ) -> None:
+        self.client = client
+        self.resources = resources
+        # The kinds whose permissions are checked: the mapping's, unless asked for others.
+        self.kinds = sorted(set(kinds) if kinds is not None else {r.kind for r in resources})
+        self.webhooks = webhooks
+        # Why the team kind cannot be read on this install (skipped, with a warning), if so.
+        self.teams_unavailable: str | None = None
+
+    @property
+    def host(self) -> str:
+        return self.client.settings.host
+
+    async def run(self) -> list[Check]:
+        """Every check in order; stops after the host or the credentials fail."""
+        checks = [await self.host_check()]
+        if checks[-1].failed:
+            return checks
+        checks.append(await self.account_check())
+        if checks[-1].failed:
+            return checks
+        try:
+            checks += self.kind_checks(await self.global_permissions())
+            checks += await self.project_checks()
+            checks += await self.jql_checks()
+        except JiraError as exc:  # Jira stopped answering (after the client's retries)
+            checks.append(Check("Jira", Status.FAIL, f"the checks could not finish: {exc}"))
+        checks += jq_checks(self.resources)
+        return checks
+
+    async def host_check(self) -> Check:
+        """The host answers serverInfo, and which deployment it is (found as the client finds
+        it, jira.deployment)."""
+        name = "Jira host"
+        try:
+            deployment = await self.client.deployment()
+            info = await self.client.http.request("GET", Api.PLATFORM, "/serverInfo")
+        except ConfigurationError as exc:  # no Jira there, or a credential it does not take
+            return Check(name, Status.FAIL, str(exc))
+        except JiraAuthError:
+            # Some sites answer serverInfo to signed-in users only: the host is there.
+            return Check(name, Status.OK, f"{self.host} answered (serverInfo needs a sign-in)")
+        except JiraApiError as exc:
+            return Check(
+                name,
+                Status.FAIL,
+                f"{self.host} answered {exc.status} to serverInfo, so it is not a Jira site: "
+                f"check jiraHost ({env_name('jiraHost')})",
+            )
+        except JiraError as exc:
+            return Check(
+                name,
+                Status.FAIL,
+                f"{self.host} did not answer ({exc}): check jiraHost ({env_name('jiraHost')}) and "
+                "that this network can reach it",
+            )
+        self.teams_unavailable = teams_unavailable(self.client.settings, deployment)
+        version = info.get("version") if isinstance(info, dict) else None
+        label = (
+            deployment.label
+            if deployment.version or not version
+            else f"{deployment.label} {version}"
+        )
+        return Check(name, Status.OK, f"{self.host} answered: {label}")
+
+    async def account_check(self) -> Check:
+        name = "Jira credentials"
+        fix = OAUTH_FIX if self.client.settings.is_oauth else CREDENTIALS_FIX
+        try:
+            me = await self.client.http.request("GET", Api.PLATFORM, "/myself")
+        except JiraAuthError as exc:
+            return Check(
+                name,
+                Status.FAIL,
+                f"{self.host} refused the credentials ({exc.status} to GET "
+                f"/rest/api/3/myself): {fix}",
+            )
+        except JiraError as exc:
+            return Check(name, Status.FAIL, f"GET /rest/api/3/myself failed: {exc}")
+        me = me if isinstance(me, dict) else {}
+        who = me.get("displayName") or me.get("name") or "an unnamed account"
+        details = ", ".join(
+            str(part)
+            for part in (me.get("accountId"), me.get("emailAddress"), me.get("accountType"))
+            if part
+        )
+        return Check(name, Status.OK, f"they work; the account is {who} ({details})")
+
+    async def _my_permissions(
+        self, keys: Iterable[str], project: str | None = None
+    ) -> dict[str, bool]:
+        body = await self.client.http.request(
+            "GET",
+            Api.PLATFORM,
+            "/mypermissions",
+            params={"permissions": ",".join(keys), "projectKey": project},
+        )
+        entries = (body or {}).get("permissions") if isinstance(body, dict) else None
+        return {
+            str(key): bool(entry.get("havePermission"))
+            for key, entry in (entries or {}).items()
+            if isinstance(entry, dict)
+        }
+
+    async def _teams_permissions(self) -> dict[str, bool]:
+        settings = self.client.settings
+        if not settings.organization_id:
+            return {ORGANIZATION_ID: False, TEAMS_API: False}
+        try:
+            async for _ in self.client.teams(settings.organization_id):
+                break
+        except JiraError:
+            return {ORGANIZATION_ID: True, TEAMS_API: False}
+        return {ORGANIZATION_ID: True, TEAMS_API: True}
+
+    async def global_permissions(self) -> dict[str, bool]:
+        needed = {
+            p for kind in self.kinds for p in required_permissions(kind, webhooks=self.webhooks)
+        }
+        jira_keys = sorted(needed - {ORGANIZATION_ID, TEAMS_API})
+        granted = await self._my_permissions(jira_keys) if jira_keys else {}
+        if "team" in self.kinds and self.teams_unavailable is None:
+            granted.update(await self._teams_permissions())
+        return granted
+
+    def kind_checks(self, granted: Mapping[str, bool]) -> list[Check]:
+        verdict = JiraPermissionVerdict(webhooks=self.webhooks)
+        checks: list[Check] = []
+        for kind in self.kinds:
+            name = f"Permissions of kind {kind}"
+            if kind == "team" and self.teams_unavailable is not None:
+                message = f"skipped: {self.teams_unavailable}"
+                checks.append(Check(name, Status.WARN, message, (kind,)))
+                continue
+            status, message = verdict.verdict(kind, granted)
+            checks.append(Check(name, _STATUS[status], message, (kind,)))
+        return checks
+
+    async def project_checks(self) -> list[Check]:
+        """Browse projects on each listed project, for the project-scoped kinds mapped."""
+        scoped = tuple(k for k in self.kinds if BROWSE_PROJECTS in KIND_PERMISSIONS.get(k, ()))
+        if not scoped:
+            return []
+        keys: list[str] = []
+        async for page in self.client.projects():
+            keys += [str(p["key"]) for p in page if isinstance(p, dict) and p.get("key")]
+            break
+        keys = keys[:PROJECT_CHECK_MAX]
+        answers = await asyncio.gather(
+            *(self._my_permissions([BROWSE_PROJECTS], project=key) for key in keys)
+        )
+        checks: list[Check] = []
+        for key, granted in zip(keys, answers, strict=True):
+            if not granted.get(BROWSE_PROJECTS):
+                checks.append(
+                    Check(
+                        f"Project {key}",
+                        Status.FAIL,
+                        f"Jira lists it but the user may not browse it (kinds "
+                        f"{', '.join(scoped)} read it): grant Browse projects in {key}'s "
+                        "permission scheme, or archive the project if it should not be synced",
+                        scoped,
+                        {"project": key},
+                    )
+                )
+        if not checks:
+            checks.append(
+                Check(
+                    "Projects",
+                    Status.OK,
+                    f"Browse projects granted on the {len(keys)} project(s) checked",
+                    scoped,
+                )
+            )
+        return checks
+
+    async def jql_checks(self) -> list[Check]:
+        """Every JQL of the mapping, parsed by Jira (`POST /jql/parse`, strict)."""
+        queries = mapped_jql(self.resources)
+        if not queries:
+            return []
+        try:
+            body = await self.client.http.request(
+                "POST",
+                Api.PLATFORM,
+                "/jql/parse",
+                params={"validation": "strict"},
+                json_body={"queries": [q.jql for q in queries]},
+            )
+        except JiraNotFoundError:
+            return [
+                Check(
+                    "JQL",
+                    Status.WARN,
+                    "this Jira cannot parse JQL on its own (no "
+                    "/jql/parse); a bad JQL will fail its kind during the resync",
+                )
+            ]
+        except JiraApiError as exc:
+            return [Check("JQL", Status.FAIL, f"Jira could not parse the mapping's JQL: {exc}")]
+        parsed = body.get("queries") if isinstance(body, dict) else None
+        checks: list[Check] = []
+        for query, result in zip(queries, parsed or [], strict=False):
+            errors = result.get("errors") if isinstance(result, dict) else None
+            if errors:
+                checks.append(
+                    Check(
+                        f"JQL of {query.where}",
+                        Status.FAIL,
+                        f"{query.jql!r} does not parse: {'; '.join(map(str, errors))}; "
+                        "fix it in the mapping",
+                        (query.kind,),
+                    )
+                )
+            else:
+                checks.append(Check(f"JQL of {query.where}", Status.OK, "parses", (query.kind,)))
+        return checks

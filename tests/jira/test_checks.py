@@ -1,0 +1,284 @@
+"""The checks behind the probe and a ONCE run's fail-fast start: each failure names its fix."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+
+from jira.check import Check, Status
+from jira.checks import JiraChecks, base_url_check, port_credentials
+from jira.client import JiraClient
+from jira.kinds import KINDS
+from jira.mapping_checks import jq_checks
+from jira.permissions import KIND_PERMISSIONS, LIVE_KINDS
+from jira.selectors import JiraPortAppConfig
+from jira.settings import JiraSettings
+from tests.builders import SITE, resource
+from tests.conftest import FakeClock, build_http
+
+ME = {"accountId": "5b10", "displayName": "Demo User", "emailAddress": "me@example.com"}
+SERVER = {"deploymentType": "Cloud", "version": "1001.0.0", "baseUrl": SITE}
+ORG = "org-1"
+
+
+def permissions_answer(
+    request: httpx.Request, denied: frozenset[str], hidden: frozenset[str]
+) -> httpx.Response:
+    keys = request.url.params["permissions"].split(",")
+    project = request.url.params.get("projectKey")
+    granted = {key: {"havePermission": key not in denied and project not in hidden} for key in keys}
+    return httpx.Response(200, json={"permissions": granted})
+
+
+def mock_jira(
+    *,
+    denied: frozenset[str] = frozenset(),
+    hidden: frozenset[str] = frozenset(),
+    jql_errors: dict[str, list[str]] | None = None,
+    teams_status: int = 200,
+) -> dict[str, respx.Route]:
+    errors = jql_errors or {}
+
+    def parse(request: httpx.Request) -> httpx.Response:
+        queries = json.loads(request.content)["queries"]
+        return httpx.Response(
+            200,
+            json={"queries": [{"query": q, "errors": errors.get(q, [])} for q in queries]},
+        )
+
+    return {
+        "server": respx.get(f"{SITE}/rest/api/3/serverInfo").respond(json=SERVER),
+        "myself": respx.get(f"{SITE}/rest/api/3/myself").respond(json=ME),
+        "permissions": respx.get(f"{SITE}/rest/api/3/mypermissions").mock(
+            side_effect=lambda r: permissions_answer(r, denied, hidden)
+        ),
+        "projects": respx.get(f"{SITE}/rest/api/3/project/search").respond(
+            json={"values": [{"key": "OPS"}, {"key": "SEC"}], "isLast": True}
+        ),
+        "teams": respx.get(url__regex=rf"{SITE}/gateway/api/public/teams/v1/org/.*/teams").respond(
+            teams_status, json={"entities": [], "cursor": None}
+        ),
+        "parse": respx.post(f"{SITE}/rest/api/3/jql/parse").mock(side_effect=parse),
+    }
+
+
+def jira_client(clock: FakeClock, **config: Any) -> JiraClient:
+    settings = JiraSettings.from_config(
+        {
+            "jira_host": SITE,
+            "atlassian_user_email": "me@example.com",
+            "atlassian_user_token": "tok-SECRET",
+            **config,
+        }
+    )
+    return JiraClient(build_http(settings, clock, max_attempts=2))
+
+
+async def run(
+    clock: FakeClock, resources: list[ResourceConfig], webhooks: bool = False, **config: Any
+) -> list[Check]:
+    client = jira_client(clock, **config)
+    try:
+        return await JiraChecks(client, resources, webhooks=webhooks).run()
+    finally:
+        await client.http.aclose()
+
+
+def failed_lines(checks: list[Check]) -> list[str]:
+    return [check.line() for check in checks if check.failed]
+
+
+@respx.mock
+async def test_everything_passes_and_says_who_and_what(clock: FakeClock) -> None:
+    mock_jira()
+    checks = await run(
+        clock,
+        [resource("project"), resource("issue"), resource("team")],
+        atlassian_organization_id=ORG,
+    )
+    assert failed_lines(checks) == []
+    lines = "\n".join(check.line() for check in checks)
+    assert "Jira Cloud 1001.0.0" in lines
+    assert "Demo User (5b10, me@example.com)" in lines
+    assert "[ok] Permissions of kind team: granted: ATLASSIAN_ORGANIZATION_ID, TEAMS_API" in lines
+    assert "[ok] JQL of kind issue (resource 2) selector.jql: parses" in lines
+
+
+@respx.mock
+async def test_wrong_token_stops_at_the_credentials_with_the_settings_to_fix(
+    clock: FakeClock,
+) -> None:
+    routes = mock_jira()
+    respx.get(f"{SITE}/rest/api/3/myself").respond(401, json={"errorMessages": ["nope"]})
+    checks = await run(clock, [resource("issue")])
+    assert [c.status for c in checks] == [Status.OK, Status.FAIL]
+    assert "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN" in checks[-1].message
+    assert "tok-SECRET" not in checks[-1].line()
+    assert not routes["permissions"].called  # nothing else is tried with refused credentials
+
+
+@respx.mock
+async def test_an_unreachable_host_names_jira_host(clock: FakeClock) -> None:
+    respx.get(f"{SITE}/rest/api/3/serverInfo").mock(side_effect=httpx.ConnectError("refused"))
+    checks = await run(clock, [resource("issue")])
+    assert len(checks) == 1 and checks[0].failed
+    assert "did not answer" in checks[0].message and "jiraHost" in checks[0].message
+
+
+@respx.mock
+async def test_a_project_the_user_cannot_browse_fails_with_its_key(clock: FakeClock) -> None:
+    mock_jira(hidden=frozenset({"SEC"}))
+    checks = await run(clock, [resource("project"), resource("release"), resource("user")])
+    [failed] = [c for c in checks if c.failed]
+    assert failed.scope == {"project": "SEC"}
+    assert failed.kinds == ("project", "release")  # the user kind does not read per project
+    assert "Browse projects in SEC's permission scheme" in failed.message
+
+
+@respx.mock
+async def test_a_missing_global_permission_fails_only_the_kinds_that_need_it(
+    clock: FakeClock,
+) -> None:
+    mock_jira(denied=frozenset({"USER_PICKER"}))
+    checks = await run(clock, [resource("user"), resource("project")])
+    assert failed_lines(checks) == [
+        "[FAIL] Permissions of kind user: missing Browse users and groups: grant it to the Jira "
+        "user (Settings → System → Global permissions)"
+    ]
+
+
+@respx.mock
+async def test_webhooks_need_administer_for_live_kinds_only(clock: FakeClock) -> None:
+    mock_jira(denied=frozenset({"ADMINISTER"}))
+    checks = await run(clock, [resource("issue"), resource("epic")], webhooks=True)
+    [failed] = [c for c in checks if c.failed]
+    assert failed.kinds == ("issue",) and "ADMINISTER" in failed.message
+
+
+@respx.mock
+async def test_team_kind_without_organization_id_names_the_setting(clock: FakeClock) -> None:
+    routes = mock_jira()
+    checks = await run(clock, [resource("team")])
+    [failed] = [c for c in checks if c.failed]
+    assert "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID" in failed.message
+    assert not routes["teams"].called
+
+
+@respx.mock
+async def test_teams_api_refusing_the_organization_fails_the_team_kind(clock: FakeClock) -> None:
+    mock_jira(teams_status=403)
+    checks = await run(clock, [resource("team")], atlassian_organization_id=ORG)
+    [failed] = [c for c in checks if c.failed]
+    assert "Teams API" in failed.message and "ATLASSIAN_ORGANIZATION_ID" not in failed.message
+
+
+@respx.mock
+async def test_invalid_jql_fails_with_jiras_reason(clock: FakeClock) -> None:
+    bad = "project = OPS AND statuz = Done"
+    mock_jira(jql_errors={bad: ["Field 'statuz' does not exist or you do not have permission."]})
+    checks = await run(clock, [resource("issue", jql=bad), resource("comment")])
+    assert failed_lines(checks) == [
+        "[FAIL] JQL of kind issue (resource 1) selector.jql: 'project = OPS AND statuz = Done' "
+        "does not parse: Field 'statuz' does not exist or you do not have permission.; fix it "
+        "in the mapping"
+    ]
+
+
+@respx.mock
+async def test_a_jira_without_jql_parse_warns_instead_of_failing(clock: FakeClock) -> None:
+    mock_jira()
+    respx.post(f"{SITE}/rest/api/3/jql/parse").respond(404)
+    checks = await run(clock, [resource("issue")])
+    assert failed_lines(checks) == []
+    assert any(c.status is Status.WARN and c.name == "JQL" for c in checks)
+
+
+def mapped(**mappings: Any) -> ResourceConfig:
+    config = {
+        "kind": "issue",
+        "selector": {"query": "true"},
+        "port": {
+            "entity": {"mappings": {"identifier": ".key", "blueprint": '"jiraIssue"', **mappings}}
+        },
+    }
+    parsed: ResourceConfig = JiraPortAppConfig.parse_obj({"resources": [config]}).resources[0]
+    return parsed
+
+
+def test_jq_that_does_not_compile_names_where_it_is() -> None:
+    [check] = jq_checks([mapped(properties={"status": ".fields.status.name |", "ok": ".id"})])
+    assert check.failed
+    assert "port.entity.mappings.properties.status = '.fields.status.name |'" in check.message
+    assert "properties.ok" not in check.message
+
+
+def test_jq_inside_search_relations_is_checked() -> None:
+    relation = {
+        "combinator": "and",
+        "rules": [{"property": "$title", "operator": "=", "value": ".["}],
+    }
+    [check] = jq_checks([mapped(relations={"project": relation})])
+    assert "relations.project.rules[0].value" in check.message
+
+
+def test_valid_jq_passes() -> None:
+    [check] = jq_checks([mapped(title=".fields.summary", relations={"p": ".fields.project.key"})])
+    assert check.status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("https://jira.example.com", Status.OK),
+        ("jira.example.com", Status.FAIL),
+        ("ftp://jira.example.com", Status.FAIL),
+        (None, Status.WARN),
+    ],
+)
+def test_base_url_must_be_absolute_http_when_live_events_are_on(
+    url: str | None, status: Status
+) -> None:
+    check = base_url_check(url, live_events=True)
+    assert check is not None and check.status is status
+    assert base_url_check(url, live_events=False) is None
+
+
+@respx.mock
+async def test_port_rejecting_the_secret_names_both_variables() -> None:
+    respx.post("https://port.test/v1/auth/access_token").respond(
+        401, json={"error": "unauthorized"}
+    )
+    check = await port_credentials("https://port.test", "id", "wrong-SECRET")
+    assert check.failed
+    assert "Port rejected OCEAN__PORT__CLIENT_ID/OCEAN__PORT__CLIENT_SECRET" in check.message
+    assert "wrong-SECRET" not in check.line()
+
+
+@respx.mock
+async def test_port_accepting_the_secret_passes_and_a_5xx_is_left_to_oceans_retries() -> None:
+    route = respx.post("https://port.test/v1/auth/access_token")
+    route.respond(200, json={"accessToken": "t", "expiresIn": 60, "tokenType": "Bearer"})
+    assert (await port_credentials("https://port.test", "id", "s")).status is Status.OK
+    route.respond(503)
+    assert (await port_credentials("https://port.test", "id", "s")).status is Status.WARN
+
+
+def test_every_kind_declares_its_permissions_and_live_kinds_come_from_the_table() -> None:
+    assert set(KIND_PERMISSIONS) == {kind.name for kind in KINDS}
+    assert {kind.name for kind in KINDS if kind.live} == LIVE_KINDS
+
+
+@respx.mock
+async def test_jira_failing_midway_is_a_failed_check_not_a_crash(clock: FakeClock) -> None:
+    mock_jira()
+    respx.get(f"{SITE}/rest/api/3/mypermissions").respond(503)
+    checks = await run(clock, [resource("issue")])
+    assert failed_lines(checks) == [
+        "[FAIL] Jira: the checks could not finish: Jira GET /rest/api/3/mypermissions failed 2 "
+        "times (last: HTTP 503)"
+    ]
