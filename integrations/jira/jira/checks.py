@@ -195,6 +195,9 @@ class JiraChecks:
         try:
             me = await self.client.http.request("GET", Api.PLATFORM, "/myself")
         except JiraAuthError as exc:
+            if (await self.client.deployment()).is_datacenter:
+                # The client's own line names the deployment and the credentials it takes.
+                return Check(name, Status.FAIL, str(exc))
             return Check(
                 name,
                 Status.FAIL,
