@@ -1,4 +1,5 @@
-"""Ocean's integration class: our selector models, our entity processor, Ocean's comparison
+"""Ocean's integration class: our selector models, our entity processor (on the live-events
+path too), one Port HTTP client shared by the webhook workers, Ocean's comparison
 with Port with its searches overlapping, and a record of each resync's outcome (a full resync,
 or an incremental run: Ocean logs a failed incremental kind and carries on, so the kind whose
 cursor was not saved is recorded here, and a ONCE run exits non-zero)."""
@@ -15,6 +16,7 @@ if _HERE not in sys.path:
 
 from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noqa: E402
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
+from port_ocean.context.ocean import PortOceanContext  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
@@ -30,6 +32,22 @@ class JiraPortAppConfigHandler(APIPortAppConfig):
 class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
     EntityProcessorClass = CompiledJQEntityProcessor
+
+    def __init__(self, context: PortOceanContext) -> None:
+        super().__init__(context)
+        # Ocean's webhook manager maps live events with handlers of its own, built from
+        # HandlerMixin's class defaults (JQEntityProcessor: a forked process pool per
+        # delivery), not from the integration's: it gets our processor too.
+        context.app.webhook_manager.EntityProcessorClass = self.EntityProcessorClass
+
+    async def start(self) -> None:
+        await super().start()
+        # Ocean keeps its Port HTTP client in a context variable, made on first use in the
+        # task that uses it: every task started before one exists (each webhook worker and
+        # each of its upsert batches) made its own client, with a new TLS context. Made
+        # here, in the startup task Ocean starts the webhook workers from next, it is the
+        # one client they all inherit.
+        self.context.port_client.client._get_current_object()  # type: ignore[attr-defined]
 
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()
