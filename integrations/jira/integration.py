@@ -46,8 +46,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         # task that uses it: every task started before one exists (each webhook worker and
         # each of its upsert batches) made its own client, with a new TLS context. Made
         # here, in the startup task Ocean starts the webhook workers from next, it is the
-        # one client they all inherit.
-        self.context.port_client.client._get_current_object()  # type: ignore[attr-defined]
+        # one client they all inherit (any attribute read makes it).
+        _ = self.context.port_client.client.timeout
 
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()
