@@ -14,9 +14,9 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+from port_ocean.context.ocean import PortOceanContext  # noqa: E402
 from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noqa: E402
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
-from port_ocean.context.ocean import PortOceanContext  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402

@@ -243,4 +243,3 @@ async def test_live_events_are_mapped_by_the_integrations_entity_processor() -> 
     # Ocean's default (JQEntityProcessor) forks a process pool for every delivery it maps.
     async with live_harness([]) as live:
         assert isinstance(live.ocean.webhook_manager.entity_processor, CompiledJQEntityProcessor)
-
