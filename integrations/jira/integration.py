@@ -1,6 +1,7 @@
-"""Ocean's integration class: our selector models, our entity processor, Ocean's comparison
-with Port with its searches overlapping, the checks before a ONCE run syncs, and a record of each
-resync's outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
+"""Ocean's integration class: our selector models, our entity processor (on the live-events
+path too), one Port HTTP client shared by the webhook workers, Ocean's comparison with Port with
+its searches overlapping, the checks before a ONCE run syncs, and a record of each resync's
+outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
 incremental kind and carries on, so the kind whose cursor was not saved is recorded here, and a
 ONCE run exits non-zero)."""
 
@@ -18,7 +19,7 @@ if _HERE not in sys.path:
 from loguru import logger  # noqa: E402
 from port_ocean.clients.port.types import UserAgentType  # noqa: E402
 from port_ocean.context.event import EventType, event, event_context  # noqa: E402
-from port_ocean.context.ocean import ocean  # noqa: E402
+from port_ocean.context.ocean import PortOceanContext, ocean  # noqa: E402
 from port_ocean.core.handlers.entities_state_applier.port.applier import (  # noqa: E402
     HttpEntitiesStateApplier,
 )
@@ -81,6 +82,22 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             trackers[-1].upserted += len(entities)
             trackers[-1].failed += len(errors)
         return entities, errors
+
+    def __init__(self, context: PortOceanContext) -> None:
+        super().__init__(context)
+        # Ocean's webhook manager maps live events with handlers of its own, built from
+        # HandlerMixin's class defaults (JQEntityProcessor: a forked process pool per
+        # delivery), not from the integration's: it gets our processor too.
+        context.app.webhook_manager.EntityProcessorClass = self.EntityProcessorClass
+
+    async def start(self) -> None:
+        await super().start()
+        # Ocean keeps its Port HTTP client in a context variable, made on first use in the
+        # task that uses it: every task started before one exists (each webhook worker and
+        # each of its upsert batches) made its own client, with a new TLS context. Made
+        # here, in the startup task Ocean starts the webhook workers from next, it is the
+        # one client they all inherit (any attribute read makes it).
+        _ = self.context.port_client.client.timeout
 
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()

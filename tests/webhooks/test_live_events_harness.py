@@ -19,6 +19,7 @@ from port_ocean.core.handlers.queue import LocalQueue
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.integration_testing import IntegrationTestHarness, InterceptTransport
 
+from jira.entity_processor import CompiledJQEntityProcessor
 from jira.factory import reset_jira_client
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route
@@ -236,3 +237,9 @@ async def test_the_deepest_and_oddest_body_the_gate_lets_through_is_processed_by
         assert response.status_code == 200
         assert await live.drain() == 1
         assert live.h.port_mock.deleted_entities == in_port
+
+
+async def test_live_events_are_mapped_by_the_integrations_entity_processor() -> None:
+    # Ocean's default (JQEntityProcessor) forks a process pool for every delivery it maps.
+    async with live_harness([]) as live:
+        assert isinstance(live.ocean.webhook_manager.entity_processor, CompiledJQEntityProcessor)
