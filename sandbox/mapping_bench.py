@@ -7,8 +7,8 @@
 default issue mapping: Ocean's processor as a resync runs it (a forked pool per batch), Ocean's
 per-field evaluation alone (in process, no fork), and ours; it prints ms per issue and checks
 the entities are equal. `sync` runs `sandbox.benchmark` at zero latency with
-mappingEngine=compiled and =ocean (the stack does not pass OCEAN__ variables through, so the
-setting is added to the integration's environment here).
+mappingEngine=compiled and =ocean (the setting goes to the integration through `benchmark.run`'s
+`env`).
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
@@ -32,7 +30,7 @@ from port_ocean.core.handlers.entity_processor.jq_entity_processor_sync import (
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
 from jira.entity_processor import CompiledJQEntityProcessor
-from sandbox import benchmark, stack
+from sandbox import benchmark
 from sandbox.jira_sim.config import SimConfig
 from tests.integration.harness_setup import RESOURCES
 from tests.processor.support import Outcome, ocean_app
@@ -102,28 +100,11 @@ async def cost(count: int, batch: int) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def engine(name: str) -> Iterator[None]:
-    """Every integration the sandbox stack starts gets mappingEngine=name."""
-    original = stack.Stack.integration_env
-
-    def with_engine(self: stack.Stack, **overrides: str) -> dict[str, str]:
-        env = original(self, **overrides)
-        env["OCEAN__INTEGRATION__CONFIG__MAPPING_ENGINE"] = name
-        return env
-
-    stack.Stack.integration_env = with_engine  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        stack.Stack.integration_env = original  # type: ignore[method-assign]
-
-
 def sync(count: int) -> list[dict[str, Any]]:
     figures = []
     for name in ("compiled", "ocean"):
-        with engine(name):
-            result = benchmark.run(count, 0.0, 0.0, 0.0, "bulk")
+        engine = {"OCEAN__INTEGRATION__CONFIG__MAPPING_ENGINE": name}
+        result = benchmark.run(count, 0.0, 0.0, 0.0, "bulk", env=engine)
         figures.append({"engine": name, **asdict(result)})
     return figures
 
