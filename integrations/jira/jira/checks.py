@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -160,7 +161,9 @@ class JiraChecks:
         name = "Jira host"
         try:
             deployment = await self.client.deployment()
-            info = await self.client.http.request("GET", Api.PLATFORM, "/serverInfo")
+            info: Any = None
+            if deployment.deployment_type is None:  # found without asking the host: ask it now
+                info = await self.client.http.request("GET", Api.PLATFORM, "/serverInfo")
         except ConfigurationError as exc:  # no Jira there, or a credential it does not take
             return Check(name, Status.FAIL, str(exc))
         except JiraAuthError:
