@@ -60,6 +60,18 @@ def _on_board(board: dict[str, Any], pages: AsyncIterator[Page]) -> AsyncIterato
     return tagged(pages, **{relations.BOARD_ID: int(board["id"])})
 
 
+def _each_once(
+    client: JiraClient,
+    kind: str,
+    read: Callable[[dict[str, Any]], AsyncIterator[Page]],
+    boards: AsyncIterator[Page] | None = None,
+) -> AsyncIterator[Page]:
+    """`_per_board` for a kind that can show on several boards (sprints, epics): each item
+    once, the first time it is seen; a board Jira answers 400 for does not support the kind."""
+    pages = _per_board(client, kind, read, f"those boards do not support {kind}s", boards)
+    return _once_each(pages)
+
+
 async def _once_each(pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
     """The items not seen before in this resync (a sprint or epic shows on several boards)."""
     seen: set[Any] = set()
@@ -137,14 +149,12 @@ async def _boards_with_sprints(client: JiraClient) -> AsyncIterator[Page]:
 
 def fetch_sprints(client: JiraClient, resource: SprintResourceConfig) -> AsyncIterator[Page]:
     states = resource.selector.states
-    sprints = _per_board(
+    return _each_once(
         client,
         "sprint",
         lambda board: _board_sprints(client, board, states),
-        "those boards do not support sprints",
         boards=_boards_with_sprints(client),
     )
-    return _once_each(sprints)
 
 
 async def fetch_one_sprint(
@@ -168,13 +178,9 @@ async def fetch_one_sprint(
 
 def fetch_epics(client: JiraClient, resource: EpicResourceConfig) -> AsyncIterator[Page]:
     done = resource.selector.done
-    epics = _per_board(
-        client,
-        "epic",
-        lambda board: _on_board(board, client.board_epics(board["id"], done)),
-        "those boards do not support epics",
+    return _each_once(
+        client, "epic", lambda board: _on_board(board, client.board_epics(board["id"], done))
     )
-    return _once_each(epics)
 
 
 # Backlogs
