@@ -266,9 +266,7 @@ async def test_issues_page_by_offset_then_by_key_past_the_window(dc_http: JiraHt
     seen: list[dict[str, Any]] = []
     respx.post(f"{V2}/search").mock(side_effect=fake_search(keys, 4, seen))
     pages = window_pages(
-        dc_http,
-        Api.PLATFORM,
-        "/search",
+        dc_http.at(Api.PLATFORM, "/search"),
         jql="project in (A, B) ORDER BY created",
         body={"fields": ["summary"]},
         page_size=2,
@@ -371,7 +369,7 @@ async def test_inside_the_window_pages_follow_the_servers_page_size_in_order(
 
     respx.post(f"{V2}/search").mock(side_effect=one_a_page)
     pages = window_pages(
-        dc_http, Api.PLATFORM, "/search", jql="project = A", body={}, page_size=1000
+        dc_http.at(Api.PLATFORM, "/search"), jql="project = A", body={}, page_size=1000
     )
     assert [i["key"] for p in await pages_of(pages) for i in p] == keys
     assert sorted(b["startAt"] for b in seen) == list(range(7))

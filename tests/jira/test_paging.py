@@ -116,6 +116,20 @@ async def test_a_repeated_page_token_fails_instead_of_looping(client: JiraClient
 
 
 @respx.mock
+async def test_teams_and_members_fail_on_a_repeated_cursor_instead_of_looping(
+    client: JiraClient,
+) -> None:
+    respx.get(TEAMS).respond(json={"entities": [team(1)], "cursor": "same"})
+    respx.post(f"{TEAMS}/team-1/members").respond(
+        json={"results": [{"accountId": "a"}], "pageInfo": {"hasNextPage": True, "endCursor": "x"}}
+    )
+    with pytest.raises(JiraMalformedResponse, match="teams repeated a page token"):
+        await collect_pages(client.teams("org-1"))
+    with pytest.raises(JiraMalformedResponse, match="members repeated a page token"):
+        await collect_pages(client.team_members("org-1", "team-1"))
+
+
+@respx.mock
 async def test_an_empty_search_yields_nothing(client: JiraClient) -> None:
     respx.post(f"{SITE}/rest/api/3/search/jql").respond(json={"issues": [], "isLast": True})
     assert await collect_pages(client.search_issues("project = EMPTY", ["*all"])) == []

@@ -105,9 +105,7 @@ class JiraClient:
                 yield page
             return
         async for page in offset_pages(
-            self.http,
-            Api.PLATFORM,
-            "/project/search",
+            self.http.at(Api.PLATFORM, "/project/search"),
             params={"expand": _csv(expand)},
             page_size=PROJECT_PAGE_SIZE,
         ):
@@ -127,16 +125,14 @@ class JiraClient:
     async def users(self) -> AsyncIterator[Page]:
         if not await self._on_datacenter():
             async for page in array_pages(
-                self.http, Api.PLATFORM, "/users/search", page_size=USER_PAGE_SIZE
+                self.http.at(Api.PLATFORM, "/users/search"), page_size=USER_PAGE_SIZE
             ):
                 yield page
             return
         try:
             # Data Center 10+: cursor paging over every user.
             async for page in cursor_pages(
-                self.http,
-                Api.PLATFORM,
-                "/user/list",
+                self.http.at(Api.PLATFORM, "/user/list"),
                 params={"maxResults": USER_PAGE_SIZE},
                 items_key="values",
                 next_key="nextCursor",
@@ -146,9 +142,7 @@ class JiraClient:
         except JiraNotFoundError:
             pass  # before Data Center 10: the user search, `.` matching every username
         async for page in array_pages(
-            self.http,
-            Api.PLATFORM,
-            "/user/search",
+            self.http.at(Api.PLATFORM, "/user/search"),
             params={"username": ".", "includeInactive": "true"},
             page_size=USER_PAGE_SIZE,
         ):
@@ -165,19 +159,15 @@ class JiraClient:
     # Teams (Atlassian's Teams public API, per organization)
     def teams(self, organization_id: str) -> AsyncIterator[Page]:
         return cursor_pages(
-            self.http,
-            Api.TEAMS,
-            "/org/{org}/teams",
-            path_params={"org": organization_id},
+            self.http.at(Api.TEAMS, "/org/{org}/teams", org=organization_id),
             params={"size": TEAM_PAGE_SIZE},
         )
 
     def team_members(self, organization_id: str, team_id: str) -> AsyncIterator[Page]:
         return relay_pages(
-            self.http,
-            Api.TEAMS,
-            "/org/{org}/teams/{team}/members",
-            path_params={"org": organization_id, "team": team_id},
+            self.http.at(
+                Api.TEAMS, "/org/{org}/teams/{team}/members", org=organization_id, team=team_id
+            ),
             page_size=MEMBER_PAGE_SIZE,
         )
 
@@ -191,16 +181,14 @@ class JiraClient:
     ) -> AsyncIterator[Page]:
         if await self._on_datacenter():
             pages = window_pages(
-                self.http,
-                Api.PLATFORM,
-                "/search",
+                self.http.at(Api.PLATFORM, "/search"),
                 jql=jql,
                 body=_v2_search_body(jql, fields, expand),
                 page_size=DC_ISSUE_PAGE_SIZE,
             )
         else:
             body = _search_body(jql, fields, expand, page_size)
-            pages = token_pages(self.http, Api.PLATFORM, "/search/jql", body=body)
+            pages = token_pages(self.http.at(Api.PLATFORM, "/search/jql"), body=body)
         async for page in pages:
             yield page
 
@@ -311,10 +299,7 @@ class JiraClient:
     # Project versions (releases) and components
     def project_versions(self, project_key: str) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.PLATFORM,
-            "/project/{key}/version",
-            path_params={"key": project_key},
+            self.http.at(Api.PLATFORM, "/project/{key}/version", key=project_key),
             page_size=VERSION_PAGE_SIZE,
         )
 
@@ -328,10 +313,7 @@ class JiraClient:
         self, project_key: str, source: str | None = None, query: str | None = None
     ) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.PLATFORM,
-            "/project/{key}/component",
-            path_params={"key": project_key},
+            self.http.at(Api.PLATFORM, "/project/{key}/component", key=project_key),
             params={"componentSource": source, "query": query},
             page_size=COMPONENT_PAGE_SIZE,
         )
@@ -341,9 +323,7 @@ class JiraClient:
         self, board_type: str | None = None, project_key: str | None = None
     ) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.AGILE,
-            "/board",
+            self.http.at(Api.AGILE, "/board"),
             params={"type": board_type, "projectKeyOrId": project_key},
             page_size=AGILE_PAGE_SIZE,
         )
@@ -356,19 +336,13 @@ class JiraClient:
 
     def board_projects(self, board_id: int | str) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.AGILE,
-            "/board/{id}/project",
-            path_params={"id": board_id},
+            self.http.at(Api.AGILE, "/board/{id}/project", id=board_id),
             page_size=AGILE_PAGE_SIZE,
         )
 
     def board_sprints(self, board_id: int | str, states: Sequence[str]) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.AGILE,
-            "/board/{id}/sprint",
-            path_params={"id": board_id},
+            self.http.at(Api.AGILE, "/board/{id}/sprint", id=board_id),
             params={"state": ",".join(states) or None},
             page_size=AGILE_PAGE_SIZE,
         )
@@ -381,10 +355,7 @@ class JiraClient:
 
     def board_epics(self, board_id: int | str, done: bool | None = None) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.AGILE,
-            "/board/{id}/epic",
-            path_params={"id": board_id},
+            self.http.at(Api.AGILE, "/board/{id}/epic", id=board_id),
             params={"done": None if done is None else str(done).lower()},
             page_size=AGILE_PAGE_SIZE,
         )
@@ -394,10 +365,7 @@ class JiraClient:
     ) -> AsyncIterator[Page]:
         """A board's backlog from the software API, or the agile one (`api`)."""
         return offset_pages(
-            self.http,
-            api,
-            "/board/{id}/backlog",
-            path_params={"id": board_id},
+            self.http.at(api, "/board/{id}/backlog", id=board_id),
             params={"jql": (jql or "").strip() or None, "fields": _csv(fields)},
             page_size=BACKLOG_PAGE_SIZE,
             values_key="issues",
@@ -406,10 +374,7 @@ class JiraClient:
     # Comments and worklogs
     def issue_comments(self, key: str) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.PLATFORM,
-            "/issue/{key}/comment",
-            path_params={"key": key},
+            self.http.at(Api.PLATFORM, "/issue/{key}/comment", key=key),
             page_size=COMMENT_PAGE_SIZE,
             values_key="comments",
         )
@@ -427,10 +392,7 @@ class JiraClient:
         self, key: str, params: Mapping[str, str | int] | None = None
     ) -> AsyncIterator[Page]:
         return offset_pages(
-            self.http,
-            Api.PLATFORM,
-            "/issue/{key}/worklog",
-            path_params={"key": key},
+            self.http.at(Api.PLATFORM, "/issue/{key}/worklog", key=key),
             params=params,
             page_size=WORKLOG_PAGE_SIZE,
             values_key="worklogs",
@@ -447,10 +409,10 @@ class JiraClient:
 
     def updated_worklogs(self, since_ms: int) -> AsyncIterator[Page]:
         """`{worklogId, updatedTime}` of worklogs changed since `since_ms`, oldest first."""
-        return since_pages(self.http, Api.PLATFORM, "/worklog/updated", since=since_ms)
+        return since_pages(self.http.at(Api.PLATFORM, "/worklog/updated"), since=since_ms)
 
     def deleted_worklogs(self, since_ms: int) -> AsyncIterator[Page]:
-        return since_pages(self.http, Api.PLATFORM, "/worklog/deleted", since=since_ms)
+        return since_pages(self.http.at(Api.PLATFORM, "/worklog/deleted"), since=since_ms)
 
     async def worklogs(self, worklog_ids: Sequence[int]) -> list[dict[str, Any]]:
         """Full worklogs by id (`POST /worklog/list`, at most 1000 ids a request)."""
@@ -500,7 +462,7 @@ class JiraClient:
 
     # Dynamic webhooks (OAuth 2.0 and Connect apps only; they expire after 30 days)
     def dynamic_webhooks(self) -> AsyncIterator[Page]:
-        return offset_pages(self.http, Api.PLATFORM, "/webhook", page_size=100)
+        return offset_pages(self.http.at(Api.PLATFORM, "/webhook"), page_size=100)
 
     async def register_dynamic_webhooks(
         self, url: str, webhooks: list[dict[str, Any]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -33,8 +34,6 @@ from jira.settings import ConfigurationError, JiraSettings
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
-
-
 
 
 class JiraHttp:
@@ -121,6 +120,10 @@ class JiraHttp:
         )
         paths = self._deployment.paths if self._deployment else {}
         return f"{self.base_url}{paths.get(api, api.value)}{path}"
+
+    def at(self, api: Api, template: str, **path_params: Any) -> Endpoint:
+        """The endpoint `template` under `api`, `{name}` placeholders from `path_params`."""
+        return Endpoint(self, api, template, path_params or None)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -240,6 +243,30 @@ class JiraHttp:
             )
         raise JiraUnavailableError(
             f"Jira {endpoint} failed {self.policy.max_attempts} times (last: {last_failure})"
+        )
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One Jira endpoint: `template` under `api`, its `{name}` placeholders filled from
+    `path_params`, asked through `http` (so with its retries, limits and errors)."""
+
+    http: JiraHttp
+    api: Api
+    template: str
+    path_params: Mapping[str, Any] | None = None
+
+    def name(self, method: str) -> str:
+        return f"{method} {self.api.value}{self.template}"
+
+    async def get(self, params: Mapping[str, Any] | None = None) -> Any:
+        return await self.http.request(
+            "GET", self.api, self.template, path_params=self.path_params, params=params
+        )
+
+    async def post(self, body: Mapping[str, Any]) -> Any:
+        return await self.http.request(
+            "POST", self.api, self.template, path_params=self.path_params, json_body=body
         )
 
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from jira.errors import JiraMalformedResponse
-from jira.http import Api, JiraHttp
+from jira.http import Endpoint
 from jira.jql import quoted, without_order_by
 
 Page = list[dict[str, Any]]
@@ -55,25 +55,16 @@ class _SeenGuard:
 
 
 async def offset_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
+    endpoint: Endpoint,
     *,
-    path_params: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     page_size: int = 50,
     values_key: str = "values",
 ) -> AsyncIterator[Page]:
     start = 0
     while True:
-        body = await http.request(
-            "GET",
-            api,
-            template,
-            path_params=path_params,
-            params={**(params or {}), "startAt": start, "maxResults": page_size},
-        )
-        values = _items(body, values_key, f"GET {api.value}{template}")
+        body = await endpoint.get({**(params or {}), "startAt": start, "maxResults": page_size})
+        values = _items(body, values_key, endpoint.name("GET"))
         if values:
             yield values
         start += len(values)
@@ -85,107 +76,99 @@ async def offset_pages(
 
 
 async def array_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    page_size: int = 1000,
+    endpoint: Endpoint, *, params: Mapping[str, Any] | None = None, page_size: int = 1000
 ) -> AsyncIterator[Page]:
     start = 0
     while True:
-        body = await http.request(
-            "GET",
-            api,
-            template,
-            params={**(params or {}), "startAt": start, "maxResults": page_size},
-        )
+        body = await endpoint.get({**(params or {}), "startAt": start, "maxResults": page_size})
         if not isinstance(body, list):
-            raise JiraMalformedResponse(f"Jira GET {api.value}{template} did not answer an array")
+            raise JiraMalformedResponse(f"Jira {endpoint.name('GET')} did not answer an array")
         if not body:
             return
         yield body
         start += len(body)
 
 
-async def token_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
+async def _chained(
+    name: str,
+    ask: Callable[[Any], Awaitable[Any]],
+    items_key: str,
+    next_token: Callable[[dict[str, Any]], Any],
     *,
-    body: Mapping[str, Any],
-    items_key: str = "issues",
+    empty_is_last: bool = False,
 ) -> AsyncIterator[Page]:
-    endpoint = f"POST {api.value}{template}"
-    guard = _SeenGuard(endpoint)
-    token: str | None = None
+    """Pages chained by a token each page gives for the next: `ask(token)` reads one (None for
+    the first), `next_token(page)` is falsy on the last. With `empty_is_last`, an empty page
+    ends the chain even when it still carries a token."""
+    guard = _SeenGuard(name)
+    token: Any = None
     while True:
+        page = await ask(token)
+        items = _items(page, items_key, name)
+        if items:
+            yield items
+        elif empty_is_last:
+            return
+        token = next_token(page)
+        if not token:
+            return
+        guard.check(str(token))
+
+
+def _unless_last(page: dict[str, Any], key: str) -> Any:
+    return None if page.get("isLast") is True else page.get(key)
+
+
+def token_pages(
+    endpoint: Endpoint, *, body: Mapping[str, Any], items_key: str = "issues"
+) -> AsyncIterator[Page]:
+    async def ask(token: Any) -> Any:
         payload = dict(body)
         if token:
             payload["nextPageToken"] = token
-        page = await http.request("POST", api, template, json_body=payload)
-        items = _items(page, items_key, endpoint)
-        if items:
-            yield items
-        token = page.get("nextPageToken")
-        if not token or page.get("isLast") is True:
-            return
-        guard.check(token)
+        return await endpoint.post(payload)
+
+    return _chained(
+        endpoint.name("POST"), ask, items_key, lambda page: _unless_last(page, "nextPageToken")
+    )
 
 
-async def cursor_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
+def cursor_pages(
+    endpoint: Endpoint,
     *,
-    path_params: Mapping[str, Any] | None = None,
     params: Mapping[str, Any] | None = None,
     items_key: str = "entities",
     next_key: str = "cursor",
 ) -> AsyncIterator[Page]:
-    endpoint = f"GET {api.value}{template}"
-    guard = _SeenGuard(endpoint)
-    cursor: str | None = None
-    while True:
+    async def ask(cursor: Any) -> Any:
         query = dict(params or {})
         if cursor:
             query["cursor"] = cursor
-        page = await http.request("GET", api, template, path_params=path_params, params=query)
-        items = _items(page, items_key, endpoint)
-        if not items:
-            return
-        yield items
-        cursor = page.get(next_key)
-        if not cursor or page.get("isLast") is True:
-            return
-        guard.check(str(cursor))
+        return await endpoint.get(query)
+
+    return _chained(
+        endpoint.name("GET"),
+        ask,
+        items_key,
+        lambda page: _unless_last(page, next_key),
+        empty_is_last=True,
+    )
 
 
-async def relay_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
-    *,
-    path_params: Mapping[str, Any] | None = None,
-    page_size: int = 50,
-    items_key: str = "results",
+def relay_pages(
+    endpoint: Endpoint, *, page_size: int = 50, items_key: str = "results"
 ) -> AsyncIterator[Page]:
-    endpoint = f"POST {api.value}{template}"
-    guard = _SeenGuard(endpoint)
-    after: str | None = None
-    while True:
+    async def ask(after: Any) -> Any:
         request: dict[str, Any] = {"first": page_size}
         if after:
             request["after"] = after
-        page = await http.request("POST", api, template, path_params=path_params, json_body=request)
-        items = _items(page, items_key, endpoint)
-        if items:
-            yield items
+        return await endpoint.post(request)
+
+    def end_cursor(page: dict[str, Any]) -> Any:
         info = page.get("pageInfo") or {}
-        after = info.get("endCursor")
-        if not info.get("hasNextPage") or not after:
-            return
-        guard.check(after)
+        return info.get("endCursor") if info.get("hasNextPage") else None
+
+    return _chained(endpoint.name("POST"), ask, items_key, end_cursor)
 
 
 # Data Center on OpenSearch refuses `startAt + maxResults` past the index's max_result_window
@@ -208,9 +191,7 @@ def _after_key(base: str, last_key: str, done_projects: list[str]) -> str:
 
 
 async def window_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
+    endpoint: Endpoint,
     *,
     jql: str,
     body: Mapping[str, Any],
@@ -222,7 +203,6 @@ async def window_pages(
     its other pages inside `window` are then read by offset, up to `in_flight` at once (yielded
     in order). When the results go on past the window, the next segment is the issues after the
     last key read, from offset 0. Ends when a segment holds the rest of the results."""
-    endpoint = f"POST {api.value}{template}"
     window = window or result_window()
     base = without_order_by(jql)
     query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
@@ -230,8 +210,8 @@ async def window_pages(
 
     async def read_with_total(jql_text: str, start: int, size: int) -> tuple[Page, int]:
         payload = {**body, "jql": jql_text, "startAt": start, "maxResults": size}
-        page = await http.request("POST", api, template, json_body=payload)
-        issues = _items(page, "issues", endpoint)
+        page = await endpoint.post(payload)
+        issues = _items(page, "issues", endpoint.name("POST"))
         total = page.get("total")
         return issues, total if isinstance(total, int) and total >= 0 else len(issues)
 
@@ -274,23 +254,17 @@ async def window_pages(
             return
         last_key = str(last[-1].get("key") or "")
         if not last_key:
-            raise JiraMalformedResponse(f"Jira {endpoint}: issues without a key")
+            raise JiraMalformedResponse(f"Jira {endpoint.name('POST')}: issues without a key")
         query = _after_key(base, last_key, projects)
 
 
 async def since_pages(
-    http: JiraHttp,
-    api: Api,
-    template: str,
-    *,
-    since: int,
-    params: Mapping[str, Any] | None = None,
+    endpoint: Endpoint, *, since: int, params: Mapping[str, Any] | None = None
 ) -> AsyncIterator[Page]:
-    endpoint = f"GET {api.value}{template}"
     cursor = since
     while True:
-        page = await http.request("GET", api, template, params={**(params or {}), "since": cursor})
-        values = _items(page, "values", endpoint)
+        page = await endpoint.get({**(params or {}), "since": cursor})
+        values = _items(page, "values", endpoint.name("GET"))
         if values:
             yield values
         if page.get("lastPage", not page.get("nextPage")):
@@ -298,7 +272,7 @@ async def since_pages(
         until = page.get("until")
         if isinstance(until, bool) or not isinstance(until, int) or until <= cursor:
             raise JiraMalformedResponse(
-                f"Jira {endpoint} announced another page without moving 'until' past {cursor}; "
+                f"Jira {endpoint.name('GET')} announced another page without moving 'until' past {cursor}; "
                 "stopping to avoid an endless loop"
             )
         cursor = until
