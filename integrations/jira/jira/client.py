@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from jira.deployment import Deployment
 from jira.errors import JiraApiError, JiraNotFoundError
@@ -38,6 +38,13 @@ WORKLOG_PAGE_SIZE = 1000
 WORKLOG_LIST_MAX = 1000
 ISSUE_KEY_CHUNK = 1000
 RECONCILE_MAX = 50  # issues a search can make read-after-write
+
+IssueItem = Literal["comment", "worklog"]
+# Each per-issue item's page size and the key its pages list it under.
+_ISSUE_ITEM_PAGES: dict[IssueItem, tuple[int, str]] = {
+    "comment": (COMMENT_PAGE_SIZE, "comments"),
+    "worklog": (WORKLOG_PAGE_SIZE, "worklogs"),
+}
 
 
 def expand_list(expand: str | None) -> list[str]:
@@ -98,9 +105,7 @@ class JiraClient:
     async def projects(self, expand: str | None = None) -> AsyncIterator[Page]:
         if await self._on_datacenter():
             # Data Center: one unpaged array of the projects the user can browse.
-            body = await self.http.request(
-                "GET", Api.PLATFORM, "/project", params={"expand": _csv(expand)}
-            )
+            body = await self.http.at(Api.PLATFORM, "/project").get({"expand": _csv(expand)})
             if page := [p for p in body or [] if isinstance(p, dict)]:
                 yield page
             return
@@ -112,13 +117,8 @@ class JiraClient:
             yield page
 
     async def project(self, key: str, expand: str | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/project/{key}",
-            path_params={"key": key},
-            params={"expand": _csv(expand)},
-        )
+        endpoint = self.http.at(Api.PLATFORM, "/project/{key}", key=key)
+        result: dict[str, Any] = await endpoint.get({"expand": _csv(expand)})
         return result
 
     # Users
@@ -151,9 +151,7 @@ class JiraClient:
     async def user(self, account_id: str) -> dict[str, Any]:
         # On Data Center a user's `accountId` is its key (jira.datacenter_shapes).
         param = "key" if await self._on_datacenter() else "accountId"
-        result: dict[str, Any] = await self.http.request(
-            "GET", Api.PLATFORM, "/user", params={param: account_id}
-        )
+        result: dict[str, Any] = await self.http.at(Api.PLATFORM, "/user").get({param: account_id})
         return result
 
     # Teams (Atlassian's Teams public API, per organization)
@@ -195,12 +193,9 @@ class JiraClient:
     async def issue(
         self, key: str, fields: list[str] | None = None, expand: str | None = None
     ) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/issue/{key}",
-            path_params={"key": key},
-            params={"fields": ",".join(fields) if fields else None, "expand": _csv(expand)},
+        endpoint = self.http.at(Api.PLATFORM, "/issue/{key}", key=key)
+        result: dict[str, Any] = await endpoint.get(
+            {"fields": ",".join(fields) if fields else None, "expand": _csv(expand)}
         )
         return result
 
@@ -220,7 +215,7 @@ class JiraClient:
             body = _search_body(jql, fields, expand, max_results, reconcile_ids)
             path = "/search/jql"
         try:
-            page = await self.http.request("POST", Api.PLATFORM, path, json_body=body)
+            page = await self.http.at(Api.PLATFORM, path).post(body)
         except JiraNotFoundError as exc:
             raise exc.not_gone() from exc
         issues = page.get("issues") if isinstance(page, dict) else None
@@ -234,11 +229,8 @@ class JiraClient:
             project = await self.project(project_id, expand)
             return None if project.get("archived") else project
         try:
-            page = await self.http.request(
-                "GET",
-                Api.PLATFORM,
-                "/project/search",
-                params={"id": project_id, "expand": _csv(expand)},
+            page = await self.http.at(Api.PLATFORM, "/project/search").get(
+                {"id": project_id, "expand": _csv(expand)}
             )
         except JiraNotFoundError as exc:
             raise exc.not_gone() from exc
@@ -257,7 +249,7 @@ class JiraClient:
         body: dict[str, Any] = {"issueIdsOrKeys": list(ids), "fields": fields}
         if expand_list(expand):
             body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
-        result = await self.http.request("POST", Api.PLATFORM, "/issue/bulkfetch", json_body=body)
+        result = await self.http.at(Api.PLATFORM, "/issue/bulkfetch").post(body)
         issues = result.get("issues") if isinstance(result, dict) else None
         return [issue for issue in issues or [] if isinstance(issue, dict)]
 
@@ -304,9 +296,8 @@ class JiraClient:
         )
 
     async def version(self, version_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET", Api.PLATFORM, "/version/{id}", path_params={"id": version_id}
-        )
+        endpoint = self.http.at(Api.PLATFORM, "/version/{id}", id=version_id)
+        result: dict[str, Any] = await endpoint.get()
         return result
 
     def project_components(
@@ -329,9 +320,7 @@ class JiraClient:
         )
 
     async def board(self, board_id: int | str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET", Api.AGILE, "/board/{id}", path_params={"id": board_id}
-        )
+        result: dict[str, Any] = await self.http.at(Api.AGILE, "/board/{id}", id=board_id).get()
         return result
 
     def board_projects(self, board_id: int | str) -> AsyncIterator[Page]:
@@ -348,9 +337,7 @@ class JiraClient:
         )
 
     async def sprint(self, sprint_id: int | str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET", Api.AGILE, "/sprint/{id}", path_params={"id": sprint_id}
-        )
+        result: dict[str, Any] = await self.http.at(Api.AGILE, "/sprint/{id}", id=sprint_id).get()
         return result
 
     def board_epics(self, board_id: int | str, done: bool | None = None) -> AsyncIterator[Page]:
@@ -371,40 +358,22 @@ class JiraClient:
             values_key="issues",
         )
 
-    # Comments and worklogs
-    def issue_comments(self, key: str) -> AsyncIterator[Page]:
-        return offset_pages(
-            self.http.at(Api.PLATFORM, "/issue/{key}/comment", key=key),
-            page_size=COMMENT_PAGE_SIZE,
-            values_key="comments",
-        )
-
-    async def issue_comment(self, key: str, comment_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/issue/{key}/comment/{id}",
-            path_params={"key": key, "id": comment_id},
-        )
-        return result
-
-    def issue_worklogs(
-        self, key: str, params: Mapping[str, str | int] | None = None
+    # Comments and worklogs: the items listed below an issue, by the same two endpoints
+    def issue_items(
+        self, item: IssueItem, key: str, params: Mapping[str, str | int] | None = None
     ) -> AsyncIterator[Page]:
+        """Every `item` of issue `key` (`/issue/{key}/comment`, `/issue/{key}/worklog`)."""
+        page_size, values_key = _ISSUE_ITEM_PAGES[item]
         return offset_pages(
-            self.http.at(Api.PLATFORM, "/issue/{key}/worklog", key=key),
+            self.http.at(Api.PLATFORM, f"/issue/{{key}}/{item}", key=key),
             params=params,
-            page_size=WORKLOG_PAGE_SIZE,
-            values_key="worklogs",
+            page_size=page_size,
+            values_key=values_key,
         )
 
-    async def issue_worklog(self, issue: str, worklog_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/issue/{key}/worklog/{id}",
-            path_params={"key": issue, "id": worklog_id},
-        )
+    async def issue_item(self, item: IssueItem, key: str, item_id: str) -> dict[str, Any]:
+        endpoint = self.http.at(Api.PLATFORM, f"/issue/{{key}}/{item}/{{id}}", key=key, id=item_id)
+        result: dict[str, Any] = await endpoint.get()
         return result
 
     def updated_worklogs(self, since_ms: int) -> AsyncIterator[Page]:
@@ -420,26 +389,25 @@ class JiraClient:
         ids = list(worklog_ids)
         for start in range(0, len(ids), WORKLOG_LIST_MAX):
             body = {"ids": ids[start : start + WORKLOG_LIST_MAX]}
-            result = await self.http.request("POST", Api.PLATFORM, "/worklog/list", json_body=body)
+            result = await self.http.at(Api.PLATFORM, "/worklog/list").post(body)
             found += [item for item in result or [] if isinstance(item, dict)]
         return found
 
     # The calling user (its `timeZone` is the one Jira reads absolute JQL dates in)
     async def myself(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self.http.request("GET", Api.PLATFORM, "/myself")
+        result: dict[str, Any] = await self.http.at(Api.PLATFORM, "/myself").get()
         return result or {}
 
     # Permissions
     async def has_permission(self, permission: str) -> bool:
-        body = await self.http.request(
-            "GET", Api.PLATFORM, "/mypermissions", params={"permissions": permission}
-        )
+        endpoint = self.http.at(Api.PLATFORM, "/mypermissions")
+        body = await endpoint.get({"permissions": permission})
         entry = ((body or {}).get("permissions") or {}).get(permission) or {}
         return bool(entry.get("havePermission"))
 
     # Admin webhooks (need the ADMINISTER permission)
     async def admin_webhooks(self) -> list[dict[str, Any]]:
-        body = await self.http.request("GET", Api.WEBHOOKS, "/webhook")
+        body = await self.http.at(Api.WEBHOOKS, "/webhook").get()
         return [hook for hook in body or [] if isinstance(hook, dict)]
 
     async def create_admin_webhook(self, webhook: dict[str, Any]) -> dict[str, Any]:

@@ -77,7 +77,7 @@ async def _worklogs_of_issue(
     client: JiraClient, issue: dict[str, Any], params: Mapping[str, str | int]
 ) -> AsyncIterator[Page]:
     key = str(issue["key"])
-    async for page in client.issue_worklogs(key, params):
+    async for page in client.issue_items("worklog", key, params):
         yield [with_worklog_fields(w, key) for w in page]
 
 
@@ -158,7 +158,7 @@ async def fetch_one_worklog(
     key = await _selected_issue_key(client, jql, issue_id)
     if key is None:
         return None
-    return with_worklog_fields(await client.issue_worklog(key, worklog_id), key)
+    return with_worklog_fields(await client.issue_item("worklog", key, worklog_id), key)
 
 
 # Comments
@@ -174,7 +174,7 @@ async def _comments_of_issue(client: JiraClient, issue: dict[str, Any]) -> Async
             if comments:
                 yield [with_comment_fields(c, key) for c in comments]
             return
-    async for page in client.issue_comments(key):
+    async for page in client.issue_items("comment", key):
         yield [with_comment_fields(c, key) for c in page]
 
 
@@ -204,4 +204,4 @@ async def fetch_one_comment(
     key = await _selected_issue_key(client, resource.selector.jql, str(payload["issue"]["key"]))
     if key is None:
         return None
-    return with_comment_fields(await client.issue_comment(key, comment_id), key)
+    return with_comment_fields(await client.issue_item("comment", key, comment_id), key)
