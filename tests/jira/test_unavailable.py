@@ -69,6 +69,6 @@ async def test_a_skipped_team_kind_keeps_its_entities_in_port(
     assert len(warnings) == 1
     assert warnings[0].startswith(f"Skipping kind team: {reason}")
     assert warnings[0].endswith("Its entities in Port (blueprint jiraTeam) are kept, not deleted")
-    assert UNAVAILABLE.keeps(Entity(identifier="team-1", blueprint="jiraTeam"))
-    assert not UNAVAILABLE.keeps(Entity(identifier="P1-1", blueprint="jiraIssue"))
+    assert UNAVAILABLE.keeps(Entity.parse_obj({"identifier": "team-1", "blueprint": "jiraTeam"}))
+    assert not UNAVAILABLE.keeps(Entity.parse_obj({"identifier": "P1-1", "blueprint": "jiraIssue"}))
     assert summary_table([tracker]).splitlines()[1].startswith("team (skipped)  ")
