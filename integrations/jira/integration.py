@@ -1,7 +1,8 @@
 """Ocean's integration class: our selector models, our entity processor (on the live-events
 path too), one Port HTTP client shared by the webhook workers, Ocean's comparison with Port with
-its searches overlapping, the checks before a ONCE run syncs, and a record of each resync's
-outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
+its searches overlapping, the end-of-resync delete diff keeping the entities of a kind this
+install cannot read (jira.unavailable), the checks before a ONCE run syncs, and a record of each
+resync's outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
 incremental kind and carries on, so the kind whose cursor was not saved is recorded here, and a
 ONCE run exits non-zero)."""
 
@@ -27,6 +28,7 @@ from port_ocean.core.handlers.port_app_config.api import APIPortAppConfig  # noq
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
+from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
@@ -35,19 +37,31 @@ from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
+from jira.unavailable import UNAVAILABLE, literal_blueprint  # noqa: E402
 
 
 class JiraPortAppConfigHandler(APIPortAppConfig):
     CONFIG_CLASS = JiraPortAppConfig
 
 
-def _literal_blueprint(resource: ResourceConfig) -> str:
-    """The blueprint a resource maps to when the mapping names it as a JQ string literal."""
-    return resource.port.entity.mappings.blueprint.strip().strip("'\"")
-
-
 class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
-    """Ocean's applier; the entities a resync deletes are counted for their kind's summary."""
+    """Ocean's applier; the entities a resync deletes are counted for their kind's summary,
+    and the entities of a kind it skipped as unavailable (jira.unavailable) stay: Ocean's
+    comparison with Port takes them as synced, as if read unchanged, so its deletion threshold
+    weighs the other kinds' deletions against the same total as before."""
+
+    async def delete_diff(
+        self,
+        entities: EntityDiff,
+        user_agent_type: UserAgentType,
+        entity_deletion_threshold: float | None = None,
+    ) -> None:
+        kept = [entity for entity in entities["before"] if UNAVAILABLE.keeps(entity)]
+        await super().delete_diff(
+            {"before": entities["before"], "after": [*entities["after"], *kept]},
+            user_agent_type,
+            entity_deletion_threshold,
+        )
 
     async def delete(self, entities: list[Entity], user_agent_type: UserAgentType) -> None:
         await super().delete(entities, user_agent_type)
@@ -55,7 +69,8 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
         resources = event.port_app_config.resources if event.port_app_config else []
         for resource in resources:
             trackers = PROGRESS.of(resource.kind)
-            count = by_blueprint.pop(_literal_blueprint(resource), 0)
+            blueprint = literal_blueprint(resource)
+            count = by_blueprint.pop(blueprint, 0) if blueprint is not None else 0
             if trackers and count:
                 trackers[0].deleted += count
 
@@ -102,6 +117,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()
         PROGRESS.start()
+        UNAVAILABLE.clear()
         succeeded = False
         try:
             once = ocean.config.event_listener.type == EventListenerType.ONCE
@@ -110,6 +126,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             succeeded = bool(await super().sync_raw_all(*args, **kwargs))
             return succeeded
         finally:
+            UNAVAILABLE.clear()
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
                 logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))

@@ -39,8 +39,11 @@ def jira_get(stack: Stack, path: str, **params: Any) -> Any:
     return stack.jira_rest("GET", path, params=params)
 
 
-def port_api(stack: Stack, method: str, path: str, body: Any) -> None:
-    """One call to the Port simulator's public API, signed in as the integration is."""
+def port_api(
+    stack: Stack, method: str, path: str, body: Any, *, datasource: str | None = None
+) -> None:
+    """One call to the Port simulator's public API, signed in as the integration is (and,
+    with `datasource`, writing as a resync of it does: Port keeps the writer's User-Agent)."""
     with httpx.Client(base_url=stack.port_url, timeout=30) as port:
         token = port.post(
             "/v1/auth/access_token",
@@ -48,6 +51,8 @@ def port_api(stack: Stack, method: str, path: str, body: Any) -> None:
         )
         token.raise_for_status()
         headers = {"Authorization": f"Bearer {token.json()['accessToken']}"}
+        if datasource is not None:
+            headers["User-Agent"] = datasource
         port.request(method, path, json=body, headers=headers).raise_for_status()
 
 

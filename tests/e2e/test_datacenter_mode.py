@@ -1,5 +1,6 @@
 """The real process against the simulator in Data Center mode: a full resync with the default
-mapping, live events with Data Center payloads, and the one-line refusals."""
+mapping (and the next one, keeping the team entities in Port), live events with Data Center
+payloads, and the one-line refusals."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from sandbox.stack import JIRA_PAT, Stack, running_stack
-from tests.e2e.conftest import DEFAULT_JQL, synced_issue_keys
+from tests.e2e.conftest import DEFAULT_JQL, port_api, synced_issue_keys
 
 PAT = {"Authorization": f"Bearer {JIRA_PAT}"}
 
@@ -60,6 +61,23 @@ def test_a_full_resync_with_the_default_mapping_on_data_center(dc_stack: Stack) 
     assignees = {e["relations"]["jira_user_assignee"] for e in issues} - {None}
     assert assignees and assignees <= set(dc_stack.entities("jiraUser"))
     assert dc_stack.entities("jiraSprint") and dc_stack.entities("jiraRelease")
+
+    # The next resync, with team entities in Port (written while the install was on Cloud) and
+    # an issue Jira no longer has: the teams stay, the issue goes.
+    datasource = next(iter(dc_stack.entities("jiraProject").values()))["datasource"]
+    for blueprint, identifier in (
+        ("jiraTeam", "team-1"),
+        ("jiraTeam", "team-2"),
+        ("jiraIssue", "GONE-1"),
+    ):
+        path = f"/v1/blueprints/{blueprint}/entities?upsert=true"
+        port_api(dc_stack, "POST", path, {"identifier": identifier}, datasource=datasource)
+    again = dc_stack.run_once()
+    assert again.returncode == 0, again.output[-3000:]
+    assert "Its entities in Port (blueprint jiraTeam) are kept, not deleted" in again.output
+    assert set(dc_stack.entities("jiraTeam")) == {"team-1", "team-2"}
+    assert "GONE-1" not in dc_stack.entities("jiraIssue")
+    assert synced_issue_keys(dc_stack) == dc_issue_keys(dc_stack)
 
 
 def test_past_the_result_window_issues_are_read_by_key_and_none_is_missed() -> None:

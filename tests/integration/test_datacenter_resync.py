@@ -1,5 +1,6 @@
 """A whole resync against Jira Data Center, through Ocean's harness: the default mapping,
-unchanged, relates users, projects and issues; `team` is skipped and nothing is deleted."""
+unchanged, relates users, projects and issues; `team` is skipped, and the team entities already
+in Port stay while the other kinds' stale entities go."""
 
 from __future__ import annotations
 
@@ -125,6 +126,32 @@ async def test_the_default_mapping_relates_users_projects_and_issues_on_data_cen
     } == {"Bearer pat-SECRET"}
     assert len(transport.calls_for("/rest/api/2/search")) == 2  # 3 issues, 2 a page
     assert len(transport.calls_for("/rest/api/2/user/list")) == 3
+
+
+async def test_team_entities_stay_in_port_when_data_center_skips_the_kind(
+    warnings: list[str],
+) -> None:
+    # Port before the resync: what an earlier resync wrote (teams, when the same install was on
+    # Cloud), entities Jira still has, and an issue Jira no longer has.
+    in_port = [
+        {"identifier": "team-1", "blueprint": "jiraTeam"},
+        {"identifier": "team-2", "blueprint": "jiraTeam"},
+        {"identifier": "P1", "blueprint": "jiraProject"},
+        {"identifier": "P2", "blueprint": "jiraProject"},
+        *({"identifier": f"JIRAUSER{10000 + n}", "blueprint": "jiraUser"} for n in range(1, 6)),
+        {"identifier": "P1-99", "blueprint": "jiraIssue"},
+    ]
+    async with harness(dc_routes(), config=dc_config()) as (h, _):
+        h.port_mock.search_entities_response = in_port
+        result = await h.trigger_resync()
+    assert result.errors == [] and result.reconciliation_success
+    assert [(e["blueprint"], e["identifier"]) for e in result.deleted_entities] == [
+        ("jiraIssue", "P1-99")
+    ]
+    assert [w for w in warnings if w.startswith("Skipping kind team")] == [
+        "Skipping kind team: Jira Data Center/Server 10.3.1 has no Atlassian Teams API. "
+        "Its entities in Port (blueprint jiraTeam) are kept, not deleted"
+    ]
 
 
 async def test_the_jira_server_integrations_mapping_works_before_data_center_10() -> None:

@@ -276,13 +276,54 @@ async def test_invalid_jql_fails_the_issue_kind_only_and_deletes_nothing() -> No
     }
 
 
-async def test_teams_are_skipped_with_a_warning_without_an_organization_id() -> None:
+# Entities an earlier resync wrote, as Port lists the integration's own in reconciliation.
+TEAMS_IN_PORT = [
+    {"identifier": "team-1", "blueprint": "jiraTeam"},
+    {"identifier": "team-gone", "blueprint": "jiraTeam"},
+]
+STALE_ISSUE = {"identifier": "OLD-1", "blueprint": "jiraIssue"}
+# Port's state before a resync: the entities of Jira's that stay (enough of them that Ocean's
+# deletion threshold allows deleting the few that go), the teams and a stale issue.
+IN_PORT = [
+    *({"identifier": key, "blueprint": "jiraProject"} for key in ("P1", "P2", "P3", "P4", "PA")),
+    *TEAMS_IN_PORT,
+    STALE_ISSUE,
+]
+
+
+async def test_teams_skipped_without_an_organization_id_stay_in_port(
+    warnings: list[str],
+) -> None:
     config = integration_config(atlassian_organization_id=None)
     async with harness(site_routes(), config=config) as (h, transport):
+        h.port_mock.search_entities_response = IN_PORT
         result = await h.trigger_resync()
-    assert result.errors == []
+    assert result.errors == [] and result.reconciliation_success
     assert "jiraTeam" not in by_blueprint(result.upserted_entities)
     assert transport.calls_for("/teams/v1") == []
+    # the teams Jira was not asked about stay; the other kinds' stale entities still go
+    assert [(e["blueprint"], e["identifier"]) for e in result.deleted_entities] == [
+        ("jiraIssue", "OLD-1")
+    ]
+    assert [w for w in warnings if w.startswith("Skipping kind team")] == [
+        "Skipping kind team: set atlassianOrganizationId "
+        "(OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID) to sync teams; find it at "
+        "admin.atlassian.com/o/<organizationId>. "
+        "Its entities in Port (blueprint jiraTeam) are kept, not deleted"
+    ]
+
+
+async def test_a_skipped_kind_with_a_computed_blueprint_deletes_nothing() -> None:
+    mapping = default_mapping()
+    team = next(r for r in mapping["resources"] if r["kind"] == "team")
+    team["port"]["entity"]["mappings"]["blueprint"] = '"jira" + "Team"'
+    config = integration_config(atlassian_organization_id=None)
+    async with harness(site_routes(), mapping=mapping, config=config) as (h, _):
+        h.port_mock.search_entities_response = IN_PORT
+        result = await h.trigger_resync()
+    assert result.errors == [] and result.reconciliation_success
+    # which entities were the team kind's cannot be told without reading teams
+    assert result.deleted_entities == []
 
 
 def sprint_field(n: int, state: str) -> dict[str, Any]:
@@ -337,16 +378,15 @@ async def test_wrong_token_fails_each_kind_with_a_clear_message() -> None:
 
 
 async def test_a_complete_resync_deletes_only_what_jira_no_longer_has() -> None:
-    # The control for the test above: with every kind succeeding, stale entities do go.
+    # The control for the tests above: with every kind read (teams too, after a resync that
+    # skipped them), stale entities do go.
     async with harness(site_routes()) as (h, _):
-        h.port_mock.search_entities_response = [
-            {"identifier": "OLD-1", "blueprint": "jiraIssue"},
-            {"identifier": "PA", "blueprint": "jiraProject"},
-        ]
+        h.port_mock.search_entities_response = IN_PORT
         result = await h.trigger_resync()
     assert result.reconciliation_success
-    assert [(e["blueprint"], e["identifier"]) for e in result.deleted_entities] == [
-        ("jiraIssue", "OLD-1")
+    assert sorted((e["blueprint"], e["identifier"]) for e in result.deleted_entities) == [
+        ("jiraIssue", "OLD-1"),
+        ("jiraTeam", "team-gone"),
     ]
 
 

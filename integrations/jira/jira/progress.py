@@ -39,6 +39,8 @@ class KindProgress:
     expected: int = 0
     expected_final: bool = False
     error: str | None = None
+    # The install cannot read the kind (jira.unavailable): nothing read, its entities kept.
+    skipped: bool = False
     started: float = field(init=False)
     ended: float | None = None
     _last_line: float = field(init=False)
@@ -131,7 +133,8 @@ def summary_table(kinds: Iterable[KindProgress]) -> str:
     """One row per kind (a kind mapped twice gets two rows), as aligned plain text."""
     rows = [COLUMNS] + [
         (
-            tracker.kind + (" (failed)" if tracker.error else ""),
+            tracker.kind
+            + (" (failed)" if tracker.error else " (skipped)" if tracker.skipped else ""),
             str(tracker.read),
             str(tracker.upserted),
             str(tracker.failed),

@@ -1,8 +1,9 @@
 """The team kind: Atlassian teams of the organization, with their members when asked.
 
-Atlassian's Teams API is per organization and is served under the site: without
+Atlassian's Teams API is per organization and is served under the site: on Data Center, without
 atlassianOrganizationId, with an OAuth token, or with jiraHost on the api.atlassian.com gateway
-(scoped tokens), the kind is skipped with one warning.
+(scoped tokens), the kind is skipped with one warning, and the team entities already in Port are
+kept (jira.unavailable).
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from loguru import logger
-
 from jira import relations
 from jira.client import JiraClient
 from jira.deployment import Deployment
 from jira.paging import Page
 from jira.selectors import TeamResourceConfig
 from jira.settings import JiraSettings
+from jira.unavailable import UNAVAILABLE
 
 
 async def _with_members(client: JiraClient, organization_id: str, team: dict[str, Any]) -> None:
@@ -28,12 +28,19 @@ async def _with_members(client: JiraClient, organization_id: str, team: dict[str
     team[relations.MEMBERS] = members
 
 
+# Why a long-running install skips the kind (a ONCE run fails its checks on it instead).
+NO_ORGANIZATION_ID = (
+    "set atlassianOrganizationId (OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID) to sync "
+    "teams; find it at admin.atlassian.com/o/<organizationId>"
+)
+
+
 def teams_unavailable(settings: JiraSettings, deployment: Deployment) -> str | None:
     """Why this install cannot read Atlassian's Teams API at all (the kind is then skipped with
-    one warning), or None. A missing atlassianOrganizationId is not such a reason: it is a
-    setting to fill in (the ONCE checks fail on it)."""
+    one warning, its entities kept in Port), or None. A missing atlassianOrganizationId is not
+    such a reason: it is a setting to fill in (the ONCE checks fail on it)."""
     if not deployment.has_teams:
-        return f"{deployment.label} has no Atlassian Teams API (nothing is deleted in Port for it)"
+        return f"{deployment.label} has no Atlassian Teams API"
     if settings.is_oauth:
         return (
             "Atlassian's Teams API does not accept OAuth tokens (Port-hosted installs); install "
@@ -52,14 +59,10 @@ async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> Async
     settings = client.settings
     unavailable = teams_unavailable(settings, await client.deployment())
     if unavailable is not None:
-        logger.warning(f"Skipping kind team: {unavailable}")
+        UNAVAILABLE.skip(resource, unavailable)
         return
     if not settings.organization_id:
-        logger.warning(
-            "Skipping kind team: set atlassianOrganizationId "
-            "(OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID) to sync teams; "
-            "find it at admin.atlassian.com/o/<organizationId>"
-        )
+        UNAVAILABLE.skip(resource, NO_ORGANIZATION_ID)
         return
     organization_id = settings.organization_id
     async for page in client.teams(organization_id):
