@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,12 @@ def _wait_for_file(
     raise RuntimeError(f"{what} was not ready after {timeout}s")
 
 
+def _call(method: str, url: str, body: Any) -> Any:
+    response = httpx.request(method, url, json=body, timeout=60)
+    response.raise_for_status()
+    return response.json() if response.content else None
+
+
 @dataclass
 class RunResult:
     returncode: int
@@ -74,20 +80,15 @@ class Stack:
     jira_url: str
     port_url: str
     workdir: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     # The Jira simulator runs in Data Center mode: the integration gets its PAT, no email.
     datacenter: bool = False
 
     # --- simulators' control APIs ---------------------------------------------------------
     def jira(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.jira_url}{path}", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return _call(method, f"{self.jira_url}{path}", body)
 
     def port(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.port_url}{path}", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return _call(method, f"{self.port_url}{path}", body)
 
     def port_state(self) -> dict[str, Any]:
         state: dict[str, Any] = self.port("GET", "/_sim/state")
@@ -95,10 +96,7 @@ class Stack:
 
     def entities(self, blueprint: str) -> dict[str, dict[str, Any]]:
         """Entities of one blueprint in the Port simulator, by identifier."""
-        found = self.port_state().get("entities", {}).get(blueprint, {})
-        if isinstance(found, list):
-            return {e["identifier"]: e for e in found}
-        return dict(found)
+        return dict(self.port_state()["entities"].get(blueprint, {}))
 
     def jira_rest(
         self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
@@ -110,10 +108,21 @@ class Stack:
             json=body,
             params=params,
             auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
+            timeout=120,
         )
         response.raise_for_status()
         return response.json()
+
+    def search_keys(self, jql: str) -> list[str]:
+        """The keys of the issues `jql` selects, in Jira's order."""
+        keys: list[str] = []
+        body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
+        while True:
+            page = self.jira_rest("POST", "/rest/api/3/search/jql", body)
+            keys += [issue["key"] for issue in page["issues"]]
+            if not page.get("nextPageToken"):
+                return keys
+            body["nextPageToken"] = page["nextPageToken"]
 
     def issue_summaries(self, keys: Iterable[str]) -> dict[str, str]:
         """Jira's current summary of each of these issues (those that exist), by key."""
@@ -248,22 +257,12 @@ class Stack:
         )
 
 
-def _start(module: str, args: list[str], ready: Path, log: Path) -> subprocess.Popen[bytes]:
+def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
+    """`python -m module` (a simulator) on a free port; it writes its URL to `{name}.ready`."""
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            module,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--ready-file",
-            str(ready),
-            *args,
-        ],
+        [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args],
         cwd=ROOT,
-        stdout=log.open("wb"),
+        stdout=(work / f"{name}-sim.log").open("wb"),
         stderr=subprocess.STDOUT,
     )
 
@@ -286,20 +285,11 @@ def running_stack(
             **(jira or {}),
         }
         jira_process = _start(
-            "sandbox.jira_sim",
-            ["--config-json", json.dumps(jira_config)],
-            work / "jira.ready",
-            work / "jira-sim.log",
+            "sandbox.jira_sim", ["--config-json", json.dumps(jira_config)], work, "jira"
         )
-        port_process = _start(
-            "sandbox.port_sim",
-            [
-                *("--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET),
-                *("--latency-ms", str(port_latency_ms)),
-            ],
-            work / "port.ready",
-            work / "port-sim.log",
-        )
+        port_args = ["--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET]
+        port_args += ["--latency-ms", str(port_latency_ms)]
+        port_process = _start("sandbox.port_sim", port_args, work, "port")
         processes = [jira_process, port_process]
         try:
             # generating a big site takes a while (about 3 s per 10,000 issues)
@@ -309,7 +299,7 @@ def running_stack(
             )
             port_url = _wait_for_file(work / "port.ready", port_process, "the Port simulator")
             datacenter = jira_config.get("deployment") == "datacenter"
-            yield Stack(jira_url, port_url, work, processes, datacenter=datacenter)
+            yield Stack(jira_url, port_url, work, datacenter=datacenter)
         finally:
             for process in processes:
                 process.terminate()
