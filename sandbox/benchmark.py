@@ -26,7 +26,6 @@ import os
 import resource
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,20 +82,6 @@ def print_counts(counts: Mapping[str, int]) -> None:
         print(f"      {n:7d}  {endpoint}")
 
 
-@dataclass
-class Figures:
-    """One sync: the settings, the integration's run and what the simulators counted."""
-
-    settings: str
-    issues: int
-    result: RunResult
-    simulators_cpu_seconds: float  # the simulators' user + system time, generating included
-    jira: dict[str, Any]  # the Jira simulator's /_sim/stats
-    port: dict[str, Any]  # the Port simulator's /_sim/stats
-    entities: dict[str, int]  # by blueprint
-    load_average: tuple[float, float]  # the 1-minute load average as the sync began and ended
-
-
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -110,8 +95,9 @@ def run(
     flavor: str = "cloud",
     profile: Path | None = None,
     env: Mapping[str, str] | None = None,
-) -> Figures:
-    """One ONCE sync; `env` is added to the integration's environment (e.g. its settings)."""
+) -> int:
+    """One ONCE sync (`env` is added to the integration's environment, e.g. its settings);
+    prints its figures and returns its exit code."""
     knobs = {**site(issues, latency=jira_latency), "deployment": flavor}
     command = None
     if profile is not None:
@@ -120,46 +106,37 @@ def run(
     load_before = os.getloadavg()[0]
     with running_stack(jira=knobs, port_latency_ms=port_latency_ms) as stack:
         result = sync_once(stack, env, command)
-        jira_stats = stack.jira("GET", "/_sim/stats")
-        port_stats = stack.port("GET", "/_sim/stats")
+        jira = stack.jira("GET", "/_sim/stats")
+        port = stack.port("GET", "/_sim/stats")
         state = stack.port_state()
     # the simulators are waited for when the stack stops: what the children used besides the sync
     simulators_cpu = _children_cpu() - children_before - result.cpu_seconds
+    load = (round(load_before, 1), round(os.getloadavg()[0], 1))
+    entities = {bp: len(e) for bp, e in sorted(state["entities"].items()) if bp.startswith("jira")}
+    jira_total, port_total = sum(jira["by_endpoint"].values()), sum(port["by_endpoint"].values())
     latency = "standard Jira latency" if jira_latency else "no Jira latency"
-    return Figures(
-        settings=f"issues={issues} {latency}, port={port_latency_ms}ms, flavor={flavor}",
-        issues=issues,
-        result=result,
-        simulators_cpu_seconds=simulators_cpu,
-        jira=jira_stats,
-        port=port_stats,
-        entities={
-            bp: len(e) for bp, e in sorted(state["entities"].items()) if bp.startswith("jira")
-        },
-        load_average=(round(load_before, 1), round(os.getloadavg()[0], 1)),
+    print(
+        f"issues={issues} {latency}, port={port_latency_ms}ms, {flavor}: exit {result.returncode}"
     )
-
-
-def report(figures: Figures) -> None:
-    result, jira, port = figures.result, figures.jira, figures.port
-    jira_total = sum(jira["by_endpoint"].values())
-    entities = sum(figures.entities.values())
-    print(f"{figures.settings}: exit {result.returncode}")
-    print(f"  wall time          {result.seconds:.1f} s (load average {figures.load_average})")
+    print(f"  wall time          {result.seconds:.1f} s (load average {load})")
     print(f"  CPU time           {result.cpu_seconds:.1f} s (integration process, user + system)")
-    print(f"                     {figures.simulators_cpu_seconds:.1f} s (the two simulators)")
-    print(f"  entities           {figures.entities} ({entities / result.seconds:.1f}/s)")
-    per_1000 = round(jira_total * 1000 / max(1, figures.issues), 2)
+    print(f"                     {simulators_cpu:.1f} s (the two simulators)")
+    print(f"  entities           {entities} ({sum(entities.values()) / result.seconds:.1f}/s)")
+    per_1000 = round(jira_total * 1000 / max(1, issues), 2)
     print(f"  Jira requests      {jira_total} ({per_1000} per 1000 issues)")
     print_counts(jira["by_endpoint"])
     print(f"  429s met           {jira['by_status'].get('429', 0)}")
     print(f"  peak RSS           {result.peak_rss_kb / 1024:.1f} MB (integration process)")
-    port_total = sum(port["by_endpoint"].values())
     print(f"  Port requests      {port_total} (at most {port['max_in_flight']} at once)")
     print_counts(port["by_endpoint"])
     print("  stages (wall time, from Ocean's log)")
-    for stage, seconds in stage_seconds(result.output)[0].items():
+    for stage, seconds in stage_seconds(result.output).items():
         print(f"      {seconds:7.2f} s  {stage}")
+    if profile is not None:
+        print(f"  profile ({profile}): seconds of the event loop's thread, under cProfile")
+        for component, seconds in profile_components(str(profile)):
+            print(f"      {seconds:7.2f} s  {component}")
+    return result.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,23 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path, help="write the integration's cProfile stats here")
     args = parser.parse_args(argv)
 
-    exit_code = 0
-    for name in LATENCIES if args.latencies == "all" else [args.latencies]:
-        jira_latency, port_latency = LATENCIES[name]
-        figures = run(
+    exit_codes = [
+        run(
             args.issues,
-            jira_latency=jira_latency,
-            port_latency_ms=args.port_latency_ms if port_latency else 0.0,
+            jira_latency=LATENCIES[name][0],
+            port_latency_ms=args.port_latency_ms if LATENCIES[name][1] else 0.0,
             flavor=args.flavor,
             profile=args.profile,
         )
-        report(figures)
-        if args.profile is not None:
-            print(f"  profile ({args.profile}): seconds of the event loop's thread, under cProfile")
-            for component, seconds in profile_components(str(args.profile)):
-                print(f"      {seconds:7.2f} s  {component}")
-        exit_code = max(exit_code, figures.result.returncode)
-    return exit_code
+        for name in (LATENCIES if args.latencies == "all" else [args.latencies])
+    ]
+    return max(exit_codes)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     with running_stack(jira=site(args.issues)) as stack:
         print(f"{args.issues} issues; a full resync, then an incremental run after edits")
         full = _measure(stack, "full resync", {})
-        keys = stack.search_keys(SELECTED)
+        keys = [issue["key"] for issue in stack.search(SELECTED, ["key"])]
         count = min(len(keys), round(args.issues * args.changed))
         for key in random.Random(7).sample(keys, count):
             stack.jira("PUT", f"/_sim/issues/{key}", {"fields": {"summary": f"Edited {key}"}})

@@ -23,6 +23,7 @@ Port must hold Jira's summary for every issue the run changed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import statistics
@@ -30,7 +31,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,16 +49,21 @@ OWN_READS = "GET /rest/api/3/issue/{issueIdOrKey}"
 SNAPSHOT_EVERY = 1.0  # seconds between reads of Port's state (to see states that do not last)
 SITE = {"issues": 300, "projects": 3, "users": 20, "teams": 1}
 BURST_ISSUES, PER_ISSUE, IN_FLIGHT = 100, 5, 25
-RATE, SECONDS, PER_CHANGE = 50, 60, 5  # sustained: deliveries a second, for how long, per change
+RATE, SECONDS, PER_CHANGE = 50, 60, 5  # sustained: deliveries a second, how long, per change
 SETTLE_SECONDS = 120.0  # how long Port may take to catch up once the deliveries are sent
 
 
 @dataclass
 class Sent:
+    """One delivery: the issue state it announces, its body and id, when it was due and sent."""
+
     key: str
     summary: str
-    at: float  # epoch seconds
-    status: int = 0
+    body: bytes
+    identifier: str
+    due: float = 0.0  # time.monotonic() to send it at (0: at once)
+    at: float = 0.0  # epoch seconds it was sent at
+    status: int = 0  # the integration's HTTP answer (0: none)
 
 
 def _epoch(stamp: str) -> float:
@@ -95,16 +101,19 @@ class PortWatch:
 
 
 class Sender:
-    """Posts signed deliveries to the integration as Jira does, over kept-alive connections."""
+    """Changes issues in Jira and posts signed deliveries announcing them to the integration, as
+    Jira does, over kept-alive connections."""
 
-    def __init__(self, stack: Stack, url: str, connections: int) -> None:
+    def __init__(self, stack: Stack, url: str) -> None:
         self.stack = stack
         self.url = url
-        self.http = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=connections))
+        self.http = httpx.Client(timeout=30, limits=httpx.Limits(max_connections=IN_FLIGHT))
         self.reads = 0  # the benchmark's own GET /issue (to build payloads), not counted
 
-    def payload(self, key: str) -> bytes:
-        """A `jira:issue_updated` delivery body carrying the issue as Jira holds it now."""
+    def change(self, key: str, summary: str) -> bytes:
+        """Sets the issue's summary in Jira; returns a `jira:issue_updated` delivery body that
+        carries the issue as Jira then holds it."""
+        self.stack.jira("PUT", f"/_sim/issues/{key}", {"summary": summary})
         issue = self.stack.jira_rest("GET", f"/rest/api/3/issue/{key}")
         self.reads += 1
         event = {
@@ -116,69 +125,59 @@ class Sender:
         }
         return json.dumps(event).encode()
 
-    def send(self, sent: Sent, body: bytes, identifier: str) -> None:
+    def send(self, sent: Sent) -> None:
+        time.sleep(max(0.0, sent.due - time.monotonic()))
         headers = {
             "Content-Type": "application/json",
-            "X-Atlassian-Webhook-Identifier": identifier,
-            "X-Hub-Signature": sign(body, SECRET),
+            "X-Atlassian-Webhook-Identifier": sent.identifier,
+            "X-Hub-Signature": sign(sent.body, SECRET),
             "User-Agent": "Atlassian Webhook HTTP Client",
         }
         sent.at = time.time()
         try:
-            sent.status = self.http.post(self.url, content=body, headers=headers).status_code
+            response = self.http.post(self.url, content=sent.body, headers=headers)
+            sent.status = response.status_code
         except httpx.HTTPError:
             sent.status = 0
 
+    def send_all(self, deliveries: Iterable[Sent]) -> list[Sent]:
+        """Sends the deliveries as they come, each when due, IN_FLIGHT at a time at most."""
+        with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+            sent = [(delivery, pool.submit(self.send, delivery)) for delivery in deliveries]
+            for _, future in sent:
+                future.result()
+        return [delivery for delivery, _ in sent]
 
-def _change(stack: Stack, key: str, summary: str) -> None:
-    stack.jira("PUT", f"/_sim/issues/{key}", {"summary": summary})
 
-
-def _burst(sender: Sender, keys: list[str]) -> list[Sent]:
-    jobs: list[tuple[Sent, bytes, str]] = []
+def _burst(sender: Sender, keys: list[str]) -> Iterator[Sent]:
+    """Each issue changed once, announced PER_ISSUE times (the last a retry of the first), the
+    deliveries in random order, all at once."""
+    deliveries = []
     for key in keys:
         summary = f"{key} burst"
-        _change(sender.stack, key, summary)
-        body = sender.payload(key)
+        body = sender.change(key, summary)
         ids = [f"{key}-burst-{n}" for n in range(PER_ISSUE - 1)]
         ids.append(ids[0])  # Jira's retry of the first delivery
-        jobs += [(Sent(key, summary, 0.0), body, identifier) for identifier in ids]
-    random.Random(7).shuffle(jobs)
-    with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
-        for future in [pool.submit(sender.send, *job) for job in jobs]:
-            future.result()
-    return [s for s, _, _ in jobs]
+        deliveries += [Sent(key, summary, body, identifier) for identifier in ids]
+    random.Random(7).shuffle(deliveries)
+    yield from deliveries
 
 
-def _sustained(sender: Sender, keys: list[str]) -> list[Sent]:
-    changes_per_second = RATE // PER_CHANGE
-    turn = iter(keys * (SECONDS * changes_per_second // len(keys) + 1))
-    sent: list[Sent] = []
-    pool = ThreadPoolExecutor(max_workers=RATE // 2)
-    futures = []
+def _sustained(sender: Sender, keys: list[str]) -> Iterator[Sent]:
+    """RATE deliveries a second for SECONDS: each second's changes, each announced PER_CHANGE
+    times (the last a retry of the first), spread over that second."""
+    turn = itertools.cycle(keys)
     start = time.monotonic()
     for second in range(SECONDS):
-        for n in range(changes_per_second):
+        for n in range(RATE // PER_CHANGE):
             key = next(turn)
             summary = f"{key} s{second}.{n}"
-            _change(sender.stack, key, summary)
-            body = sender.payload(key)
+            body = sender.change(key, summary)
             for k in range(PER_CHANGE):
-                delivery = Sent(key, summary, 0.0)
-                sent.append(delivery)
                 identifier = f"{key}-{second}-{n}-{k if k < PER_CHANGE - 1 else 0}"
                 due = start + second + (n * PER_CHANGE + k) / RATE
-                futures.append(pool.submit(_send_at, sender, delivery, body, identifier, due))
+                yield Sent(key, summary, body, identifier, due)
         time.sleep(max(0.0, start + second + 1 - time.monotonic()))
-    for future in futures:
-        future.result()
-    pool.shutdown()
-    return sent
-
-
-def _send_at(sender: Sender, sent: Sent, body: bytes, identifier: str, due: float) -> None:
-    time.sleep(max(0.0, due - time.monotonic()))
-    sender.send(sent, body, identifier)
 
 
 def _in_port_at(sent: list[Sent], first_seen: dict[tuple[str, str], float]) -> dict[int, float]:
@@ -243,10 +242,10 @@ def run(mode: str) -> int:
                 raise RuntimeError(f"the site has {len(keys)} synced issues, {BURST_ISSUES} wanted")
             keys = keys[:BURST_ISSUES]
         with _live_integration(stack) as url, PortWatch(stack) as watch:
-            sender = Sender(stack, url, max(IN_FLIGHT, RATE))
+            sender = Sender(stack, url)
             before = jira_requests(stack)
             started = time.monotonic()
-            sent = _burst(sender, keys) if mode == "burst" else _sustained(sender, keys)
+            sent = sender.send_all((_burst if mode == "burst" else _sustained)(sender, keys))
             send_seconds = time.monotonic() - started
             final = {s.key: s.summary for s in sorted(sent, key=lambda s: s.at)}
             _wait_for_port(watch, final)

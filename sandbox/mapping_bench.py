@@ -103,7 +103,7 @@ def sync(count: int) -> None:
     for name in ("compiled", "ocean"):
         print(f"mappingEngine={name}")
         engine = {"OCEAN__INTEGRATION__CONFIG__MAPPING_ENGINE": name}
-        benchmark.report(benchmark.run(count, jira_latency=False, env=engine))
+        benchmark.run(count, jira_latency=False, env=engine)
 
 
 def main(argv: list[str] | None = None) -> int:

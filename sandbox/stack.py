@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -53,8 +54,26 @@ def _wait_for_file(
     raise RuntimeError(f"{what} was not ready after {timeout}s")
 
 
-def _call(method: str, url: str, body: Any) -> Any:
-    response = httpx.request(method, url, json=body, timeout=60)
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
+    """SIGTERM, then SIGKILL what has not exited after `timeout` s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _call(method: str, url: str, body: Any, **options: Any) -> Any:
+    response = httpx.request(method, url, json=body, timeout=120, **options)
     response.raise_for_status()
     return response.json() if response.content else None
 
@@ -75,7 +94,7 @@ class RunResult:
 
 @dataclass
 class Stack:
-    """The two simulators, running; `run_once`/`start_integration` run the real integration."""
+    """The two simulators, running; `run_once`/`integration` run the real integration."""
 
     jira_url: str
     port_url: str
@@ -102,35 +121,26 @@ class Stack:
         self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
     ) -> Any:
         """A call to the Jira simulator's REST API, as the integration's user."""
-        response = httpx.request(
-            method,
-            f"{self.jira_url}{path}",
-            json=body,
-            params=params,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=120,
-        )
-        response.raise_for_status()
-        return response.json()
+        url = f"{self.jira_url}{path}"
+        return _call(method, url, body, params=params, auth=(JIRA_EMAIL, JIRA_TOKEN))
 
-    def search_keys(self, jql: str) -> list[str]:
-        """The keys of the issues `jql` selects, in Jira's order."""
-        keys: list[str] = []
-        body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
+    def search(self, jql: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every issue `jql` selects, with `fields`, in Jira's order."""
+        issues: list[dict[str, Any]] = []
+        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": 5000}
         while True:
             page = self.jira_rest("POST", "/rest/api/3/search/jql", body)
-            keys += [issue["key"] for issue in page["issues"]]
+            issues += page["issues"]
             if not page.get("nextPageToken"):
-                return keys
+                return issues
             body["nextPageToken"] = page["nextPageToken"]
 
     def issue_summaries(self, keys: Iterable[str]) -> dict[str, str]:
         """Jira's current summary of each of these issues (those that exist), by key."""
         found: dict[str, str] = {}
         for chunk in itertools.batched(sorted(keys), 100):
-            body = {"jql": f"key in ({', '.join(chunk)})", "fields": ["summary"], "maxResults": 100}
-            page = self.jira_rest("POST", "/rest/api/3/search/jql", body)
-            found.update({i["key"]: i["fields"]["summary"] for i in page["issues"]})
+            for issue in self.search(f"key in ({', '.join(chunk)})", ["summary"]):
+                found[issue["key"]] = issue["fields"]["summary"]
         return found
 
     # --- the integration --------------------------------------------------------------------
@@ -167,6 +177,18 @@ class Stack:
         env.update(overrides)
         return env
 
+    def _launch(
+        self, env: Mapping[str, str], log: Path, command: list[str] | None, cwd: Path | None
+    ) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:
+            return subprocess.Popen(
+                command or [sys.executable, str(LAUNCHER)],
+                env=self.integration_env(**env),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+            )
+
     def run_once(
         self,
         extra_env: Mapping[str, str] | None = None,
@@ -176,35 +198,21 @@ class Stack:
         cwd: Path | None = None,
         **env: str,
     ) -> RunResult:
-        """Runs the integration in ONCE mode to completion; returns its exit code and output.
-
-        `command`/`cwd` replace the launcher (e.g. an installed copy, as the image runs it)."""
-        env = {**(extra_env or {}), **env}
-        log_path = self.workdir / f"once-{time.monotonic_ns()}.log"
+        """Runs the integration in ONCE mode to completion (killed after `timeout` s); returns
+        its exit code and output. `command`/`cwd` replace the launcher (e.g. an installed copy,
+        as the image runs it)."""
+        log = self.workdir / f"once-{time.monotonic_ns()}.log"
         started = time.monotonic()
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command or [sys.executable, str(LAUNCHER)],
-                env=self.integration_env(**env),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-            )
-            deadline = started + timeout
-            while True:
-                # wait4 also reports the child's peak RSS (ru_maxrss, KiB on Linux)
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-                if pid:
-                    break
-                if time.monotonic() > deadline:
-                    process.kill()
-                    pid, status, usage = os.wait4(process.pid, 0)
-                    break
-                time.sleep(0.05)
-            process.returncode = os.waitstatus_to_exitcode(status)
+        process = self._launch({**(extra_env or {}), **env}, log, command, cwd)
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        # wait4, not wait: it also reports the child's CPU time and peak RSS (KiB on Linux)
+        _, status, usage = os.wait4(process.pid, 0)
+        killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
         return RunResult(
             process.returncode,
-            log_path.read_text(errors="replace"),
+            log.read_text(errors="replace"),
             time.monotonic() - started,
             usage.ru_maxrss,
             usage.ru_utime + usage.ru_stime,
@@ -217,39 +225,23 @@ class Stack:
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
         webhook in the Jira simulator and receives the simulator's events."""
         port = free_port()
+        url = f"http://127.0.0.1:{port}"
         merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port)}
         if live_events:
-            merged["OCEAN__BASE_URL"] = f"http://127.0.0.1:{port}"
-        merged.update(env)
-        log = open(self.workdir / f"integration-{port}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, str(LAUNCHER)],
-            env=self.integration_env(**merged),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+            merged["OCEAN__BASE_URL"] = url
+        log = self.workdir / f"integration-{port}.log"
+        process = self._launch({**merged, **env}, log, None, None)
         try:
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
+            while not _ready(f"{url}/health/ready"):
                 if process.poll() is not None:
                     raise RuntimeError(f"the integration exited with {process.returncode}")
-                try:
-                    if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the integration did not become ready in 60s")
                 time.sleep(0.2)
-            else:
-                raise RuntimeError("the integration did not become ready in 60s")
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+            _stop([process], timeout=20)
 
     def integration_log(self) -> str:
         return "\n".join(
@@ -259,12 +251,13 @@ class Stack:
 
 def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
     """`python -m module` (a simulator) on a free port; it writes its URL to `{name}.ready`."""
-    return subprocess.Popen(
-        [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args],
-        cwd=ROOT,
-        stdout=(work / f"{name}-sim.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    with (work / f"{name}-sim.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @contextmanager
@@ -301,10 +294,4 @@ def running_stack(
             datacenter = jira_config.get("deployment") == "datacenter"
             yield Stack(jira_url, port_url, work, datacenter=datacenter)
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            _stop(processes, timeout=10)
