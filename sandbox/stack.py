@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,24 +41,30 @@ def free_port() -> int:
         return port
 
 
-def _wait_for_file(
-    path: Path, process: subprocess.Popen[bytes], what: str, timeout: float = 30
+def _wait_until(
+    ready: Callable[[], str | None], process: subprocess.Popen[bytes], what: str, timeout: float
 ) -> str:
+    """`ready()`'s first answer that is not None, while `process` runs, within `timeout` s."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return path.read_text().strip()
+    while (answer := ready()) is None:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} was not ready after {timeout}s")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} was not ready after {timeout}s")
+        time.sleep(0.1)
+    return answer
 
 
-def _ready(url: str) -> bool:
+def _url_in(ready_file: Path) -> str | None:
+    url = ready_file.read_text().strip() if ready_file.exists() else ""
+    return url or None
+
+
+def _answers(url: str) -> str | None:
     try:
-        return httpx.get(url, timeout=2).status_code == 200
+        return url if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200 else None
     except httpx.HTTPError:
-        return False
+        return None
 
 
 def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
@@ -232,14 +238,7 @@ class Stack:
         log = self.workdir / f"integration-{port}.log"
         process = self._launch({**merged, **env}, log, None, None)
         try:
-            deadline = time.monotonic() + 60
-            while not _ready(f"{url}/health/ready"):
-                if process.poll() is not None:
-                    raise RuntimeError(f"the integration exited with {process.returncode}")
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the integration did not become ready in 60s")
-                time.sleep(0.2)
-            yield url
+            yield _wait_until(lambda: _answers(url), process, "the integration", 60)
         finally:
             _stop([process], timeout=20)
 
@@ -287,10 +286,12 @@ def running_stack(
         try:
             # generating a big site takes a while (about 3 s per 10,000 issues)
             ready_in = 30 + 0.002 * float(jira_config.get("issues", 0))
-            jira_url = _wait_for_file(
-                work / "jira.ready", jira_process, "the Jira simulator", ready_in
+            jira_url = _wait_until(
+                lambda: _url_in(work / "jira.ready"), jira_process, "the Jira simulator", ready_in
             )
-            port_url = _wait_for_file(work / "port.ready", port_process, "the Port simulator")
+            port_url = _wait_until(
+                lambda: _url_in(work / "port.ready"), port_process, "the Port simulator", 30
+            )
             datacenter = jira_config.get("deployment") == "datacenter"
             yield Stack(jira_url, port_url, work, datacenter=datacenter)
         finally:
