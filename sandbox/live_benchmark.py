@@ -180,20 +180,20 @@ def _sustained(sender: Sender, keys: list[str]) -> Iterator[Sent]:
         time.sleep(max(0.0, start + second + 1 - time.monotonic()))
 
 
-def _in_port_at(sent: list[Sent], first_seen: dict[tuple[str, str], float]) -> dict[int, float]:
-    """When Port first held each delivery's state or a later one of its issue (a burst of
-    changes may take Port straight to the newest state), by delivery (`id`)."""
+def _latencies_ms(sent: list[Sent], first_seen: dict[tuple[str, str], float]) -> list[float]:
+    """Delivery -> Port latency of each delivery Port caught up with: until Port first held its
+    state or a later one of its issue (a burst of changes may take Port straight to the newest)."""
     states: dict[str, list[str]] = {}
     for s in sorted(sent, key=lambda s: s.at):
         if s.summary not in states.setdefault(s.key, []):
             states[s.key].append(s.summary)
-    arrived: dict[int, float] = {}
+    latencies = []
     for s in sent:
         later = states[s.key][states[s.key].index(s.summary) :]
         seen = [first_seen[(s.key, v)] for v in later if (s.key, v) in first_seen]
         if seen:
-            arrived[id(s)] = min(seen)
-    return arrived
+            latencies.append(max(0.0, min(seen) - s.at) * 1000)
+    return latencies
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -254,8 +254,7 @@ def run(mode: str) -> int:
         used = requests_since(before, after)
         jira_now = stack.issue_summaries(final)
         port = stack.entities("jiraIssue")
-    arrived = _in_port_at(sent, watch.first_seen)
-    latencies = [max(0.0, arrived[id(s)] - s.at) * 1000 for s in sent if id(s) in arrived]
+    latencies = _latencies_ms(sent, watch.first_seen)
     first = min(s.at for s in sent)
     last_write = max(watch.first_seen.get((k, v), first) for k, v in final.items())
     mismatches = [
