@@ -3,7 +3,7 @@
     python -m sandbox.mapping_bench cost [--issues 3000]
     python -m sandbox.mapping_bench sync [--issues 3000]
 
-`cost` maps sandbox issues (read from the Jira simulator in memory, all fields) in batches of
+`cost` maps sandbox issues (read from the Jira simulator, all fields) in batches of
 100 with the default issue mapping: Ocean's processor as a resync runs it (a forked pool per
 batch), Ocean's per-field evaluation alone (in process, no fork), and ours; it prints ms per
 issue and checks the entities are equal. `sync` runs `sandbox.benchmark` at zero latency with
@@ -29,28 +29,17 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
 from jira.entity_processor import CompiledJQEntityProcessor
 from sandbox import benchmark
-from sandbox.jira_sim.config import SimConfig
+from sandbox.stack import running_stack
 from tests.integration.harness_setup import RESOURCES
 from tests.processor.support import Outcome, ocean_app
-from tests.sandbox.support import asgi_client
 
 BATCH = 100  # issues mapped at once, as in a resync
 
 
-async def sandbox_issues(count: int) -> list[dict[str, Any]]:
+def sandbox_issues(count: int) -> list[dict[str, Any]]:
     """`count` simulator issues with all their fields, as the issue kind reads them."""
-    issues: list[dict[str, Any]] = []
-    jql = "created >= -3650d order by key"
-    body: dict[str, Any] = {"jql": jql, "fields": ["*all"], "maxResults": 100}
-    async with asgi_client(
-        config=SimConfig.model_validate(benchmark.site(count, latency=False))
-    ) as client:
-        while True:
-            page = (await client.post("/rest/api/3/search/jql", json=body)).json()
-            issues += page["issues"]
-            if not page.get("nextPageToken"):
-                return issues
-            body["nextPageToken"] = page["nextPageToken"]
+    with running_stack(jira=benchmark.site(count, latency=False)) as stack:
+        return stack.search("created >= -3650d order by key", ["*all"])
 
 
 def issue_resource() -> ResourceConfig:
@@ -78,8 +67,7 @@ def _per_field_seconds(config: ResourceConfig, issues: list[dict[str, Any]]) -> 
     return time.perf_counter() - started
 
 
-async def cost(count: int) -> dict[str, Any]:
-    issues = await sandbox_issues(count)
+async def cost(issues: list[dict[str, Any]]) -> dict[str, Any]:
     config = issue_resource()
     with ocean_app():
         ocean_s, theirs = await _timed_batches(JQEntityProcessor(ocean), config, issues)
@@ -112,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issues", type=int, default=3000)
     args = parser.parse_args(argv)
     if args.what == "cost":
-        print(json.dumps(asyncio.run(cost(args.issues))))
+        print(json.dumps(asyncio.run(cost(sandbox_issues(args.issues)))))
     else:
         sync(args.issues)
     return 0
