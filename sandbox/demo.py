@@ -1,7 +1,6 @@
 """The README's first command: a full ONCE sync from the Jira simulator into the Port simulator.
 
-    python -m sandbox.demo [--issues N] [--projects N] [--users N] [--teams N] [--latency-ms MS]
-                           [--flavor cloud|datacenter]
+    python -m sandbox.demo [--issues N] [--flavor cloud|datacenter]
 
 Prints what reached Port, how long it took and how many requests each side served. Logs, the
 Port simulator's final state and the raw output stay in `.sandbox/` for a look afterwards.
@@ -13,25 +12,16 @@ import argparse
 import json
 import shutil
 import sys
-from typing import Any
 
+from sandbox.benchmark import print_counts
 from sandbox.stack import ROOT, running_stack
 
 WORKDIR = ROOT / ".sandbox"
 
 
-def _count(stats: dict[str, Any]) -> int:
-    total = stats.get("total")
-    return int(total) if isinstance(total, int) else sum(stats.get("by_endpoint", {}).values())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run one full sync against the local sandbox")
-    parser.add_argument("--projects", type=int, default=4)
-    parser.add_argument("--users", type=int, default=25)
-    parser.add_argument("--teams", type=int, default=3)
     parser.add_argument("--issues", type=int, default=250)
-    parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument(
         "--flavor",
         choices=["cloud", "datacenter"],
@@ -42,11 +32,10 @@ def main(argv: list[str] | None = None) -> int:
 
     shutil.rmtree(WORKDIR, ignore_errors=True)
     knobs = {
-        "projects": args.projects,
-        "users": args.users,
-        "teams": args.teams,
+        "projects": 4,
+        "users": 25,
+        "teams": 3,
         "issues": args.issues,
-        "latency_ms": args.latency_ms,
         "deployment": args.flavor,
     }
     print(f"Starting the Jira and Port simulators ({json.dumps(knobs)}) …", flush=True)
@@ -61,30 +50,21 @@ def main(argv: list[str] | None = None) -> int:
         jira_stats = stack.jira("GET", "/_sim/stats")
         port_stats = stack.port("GET", "/_sim/stats")
 
-    entities = state.get("entities", {})
-    blueprints = sorted(b for b in state.get("blueprints", {}) if b.startswith("jira"))
-    counts = {bp: len(entities.get(bp, {})) for bp in blueprints if entities.get(bp)}
+    entities = state["entities"]
+    blueprints = sorted(b for b in state["blueprints"] if b.startswith("jira"))
     unmapped = [bp for bp in blueprints if not entities.get(bp)]
     print()
     print("Jira sandbox → Port sandbox")
     status = "succeeded" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
     print(f"  sync         {status} in {result.seconds:.1f} s (process start to exit)")
-    print("  in Port      " + ", ".join(f"{bp}: {n}" for bp, n in counts.items()))
-    print(
-        f"  blueprints   {len(blueprints)} created"
-        + (
-            f" ({', '.join(unmapped)}: not in the default mapping, see docs/kinds.md)"
-            if unmapped
-            else ""
-        )
-    )
-    print(f"  Jira served  {_count(jira_stats)} requests")
-    for endpoint, n in sorted(jira_stats.get("by_endpoint", {}).items()):
-        print(f"                 {n:5d}  {endpoint}")
-    print(f"  Port served  {_count(port_stats)} requests")
-    print(
-        f"  details      {WORKDIR.relative_to(ROOT)}/ (integration.log, port-state.json, simulator logs)"
-    )
+    counts = [f"{bp}: {len(entities[bp])}" for bp in blueprints if entities.get(bp)]
+    print(f"  in Port      {', '.join(counts)}")
+    note = f" ({', '.join(unmapped)}: not in the default mapping, see docs/kinds.md)"
+    print(f"  blueprints   {len(blueprints)} created{note if unmapped else ''}")
+    print(f"  Jira served  {jira_stats['total']} requests")
+    print_counts(jira_stats["by_endpoint"])
+    print(f"  Port served  {port_stats['total']} requests")
+    print("  details      .sandbox/ (integration.log, port-state.json, simulator logs)")
     if result.returncode != 0:
         print(f"  reason       {result.last_line}")
     return result.returncode

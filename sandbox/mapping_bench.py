@@ -1,24 +1,22 @@
 """Mapping cost: Ocean's JQEntityProcessor vs ours, per issue and in a whole sandbox sync.
 
-    python -m sandbox.mapping_bench cost [--issues 3000 --batch 100]
+    python -m sandbox.mapping_bench cost [--issues 3000]
     python -m sandbox.mapping_bench sync [--issues 3000]
 
-`cost` maps sandbox issues (read from the Jira simulator in memory, all fields) with the
-default issue mapping: Ocean's processor as a resync runs it (a forked pool per batch), Ocean's
-per-field evaluation alone (in process, no fork), and ours; it prints ms per issue and checks
-the entities are equal. `sync` runs `sandbox.benchmark` at zero latency with
+`cost` maps sandbox issues (read from the Jira simulator, all fields) in batches of
+100 with the default issue mapping: Ocean's processor as a resync runs it (a forked pool per
+batch), Ocean's per-field evaluation alone (in process, no fork), and ours; it prints ms per
+issue and checks the entities are equal. `sync` runs `sandbox.benchmark` at zero latency with
 mappingEngine=compiled and =ocean (the setting goes to the integration through `benchmark.run`'s
 `env`).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
 import time
-from dataclasses import asdict
 from typing import Any
 
 import yaml
@@ -31,27 +29,17 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
 from jira.entity_processor import CompiledJQEntityProcessor
 from sandbox import benchmark
-from sandbox.jira_sim.config import SimConfig
+from sandbox.stack import running_stack
 from tests.integration.harness_setup import RESOURCES
 from tests.processor.support import Outcome, ocean_app
-from tests.sandbox.support import asgi_client
+
+BATCH = 100  # issues mapped at once, as in a resync
 
 
-async def sandbox_issues(count: int) -> list[dict[str, Any]]:
+def sandbox_issues(count: int) -> list[dict[str, Any]]:
     """`count` simulator issues with all their fields, as the issue kind reads them."""
-    issues: list[dict[str, Any]] = []
-    config = SimConfig.model_validate(benchmark.scale(count))
-    async with asgi_client(config=config) as client:
-        token: str | None = None
-        while True:
-            body: dict[str, Any] = {"jql": "created >= -3650d order by key", "fields": ["*all"], "maxResults": 100}
-            if token:
-                body["nextPageToken"] = token
-            page = (await client.post("/rest/api/3/search/jql", json=body)).json()
-            issues += page["issues"]
-            token = page.get("nextPageToken")
-            if not token:
-                return issues
+    with running_stack(jira=benchmark.site(count, latency=False)) as stack:
+        return stack.search("created >= -3650d order by key", ["*all"])
 
 
 def issue_resource() -> ResourceConfig:
@@ -61,12 +49,12 @@ def issue_resource() -> ResourceConfig:
 
 
 async def _timed_batches(
-    processor: JQEntityProcessor, config: ResourceConfig, issues: list[dict[str, Any]], batch: int
+    processor: JQEntityProcessor, config: ResourceConfig, issues: list[dict[str, Any]]
 ) -> tuple[float, list[Outcome]]:
     outcomes: list[Outcome] = []
     started = time.perf_counter()
-    for start in range(0, len(issues), batch):
-        result = await processor.parse_items(config, issues[start : start + batch])
+    for start in range(0, len(issues), BATCH):
+        result = await processor.parse_items(config, issues[start : start + BATCH])
         outcomes.append(Outcome.of(result))
     return time.perf_counter() - started, outcomes
 
@@ -79,12 +67,11 @@ def _per_field_seconds(config: ResourceConfig, issues: list[dict[str, Any]]) -> 
     return time.perf_counter() - started
 
 
-async def cost(count: int, batch: int) -> dict[str, Any]:
-    issues = await sandbox_issues(count)
+async def cost(issues: list[dict[str, Any]]) -> dict[str, Any]:
     config = issue_resource()
     with ocean_app():
-        ocean_s, theirs = await _timed_batches(JQEntityProcessor(ocean), config, issues, batch)
-        ours_s, mine = await _timed_batches(CompiledJQEntityProcessor(ocean), config, issues, batch)
+        ocean_s, theirs = await _timed_batches(JQEntityProcessor(ocean), config, issues)
+        ours_s, mine = await _timed_batches(CompiledJQEntityProcessor(ocean), config, issues)
         per_field_s = _per_field_seconds(config, issues)
     per_issue = {
         "ocean_processor_ms": ocean_s * 1000 / len(issues),
@@ -93,33 +80,29 @@ async def cost(count: int, batch: int) -> dict[str, Any]:
     }
     return {
         "issues": len(issues),
-        "batch": batch,
+        "batch": BATCH,
         "per_issue": {k: round(v, 3) for k, v in per_issue.items()},
         "speedup_vs_ocean_processor": round(ocean_s / ours_s, 1),
         "identical_outcomes": theirs == mine,
     }
 
 
-def sync(count: int) -> list[dict[str, Any]]:
-    figures = []
+def sync(count: int) -> None:
     for name in ("compiled", "ocean"):
+        print(f"mappingEngine={name}")
         engine = {"OCEAN__INTEGRATION__CONFIG__MAPPING_ENGINE": name}
-        result = benchmark.run(count, 0.0, 0.0, 0.0, "bulk", env=engine)
-        figures.append({"engine": name, **asdict(result)})
-    return figures
+        benchmark.run(count, jira_latency=False, env=engine)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = benchmark.cli(__doc__)
     parser.add_argument("what", choices=["cost", "sync"])
     parser.add_argument("--issues", type=int, default=3000)
-    parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args(argv)
     if args.what == "cost":
-        print(json.dumps(asyncio.run(cost(args.issues, args.batch))))
-        return 0
-    for figures in sync(args.issues):
-        print(json.dumps(figures))
+        print(json.dumps(asyncio.run(cost(sandbox_issues(args.issues)))))
+    else:
+        sync(args.issues)
     return 0
 
 

@@ -121,18 +121,6 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
-
-
-def _url_of(sock: socket.socket) -> str:
-    host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
 @contextlib.asynccontextmanager
 async def serving(
     app: Starlette,
@@ -143,8 +131,8 @@ async def serving(
 ) -> AsyncIterator[str]:
     """Serve ``app`` on the current loop (``port=0``: a free port); the block gets the base URL,
     which ``on_url`` learns before the first request."""
-    sock = _bind(host, port)
-    url = _url_of(sock)
+    sock = socket.create_server((host, port))  # IPv4; SO_REUSEADDR set
+    url = "http://{}:{}".format(*sock.getsockname())
     if on_url is not None:
         on_url(url)
     config = uvicorn.Config(

@@ -13,10 +13,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +41,47 @@ def free_port() -> int:
         return port
 
 
-def _wait_for_file(
-    path: Path, process: subprocess.Popen[bytes], what: str, timeout: float = 30
+def _wait_until(
+    ready: Callable[[], str | None], process: subprocess.Popen[bytes], what: str, timeout: float
 ) -> str:
+    """`ready()`'s first answer that is not None, while `process` runs, within `timeout` s."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text().strip():
-            return path.read_text().strip()
+    while (answer := ready()) is None:
         if process.poll() is not None:
             raise RuntimeError(f"{what} exited with {process.returncode} before it was ready")
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} was not ready after {timeout}s")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} was not ready after {timeout}s")
+        time.sleep(0.1)
+    return answer
+
+
+def _url_in(ready_file: Path) -> str | None:
+    url = ready_file.read_text().strip() if ready_file.exists() else ""
+    return url or None
+
+
+def _answers(url: str) -> str | None:
+    try:
+        return url if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200 else None
+    except httpx.HTTPError:
+        return None
+
+
+def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
+    """SIGTERM, then SIGKILL what has not exited after `timeout` s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _call(method: str, url: str, body: Any, **options: Any) -> Any:
+    response = httpx.request(method, url, json=body, timeout=120, **options)
+    response.raise_for_status()
+    return response.json() if response.content else None
 
 
 @dataclass
@@ -69,25 +100,20 @@ class RunResult:
 
 @dataclass
 class Stack:
-    """The two simulators, running; `run_once`/`start_integration` run the real integration."""
+    """The two simulators, running; `run_once`/`integration` run the real integration."""
 
     jira_url: str
     port_url: str
     workdir: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     # The Jira simulator runs in Data Center mode: the integration gets its PAT, no email.
     datacenter: bool = False
 
     # --- simulators' control APIs ---------------------------------------------------------
     def jira(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.jira_url}{path}", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return _call(method, f"{self.jira_url}{path}", body)
 
     def port(self, method: str, path: str, body: Any = None) -> Any:
-        response = httpx.request(method, f"{self.port_url}{path}", json=body, timeout=60)
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return _call(method, f"{self.port_url}{path}", body)
 
     def port_state(self) -> dict[str, Any]:
         state: dict[str, Any] = self.port("GET", "/_sim/state")
@@ -95,33 +121,32 @@ class Stack:
 
     def entities(self, blueprint: str) -> dict[str, dict[str, Any]]:
         """Entities of one blueprint in the Port simulator, by identifier."""
-        found = self.port_state().get("entities", {}).get(blueprint, {})
-        if isinstance(found, list):
-            return {e["identifier"]: e for e in found}
-        return dict(found)
+        return dict(self.port_state()["entities"].get(blueprint, {}))
 
     def jira_rest(
         self, method: str, path: str, body: Any = None, params: Mapping[str, Any] | None = None
     ) -> Any:
         """A call to the Jira simulator's REST API, as the integration's user."""
-        response = httpx.request(
-            method,
-            f"{self.jira_url}{path}",
-            json=body,
-            params=params,
-            auth=(JIRA_EMAIL, JIRA_TOKEN),
-            timeout=30,
-        )
-        response.raise_for_status()
-        return response.json()
+        url = f"{self.jira_url}{path}"
+        return _call(method, url, body, params=params, auth=(JIRA_EMAIL, JIRA_TOKEN))
+
+    def search(self, jql: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every issue `jql` selects, with `fields`, in Jira's order."""
+        issues: list[dict[str, Any]] = []
+        body: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": 5000}
+        while True:
+            page = self.jira_rest("POST", "/rest/api/3/search/jql", body)
+            issues += page["issues"]
+            if not page.get("nextPageToken"):
+                return issues
+            body["nextPageToken"] = page["nextPageToken"]
 
     def issue_summaries(self, keys: Iterable[str]) -> dict[str, str]:
         """Jira's current summary of each of these issues (those that exist), by key."""
         found: dict[str, str] = {}
         for chunk in itertools.batched(sorted(keys), 100):
-            body = {"jql": f"key in ({', '.join(chunk)})", "fields": ["summary"], "maxResults": 100}
-            page = self.jira_rest("POST", "/rest/api/3/search/jql", body)
-            found.update({i["key"]: i["fields"]["summary"] for i in page["issues"]})
+            for issue in self.search(f"key in ({', '.join(chunk)})", ["summary"]):
+                found[issue["key"]] = issue["fields"]["summary"]
         return found
 
     # --- the integration --------------------------------------------------------------------
@@ -158,6 +183,18 @@ class Stack:
         env.update(overrides)
         return env
 
+    def _launch(
+        self, env: Mapping[str, str], log: Path, command: list[str] | None, cwd: Path | None
+    ) -> subprocess.Popen[bytes]:
+        with log.open("wb") as out:
+            return subprocess.Popen(
+                command or [sys.executable, str(LAUNCHER)],
+                env=self.integration_env(**env),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+            )
+
     def run_once(
         self,
         extra_env: Mapping[str, str] | None = None,
@@ -167,35 +204,21 @@ class Stack:
         cwd: Path | None = None,
         **env: str,
     ) -> RunResult:
-        """Runs the integration in ONCE mode to completion; returns its exit code and output.
-
-        `command`/`cwd` replace the launcher (e.g. an installed copy, as the image runs it)."""
-        env = {**(extra_env or {}), **env}
-        log_path = self.workdir / f"once-{time.monotonic_ns()}.log"
+        """Runs the integration in ONCE mode to completion (killed after `timeout` s); returns
+        its exit code and output. `command`/`cwd` replace the launcher (e.g. an installed copy,
+        as the image runs it)."""
+        log = self.workdir / f"once-{time.monotonic_ns()}.log"
         started = time.monotonic()
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                command or [sys.executable, str(LAUNCHER)],
-                env=self.integration_env(**env),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-            )
-            deadline = started + timeout
-            while True:
-                # wait4 also reports the child's peak RSS (ru_maxrss, KiB on Linux)
-                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-                if pid:
-                    break
-                if time.monotonic() > deadline:
-                    process.kill()
-                    pid, status, usage = os.wait4(process.pid, 0)
-                    break
-                time.sleep(0.05)
-            process.returncode = os.waitstatus_to_exitcode(status)
+        process = self._launch({**(extra_env or {}), **env}, log, command, cwd)
+        killer = threading.Timer(timeout, process.kill)
+        killer.start()
+        # wait4, not wait: it also reports the child's CPU time and peak RSS (KiB on Linux)
+        _, status, usage = os.wait4(process.pid, 0)
+        killer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
         return RunResult(
             process.returncode,
-            log_path.read_text(errors="replace"),
+            log.read_text(errors="replace"),
             time.monotonic() - started,
             usage.ru_maxrss,
             usage.ru_utime + usage.ru_stime,
@@ -208,39 +231,16 @@ class Stack:
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
         webhook in the Jira simulator and receives the simulator's events."""
         port = free_port()
+        url = f"http://127.0.0.1:{port}"
         merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port)}
         if live_events:
-            merged["OCEAN__BASE_URL"] = f"http://127.0.0.1:{port}"
-        merged.update(env)
-        log = open(self.workdir / f"integration-{port}.log", "wb")
-        process = subprocess.Popen(
-            [sys.executable, str(LAUNCHER)],
-            env=self.integration_env(**merged),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://127.0.0.1:{port}"
+            merged["OCEAN__BASE_URL"] = url
+        log = self.workdir / f"integration-{port}.log"
+        process = self._launch({**merged, **env}, log, None, None)
         try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the integration exited with {process.returncode}")
-                try:
-                    if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-            else:
-                raise RuntimeError("the integration did not become ready in 60s")
-            yield url
+            yield _wait_until(lambda: _answers(url), process, "the integration", 60)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+            _stop([process], timeout=20)
 
     def integration_log(self) -> str:
         return "\n".join(
@@ -248,24 +248,15 @@ class Stack:
         )
 
 
-def _start(module: str, args: list[str], ready: Path, log: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            module,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--ready-file",
-            str(ready),
-            *args,
-        ],
-        cwd=ROOT,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
+    """`python -m module` (a simulator) on a free port; it writes its URL to `{name}.ready`."""
+    with (work / f"{name}-sim.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @contextmanager
@@ -286,35 +277,22 @@ def running_stack(
             **(jira or {}),
         }
         jira_process = _start(
-            "sandbox.jira_sim",
-            ["--config-json", json.dumps(jira_config)],
-            work / "jira.ready",
-            work / "jira-sim.log",
+            "sandbox.jira_sim", ["--config-json", json.dumps(jira_config)], work, "jira"
         )
-        port_process = _start(
-            "sandbox.port_sim",
-            [
-                *("--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET),
-                *("--latency-ms", str(port_latency_ms)),
-            ],
-            work / "port.ready",
-            work / "port-sim.log",
-        )
+        port_args = ["--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET]
+        port_args += ["--latency-ms", str(port_latency_ms)]
+        port_process = _start("sandbox.port_sim", port_args, work, "port")
         processes = [jira_process, port_process]
         try:
             # generating a big site takes a while (about 3 s per 10,000 issues)
             ready_in = 30 + 0.002 * float(jira_config.get("issues", 0))
-            jira_url = _wait_for_file(
-                work / "jira.ready", jira_process, "the Jira simulator", ready_in
+            jira_url = _wait_until(
+                lambda: _url_in(work / "jira.ready"), jira_process, "the Jira simulator", ready_in
             )
-            port_url = _wait_for_file(work / "port.ready", port_process, "the Port simulator")
+            port_url = _wait_until(
+                lambda: _url_in(work / "port.ready"), port_process, "the Port simulator", 30
+            )
             datacenter = jira_config.get("deployment") == "datacenter"
-            yield Stack(jira_url, port_url, work, processes, datacenter=datacenter)
+            yield Stack(jira_url, port_url, work, datacenter=datacenter)
         finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            _stop(processes, timeout=10)

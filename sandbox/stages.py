@@ -21,7 +21,6 @@ time between the first and the last log line:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -37,24 +36,13 @@ MARKERS: tuple[tuple[str, str], ...] = (
     ("Starting reconciliation phase", "reconciliation"),
     ("Reconciliation phase complete", "shutdown"),
 )
-STAGES = (
-    "start-up",
-    "kind setup",
-    "waiting for Jira",
-    "mapping",
-    "Port diff searches",
-    "Port upserts",
-    "kind wrap-up",
-    "reconciliation",
-    "shutdown",
-)
+STAGES = ("start-up", *dict.fromkeys(stage for _, stage in MARKERS))  # in the order they come
 _LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| \w+\s*\| (.*)$")
 
 
-def stage_seconds(log: str) -> tuple[dict[str, float], Counter[str]]:
-    """Seconds per stage (in `STAGES` order) and how many times each stage began."""
+def stage_seconds(log: str) -> dict[str, float]:
+    """Seconds per stage, in `STAGES` order."""
     seconds = dict.fromkeys(STAGES, 0.0)
-    began: Counter[str] = Counter()
     stage = "start-up"
     since: datetime | None = None
     last: datetime | None = None
@@ -69,11 +57,10 @@ def stage_seconds(log: str) -> tuple[dict[str, float], Counter[str]]:
             if match[2].startswith(prefix):
                 seconds[stage] += (at - since).total_seconds()
                 stage, since = starts, at
-                began[stage] += 1
                 break
     if since is not None and last is not None:
         seconds[stage] += (last - since).total_seconds()
-    return {name: round(value, 2) for name, value in seconds.items()}, began
+    return {name: round(value, 2) for name, value in seconds.items()}
 
 
 # ----------------------------------------------------------------------- a cProfile of a sync
@@ -88,16 +75,7 @@ COMPONENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("entity models (pydantic)", ("pydantic",)),
     (
         "HTTP client (httpx, httpcore, h11, anyio, sockets)",
-        (
-            "httpx/",
-            "httpcore/",
-            "h11/",
-            "anyio/",
-            "_socket.socket",
-            "_ssl.",
-            "ssl.py",
-            "socket.py",
-        ),
+        ("httpx/", "httpcore/", "h11/", "anyio/", "_socket.socket", "_ssl.", "ssl.py", "socket.py"),
     ),
     ("JSON (json module)", ("json/", "_json")),
     (
