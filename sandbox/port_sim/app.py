@@ -129,7 +129,6 @@ class PortSim:
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
             "POST /_sim/stats/reset": self.sim_stats_reset,
-            "GET /_sim/faults": self.sim_faults,
             "PATCH /_sim/faults": self.sim_add_faults,
         }
         self.routes = route_table({key: self._endpoint(key, h) for key, h in handlers.items()})
@@ -392,15 +391,12 @@ class PortSim:
         self.state.reset_counters()
         return ok()
 
-    async def sim_faults(self, ctx: Ctx) -> Response:
-        return JSONResponse(self.faults.to_json())
-
     async def sim_add_faults(self, ctx: Ctx) -> Response:
         try:
             self.faults.add((await ctx.json_object()).get("rules"))
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
-        return ok(self.faults.to_json())
+        return ok()
 
 
 def _projected(record: EntityRecord, include: list[str]) -> dict[str, Any]:
@@ -448,9 +444,8 @@ class Observed:
                 return
             stats.faults[str(rule.status)] += 1
             logger.info("port-sim: injected fault %s for %s %s", rule.status, method, path)
-            body = rule.response_body(method, path)
-            fault = JSONResponse(body, status_code=rule.status, headers=rule.headers())
-            await fault(scope, receive, send)
+            fault = PortError(rule.status, "injected_fault", f"Injected fault for {method} {path}")
+            await error_response(fault)(scope, receive, send)
         finally:
             stats.end(status[0])
 

@@ -57,21 +57,16 @@ async def test_integration_lifecycle(port: httpx.AsyncClient) -> None:
 
 async def test_faults_then_recovery_and_stats(port: httpx.AsyncClient, bulk: Bulk) -> None:
     await port.post("/_sim/stats/reset")
-    rule = {"path_regex": "/entities/bulk$", "method": "POST", "count": 2, "retry_after": 1}
+    rule = {"path_regex": "/entities/bulk$", "method": "POST", "count": 2}
     assert (await port.patch("/_sim/faults", json={"rules": [rule]})).status_code == 200
-    statuses = []
-    for _ in range(3):
-        response = await bulk([{"identifier": "F-1"}])
-        statuses.append(response.status_code)
-        if response.status_code == 503:
-            assert response.headers["Retry-After"] == "1"
-            assert response.json()["error"] == "service_unavailable"
-    assert statuses == [503, 503, 200]
-    assert (await port.get("/_sim/faults")).json()["rules"] == []
+    assert (await port.get("/v1/blueprints/jiraIssue")).status_code == 200  # not a bulk upsert
+    responses = [await bulk([{"identifier": "F-1"}]) for _ in range(3)]
+    assert [response.status_code for response in responses] == [503, 503, 200]
+    assert responses[0].json()["error"] == "injected_fault"
     stats = (await port.get("/_sim/stats")).json()
-    assert stats["by_endpoint"] == {"POST /v1/blueprints/{bp}/entities/bulk": 3}
-    assert stats["by_status"] == {"200": 1, "503": 2}
-    assert stats["faults"] == {"503": 2} and stats["writes"] == 1 and stats["total"] == 3
+    assert stats["by_endpoint"]["POST /v1/blueprints/{bp}/entities/bulk"] == 3
+    assert stats["by_status"] == {"200": 2, "503": 2}
+    assert stats["faults"] == {"503": 2} and stats["writes"] == 1 and stats["total"] == 4
     bad_rule = await port.patch("/_sim/faults", json={"rules": [{"path_regex": "("}]})
     assert bad_rule.status_code == 400 and "path_regex" in bad_rule.json()["message"]
 

@@ -172,7 +172,7 @@ async def test_ocean_port_client_against_simulator(
     assert sim.stats.by_endpoint["POST /v1/blueprints"] == blueprint_posts == 2
 
     # Resync writes: 45 entities -> bulk upserts of at most 20, missing project created.
-    sim.faults.add([{"path_regex": "/entities/bulk$", "status": 503, "count": 1, "retry_after": 0}])
+    sim.faults.add([{"path_regex": "/entities/bulk$", "status": 503, "count": 1}])
     entities = [
         Entity(
             identifier=f"PROJ-{i}",
