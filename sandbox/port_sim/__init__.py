@@ -12,24 +12,7 @@ See README.md in this directory for the endpoints and the ``/_sim`` control rout
 """
 
 from sandbox.port_sim.app import PortSim, create_app, get_sim
-from sandbox.port_sim.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimConfig
-from sandbox.port_sim.errors import PortError
-from sandbox.port_sim.faults import FaultInjector, FaultRule
-from sandbox.port_sim.model import EntityRecord
-from sandbox.port_sim.state import SimState, UpsertOptions, Writer
+from sandbox.port_sim.config import SimConfig
+from sandbox.port_sim.state import SimState
 
-__all__ = [
-    "DEFAULT_CLIENT_ID",
-    "DEFAULT_CLIENT_SECRET",
-    "EntityRecord",
-    "FaultInjector",
-    "FaultRule",
-    "PortError",
-    "PortSim",
-    "SimConfig",
-    "SimState",
-    "UpsertOptions",
-    "Writer",
-    "create_app",
-    "get_sim",
-]
+__all__ = ["PortSim", "SimConfig", "SimState", "create_app", "get_sim"]

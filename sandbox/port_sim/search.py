@@ -56,7 +56,7 @@ def _rule(rule: dict[str, Any], record: EntityRecord) -> bool:
     actual = {
         "$identifier": record.identifier,
         "$blueprint": record.blueprint,
-        "$datasource": record.datasource or "",
+        "$datasource": record.datasource,
     }[rule["property"]]
     if rule["operator"] == "contains":
         return bool(rule["value"] in actual)
