@@ -2,37 +2,17 @@
 
 Public API::
 
-    from sandbox.port_sim import SimConfig, running_port_sim
+    from sandbox.port_sim import SimConfig, create_app, get_sim
 
-    async with running_port_sim(SimConfig()) as sim:   # uvicorn on 127.0.0.1:<free port>
-        sim.base_url, sim.state, sim.faults, sim.stats
+    app = create_app(SimConfig())     # Starlette; serve it (sandbox.serving) or use ASGITransport
+    get_sim(app).state, get_sim(app).faults, get_sim(app).stats
 
 CLI: ``python -m sandbox.port_sim --port 0 --ready-file PATH``.
 See README.md in this directory for the endpoints and the ``/_sim`` control routes.
 """
 
 from sandbox.port_sim.app import PortSim, create_app, get_sim
-from sandbox.port_sim.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimConfig
-from sandbox.port_sim.errors import PortError
-from sandbox.port_sim.faults import FaultInjector, FaultRule
-from sandbox.port_sim.model import EntityRecord
-from sandbox.port_sim.server import PortSimHandle, running_port_sim
-from sandbox.port_sim.state import SimState, UpsertOptions, Writer
+from sandbox.port_sim.config import SimConfig
+from sandbox.port_sim.state import SimState
 
-__all__ = [
-    "DEFAULT_CLIENT_ID",
-    "DEFAULT_CLIENT_SECRET",
-    "EntityRecord",
-    "FaultInjector",
-    "FaultRule",
-    "PortError",
-    "PortSim",
-    "PortSimHandle",
-    "SimConfig",
-    "SimState",
-    "UpsertOptions",
-    "Writer",
-    "create_app",
-    "get_sim",
-    "running_port_sim",
-]
+__all__ = ["PortSim", "SimConfig", "SimState", "create_app", "get_sim"]

@@ -6,14 +6,9 @@ import asyncio
 import json
 import logging
 import secrets
-import time
-import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-import jwt
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -22,10 +17,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.port_sim.config import SimConfig
-from sandbox.port_sim.errors import PortError, bad_request, invalid, not_found
+from sandbox.port_sim.errors import PortError, invalid, not_found
 from sandbox.port_sim.faults import FaultInjector
 from sandbox.port_sim.model import EntityRecord
-from sandbox.port_sim.state import SimState, UpsertOptions, Writer, datasource_from_user_agent
+from sandbox.port_sim.state import SimState
 from sandbox.serving import (
     Endpoint,
     RequestStats,
@@ -37,57 +32,32 @@ from sandbox.serving import (
 
 logger = logging.getLogger("port_sim")
 
-TRUE_VALUES = {"true", "1", "yes"}
-
-
-@dataclass
-class Ctx:
-    """One request as the handlers see it."""
-
-    request: Request
-    params: dict[str, str]
-    sim: PortSim
-    actor: str = ""
-
-    async def json(self) -> Any:
-        raw = await self.request.body()
-        try:
-            return json.loads(raw) if raw.strip() else None
-        except ValueError as exc:
-            raise PortError(400, "invalid_json", f"Request body is not valid JSON: {exc}") from exc
-
-    async def json_object(self) -> dict[str, Any]:
-        body = await self.json()
-        if not isinstance(body, dict):
-            raise bad_request("Request body must be a JSON object")
-        return body
-
-    def flag(self, name: str) -> bool:
-        return self.request.query_params.get(name, "").strip().lower() in TRUE_VALUES
-
-    @property
-    def writer(self) -> Writer:
-        user_agent = self.request.headers.get("user-agent")
-        return Writer(actor=self.actor, datasource=datasource_from_user_agent(user_agent))
-
-    @property
-    def options(self) -> UpsertOptions:
-        return UpsertOptions(
-            upsert=self.flag("upsert"),
-            merge=self.flag("merge"),
-            create_missing_related_entities=self.flag("create_missing_related_entities"),
-        )
-
-
-Handler = Callable[[Ctx], Awaitable[Response]]
+TOKEN_TTL_SECONDS = 3 * 60 * 60  # Port's access tokens last three hours
+# Port's limits on a bulk upsert: 20 entities, and 1 MiB (Ocean's own
+# ``upsert_entities_batch_max_size_in_bytes``).
+MAX_BULK_ENTITIES = 20
+MAX_BULK_BYTES = 1024 * 1024
 
 
 def ok(payload: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
     return JSONResponse({"ok": True, **(payload or {})}, status_code=status)
 
 
-def error_response(error: PortError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status, headers=headers)
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() else None
+    except ValueError as exc:
+        raise PortError(400, "invalid_json", f"Request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise PortError(400, "bad_request", "Request body must be a JSON object")
+    return body
+
+
+def _datasource(request: Request) -> str:
+    """Ocean writes with ``port-ocean/{type}/{version}/{identifier}/{exporter|gitops}``."""
+    user_agent = request.headers.get("user-agent", "")
+    return user_agent if user_agent.startswith("port-ocean/") else "port-api"
 
 
 class PortSim:
@@ -98,309 +68,188 @@ class PortSim:
         self.state = state
         self.faults = FaultInjector()
         self.stats = RequestStats()
-        self.ingested: Counter[str] = Counter()
-        handlers: dict[str, Handler] = {
-            "POST /v1/auth/access_token": self.access_token,
+        self.token = secrets.token_urlsafe(32)
+        api: dict[str, Endpoint] = {
             "GET /v1/organization": self.get_organization,
             "GET /v1/integration/provision-enabled": self.provision_enabled,
             "POST /v1/integration": self.create_integration,
             "GET /v1/integration/{integration}": self.get_integration,
             "PATCH /v1/integration/{integration}": self.patch_integration,
-            "PATCH /v1/integration/{integration}/config": self.patch_integration_config,
             "PATCH /v1/integration/{integration}/resync-state": self.patch_resync_state,
             "GET /v1/integration/{integration}/resync-request": self.get_resync_request,
             "POST /v1/integration/{integration}/kinds/{kind}/examples": self.kind_examples,
             "GET /v1/integration/{integration}/cursor": self.get_cursor,
-            "PUT /v1/integration/{integration}/cursor": self.put_cursor,
-            "POST /v1/integration/{integration}/cursor": self.post_cursor,
+            "PUT,POST /v1/integration/{integration}/cursor": self.save_cursor,
             "POST /v1/blueprints": self.create_blueprint,
             "POST /v1/blueprints/entities/datasource-entities": self.datasource_entities,
             "GET /v1/blueprints/{bp}": self.get_blueprint,
             "PATCH /v1/blueprints/{bp}": self.patch_blueprint,
-            "DELETE /v1/blueprints/{bp}": self.delete_blueprint,
             "POST /v1/blueprints/{bp}/entities/bulk": self.bulk_upsert,
             "POST /v1/blueprints/{bp}/bulk/entities/delete": self.bulk_delete,
-            "POST /v1/blueprints/{bp}/entities": self.upsert_entity,
-            "GET /v1/blueprints/{bp}/entities/{entity:path}": self.get_entity,
-            "DELETE /v1/blueprints/{bp}/entities/{entity:path}": self.delete_entity,
             "POST /v1/entities/search": self.search_entities,
-            "POST,PUT /_ingest/{integration}/{kind}": self.ingest,
+        }
+        public: dict[str, Endpoint] = {
+            "POST /v1/auth/access_token": self.access_token,
             "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": self.ingest,
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
-            "POST /_sim/stats/reset": self.sim_stats_reset,
-            "GET /_sim/faults": self.sim_faults,
             "PATCH /_sim/faults": self.sim_add_faults,
         }
-        self.routes = route_table({key: self._endpoint(key, h) for key, h in handlers.items()})
+        authenticated = {key: self._authenticated(handler) for key, handler in api.items()}
+        self.routes = route_table({**authenticated, **public})
 
-    def _endpoint(self, key: str, handler: Handler) -> Endpoint:
-        """The handler with its ``Ctx``; authenticated unless it is the token endpoint, an
-        ingest URL or the ``/_sim`` control API."""
-        path = key.partition(" ")[2]
-        public = is_control(path) or path.startswith(("/_ingest/", "/v1/auth/"))
-
+    def _authenticated(self, handler: Endpoint) -> Endpoint:
         async def endpoint(request: Request) -> Response:
-            ctx = Ctx(request=request, params=dict(request.path_params), sim=self)
-            if not public:
-                ctx.actor = self._authenticate(request)
-            return await handler(ctx)
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or token.strip() != self.token:
+                raise PortError(401, "unauthorized", "Missing or invalid access token")
+            return await handler(request)
 
         return endpoint
 
-    # --------------------------------------------------------------------- auth
-
-    def _authenticate(self, request: Request) -> str:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise PortError(401, "unauthorized", "Missing or malformed Authorization header")
-        try:
-            claims = jwt.decode(token.strip(), self.config.jwt_secret, algorithms=["HS256"])
-        except jwt.ExpiredSignatureError as exc:
-            raise PortError(401, "unauthorized", "Access token expired") from exc
-        except jwt.PyJWTError as exc:
-            raise PortError(401, "unauthorized", "Invalid access token") from exc
-        return str(claims.get("sub", ""))
-
-    async def access_token(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        client_id, client_secret = body.get("clientId"), body.get("clientSecret")
-        if not (
-            isinstance(client_id, str)
-            and isinstance(client_secret, str)
-            and secrets.compare_digest(client_id, self.config.client_id)
-            and secrets.compare_digest(client_secret, self.config.client_secret)
-        ):
+    async def access_token(self, request: Request) -> Response:
+        body = await _body(request)
+        credentials = (body.get("clientId"), body.get("clientSecret"))
+        if credentials != (self.config.client_id, self.config.client_secret):
             raise PortError(401, "unauthorized", "Invalid clientId or clientSecret")
-        now = int(time.time())
-        claims = {
-            "sub": client_id,
-            "orgId": self.config.org_id,
-            "iat": now,
-            "exp": now + self.config.token_ttl_seconds,
-            "jti": uuid.uuid4().hex,
-        }
-        token = jwt.encode(claims, self.config.jwt_secret, algorithm="HS256")
-        return ok(
-            {
-                "accessToken": token,
-                "expiresIn": self.config.token_ttl_seconds,
-                "tokenType": "Bearer",
-            }
-        )
+        token = {"accessToken": self.token, "expiresIn": TOKEN_TTL_SECONDS, "tokenType": "Bearer"}
+        return ok(token)
 
-    async def get_organization(self, ctx: Ctx) -> Response:
-        organization = {"id": self.config.org_id, "name": "Sandbox", "featureFlags": []}
-        return ok({"organization": organization})
+    async def get_organization(self, request: Request) -> Response:
+        return ok({"organization": {"id": "org_sandbox", "name": "Sandbox", "featureFlags": []}})
 
     # ------------------------------------------------------------- integrations
 
-    def _integration(self, ctx: Ctx, integration: dict[str, Any]) -> Response:
+    def _integration(
+        self, request: Request, integration: dict[str, Any], status: int = 200
+    ) -> Response:
         """With ingest URLs pointing back here, like Port's own ingest service: without them
         Ocean logs errors when it ships logs and metrics."""
         identifier = integration["identifier"]
-        base = f"{str(ctx.request.base_url).rstrip('/')}/_ingest/{identifier}"
-        return ok(
-            {
-                "integration": {
-                    **integration,
-                    "logAttributes": {"ingestId": identifier, "ingestUrl": f"{base}/logs"},
-                    "metricAttributes": {"ingestId": identifier, "ingestUrl": f"{base}/metrics"},
-                    "ingestAttributes": {"ingestUrl": f"{base}/data"},
-                }
-            }
-        )
+        base = f"{str(request.base_url).rstrip('/')}/_ingest/{identifier}"
+        ingest = {
+            "logAttributes": {"ingestId": identifier, "ingestUrl": f"{base}/logs"},
+            "metricAttributes": {"ingestId": identifier, "ingestUrl": f"{base}/metrics"},
+            "ingestAttributes": {"ingestUrl": f"{base}/data"},
+        }
+        return ok({"integration": {**integration, **ingest}}, status=status)
 
-    async def provision_enabled(self, ctx: Ctx) -> Response:
+    async def provision_enabled(self, request: Request) -> Response:
         return ok({"integrations": []})
 
-    async def create_integration(self, ctx: Ctx) -> Response:
-        integration = self.state.create_integration(await ctx.json(), ctx.actor)
-        response = self._integration(ctx, integration)
-        response.status_code = 201
-        return response
+    async def create_integration(self, request: Request) -> Response:
+        integration = self.state.create_integration(await _body(request))
+        return self._integration(request, integration, status=201)
 
-    async def get_integration(self, ctx: Ctx) -> Response:
-        return self._integration(ctx, self.state.get_integration(ctx.params["integration"]))
+    async def get_integration(self, request: Request) -> Response:
+        identifier = request.path_params["integration"]
+        return self._integration(request, self.state.get_integration(identifier))
 
-    async def patch_integration(self, ctx: Ctx) -> Response:
-        identifier = ctx.params["integration"]
-        patched = self.state.patch_integration(identifier, await ctx.json(), ctx.actor)
-        return self._integration(ctx, patched)
+    async def patch_integration(self, request: Request) -> Response:
+        identifier = request.path_params["integration"]
+        patched = self.state.patch_integration(identifier, await _body(request))
+        return self._integration(request, patched)
 
-    async def patch_integration_config(self, ctx: Ctx) -> Response:
-        config = (await ctx.json_object()).get("config")
-        if not isinstance(config, dict):
-            raise invalid('Body must be {"config": {...}}')
-        identifier = ctx.params["integration"]
-        patched = self.state.patch_integration(identifier, {"config": config}, ctx.actor)
-        return self._integration(ctx, patched)
+    async def patch_resync_state(self, request: Request) -> Response:
+        identifier = request.path_params["integration"]
+        patched = self.state.patch_resync_state(identifier, await _body(request))
+        return self._integration(request, patched)
 
-    async def patch_resync_state(self, ctx: Ctx) -> Response:
-        identifier = ctx.params["integration"]
-        return self._integration(ctx, self.state.patch_resync_state(identifier, await ctx.json()))
-
-    async def get_resync_request(self, ctx: Ctx) -> Response:
-        self.state.get_integration(ctx.params["integration"])
+    async def get_resync_request(self, request: Request) -> Response:
+        self.state.get_integration(request.path_params["integration"])
         return ok({"request": None})
 
-    async def kind_examples(self, ctx: Ctx) -> Response:
-        identifier = ctx.params["integration"]
-        self.state.get_integration(identifier)
-        examples = (await ctx.json_object()).get("examples")
-        if not isinstance(examples, list):
-            raise invalid('Body must be {"examples": [...]}')
-        self.state.kind_examples.setdefault(identifier, {})[ctx.params["kind"]] = examples
+    async def kind_examples(self, request: Request) -> Response:
+        """Taken and dropped: nothing reads the examples back."""
+        self.state.get_integration(request.path_params["integration"])
         return ok()
 
-    def _cursors(self, ctx: Ctx) -> tuple[dict[str, dict[str, Any]], str]:
+    def _cursors(self, request: Request) -> tuple[dict[str, dict[str, Any]], str]:
         """The integration's cursors, and the key of the one asked (`?kind=&index=`)."""
-        identifier = ctx.params["integration"]
+        identifier = request.path_params["integration"]
         self.state.get_integration(identifier)
-        query = ctx.request.query_params
+        query = request.query_params
         if not query.get("kind"):
             raise invalid("Query parameters kind and index are required")
         key = f"{query['kind']}|{query.get('index', '0')}"
         return self.state.cursors.setdefault(identifier, {}), key
 
-    async def get_cursor(self, ctx: Ctx) -> Response:
-        cursors, key = self._cursors(ctx)
+    async def get_cursor(self, request: Request) -> Response:
+        cursors, key = self._cursors(request)
         return ok({"cursor": cursors.get(key)})
 
-    async def put_cursor(self, ctx: Ctx) -> Response:
-        cursors, key = self._cursors(ctx)
-        if key not in cursors:
+    async def save_cursor(self, request: Request) -> Response:
+        """POST creates a cursor; PUT replaces one, and answers 404 when there is none."""
+        cursors, key = self._cursors(request)
+        if request.method == "PUT" and key not in cursors:
             raise not_found(f"Cursor {key} not found")
-        cursors[key] = await ctx.json_object()
-        return ok({"cursor": cursors[key]})
-
-    async def post_cursor(self, ctx: Ctx) -> Response:
-        cursors, key = self._cursors(ctx)
-        cursors[key] = await ctx.json_object()
-        return ok({"cursor": cursors[key]}, status=201)
+        cursors[key] = await _body(request)
+        return ok({"cursor": cursors[key]}, status=201 if request.method == "POST" else 200)
 
     # --------------------------------------------------------------- blueprints
 
-    async def create_blueprint(self, ctx: Ctx) -> Response:
-        blueprint = self.state.create_blueprint(await ctx.json(), ctx.actor)
+    async def create_blueprint(self, request: Request) -> Response:
+        blueprint = self.state.create_blueprint(await _body(request))
         return ok({"blueprint": blueprint}, status=201)
 
-    async def get_blueprint(self, ctx: Ctx) -> Response:
-        return ok({"blueprint": self.state.get_blueprint(ctx.params["bp"])})
+    async def get_blueprint(self, request: Request) -> Response:
+        return ok({"blueprint": self.state.get_blueprint(request.path_params["bp"])})
 
-    async def patch_blueprint(self, ctx: Ctx) -> Response:
-        body = await ctx.json()
-        return ok({"blueprint": self.state.patch_blueprint(ctx.params["bp"], body, ctx.actor)})
-
-    async def delete_blueprint(self, ctx: Ctx) -> Response:
-        self.state.delete_blueprint(ctx.params["bp"])
-        return ok()
+    async def patch_blueprint(self, request: Request) -> Response:
+        body = await _body(request)
+        return ok({"blueprint": self.state.patch_blueprint(request.path_params["bp"], body)})
 
     # ----------------------------------------------------------------- entities
 
-    async def upsert_entity(self, ctx: Ctx) -> Response:
-        body = await ctx.json()
-        record, created = self.state.upsert_entity(ctx.params["bp"], body, ctx.options, ctx.writer)
-        return ok({"entity": record.to_api()}, status=201 if created else 200)
-
-    async def bulk_upsert(self, ctx: Ctx) -> Response:
-        raw = await ctx.request.body()
-        limit = self.config.max_bulk_bytes
-        if len(raw) > limit:
-            message = f"Bulk request body is {len(raw)} bytes; the limit is {limit}"
-            raise PortError(413, "request_too_large", message)
-        entities = (await ctx.json_object()).get("entities")
+    async def bulk_upsert(self, request: Request) -> Response:
+        size = len(await request.body())
+        entities = (await _body(request)).get("entities")
         if not isinstance(entities, list) or not entities:
             raise invalid('Body must be {"entities": [...]} with at least one entity')
-        if len(entities) > self.config.max_bulk_entities:
+        if len(entities) > MAX_BULK_ENTITIES or size > MAX_BULK_BYTES:
             message = (
-                f"A bulk upsert accepts at most {self.config.max_bulk_entities} entities, "
-                f"got {len(entities)}"
+                f"A bulk upsert takes at most {MAX_BULK_ENTITIES} entities and {MAX_BULK_BYTES}"
+                f" bytes, got {len(entities)} entities and {size} bytes"
             )
             raise PortError(413, "request_too_large", message)
-        results, errors = self.state.bulk_upsert(
-            ctx.params["bp"], entities, ctx.options, ctx.writer
-        )
+        bp = request.path_params["bp"]
+        results, errors = self.state.bulk_upsert(bp, entities, _datasource(request))
         return ok({"entities": results, "errors": errors}, status=207 if errors else 200)
 
-    async def get_entity(self, ctx: Ctx) -> Response:
-        record = self.state.get_entity(ctx.params["bp"], ctx.params["entity"])
-        return ok({"entity": record.to_api()})
-
-    async def delete_entity(self, ctx: Ctx) -> Response:
-        deleted, errors = self.state.delete_entities(ctx.params["bp"], [ctx.params["entity"]])
-        if errors:
-            raise PortError(errors[0]["statusCode"], errors[0]["error"], errors[0]["message"])
-        return ok({"deletedEntities": deleted})
-
-    async def bulk_delete(self, ctx: Ctx) -> Response:
-        identifiers = (await ctx.json_object()).get("entities")
+    async def bulk_delete(self, request: Request) -> Response:
+        identifiers = (await _body(request)).get("entities")
         if not isinstance(identifiers, list) or not all(isinstance(i, str) for i in identifiers):
             raise invalid('Body must be {"entities": [identifier, ...]}')
-        if len(identifiers) > self.config.max_bulk_delete:
-            message = (
-                f"A bulk delete accepts at most {self.config.max_bulk_delete} identifiers, "
-                f"got {len(identifiers)}"
-            )
-            raise PortError(413, "request_too_large", message)
-        deleted, errors = self.state.delete_entities(ctx.params["bp"], identifiers)
-        return ok({"deletedEntities": deleted, "errors": errors})
+        deleted = self.state.delete_entities(request.path_params["bp"], identifiers)
+        return ok({"deletedEntities": deleted})
 
-    async def search_entities(self, ctx: Ctx) -> Response:
-        records = self.state.search(await ctx.json())
-        include = ctx.request.query_params.getlist("include")
-        entities = [_projected(record, include) for record in records]
-        return ok(
-            {"matchingBlueprints": sorted({r.blueprint for r in records}), "entities": entities}
-        )
+    async def search_entities(self, request: Request) -> Response:
+        records = self.state.search(await _body(request))
+        include = request.query_params.getlist("include")
+        return ok({"entities": [_projected(record, include) for record in records]})
 
-    async def datasource_entities(self, ctx: Ctx) -> Response:
-        body = await ctx.json_object()
-        limit = body.get("limit", 5000)
-        if not isinstance(limit, int) or not 1 <= limit <= self.config.max_datasource_page:
-            raise invalid(
-                f"'limit' must be an integer between 1 and {self.config.max_datasource_page}"
-            )
-        prefix, suffix = body.get("datasource_prefix"), body.get("datasource_suffix")
-        if not prefix and not suffix:
-            raise invalid("Give 'datasource_prefix' and/or 'datasource_suffix'")
-        entities, next_cursor = self.state.datasource_entities(
-            prefix=prefix,
-            suffix=suffix,
-            limit=limit,
-            before=body.get("before"),
-            cursor=body.get("from"),
-        )
+    async def datasource_entities(self, request: Request) -> Response:
+        entities, next_cursor = self.state.datasource_entities(await _body(request))
         return ok({"entities": entities, "next": next_cursor})
 
-    async def ingest(self, ctx: Ctx) -> Response:
+    async def ingest(self, request: Request) -> Response:
         """The ingestUrls named in the integration record (logs, metrics): counted, dropped."""
-        self.ingested[ctx.params["kind"]] += 1
         return ok()
 
     # ---------------------------------------------------------------------- sim
 
-    async def sim_state(self, ctx: Ctx) -> Response:
+    async def sim_state(self, request: Request) -> Response:
         return JSONResponse(self.state.to_dict())
 
-    async def sim_stats(self, ctx: Ctx) -> Response:
-        counters = self.state.to_dict()["counters"]
-        return JSONResponse({**self.stats.snapshot(), **counters, "ingested": dict(self.ingested)})
+    async def sim_stats(self, request: Request) -> Response:
+        return JSONResponse({**self.stats.snapshot(), **self.state.counters()})
 
-    async def sim_stats_reset(self, ctx: Ctx) -> Response:
-        self.stats.reset()
-        self.state.reset_counters()
-        return ok()
-
-    async def sim_faults(self, ctx: Ctx) -> Response:
-        return JSONResponse(self.faults.to_json())
-
-    async def sim_add_faults(self, ctx: Ctx) -> Response:
+    async def sim_add_faults(self, request: Request) -> Response:
         try:
-            self.faults.add((await ctx.json_object()).get("rules"))
+            self.faults.add((await _body(request)).get("rules"))
         except ValueError as exc:
-            raise bad_request(str(exc)) from exc
-        return ok(self.faults.to_json())
+            raise PortError(400, "bad_request", str(exc)) from exc
+        return ok()
 
 
 def _projected(record: EntityRecord, include: list[str]) -> dict[str, Any]:
@@ -448,45 +297,35 @@ class Observed:
                 return
             stats.faults[str(rule.status)] += 1
             logger.info("port-sim: injected fault %s for %s %s", rule.status, method, path)
-            body = rule.response_body(method, path)
-            fault = JSONResponse(body, status_code=rule.status, headers=rule.headers())
-            await fault(scope, receive, send)
+            fault = PortError(rule.status, "injected_fault", f"Injected fault for {method} {path}")
+            await JSONResponse(fault.body(), status_code=fault.status)(scope, receive, send)
         finally:
             stats.end(status[0])
 
 
-async def _port_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PortError)
-    return error_response(exc)
-
-
-async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
+async def _error(request: Request, exc: Exception) -> Response:
+    """Every error as Port answers it: a PortError as it is, Starlette's 404 and 405 named as
+    routes the simulator does not model, anything else a 500."""
     where = f"{request.method} {request.url.path}"
-    if exc.status_code == 404:
+    if isinstance(exc, HTTPException):
         logger.warning("port-sim: unmodelled endpoint %s", where)
-        return error_response(
-            not_found(f"Route {where} not found (not modelled by the Port simulator)")
-        )
-    return error_response(PortError(exc.status_code, "bad_request", f"{where}: {exc.detail}"))
-
-
-async def _server_error(request: Request, exc: Exception) -> Response:
-    logger.exception("port-sim: internal error on %s %s", request.method, request.url.path)
-    return error_response(PortError(500, "internal_error", f"Port simulator error: {exc!r}"))
+        message = f"Route {where} not found (not modelled by the Port simulator)"
+        error = "not_found" if exc.status_code == 404 else "method_not_allowed"
+        exc = PortError(exc.status_code, error, message)
+    elif not isinstance(exc, PortError):
+        logger.exception("port-sim: internal error on %s", where)
+        exc = PortError(500, "internal_error", f"Port simulator error: {exc!r}")
+    return JSONResponse(exc.body(), status_code=exc.status)
 
 
 def create_app(config: SimConfig | None = None, state: SimState | None = None) -> Starlette:
     """Build the simulator app; ``app.state.port_sim`` is the :class:`PortSim` runtime."""
     sim = PortSim(config or SimConfig(), state or SimState())
+    handlers: dict[Any, Callable[[Request, Exception], Any]] = {
+        kind: _error for kind in (PortError, HTTPException, Exception)
+    }
     app = Starlette(
-        routes=sim.routes,
-        middleware=[Middleware(Observed, sim=sim)],
-        exception_handlers={
-            PortError: _port_error,
-            HTTPException: _http_error,
-            Exception: _server_error,
-        },
+        routes=sim.routes, middleware=[Middleware(Observed, sim=sim)], exception_handlers=handlers
     )
     app.state.port_sim = sim
     return app

@@ -5,8 +5,7 @@ A rule (JSON, ``PATCH /_sim/faults`` ``{"rules": [...]}``)::
     {"path_regex": "/entities/bulk$",   # re.search against the decoded request path
      "method": "POST",                  # optional; any method when omitted
      "status": 503,                     # optional; default 503
-     "count": 5,                        # optional; default 1
-     "retry_after": 1}                  # optional; seconds, sent as Retry-After
+     "count": 5}                        # optional; default 1
 """
 
 from __future__ import annotations
@@ -16,8 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-ERRORS = {429: "rate_limit_exceeded", 500: "internal_error", 503: "service_unavailable"}
-
 
 class FaultRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -26,7 +23,6 @@ class FaultRule(BaseModel):
     method: str | None = None
     status: int = Field(default=503, ge=100, le=599)
     count: int = Field(default=1, ge=1)
-    retry_after: float | None = None
 
     @field_validator("path_regex")
     @classmethod
@@ -41,14 +37,6 @@ class FaultRule(BaseModel):
         if self.method is not None and self.method.upper() != method.upper():
             return False
         return re.search(self.path_regex, path) is not None
-
-    def response_body(self, method: str, path: str) -> dict[str, Any]:
-        error = ERRORS.get(self.status, "injected_fault")
-        message = f"Injected fault {self.status} for {method} {path}"
-        return {"ok": False, "error": error, "message": message}
-
-    def headers(self) -> dict[str, str]:
-        return {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
 
 
 class FaultInjector:
@@ -73,6 +61,3 @@ class FaultInjector:
                     self.rules.remove(rule)
                 return rule
         return None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rules": [rule.model_dump() for rule in self.rules]}

@@ -28,43 +28,27 @@ def parse_time(value: Any) -> datetime | None:
 
 @dataclass
 class EntityRecord:
-    """One entity (Port's shape) and the datasource that wrote it."""
+    """One entity (Port's shape), when it last changed and the datasource that wrote it."""
 
     identifier: str
     blueprint: str
+    updated_at: datetime
+    datasource: str
     title: str | None = None
-    icon: str | None = None
-    team: list[Any] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     relations: dict[str, Any] = field(default_factory=dict)
-    created_at: str = ""
-    created_by: str = ""
-    updated_at: str = ""
-    updated_by: str = ""
-    datasource: str | None = None
 
     def content(self) -> tuple[Any, ...]:
         """What decides whether an upsert changed anything."""
-        return (self.title, self.icon, self.team, self.properties, self.relations, self.datasource)
+        return (self.title, self.properties, self.relations, self.datasource)
 
     def to_api(self) -> dict[str, Any]:
         """The entity as Port's API returns it."""
-        out: dict[str, Any] = {
+        return {
             "identifier": self.identifier,
             "title": self.title,
             "blueprint": self.blueprint,
-            "team": list(self.team),
             "properties": dict(self.properties),
             "relations": dict(self.relations),
-            "createdAt": self.created_at,
-            "createdBy": self.created_by,
-            "updatedAt": self.updated_at,
-            "updatedBy": self.updated_by,
+            "updatedAt": iso(self.updated_at),
         }
-        if self.icon is not None:
-            out["icon"] = self.icon
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """The API shape plus icon and datasource (``/_sim/state``)."""
-        return {**self.to_api(), "icon": self.icon, "datasource": self.datasource}

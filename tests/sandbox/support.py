@@ -60,7 +60,7 @@ def sim_state(client: httpx.AsyncClient) -> SimState:
 
 
 OCEAN_UA = "port-ocean/jira/0.1.0/my-jira/exporter"
-UPSERT = "upsert=true&merge=true&create_missing_related_entities=false"
+UPSERT = "upsert=true&merge=true&create_missing_related_entities=true"  # as Ocean writes
 PROJECT_BP: dict[str, Any] = {
     "identifier": "jiraProject",
     "title": "Jira Project",
