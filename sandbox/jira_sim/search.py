@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import hashlib
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cmp_to_key
 from typing import Any, Final
 
 from .jql import JqlContext, JqlError, Ordering, compile_query, ordering, parse
@@ -49,18 +47,12 @@ def encode_token(jql: str, after: list[Any]) -> str:
 
 def decode_token(jql: str, token: str) -> list[Any]:
     try:
-        padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise TokenError(INVALID_TOKEN) from None
-    if not isinstance(data, dict) or data.get("q") != _jql_hash(jql):
-        raise TokenError(INVALID_TOKEN)
-    after = data.get("after")
-    if not isinstance(after, list) or not all(
-        isinstance(part, list) and len(part) == 2 for part in after
-    ):
-        raise TokenError(INVALID_TOKEN)
-    return after
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if data["q"] == _jql_hash(jql) and isinstance(data["after"], list):
+            return data["after"]
+    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError, KeyError):
+        pass
+    raise TokenError(INVALID_TOKEN)
 
 
 class SearchEngine:
@@ -114,12 +106,8 @@ class SearchEngine:
         evaluated = self.evaluate(jql, ctx, reconcile)
         start = 0
         if token:
-            after = decode_token(jql, token)
-            if len(after) != len(evaluated.ordering.desc):
-                raise TokenError(INVALID_TOKEN)
-            wrap = cmp_to_key(evaluated.ordering.compare)
             try:
-                start = bisect.bisect_right(evaluated.keys, wrap(after), key=wrap)
+                start = evaluated.ordering.after(evaluated.keys, decode_token(jql, token))
             except TypeError:
                 raise TokenError(INVALID_TOKEN) from None
         end = start + max_results
