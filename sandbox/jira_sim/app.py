@@ -29,13 +29,14 @@ from .faults import FaultEngine
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
-    NOT_AUTHENTICATED,
     JiraError,
     RequestCtx,
     basic_login,
     error_body,
     json_response,
     rewriting_body,
+    scope_headers,
+    unauthorized,
 )
 
 GATEWAY_RE: Final = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
@@ -74,10 +75,6 @@ def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> s
     return None
 
 
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-
-
 class SimMiddleware:
     """Gateway rewrite, stats, auth and faults around the router (never for ``/_sim``)."""
 
@@ -90,7 +87,7 @@ class SimMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
+        headers = scope_headers(scope)
         host = headers.get("host") or "localhost"
         base = f"{scope.get('scheme', 'http')}://{host}"
         path: str = scope["path"]
@@ -147,13 +144,10 @@ class SimMiddleware:
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
         if ctx.auth is None and not public:
-            challenge = (
-                'Bearer realm="api.atlassian.com"'
+            response = (
+                unauthorized(ctx.base, 'Bearer realm="api.atlassian.com"')
                 if ctx.gateway
-                else 'Basic realm="protected-area"'
-            )
-            response = json_response(
-                error_body(NOT_AUTHENTICATED), ctx.base, 401, {"WWW-Authenticate": challenge}
+                else unauthorized(ctx.base)
             )
             await response(scope, receive, send)
             return

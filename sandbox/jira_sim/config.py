@@ -21,7 +21,6 @@ class SimConfig(BaseModel):
     org_id: str = "sandbox-org"
     # Data Center mode (sandbox/jira_sim/datacenter.py): REST v2 only, these credentials
     deployment: Literal["cloud", "datacenter"] = "cloud"
-    datacenter_version: str = "10.3.1"  # 9.x: no /user/list, no webhook signing
     pat: str = "sandbox-pat"
     username: str = "demo"
     password: str = "sandbox-password"

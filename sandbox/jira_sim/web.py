@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Send
+from starlette.types import Message, Scope, Send
 
 from .catalog import SENTINEL, JsonDict
 
@@ -211,6 +211,14 @@ def rewriting_body(send: Send, change: Callable[[int, bytes], bytes]) -> Send:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
     return wrapped
+
+
+def scope_headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def unauthorized(base: str, challenge: str = 'Basic realm="protected-area"') -> Response:
+    return json_response(error_body(NOT_AUTHENTICATED), base, 401, {"WWW-Authenticate": challenge})
 
 
 def basic_login(authorization: str) -> tuple[str, str] | None:

@@ -55,13 +55,6 @@ async def test_users_carry_key_and_name_never_account_id() -> None:
         assert all("accountId" not in a for a in assignees if a)
 
 
-async def test_version_9_has_no_user_list_but_the_user_search() -> None:
-    async with asgi_client(dc_app(datacenter_version="9.12.0"), auth="none") as site:
-        assert (await site.get("/rest/api/2/user/list", headers=PAT)).status_code == 404
-        users = await site.get("/rest/api/2/user/search?username=.&maxResults=1000", headers=PAT)
-        assert len(users.json()) == 7
-
-
 async def test_search_pages_by_offset_inside_the_window_and_by_key_past_it() -> None:
     async with asgi_client(dc_app(search_window=10), auth="none") as site:
         ordered = "project is not EMPTY ORDER BY key ASC"
