@@ -18,10 +18,9 @@ from starlette.responses import Response
 
 from .api_platform import jql_context
 from .catalog import JsonDict
-from .fields import FieldsError, FieldSpec, split_list
+from .fields import FieldSpec, split_list
 from .jql import JqlError, matches
 from .web import (
-    INVALID_PAYLOAD,
     JiraError,
     account,
     respond,
@@ -120,10 +119,7 @@ async def board_backlog(request: Request) -> Response:
     if not board["backlog"]:
         raise JiraError(400, "The board does not have the backlog enabled.")
     q = request.query_params
-    try:
-        spec = FieldSpec.parse(",".join(q.getlist("fields")) or None, default=["*navigable"])
-    except FieldsError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
+    spec = FieldSpec.parse(q.get("fields"), default=["*navigable"])
     issues = ds.board_backlog(board)
     jql = (q.get("jql") or "").strip()
     if jql:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from .catalog import JsonDict, fmt_jira_dt
-from .fields import MULTI_VALUED, FieldsError, FieldSpec, split_list
+from .fields import MULTI_VALUED, FieldSpec, split_list
 from .jql import JqlContext, JqlError, compile_query
 from .jql import parse as parse_jql
 from .search import TokenError
@@ -20,6 +20,8 @@ from .web import (
     JiraError,
     account,
     int_param,
+    issue_or_404,
+    project_or_404,
     read_object,
     respond,
     respond_page,
@@ -67,12 +69,7 @@ def _project_view(request: Request, rec: Any, *, insight: bool, full: bool = Fal
 
 
 async def project_get(request: Request) -> Response:
-    sim = state(request)
-    ref = request.path_params["projectIdOrKey"]
-    rec = sim.dataset.get_project(ref)
-    if rec is None:
-        kind = "id" if str(ref).isdigit() else "key"
-        raise JiraError(404, f"No project could be found with {kind} '{ref}'.")
+    rec = project_or_404(request)
     insight = "insight" in split_list(request.query_params.get("expand"))
     out = _project_view(request, rec, insight=insight, full=True)
     await account(request, 1)
@@ -83,57 +80,33 @@ async def project_get(request: Request) -> Response:
 
 
 async def users_search(request: Request) -> Response:
-    sim = state(request)
+    """A bare array, paged until an empty page comes back."""
     q = request.query_params
     start = max(0, int_param(q.get("startAt"), "startAt", 0))
     max_results = min(max(0, int_param(q.get("maxResults"), "maxResults", 50)), 1000)
-    users = list(sim.dataset.users.values())
-    wanted = set(split_list(q.getlist("accountId")))
-    if wanted:
-        users = [u for u in users if u["accountId"] in wanted]
-    page = users[start : start + max_results]
+    page = list(state(request).dataset.users.values())[start : start + max_results]
     await account(request, len(page))
     return respond(request, page)
 
 
-async def user_get(request: Request) -> Response:
-    sim = state(request)
-    account_id = request.query_params.get("accountId")
-    if not account_id:
-        raise JiraError(400, "The query parameter 'accountId' is required.")
-    user = sim.dataset.get_user(account_id)
+async def _user(request: Request, account_id: str) -> Response:
+    user = state(request).dataset.get_user(account_id)
     if user is None:
         raise JiraError(404, USER_NOT_FOUND)
     await account(request, 1)
     return respond(request, {**user, "expand": "groups,applicationRoles"})
+
+
+async def user_get(request: Request) -> Response:
+    return await _user(request, request.query_params.get("accountId") or "")
 
 
 async def myself(request: Request) -> Response:
     """The caller; incremental runs read its `timeZone` (the zone of absolute JQL dates)."""
-    sim = state(request)
-    user = sim.dataset.get_user(sim.dataset.current_account_id or "")
-    if user is None:
-        raise JiraError(404, USER_NOT_FOUND)
-    await account(request, 1)
-    return respond(request, {**user, "expand": "groups,applicationRoles"})
+    return await _user(request, state(request).dataset.current_account_id or "")
 
 
 # ------------------------------------------------------------------------------- search
-
-
-def _as_int_list(value: Any) -> list[int]:
-    items = split_list(value) if isinstance(value, str) else value
-    if items is None:
-        return []
-    if not isinstance(items, list):
-        raise JiraError(400, INVALID_PAYLOAD)
-    out: list[int] = []
-    for item in items:
-        try:
-            out.append(int(item))
-        except (TypeError, ValueError):
-            raise JiraError(400, INVALID_PAYLOAD) from None
-    return out
 
 
 async def search_jql(request: Request) -> Response:
@@ -145,11 +118,10 @@ async def search_jql(request: Request) -> Response:
     jql = params.get("jql") or ""
     if not isinstance(jql, str):
         raise JiraError(400, INVALID_PAYLOAD)
-    try:
-        spec = FieldSpec.parse(params.get("fields"), default=["id"])
-    except FieldsError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
-    reconcile = _as_int_list(params.get("reconcileIssues"))
+    spec = FieldSpec.parse(params.get("fields"), default=["id"])
+    reconcile = params.get("reconcileIssues") or []
+    if not isinstance(reconcile, list) or not all(isinstance(i, int) for i in reconcile):
+        raise JiraError(400, INVALID_PAYLOAD)
     if len(reconcile) > MAX_RECONCILE:
         raise JiraError(
             400, f"The number of issues to reconcile exceeds the limit of {MAX_RECONCILE}."
@@ -189,10 +161,7 @@ async def bulkfetch(request: Request) -> Response:
     ids = body.get("issueIdsOrKeys")
     if not isinstance(ids, list) or not ids:
         raise JiraError(400, "issueIdsOrKeys must contain at least one issue id or key.")
-    try:
-        spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
-    except FieldsError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
+    spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
     efficient = spec.explicit and len(spec.include) <= 100 and not (spec.include & MULTI_VALUED)
     limit = 1000 if efficient else 100
     if len(ids) > limit:
@@ -216,49 +185,23 @@ async def bulkfetch(request: Request) -> Response:
 
 
 async def issue_get(request: Request) -> Response:
-    sim = state(request)
-    rec = sim.dataset.get_issue(request.path_params["issueIdOrKey"])
-    if rec is None:
-        raise JiraError(404, ISSUE_NOT_FOUND)
-    q = request.query_params
-    spec = FieldSpec.parse(",".join(q.getlist("fields")) or None, default=["*all"])
-    out = spec.issue(rec)
+    rec = issue_or_404(request)
+    spec = FieldSpec.parse(request.query_params.get("fields"), default=["*all"])
     await account(request, 1, 1 if spec.full else 0)
-    return respond(request, out)
+    return respond(request, spec.issue(rec))
 
 
 # ------------------------------------------------------------------------------- permissions
 
-_PERMISSIONS: Final[dict[str, tuple[str, str, str]]] = {
-    "ADMINISTER": ("0", "Administer Jira", "GLOBAL"),
-    "SYSTEM_ADMIN": ("44", "Jira System Administrators", "GLOBAL"),
-    "BROWSE_PROJECTS": ("10", "Browse Projects", "PROJECT"),
-    "USER_PICKER": ("27", "Browse users and groups", "GLOBAL"),
-    "ADMINISTER_PROJECTS": ("23", "Administer Projects", "PROJECT"),
-}
-
 
 async def my_permissions(request: Request) -> Response:
-    sim = state(request)
+    """Every permission asked is granted, except all of them on a ``forbidden_projects`` one."""
     keys = split_list(request.query_params.get("permissions"))
     if not keys:
         raise JiraError(400, "The 'permissions' query parameter is required.")
-    project = request.query_params.get("projectKey")
-    forbidden = set(sim.config.forbidden_projects)
-    out: JsonDict = {}
-    for key in keys:
-        pid, name, ptype = _PERMISSIONS.get(key.upper(), ("0", key, "GLOBAL"))
-        admin_only = key.upper() in ("ADMINISTER", "SYSTEM_ADMIN")
-        allowed = sim.config.has_admin_permission if admin_only else project not in forbidden
-        out[key] = {
-            "id": pid,
-            "key": key.upper(),
-            "name": name,
-            "type": ptype,
-            "description": name,
-            "havePermission": allowed,
-        }
-    return respond(request, {"permissions": out})
+    allowed = request.query_params.get("projectKey") not in state(request).config.forbidden_projects
+    granted = {key: {"key": key, "havePermission": allowed} for key in keys}
+    return respond(request, {"permissions": granted})
 
 
 # ------------------------------------------------------------------------------- checks

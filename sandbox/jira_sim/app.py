@@ -26,12 +26,15 @@ from . import api_agile, api_platform, api_teams, api_webhooks, api_work, contro
 from .config import SimConfig
 from .data import Dataset, generate_dataset
 from .faults import FaultEngine
+from .fields import FieldsError
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
+    INVALID_PAYLOAD,
     JiraError,
     RequestCtx,
     basic_login,
+    ctx,
     error_body,
     json_response,
     rewriting_body,
@@ -191,14 +194,15 @@ def _truncating(send: Send) -> Send:
 
 async def _jira_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JiraError)
-    from .web import ctx
-
     return json_response(exc.body(), ctx(request).base, exc.status, exc.headers or None)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    from .web import ctx
+async def _fields_error(request: Request, exc: Exception) -> Response:
+    """A ``fields`` that is neither a list nor a string."""
+    return json_response(error_body(INVALID_PAYLOAD), ctx(request).base, 400)
 
+
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         body = error_body(f"null for uri: {request.url}")
@@ -300,6 +304,7 @@ def create_app(
         middleware=middleware,
         exception_handlers={
             JiraError: _jira_error,
+            FieldsError: _fields_error,
             HTTPException: _http_error,
             Exception: _server_error,
         },

@@ -57,7 +57,6 @@ class SimConfig(BaseModel):
     timeout_sleep_s: float = Field(default=30.0, ge=0)
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
-    has_admin_permission: bool = True
     # Project keys the API user may not browse: /mypermissions?projectKey= says so.
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import SimConfig
-from .fields import FieldsError, FieldSpec
+from .fields import FieldSpec
 from .jql import JqlError
 from .web import (
     INVALID_PAYLOAD,
@@ -161,10 +161,7 @@ async def search(request: Request) -> Response:
     expand = body.get("expand")
     if not isinstance(jql, str) or not (expand is None or isinstance(expand, list | str)):
         raise JiraError(400, INVALID_PAYLOAD)
-    try:
-        spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
-    except FieldsError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
+    spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
     start = max(0, int_param(body.get("startAt"), "startAt", 0))
     size = min(
         max(1, int_param(body.get("maxResults"), "maxResults", 50)), sim.config.search_page_max

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import Message, Scope, Send
 
 from .catalog import SENTINEL, JsonDict
+from .store import IssueRecord, ProjectRecord
 
 if TYPE_CHECKING:
     from .app import SimState
@@ -94,6 +95,22 @@ def ctx(request: Request) -> RequestCtx:
 
 def state(request: Request) -> SimState:
     return request.app.state.sim  # type: ignore[no-any-return]
+
+
+def project_or_404(request: Request) -> ProjectRecord:
+    ref = request.path_params["projectIdOrKey"]
+    rec = state(request).dataset.get_project(ref)
+    if rec is None:
+        kind = "id" if str(ref).isdigit() else "key"
+        raise JiraError(404, f"No project could be found with {kind} '{ref}'.")
+    return rec
+
+
+def issue_or_404(request: Request) -> IssueRecord:
+    rec = state(request).dataset.get_issue(request.path_params["issueIdOrKey"])
+    if rec is None:
+        raise JiraError(404, ISSUE_NOT_FOUND)
+    return rec
 
 
 def respond(request: Request, payload: Any, status: int = 200) -> Response:

@@ -282,15 +282,6 @@ async def test_bulkfetch_order_limits_and_errors(jira: httpx.AsyncClient) -> Non
 # ------------------------------------------------------------------------------- permissions
 
 
-async def test_mypermissions() -> None:
-    for admin in (True, False):
-        async with asgi_client(config=SimConfig(issues=1, has_admin_permission=admin)) as c:
-            r = await c.get("/rest/api/3/mypermissions", params={"permissions": "ADMINISTER"})
-            perm = r.json()["permissions"]["ADMINISTER"]
-            assert perm["havePermission"] is admin
-            assert {"id", "key", "name", "type"} <= set(perm)
-
-
 async def test_mypermissions_for_a_project_the_user_may_not_browse() -> None:
     async with asgi_client(config=SimConfig(issues=1, forbidden_projects=["SEC"])) as c:
         for project, allowed in (("SEC", False), ("OPS", True), (None, True)):
