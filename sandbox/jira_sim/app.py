@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
@@ -94,7 +94,6 @@ class SimMiddleware:
         host = headers.get("host") or "localhost"
         base = f"{scope.get('scheme', 'http')}://{host}"
         path: str = scope["path"]
-        scope_path = path
         if is_control(path):
             scope["jira_sim"] = RequestCtx(base=base, gateway=False, path=path, template=path)
             await self.app(scope, receive, send)
@@ -113,9 +112,7 @@ class SimMiddleware:
         template = route_template(self.routes, scope) or f"{scope['method']} (unmatched)"
         if self.sim.config.deployment == "datacenter":
             template = datacenter.as_requested(template)  # the path the client asked for
-        ctx = RequestCtx(
-            base=base, gateway=gateway, path=path, raw_path=scope_path, template=template
-        )
+        ctx = RequestCtx(base=base, gateway=gateway, path=path, template=template)
         scope["jira_sim"] = ctx
         stats = self.sim.stats
         stats.begin(template)
@@ -154,7 +151,7 @@ class SimMiddleware:
             )
             await response(scope, receive, send)
             return
-        fault = sim.faults.check(config, ctx.template, ctx.path, ctx.raw_path)
+        fault = sim.faults.check(config, ctx.template, ctx.path)
         if fault is not None:
             sim.stats.faults[fault.kind] += 1
             if fault.response is not None:
@@ -165,19 +162,7 @@ class SimMiddleware:
             elif fault.action == "malformed":
                 await self.app(scope, receive, _truncating(send))
                 return
-        extra = sim.faults.burst_headers(config, ctx.template)
-        await self.app(scope, receive, _adding_headers(send, extra) if extra else send)
-
-
-def _adding_headers(send: Send, extra: dict[str, str]) -> Send:
-    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *encoded]}
-        await send(message)
-
-    return wrapped
+        await self.app(scope, receive, send)
 
 
 def _truncating(send: Send) -> Send:

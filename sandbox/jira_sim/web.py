@@ -35,7 +35,6 @@ class RequestCtx:
     gateway: bool  # came in under the OAuth gateway prefix
     auth: str | None = None  # "basic" | "bearer" | None (for /_sim)
     path: str = ""  # the path after the gateway prefix
-    raw_path: str = ""  # the path as received
     template: str = ""
 
 
