@@ -27,6 +27,7 @@ from .config import SimConfig
 from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .fields import FieldsError
+from .jql import JqlError
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
@@ -182,6 +183,11 @@ async def _jira_error(request: Request, exc: Exception) -> Response:
     return json_response(exc.body(), ctx(request).base, exc.status, exc.headers or None)
 
 
+async def _jql_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, JqlError)
+    return json_response(error_body(exc.message), ctx(request).base, 400)
+
+
 async def _fields_error(request: Request, exc: Exception) -> Response:
     """A ``fields`` that is neither a list nor a string."""
     return json_response(error_body(INVALID_PAYLOAD), ctx(request).base, 400)
@@ -290,6 +296,7 @@ def create_app(
         exception_handlers={
             JiraError: _jira_error,
             FieldsError: _fields_error,
+            JqlError: _jql_error,
             HTTPException: _http_error,
             Exception: _server_error,
         },

@@ -26,7 +26,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import SimConfig
 from .fields import FieldSpec
-from .jql import JqlError
 from .web import (
     INVALID_PAYLOAD,
     JiraError,
@@ -173,10 +172,7 @@ async def search(request: Request) -> Response:
             f"{start + size:,} results which exceeded the search platform limit of "
             f"{sim.config.search_window:,}.",
         )
-    try:
-        evaluated = sim.search.evaluate(jql, jql_context(request))
-    except JqlError as exc:
-        raise JiraError(400, exc.message) from None
+    evaluated = sim.search.evaluate(jql, jql_context(request))
     issues = [spec.issue(rec) for rec in evaluated.issues[start : start + size]]
     await account(request, len(issues), len(issues) if spec.full else 0)
     return respond(
