@@ -150,10 +150,9 @@ def update_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Chan
 
 
 def delete_board(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    board_id = _number(params)
-    sim.dataset.delete_board(board_id)
-    board = sim.dataset.tombstones["board"][params["id"]]
-    return board, "board_deleted", EventRefs(board_id=params["id"])
+    """No event: nothing listens for board events."""
+    sim.dataset.delete_board(_number(params))
+    return sim.dataset.tombstones["board"][params["id"]], None, EventRefs()
 
 
 def patch_config(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:

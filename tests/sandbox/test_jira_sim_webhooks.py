@@ -64,7 +64,6 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 def test_sign_matches_jira_test_vector() -> None:
     assert sign(b"Hello World!", "It's a Secret to Everybody") == JIRA_VECTOR
-    assert sign("Hello World!", "It's a Secret to Everybody") == JIRA_VECTOR
 
 
 def test_build_event_shapes() -> None:
@@ -72,23 +71,19 @@ def test_build_event_shapes() -> None:
     created = build_event(
         ds, "jira:issue_created", key="PA-1", base_url="https://acme.atlassian.net"
     )
-    assert set(created) == {"timestamp", "webhookEvent", "issue_event_type_name", "user", "issue"}
-    assert created["issue_event_type_name"] == "issue_created"
+    assert set(created) == {"timestamp", "webhookEvent", "user", "issue"}
     assert created["issue"]["key"] == "PA-1" and "summary" in created["issue"]["fields"]
     assert created["issue"]["self"] == "https://acme.atlassian.net/rest/api/3/issue/10000"
     assert "emailAddress" not in created["user"] and created["user"]["accountId"]
 
     ds.update_issue("PA-1", {"status": "In Progress"})
     updated = build_event(ds, "jira:issue_updated", key="PA-1")
-    assert updated["issue_event_type_name"] == "issue_generic"
     assert updated["changelog"]["items"][0]["field"] == "status"
     assert updated["changelog"]["items"][0]["toString"] == "In Progress"
 
     last = ds.delete_issue("PA-1")
     deleted = build_event(ds, "jira:issue_deleted", key="PA-1")
-    assert (
-        deleted["issue"]["id"] == last["id"] and deleted["issue_event_type_name"] == "issue_deleted"
-    )
+    assert deleted["issue"]["id"] == last["id"]
 
     account = next(iter(ds.users))
     user_updated = build_event(ds, "user_updated", account_id=account)
@@ -100,9 +95,7 @@ def test_build_event_shapes() -> None:
     with pytest.raises(ValueError, match="unsupported"):
         build_event(ds, "filter_created")
     with pytest.raises(ValueError, match="needs the id"):
-        build_event(ds, "board_created")
-    board = build_event(ds, "board_created", board_id="1")
-    assert board["board"]["id"] == 1 and board["board"]["type"] == "scrum"
+        build_event(ds, "sprint_started")
 
 
 async def test_send_event_signs_the_raw_body(receiver: Receiver) -> None:
