@@ -3,8 +3,7 @@
 - ``/project/{key}/version`` and ``/project/{key}/component``: PageBeans (``isLast``, ``total``).
 - ``/issue/{key}/comment`` and ``/issue/{key}/worklog``: ``{startAt, maxResults, total, …}``,
   at most 50 a page here (stricter than Jira, so paging is exercised).
-- ``/worklog/updated`` and ``/worklog/deleted``: ``{values, since, until, self, nextPage,
-  lastPage}``, ``worklog_feed_page`` items a page, oldest first, strictly after ``since``;
+- ``/worklog/updated`` and ``/worklog/deleted``: ``{values, since, until, nextPage, lastPage}``, ``worklog_feed_page`` items a page, oldest first, strictly after ``since``;
   ``until`` is the last item's time and the next page asks ``since=until``.
 - ``POST /worklog/list {ids}``: at most 1000 ids; unknown ids are left out.
 """
@@ -109,7 +108,6 @@ async def _feed(request: Request, *, deleted: bool) -> Response:
         "values": [{"worklogId": wid, "updatedTime": ms, "properties": []} for ms, wid in page],
         "since": since,
         "until": until,
-        "self": page_url(request),
         "lastPage": last,
     }
     if not last:

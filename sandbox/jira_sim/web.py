@@ -85,11 +85,9 @@ def json_response(
 
 
 def ctx(request: Request) -> RequestCtx:
-    value = request.scope.get("jira_sim")
-    if isinstance(value, RequestCtx):
-        return value
-    base = f"{request.url.scheme}://{request.url.netloc}"
-    return RequestCtx(base=base, gateway=False, path=request.url.path)
+    """What the pipeline learnt about the request (it sets this on every request)."""
+    value: RequestCtx = request.scope["jira_sim"]
+    return value
 
 
 def state(request: Request) -> SimState:
@@ -116,20 +114,13 @@ def respond(request: Request, payload: Any, status: int = 200) -> Response:
     return json_response(payload, ctx(request).base, status)
 
 
-async def read_json(request: Request, *, required: bool = False) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        if required:
-            raise JiraError(400, INVALID_PAYLOAD)
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
-
-
 async def read_object(request: Request, *, required: bool = False) -> JsonDict:
-    body = await read_json(request, required=required)
+    """The JSON object in the body (``{}`` for none, unless ``required``)."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() or required else {}
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         raise JiraError(400, INVALID_PAYLOAD)
     return body
@@ -138,8 +129,6 @@ async def read_object(request: Request, *, required: bool = False) -> JsonDict:
 def int_param(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    if isinstance(value, bool):
-        raise JiraError(400, INVALID_PAYLOAD)
     if isinstance(value, int):
         return value
     try:
@@ -158,11 +147,8 @@ def bool_param(value: Any) -> bool:
 
 def page_url(request: Request, **overrides: Any) -> str:
     """The request URL (with its real base) with some query parameters replaced."""
-    c = ctx(request)
-    params = dict(request.query_params)
-    params.update({k: str(v) for k, v in overrides.items()})
-    query = urlencode(params)
-    return f"{c.base}{c.path}" + (f"?{query}" if query else "")
+    query = urlencode({**request.query_params, **{k: str(v) for k, v in overrides.items()}})
+    return f"{ctx(request).base}{ctx(request).path}?{query}"
 
 
 def window(request: Request, default: int = 50, cap: int = 50) -> tuple[int, int]:
@@ -188,16 +174,12 @@ async def respond_page(
     key: str = "values",
     total: bool = True,
 ) -> Response:
-    """One page of ``items`` as a Jira PageBean (``isLast``, ``nextPage``; ``total`` unless
-    told otherwise), counted in the stats."""
+    """One page of ``items`` as a Jira PageBean (``isLast``; ``total`` unless told otherwise),
+    counted in the stats."""
     start, size = window(request, default, cap)
-    is_last = start + size >= len(items)
-    body: JsonDict = {"self": page_url(request), "maxResults": size, "startAt": start}
+    body: JsonDict = {"maxResults": size, "startAt": start, "isLast": start + size >= len(items)}
     if total:
         body["total"] = len(items)
-    body["isLast"] = is_last
-    if not is_last:
-        body["nextPage"] = page_url(request, startAt=start + size, maxResults=size)
     body[key] = items[start : start + size]
     await account(request, len(body[key]))
     return respond(request, body)
