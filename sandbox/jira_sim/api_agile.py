@@ -62,12 +62,6 @@ async def boards_list(request: Request) -> Response:
     return await respond_page(request, [ds.board_json(b) for b in boards])
 
 
-async def board_get(request: Request) -> Response:
-    board = _board(request)
-    await account(request, 1)
-    return respond(request, state(request).dataset.board_json(board))
-
-
 async def board_projects(request: Request) -> Response:
     ds = state(request).dataset
     board = _board(request)

@@ -99,12 +99,9 @@ class SimMiddleware:
             scope["jira_sim"] = RequestCtx(base=base, gateway=False, path=path, template=path)
             await self.app(scope, receive, send)
             return
-        gateway = False
-        cloud_ok = True
         match = GATEWAY_RE.match(path)
+        gateway = match is not None
         if match:
-            gateway = True
-            cloud_ok = match.group(1) == self.sim.config.cloud_id
             base = f"{base}/ex/jira/{match.group(1)}"
             path = match.group(2) or "/"
             scope = dict(scope)
@@ -118,20 +115,8 @@ class SimMiddleware:
         stats = self.sim.stats
         stats.begin(template)
         status = [500]
-        counting_send = status_recorder(send, status)
-
         try:
-            if not cloud_ok:
-                response = json_response(
-                    error_body(
-                        f"No Jira site found for cloud id '{match.group(1) if match else ''}'."
-                    ),
-                    base,
-                    404,
-                )
-                await response(scope, receive, counting_send)
-                return
-            await self._pipeline(scope, receive, counting_send, ctx, headers)
+            await self._pipeline(scope, receive, status_recorder(send, status), ctx, headers)
         finally:
             stats.end(status[0])
 
@@ -270,7 +255,6 @@ def create_app(
             "GET /rest/api/3/mypermissions": api_platform.my_permissions,
             "POST /rest/api/3/jql/parse": api_platform.jql_parse,
             "GET /rest/agile/1.0/board": api_agile.boards_list,
-            "GET /rest/agile/1.0/board/{boardId}": api_agile.board_get,
             "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
             "GET /rest/agile/1.0/board/{boardId}/sprint": api_agile.board_sprints,
             "GET /rest/agile/1.0/board/{boardId}/epic": api_agile.board_epics,
@@ -281,9 +265,6 @@ def create_app(
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
             "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
             "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
-            "PUT /rest/api/3/webhook/refresh": api_webhooks.dynamic_refresh,
-            "POST /rest/api/3/webhook": api_webhooks.dynamic_register,
-            "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
         }
     )
     middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]

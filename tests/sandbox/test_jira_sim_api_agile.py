@@ -36,7 +36,7 @@ async def test_boards_are_a_scrum_board_per_project_and_the_extras(
     assert [b["id"] for b in on_plat["values"]] == [2, 1001, 1002]
     projects = await get(agile_site, f"{AGILE}/board/1002/project")
     assert [p["key"] for p in projects["values"]] == ["PA", "PLAT"]
-    assert (await agile_site.get(f"{AGILE}/board/77")).status_code == 404
+    assert (await agile_site.get(f"{AGILE}/board/77/project")).status_code == 404
 
 
 async def test_sprints_shared_by_boards_and_kanban_boards_without_any(
