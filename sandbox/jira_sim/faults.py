@@ -66,8 +66,6 @@ class FaultEngine:
     def reconfigure(self, old: SimConfig, new: SimConfig) -> None:
         if old.effective_fault_seed != new.effective_fault_seed:
             self.rng = random.Random(new.effective_fault_seed)
-        if old.burst_limit_rps != new.burst_limit_rps:
-            self.buckets.clear()
 
     async def latency(self, config: SimConfig) -> None:
         if config.latency_ms > 0:
