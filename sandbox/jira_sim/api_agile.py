@@ -24,6 +24,7 @@ from .web import (
     JiraError,
     account,
     respond,
+    respond_issues,
     respond_page,
     state,
     window,
@@ -111,14 +112,4 @@ async def board_backlog(request: Request) -> Response:
     issues = ds.board_backlog(board)
     selected = compile_query(parse(q.get("jql") or ""), jql_context(request))
     issues = [rec for rec in issues if selected(rec)]
-    start, size = window(request)
-    page = [spec.issue(rec) for rec in issues[start : start + size]]
-    body: JsonDict = {
-        "expand": "schema,names",
-        "startAt": start,
-        "maxResults": size,
-        "total": len(issues),
-        "issues": page,
-    }
-    await account(request, len(page), len(page) if spec.full else 0)
-    return respond(request, body)
+    return await respond_issues(request, issues, spec, *window(request))

@@ -14,6 +14,7 @@ from .fields import MULTI_VALUED, FieldSpec, split_list
 from .jql import JqlContext, JqlError, compile_query
 from .jql import parse as parse_jql
 from .search import TokenError
+from .store import ProjectRecord
 from .web import (
     INVALID_PAYLOAD,
     ISSUE_NOT_FOUND,
@@ -42,25 +43,11 @@ def jql_context(request: Request) -> JqlContext:
 # ------------------------------------------------------------------------------- projects
 
 
-async def project_search(request: Request) -> Response:
-    sim = state(request)
-    q = request.query_params
-    insight = "insight" in split_list(q.get("expand"))
-    projects = sorted(
-        (p for p in sim.dataset.projects.values() if not p.archived), key=lambda p: p.key
-    )
-    ids = set(split_list(q.getlist("id")))
-    views = [
-        _project_view(request, p, insight=insight) for p in projects if not ids or str(p.id) in ids
-    ]
-    return await respond_page(request, views, cap=100)
-
-
-def _project_view(request: Request, rec: Any, *, insight: bool, full: bool = False) -> JsonDict:
+def project_view(request: Request, rec: ProjectRecord, *, full: bool = False) -> JsonDict:
     """A project; ``expand=insight`` adds its issue count and last issue update."""
     dataset = state(request).dataset
     out = dataset.project_json(rec, full=full)
-    if insight:
+    if "insight" in split_list(request.query_params.get("expand")):
         count, last = dataset.project_issue_stats(rec.key)
         out["insight"] = {"totalIssueCount": count}
         if last is not None:
@@ -68,10 +55,20 @@ def _project_view(request: Request, rec: Any, *, insight: bool, full: bool = Fal
     return out
 
 
+def live_projects(request: Request) -> list[JsonDict]:
+    """Every project but the archived ones, by key, as :func:`project_view` shows them."""
+    projects = sorted(state(request).dataset.projects.values(), key=lambda p: p.key)
+    return [project_view(request, p) for p in projects if not p.archived]
+
+
+async def project_search(request: Request) -> Response:
+    ids = set(split_list(request.query_params.getlist("id")))
+    views = [p for p in live_projects(request) if not ids or str(p["id"]) in ids]
+    return await respond_page(request, views, cap=100)
+
+
 async def project_get(request: Request) -> Response:
-    rec = project_or_404(request)
-    insight = "insight" in split_list(request.query_params.get("expand"))
-    out = _project_view(request, rec, insight=insight, full=True)
+    out = project_view(request, project_or_404(request), full=True)
     await account(request, 1)
     return respond(request, out)
 

@@ -36,6 +36,7 @@ from .web import (
     json_response,
     read_object,
     respond,
+    respond_issues,
     rewriting_body,
     scope_headers,
     state,
@@ -124,12 +125,9 @@ async def server_info(request: Request) -> Response:
 
 async def project_list(request: Request) -> Response:
     """`GET /rest/api/2/project`: every live project, one unpaged array."""
-    from .api_platform import _project_view
+    from .api_platform import live_projects
 
-    dataset = state(request).dataset
-    expand = {part.strip() for part in (request.query_params.get("expand") or "").split(",")}
-    projects = sorted((p for p in dataset.projects.values() if not p.archived), key=lambda p: p.key)
-    views = [_project_view(request, p, insight="insight" in expand) for p in projects]
+    views = live_projects(request)
     await account(request, len(views))
     return respond(request, views)
 
@@ -173,18 +171,7 @@ async def search(request: Request) -> Response:
             f"{sim.config.search_window:,}.",
         )
     evaluated = sim.search.evaluate(jql, jql_context(request))
-    issues = [spec.issue(rec) for rec in evaluated.issues[start : start + size]]
-    await account(request, len(issues), len(issues) if spec.full else 0)
-    return respond(
-        request,
-        {
-            "expand": "schema,names",
-            "startAt": start,
-            "maxResults": size,
-            "total": len(evaluated.issues),
-            "issues": issues,
-        },
-    )
+    return await respond_issues(request, evaluated.issues, spec, start, size)
 
 
 ROUTES: Final = {

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import Message, Scope, Send
 
 from .catalog import SENTINEL, JsonDict
+from .fields import FieldSpec
 from .store import IssueRecord, ProjectRecord
 
 if TYPE_CHECKING:
@@ -183,6 +184,17 @@ async def respond_page(
     body[key] = items[start : start + size]
     await account(request, len(body[key]))
     return respond(request, body)
+
+
+async def respond_issues(
+    request: Request, issues: list[IssueRecord], spec: FieldSpec, start: int, size: int
+) -> Response:
+    """One ``{startAt, maxResults, total, issues}`` page of ``issues`` (the backlog, Data
+    Center's search), counted in the stats."""
+    page = [spec.issue(rec) for rec in issues[start : start + size]]
+    await account(request, len(page), len(page) if spec.full else 0)
+    body = {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(issues)}
+    return respond(request, {**body, "issues": page})
 
 
 def rewriting_body(send: Send, change: Callable[[int, bytes], bytes]) -> Send:
