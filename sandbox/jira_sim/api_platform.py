@@ -136,8 +136,6 @@ async def search_jql(request: Request) -> Response:
             max_results=max_results,
             reconcile=frozenset(reconcile),
         )
-    except JqlError as exc:
-        raise JiraError(400, exc.message, warnings=[]) from None
     except TokenError as exc:
         raise JiraError(400, str(exc)) from None
     out: JsonDict = {"issues": [spec.issue(rec) for rec in issues]}

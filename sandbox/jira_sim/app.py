@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from loguru import logger
 from starlette.applications import Starlette
@@ -31,6 +31,7 @@ from .jql import JqlError
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
+    BASIC_REALM,
     INVALID_PAYLOAD,
     JiraError,
     RequestCtx,
@@ -65,15 +66,11 @@ class SimState:
         self.dataset.public_base = url
 
 
-def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> str | None:
+def authenticate(authorization: str, gateway: bool, config: SimConfig) -> str | None:
     """``"basic"`` / ``"bearer"`` when the credentials fit where the request came in, else None."""
-    scheme, _, credentials = headers.get("authorization", "").partition(" ")
-    credentials = credentials.strip()
     if gateway:
-        if scheme.lower() == "bearer" and credentials == config.oauth_token:
-            return "bearer"
-        return None
-    login = basic_login(headers.get("authorization", ""))
+        return "bearer" if authorization == f"Bearer {config.oauth_token}" else None
+    login = basic_login(authorization)
     if login and login[0].lower() == config.email.lower() and login[1] == config.api_token:
         return "basic"
     return None
@@ -126,16 +123,12 @@ class SimMiddleware:
         sim = self.sim
         config = sim.config
         await sim.faults.latency(config)
-        ctx.auth = authenticate(headers, ctx.gateway, config)
+        ctx.auth = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
         if ctx.auth is None and not public:
-            response = (
-                unauthorized(ctx.base, 'Bearer realm="api.atlassian.com"')
-                if ctx.gateway
-                else unauthorized(ctx.base)
-            )
-            await response(scope, receive, send)
+            realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
+            await unauthorized(ctx.base, realm)(scope, receive, send)
             return
         fault = sim.faults.check(config, ctx.template, ctx.path)
         if fault is not None:
@@ -165,28 +158,19 @@ def _truncating(send: Send) -> Send:
 
 async def _jira_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JiraError)
-    return json_response(exc.body(), ctx(request).base, exc.status, exc.headers or None)
+    return json_response(exc.body, ctx(request).base, exc.status)
 
 
-async def _jql_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, JqlError)
-    return json_response(error_body(exc.message), ctx(request).base, 400)
-
-
-async def _fields_error(request: Request, exc: Exception) -> Response:
-    """A ``fields`` that is neither a list nor a string."""
-    return json_response(error_body(INVALID_PAYLOAD), ctx(request).base, 400)
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    """A JQL Jira rejects, or a ``fields`` that is neither a list nor a string."""
+    message = exc.message if isinstance(exc, JqlError) else INVALID_PAYLOAD
+    return json_response(error_body(message), ctx(request).base, 400)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        body = error_body(f"null for uri: {request.url}")
-    elif exc.status_code == 405:
-        body = error_body(f"Method {request.method} is not allowed for {request.url.path}.")
-    else:
-        body = error_body(str(exc.detail))
-    return json_response(body, ctx(request).base, exc.status_code)
+    message = f"null for uri: {request.url}" if exc.status_code == 404 else str(exc.detail)
+    return json_response(error_body(message), ctx(request).base, exc.status_code)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -194,11 +178,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return json_response(error_body(f"Internal server error: {exc}"), "", 500)
 
 
-def create_app(
-    config: SimConfig | None = None,
-    dataset: Dataset | None = None,
-    **_: Any,
-) -> Starlette:
+def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) -> Starlette:
     """The simulator app. ``dataset`` defaults to :func:`~.data.generate_dataset` of ``config``.
 
     The state is reachable as ``app.state.sim`` (:class:`SimState`).
@@ -276,8 +256,8 @@ def create_app(
         middleware=middleware,
         exception_handlers={
             JiraError: _jira_error,
-            FieldsError: _fields_error,
-            JqlError: _jql_error,
+            FieldsError: _bad_request,
+            JqlError: _bad_request,
             HTTPException: _http_error,
             Exception: _server_error,
         },

@@ -26,6 +26,7 @@ INVALID_PAYLOAD: Final = (
 )
 NOT_AUTHENTICATED: Final = "Client must be authenticated to access this resource."
 ISSUE_NOT_FOUND: Final = "Issue does not exist or you do not have permission to see it."
+BASIC_REALM: Final = 'Basic realm="protected-area"'
 
 
 @dataclass
@@ -42,26 +43,10 @@ class RequestCtx:
 class JiraError(Exception):
     """Raised by handlers; rendered as ``{"errorMessages": [...], "errors": {...}}``."""
 
-    def __init__(
-        self,
-        status: int,
-        *messages: str,
-        errors: dict[str, str] | None = None,
-        warnings: list[str] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(f"{status}: {'; '.join(messages)}")
         self.status = status
-        self.messages = list(messages)
-        self.errors = errors or {}
-        self.warnings = warnings
-        self.headers = headers or {}
-
-    def body(self) -> JsonDict:
-        out: JsonDict = {"errorMessages": self.messages, "errors": self.errors}
-        if self.warnings is not None:
-            out["warningMessages"] = self.warnings
-        return out
+        self.body: JsonDict = {"errorMessages": list(messages), "errors": errors or {}}
 
 
 def error_body(*messages: str) -> JsonDict:
@@ -227,7 +212,7 @@ def scope_headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def unauthorized(base: str, challenge: str = 'Basic realm="protected-area"') -> Response:
+def unauthorized(base: str, challenge: str = BASIC_REALM) -> Response:
     return json_response(error_body(NOT_AUTHENTICATED), base, 401, {"WWW-Authenticate": challenge})
 
 

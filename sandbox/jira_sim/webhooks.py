@@ -164,7 +164,7 @@ class Delivery:
 
 async def send_event(
     url: str,
-    payload: JsonDict | bytes,
+    payload: JsonDict,
     *,
     secret: str | None = None,
     identifier: str | None = None,
@@ -176,12 +176,8 @@ async def send_event(
     ``X-Atlassian-Webhook-Flow: Primary`` and ``X-Hub-Signature: sha256=...`` over the exact
     bytes sent when ``secret`` is given.
     """
-    body = (
-        payload
-        if isinstance(payload, bytes)
-        else json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    )
-    event = str(payload.get("webhookEvent", "")) if isinstance(payload, dict) else ""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    event = str(payload.get("webhookEvent", ""))
     identifier = identifier or str(uuid.uuid4())
     headers = {
         "Content-Type": "application/json; charset=utf-8",

@@ -201,7 +201,6 @@ async def test_http_400_bodies() -> None:
                 "Field 'foo' does not exist or you do not have permission to view it."
             ],
             "errors": {},
-            "warningMessages": [],
         }
         r = await c.post("/rest/api/3/search/jql", json={"jql": "project = = PA"})
         assert r.status_code == 400
