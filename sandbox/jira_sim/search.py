@@ -12,7 +12,6 @@ import base64
 import binascii
 import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,10 +22,7 @@ UNBOUNDED: Final = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
 INVALID_TOKEN: Final = "The provided next page token is invalid or expired."
-
-
-class TokenError(ValueError):
-    pass
+CACHE_SIZE: Final = 64
 
 
 @dataclass(frozen=True)
@@ -52,33 +48,31 @@ def decode_token(jql: str, token: str) -> list[Any]:
             return data["after"]
     except (binascii.Error, ValueError, UnicodeDecodeError, TypeError, KeyError):
         pass
-    raise TokenError(INVALID_TOKEN)
+    raise JqlError(INVALID_TOKEN)
 
 
 class SearchEngine:
     """Evaluates JQL over a dataset, caching results per (jql, reconcile, data version, minute)."""
 
-    def __init__(self, dataset: Dataset, cache_size: int = 64) -> None:
+    def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self._cache: OrderedDict[tuple[Any, ...], Evaluated] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: dict[tuple[Any, ...], Evaluated] = {}
 
     def evaluate(
         self, jql: str, ctx: JqlContext, reconcile: frozenset[int] = frozenset()
     ) -> Evaluated:
+        minute = ctx.now.replace(second=0, microsecond=0)
+        cache_key = (jql.strip(), reconcile, self.dataset.version, minute)
+        if cache_key not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[cache_key] = self._evaluate(jql, ctx, reconcile)
+        return self._cache[cache_key]
+
+    def _evaluate(self, jql: str, ctx: JqlContext, reconcile: frozenset[int]) -> Evaluated:
         query = parse(jql)
         if query.where is None:
             raise JqlError(UNBOUNDED)
-        cache_key = (
-            jql.strip(),
-            reconcile,
-            self.dataset.version,
-            ctx.now.replace(second=0, microsecond=0),
-        )
-        hit = self._cache.get(cache_key)
-        if hit is not None:
-            self._cache.move_to_end(cache_key)
-            return hit
         predicate = compile_query(query, ctx)
         order = ordering(query)
         matched = [
@@ -87,11 +81,7 @@ class SearchEngine:
             if (rec.indexed or rec.id in reconcile) and predicate(rec)
         ]
         keyed = order.sort(matched)
-        result = Evaluated(order, [k for k, _ in keyed], [r for _, r in keyed])
-        self._cache[cache_key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return result
+        return Evaluated(order, [k for k, _ in keyed], [r for _, r in keyed])
 
     def page(
         self,
@@ -109,7 +99,7 @@ class SearchEngine:
             try:
                 start = evaluated.ordering.after(evaluated.keys, decode_token(jql, token))
             except TypeError:
-                raise TokenError(INVALID_TOKEN) from None
+                raise JqlError(INVALID_TOKEN) from None
         end = start + max_results
         issues = evaluated.issues[start:end]
         if end >= len(evaluated.issues) or not issues:
