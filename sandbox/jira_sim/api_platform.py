@@ -29,7 +29,6 @@ from .web import (
 )
 
 USER_NOT_FOUND: Final = "Specified user does not exist or you do not have required permissions"
-MAX_RECONCILE: Final = 50
 
 
 def jql_context(request: Request) -> JqlContext:
@@ -106,29 +105,18 @@ async def myself(request: Request) -> Response:
 
 
 async def search_jql(request: Request) -> Response:
-    """``GET|POST /rest/api/3/search/jql``: nextPageToken paging, default fields = id."""
+    """``POST /rest/api/3/search/jql``: nextPageToken paging, default fields = id
+    (``reconcileIssues`` is taken and ignored: every issue is indexed at once here)."""
     sim = state(request)
     params = await read_object(request)
     jql = params.get("jql") or ""
     if not isinstance(jql, str) or not isinstance(params.get("expand") or "", str):
         raise JiraError(400, INVALID_PAYLOAD)  # unlike Data Center's search, expand is a string
     spec = FieldSpec.parse(params.get("fields"), default=["id"])
-    reconcile = params.get("reconcileIssues") or []
-    if not isinstance(reconcile, list) or not all(isinstance(i, int) for i in reconcile):
-        raise JiraError(400, INVALID_PAYLOAD)
-    if len(reconcile) > MAX_RECONCILE:
-        raise JiraError(
-            400, f"The number of issues to reconcile exceeds the limit of {MAX_RECONCILE}."
-        )
     requested = int_param(params.get("maxResults"), "maxResults", 50)
     max_results = min(requested if requested > 0 else 50, 100 if spec.full else 5000)
-    issues, next_token = sim.search.page(
-        jql,
-        jql_context(request),
-        token=params.get("nextPageToken") or None,
-        max_results=max_results,
-        reconcile=frozenset(reconcile),
-    )
+    token = params.get("nextPageToken") or None
+    issues, next_token = sim.search.page(jql, jql_context(request), token, max_results)
     out: JsonDict = {"issues": [spec.issue(rec) for rec in issues]}
     if next_token:
         out["nextPageToken"] = next_token

@@ -40,11 +40,9 @@ def _offset(cursor: str) -> int:
 
 
 def _check(request: Request) -> None:
-    """Teams refuse OAuth (Bearer) tokens; the org must be the simulated one."""
+    """Teams refuse OAuth (Bearer) tokens."""
     if ctx(request).auth == "bearer":
         raise JiraError(401, NOT_AUTHENTICATED)
-    if request.path_params["orgId"] != state(request).config.org_id:
-        raise JiraError(404, f"Organization '{request.path_params['orgId']}' was not found.")
 
 
 async def list_teams(request: Request) -> Response:

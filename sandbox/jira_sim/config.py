@@ -22,8 +22,6 @@ class SimConfig(BaseModel):
     # Data Center mode (sandbox/jira_sim/datacenter.py): REST v2 only, these credentials
     deployment: Literal["cloud", "datacenter"] = "cloud"
     pat: str = "sandbox-pat"
-    username: str = "demo"
-    password: str = "sandbox-password"
     search_window: int = Field(default=10_000, ge=1)  # OpenSearch's max_result_window
     search_page_max: int = Field(default=1000, ge=1)  # jira.search.views.default.max
 

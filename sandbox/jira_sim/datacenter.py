@@ -8,7 +8,7 @@ Only as much as the integration and its tests use:
   unpaged project list, `/user/list` (cursor), and `POST /search` with `startAt`/`maxResults`
   (at most `search_page_max`, 1000)/`total`, refusing to read past `search_window` like
   OpenSearch's max_result_window.
-- PAT (`Authorization: Bearer <pat>`) and Basic `username:password`.
+- A personal access token (`Authorization: Bearer <pat>`).
 - Users as Data Center names them: `key` (`JIRAUSER…`) and `name`, no `accountId`; in every
   answer and webhook payload (`to_wire`).
 """
@@ -24,13 +24,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .config import SimConfig
 from .fields import FieldSpec
 from .web import (
     INVALID_PAYLOAD,
     JiraError,
     account,
-    basic_login,
     error_body,
     int_param,
     json_response,
@@ -93,14 +91,6 @@ def account_id_of(sim: Any, key: str) -> str | None:
         if user_key(account_id) == key:
             return str(account_id)
     return None
-
-
-def credentials_fit(authorization: str, config: SimConfig) -> bool:
-    scheme, _, credentials = authorization.partition(" ")
-    credentials = credentials.strip()
-    if scheme.lower() == "bearer":
-        return bool(credentials) and credentials == config.pat
-    return basic_login(authorization) == (config.username, config.password)
 
 
 # Data Center's own endpoints.
@@ -219,7 +209,7 @@ class DataCenterFacade:
             )
             return
         public = path == f"{V2}/serverInfo"  # served without credentials, as Jira does
-        if not public and not credentials_fit(headers.get("authorization", ""), self.sim.config):
+        if not public and headers.get("authorization") != f"Bearer {self.sim.config.pat}":
             await unauthorized(base)(scope, receive, send)
             return
         scope = dict(scope)

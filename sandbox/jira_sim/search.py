@@ -2,8 +2,6 @@
 
 The token is opaque base64 of ``{"q": <jql hash>, "after": <sort key of the last issue>}``:
 paging is stable under inserts/deletes (like a real index cursor) and needs no server state.
-Issues created with ``indexed=False`` are invisible to search unless listed in
-``reconcileIssues``.
 """
 
 from __future__ import annotations
@@ -52,48 +50,35 @@ def decode_token(jql: str, token: str) -> list[Any]:
 
 
 class SearchEngine:
-    """Evaluates JQL over a dataset, caching results per (jql, reconcile, data version, minute)."""
+    """Evaluates JQL over a dataset, caching results per (jql, data version, minute)."""
 
     def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self._cache: dict[tuple[Any, ...], Evaluated] = {}
 
-    def evaluate(
-        self, jql: str, ctx: JqlContext, reconcile: frozenset[int] = frozenset()
-    ) -> Evaluated:
+    def evaluate(self, jql: str, ctx: JqlContext) -> Evaluated:
         minute = ctx.now.replace(second=0, microsecond=0)
-        cache_key = (jql.strip(), reconcile, self.dataset.version, minute)
+        cache_key = (jql.strip(), self.dataset.version, minute)
         if cache_key not in self._cache:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            self._cache[cache_key] = self._evaluate(jql, ctx, reconcile)
+            self._cache[cache_key] = self._evaluate(jql, ctx)
         return self._cache[cache_key]
 
-    def _evaluate(self, jql: str, ctx: JqlContext, reconcile: frozenset[int]) -> Evaluated:
+    def _evaluate(self, jql: str, ctx: JqlContext) -> Evaluated:
         query = parse(jql)
         if query.where is None:
             raise JqlError(UNBOUNDED)
         predicate = compile_query(query, ctx)
         order = ordering(query)
-        matched = [
-            rec
-            for rec in self.dataset.issues.values()
-            if (rec.indexed or rec.id in reconcile) and predicate(rec)
-        ]
-        keyed = order.sort(matched)
+        keyed = order.sort([rec for rec in self.dataset.issues.values() if predicate(rec)])
         return Evaluated(order, [k for k, _ in keyed], [r for _, r in keyed])
 
     def page(
-        self,
-        jql: str,
-        ctx: JqlContext,
-        *,
-        token: str | None,
-        max_results: int,
-        reconcile: frozenset[int] = frozenset(),
+        self, jql: str, ctx: JqlContext, token: str | None, max_results: int
     ) -> tuple[list[IssueRecord], str | None]:
         """One page of issues and the next token (None on the last page)."""
-        evaluated = self.evaluate(jql, ctx, reconcile)
+        evaluated = self.evaluate(jql, ctx)
         start = 0
         if token:
             try:

@@ -188,27 +188,6 @@ async def test_search_fields_and_errors(jira: httpx.AsyncClient) -> None:
     assert r.status_code == 400  # expand is a comma-separated STRING on search/jql
 
 
-async def test_reconcile_issues_reveals_unindexed_issues(jira: httpx.AsyncClient) -> None:
-    created = (
-        await jira.post(
-            "/_sim/issues", json={"project": "PA", "summary": "fresh", "indexed": False}
-        )
-    ).json()
-    jql = f"key = {created['key']}"
-    assert (await jira.post("/rest/api/3/search/jql", json={"jql": jql})).json()["issues"] == []
-    r = await jira.post(
-        "/rest/api/3/search/jql", json={"jql": jql, "reconcileIssues": [int(created["id"])]}
-    )
-    assert r.json()["issues"] == [{"id": created["id"]}]
-    assert (await jira.get(f"/rest/api/3/issue/{created['key']}")).status_code == 200
-    r = await jira.post(
-        "/rest/api/3/search/jql", json={"jql": jql, "reconcileIssues": list(range(51))}
-    )
-    assert r.status_code == 400
-    await jira.put(f"/_sim/issues/{created['key']}", json={"indexed": True})
-    assert len((await jira.post("/rest/api/3/search/jql", json={"jql": jql})).json()["issues"]) == 1
-
-
 async def test_fields_projection(jira: httpx.AsyncClient) -> None:
     async def one(fields: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"jql": "key = PA-1", "fields": fields}

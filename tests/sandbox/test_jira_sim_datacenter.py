@@ -28,9 +28,8 @@ async def test_only_v2_with_data_center_credentials() -> None:
         assert (
             await site.get("/rest/api/2/mypermissions?permissions=ADMINISTER", auth=basic)
         ).status_code == 401
-        login = httpx.BasicAuth("demo", "sandbox-password")
         assert (
-            await site.get("/rest/api/2/mypermissions?permissions=ADMINISTER", auth=login)
+            await site.get("/rest/api/2/mypermissions?permissions=ADMINISTER", headers=PAT)
         ).status_code == 200
         info = (await site.get("/rest/api/2/serverInfo", headers=PAT)).json()
         assert info["deploymentType"] == "Server" and info["version"] == "10.3.1"
