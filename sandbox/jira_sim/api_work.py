@@ -10,12 +10,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from .catalog import JsonDict
+from .store import Dataset, IssueRecord
 from .web import (
     INVALID_PAYLOAD,
     JiraError,
@@ -32,6 +34,7 @@ from .web import (
 )
 
 MAX_WORKLOG_LIST: Final = 1000
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def project_versions(request: Request) -> Response:
@@ -59,42 +62,36 @@ async def project_components(request: Request) -> Response:
 # ------------------------------------------------------------------------------- comments, worklogs
 
 
-async def _items_page(request: Request, items: list[JsonDict], key: str) -> Response:
-    start, size = window(request)
-    page = items[start : start + size]
-    await account(request, len(page))
-    return respond(request, {"startAt": start, "maxResults": size, "total": len(items), key: page})
+def _issue_items(
+    key: str, missing: str, read: Callable[[Dataset, IssueRecord], list[JsonDict]]
+) -> tuple[Endpoint, Endpoint]:
+    """An issue's items (``read``) as a page under ``key``, and one of them by its id."""
+
+    async def page(request: Request) -> Response:
+        items = read(state(request).dataset, issue_or_404(request))
+        start, size = window(request)
+        found = items[start : start + size]
+        await account(request, len(found))
+        body = {"startAt": start, "maxResults": size, "total": len(items), key: found}
+        return respond(request, body)
+
+    async def one(request: Request) -> Response:
+        wanted = str(request.path_params["id"])
+        for item in read(state(request).dataset, issue_or_404(request)):
+            if str(item["id"]) == wanted:
+                await account(request, 1)
+                return respond(request, item)
+        raise JiraError(404, missing + wanted)
+
+    return page, one
 
 
-async def _item(request: Request, items: list[JsonDict], missing: str) -> Response:
-    wanted = str(request.path_params["id"])
-    for item in items:
-        if str(item["id"]) == wanted:
-            await account(request, 1)
-            return respond(request, item)
-    raise JiraError(404, missing + wanted)
-
-
-async def issue_comments(request: Request) -> Response:
-    ds = state(request).dataset
-    return await _items_page(request, ds.issue_comments(issue_or_404(request)), "comments")
-
-
-async def issue_comment(request: Request) -> Response:
-    ds = state(request).dataset
-    comments = ds.issue_comments(issue_or_404(request))
-    return await _item(request, comments, "Can not find a comment for the id: ")
-
-
-async def issue_worklogs(request: Request) -> Response:
-    ds = state(request).dataset
-    return await _items_page(request, ds.issue_worklogs(issue_or_404(request)), "worklogs")
-
-
-async def issue_worklog(request: Request) -> Response:
-    ds = state(request).dataset
-    worklogs = ds.issue_worklogs(issue_or_404(request))
-    return await _item(request, worklogs, "Cannot find worklog with id: ")
+issue_comments, issue_comment = _issue_items(
+    "comments", "Can not find a comment for the id: ", Dataset.issue_comments
+)
+issue_worklogs, issue_worklog = _issue_items(
+    "worklogs", "Cannot find worklog with id: ", Dataset.issue_worklogs
+)
 
 
 async def _feed(request: Request, *, deleted: bool) -> Response:
