@@ -35,7 +35,7 @@ from .web import (
     INVALID_PAYLOAD,
     JiraError,
     RequestCtx,
-    basic_login,
+    basic_authorization,
     ctx,
     error_body,
     json_response,
@@ -70,10 +70,7 @@ def authenticate(authorization: str, gateway: bool, config: SimConfig) -> str | 
     """``"basic"`` / ``"bearer"`` when the credentials fit where the request came in, else None."""
     if gateway:
         return "bearer" if authorization == f"Bearer {config.oauth_token}" else None
-    login = basic_login(authorization)
-    if login and login[0].lower() == config.email.lower() and login[1] == config.api_token:
-        return "basic"
-    return None
+    return "basic" if authorization == basic_authorization(config.email, config.api_token) else None
 
 
 class SimMiddleware:

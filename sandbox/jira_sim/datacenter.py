@@ -15,7 +15,6 @@ Only as much as the integration and its tests use:
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any, Final
@@ -29,6 +28,7 @@ from .web import (
     INVALID_PAYLOAD,
     JiraError,
     account,
+    basic_authorization,
     error_body,
     int_param,
     json_response,
@@ -214,9 +214,9 @@ class DataCenterFacade:
             return
         scope = dict(scope)
         config = self.sim.config
-        cloud = base64.b64encode(f"{config.email}:{config.api_token}".encode()).decode()
+        cloud = basic_authorization(config.email, config.api_token)
         kept = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
-        scope["headers"] = [*kept, (b"authorization", f"Basic {cloud}".encode())]
+        scope["headers"] = [*kept, (b"authorization", cloud.encode())]
         if path.startswith(f"{V2}/") and path not in OWN_PATHS:
             path = "/rest/api/3/" + path[len(V2) + 1 :]
             if path == "/rest/api/3/user":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,11 +136,11 @@ def page_url(request: Request, **overrides: Any) -> str:
     return f"{ctx(request).base}{ctx(request).path}?{query}"
 
 
-def window(request: Request, default: int = 50, cap: int = 50) -> tuple[int, int]:
-    """``startAt`` and ``maxResults`` (``default`` when absent, at most ``cap``)."""
+def window(request: Request, cap: int = 50) -> tuple[int, int]:
+    """``startAt`` and ``maxResults`` (50 when absent, at most ``cap``)."""
     q = request.query_params
     start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", default)), cap)
+    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), cap)
 
 
 async def account(request: Request, items: int, full: int = 0) -> None:
@@ -152,22 +151,16 @@ async def account(request: Request, items: int, full: int = 0) -> None:
 
 
 async def respond_page(
-    request: Request,
-    items: list[Any],
-    *,
-    default: int = 50,
-    cap: int = 50,
-    key: str = "values",
-    total: bool = True,
+    request: Request, items: list[Any], *, cap: int = 50, total: bool = True
 ) -> Response:
     """One page of ``items`` as a Jira PageBean (``isLast``; ``total`` unless told otherwise),
     counted in the stats."""
-    start, size = window(request, default, cap)
+    start, size = window(request, cap)
     body: JsonDict = {"maxResults": size, "startAt": start, "isLast": start + size >= len(items)}
     if total:
         body["total"] = len(items)
-    body[key] = items[start : start + size]
-    await account(request, len(body[key]))
+    body["values"] = items[start : start + size]
+    await account(request, len(body["values"]))
     return respond(request, body)
 
 
@@ -216,14 +209,6 @@ def unauthorized(base: str, challenge: str = BASIC_REALM) -> Response:
     return json_response(error_body(NOT_AUTHENTICATED), base, 401, {"WWW-Authenticate": challenge})
 
 
-def basic_login(authorization: str) -> tuple[str, str] | None:
-    """`(user, secret)` of a `Basic` Authorization header; None for any other or a bad one."""
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, _, secret = decoded.partition(":")
-    return user, secret
+def basic_authorization(user: str, secret: str) -> str:
+    """The ``Authorization`` header value of HTTP Basic ``user:secret``."""
+    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
