@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Final
 
 from starlette.requests import Request
@@ -24,19 +22,11 @@ DEFAULT_TEAMS_PAGE: Final = 50
 MAX_MEMBERS_PAGE: Final = 50
 
 
-def _cursor(offset: int) -> str:
-    """An opaque cursor for the item at ``offset``."""
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
-
-
 def _offset(cursor: str) -> int:
-    try:
-        kind, _, offset = base64.urlsafe_b64decode(cursor).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        kind, offset = "", ""
-    if kind != "offset" or not offset.isdigit():
+    """Cursors here are offsets (opaque to the client either way)."""
+    if not cursor.isdigit():
         raise JiraError(400, f"Invalid cursor: '{cursor}'.")
-    return int(offset)
+    return int(cursor)
 
 
 def _check(request: Request) -> None:
@@ -53,7 +43,7 @@ async def list_teams(request: Request) -> Response:
     offset = _offset(q["cursor"]) if q.get("cursor") else 0
     page = list(state(request).dataset.teams.values())[offset : offset + size]
     await account(request, len(page))
-    return respond(request, {"entities": page, "cursor": _cursor(offset + len(page))})
+    return respond(request, {"entities": page, "cursor": str(offset + len(page))})
 
 
 async def team_members(request: Request) -> Response:
@@ -70,7 +60,7 @@ async def team_members(request: Request) -> Response:
     page = members[offset : offset + first]
     await account(request, len(page))
     page_info = {
-        "endCursor": _cursor(offset + len(page) - 1) if page else None,
+        "endCursor": str(offset + len(page) - 1) if page else None,
         "hasNextPage": offset + len(page) < len(members),
     }
     return respond(request, {"results": [{"accountId": a} for a in page], "pageInfo": page_info})

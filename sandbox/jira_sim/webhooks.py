@@ -60,7 +60,10 @@ def build_event(
         )
         payload["user"] = {k: v for k, v in user.items() if k != "locale"}
     elif family == "project":
-        payload["project"] = _project(dataset, _ref(refs.get("project_key"), event))
+        key = _ref(refs.get("project_key"), event)
+        rec = dataset.get_project(key)
+        project = dataset.project_json(rec) if rec else dataset.deleted_projects.get(key.upper())
+        payload["project"] = _found(project, key)
     elif family == "version":
         version_id = _ref(refs.get("version_id"), event)
         found = dataset.find_version(version_id)
@@ -120,23 +123,6 @@ def _webhook_user(user: JsonDict | None) -> JsonDict | None:
     if user is None:
         return None
     return {k: v for k, v in user.items() if k not in ("emailAddress", "locale")}
-
-
-def _project(dataset: Dataset, key: str) -> JsonDict:
-    rec = dataset.get_project(key)
-    project = _found(
-        dataset.project_json(rec, full=True) if rec else dataset.deleted_projects.get(key.upper()),
-        key,
-    )
-    return {
-        "self": project["self"],
-        "id": int(project["id"]),
-        "key": project["key"],
-        "name": project["name"],
-        "avatarUrls": project["avatarUrls"],
-        "projectLead": project.get("lead"),
-        "assigneeType": "admin.assignee.type.unassigned",
-    }
 
 
 def _comment(dataset: Dataset, issue: JsonDict, comment_id: str | None) -> JsonDict | None:

@@ -89,7 +89,7 @@ def test_build_event_shapes() -> None:
     user_updated = build_event(ds, "user_updated", account_id=account)
     assert user_updated["user"]["accountId"] == account
     project = build_event(ds, "project_created", project_key="PLAT")
-    assert project["project"]["key"] == "PLAT" and project["project"]["id"] == 10001
+    assert project["project"]["key"] == "PLAT" and project["project"]["id"] == "10001"
     with pytest.raises(NotFoundError):
         build_event(ds, "jira:issue_updated", key="PA-999")
     with pytest.raises(ValueError, match="unsupported"):
