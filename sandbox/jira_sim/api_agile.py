@@ -30,20 +30,22 @@ from .web import (
     window,
 )
 
-MAX_AGILE_PAGE: Final = 50
 BOARD_NOT_FOUND: Final = (
     "The requested board cannot be viewed because it either does not exist or you do not have "
     "permission to view it."
 )
 
 
+def _by_id(request: Request, param: str, table: dict[int, JsonDict], missing: str) -> JsonDict:
+    raw = str(request.path_params[param])
+    found = table.get(int(raw)) if raw.isdigit() else None
+    if found is None:
+        raise JiraError(404, missing.format(raw))
+    return found
+
+
 def _board(request: Request) -> JsonDict:
-    sim = state(request)
-    raw = str(request.path_params["boardId"])
-    board = sim.dataset.boards.get(int(raw)) if raw.isdigit() else None
-    if board is None:
-        raise JiraError(404, BOARD_NOT_FOUND)
-    return board
+    return _by_id(request, "boardId", state(request).dataset.boards, BOARD_NOT_FOUND)
 
 
 async def boards_list(request: Request) -> Response:
@@ -83,10 +85,8 @@ async def board_sprints(request: Request) -> Response:
 
 async def sprint_get(request: Request) -> Response:
     ds = state(request).dataset
-    raw = str(request.path_params["sprintId"])
-    sprint = ds.sprints.get(int(raw)) if raw.isdigit() else None
-    if sprint is None:
-        raise JiraError(404, f"Sprint with id {raw} does not exist or you do not have permission.")
+    missing = "Sprint with id {} does not exist or you do not have permission."
+    sprint = _by_id(request, "sprintId", ds.sprints, missing)
     await account(request, 1)
     return respond(request, ds.sprint_json(sprint))
 
