@@ -239,33 +239,38 @@ class JqlField:
     sort: Callable[[IssueRecord], Any] | None = None
 
 
-def _missing(name: str, text: str) -> JqlError:
-    return JqlError(f"The value '{text}' does not exist for the field '{name}'.")
+def _named(text: str, name: str, candidates: dict[str, tuple[Any, ...]]) -> str:
+    """The candidate (by its key) one of whose names is ``text``, case-insensitively."""
+    for key, names in candidates.items():
+        if text.lower() in (str(n).lower() for n in names):
+            return key
+    raise JqlError(f"The value '{text}' does not exist for the field '{name}'.")
 
 
 def _project(text: str, name: str, ctx: JqlContext) -> str:
-    for project in ctx.dataset.projects.values():
-        if text.lower() in (project.key.lower(), project.name.lower(), str(project.id)):
-            return project.key
-    raise _missing(name, text)
+    projects = ctx.dataset.projects.values()
+    return _named(text, name, {p.key: (p.key, p.name, p.id) for p in projects})
+
+
+def _status_category(text: str, name: str, ctx: JqlContext) -> str:
+    categories = STATUS_CATEGORIES.items()
+    return _named(text, name, {k: (k, c["name"], c["id"]) for k, c in categories})
+
+
+def _issue_key(text: str, name: str) -> re.Match[str]:
+    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
+    if match is None:
+        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    return match
 
 
 def _issue_id(text: str, name: str, ctx: JqlContext) -> int:
     if text.isdigit():
         return int(text)
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-\d+", text):
-        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
-    issue = ctx.dataset.get_issue(text)
+    issue = ctx.dataset.get_issue(_issue_key(text, name).group(0))
     if issue is None:
         raise JqlError(f"An issue with key '{text}' does not exist for field '{name}'.")
     return issue.id
-
-
-def _status_category(text: str, name: str, ctx: JqlContext) -> str:
-    for key, category in STATUS_CATEGORIES.items():
-        if text.lower() in (key, str(category["name"]).lower(), str(category["id"])):
-            return key
-    raise _missing(name, text)
 
 
 def _when(text: str, name: str, ctx: JqlContext) -> datetime:
@@ -324,9 +329,7 @@ def jql_field(name: str) -> JqlField:
 
 def _within_project(text: str, name: str, compare: Callable[[Any, Any], bool]) -> Predicate:
     """`key > "P-7"`: as Jira compares issue keys, within project P only, by number."""
-    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
-    if match is None:
-        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    match = _issue_key(text, name)
     project, number = match.group(1).upper(), int(match.group(2))
     return lambda issue: issue.project_key == project and compare(issue.number, number)
 
