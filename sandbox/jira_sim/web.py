@@ -52,21 +52,12 @@ def error_body(*messages: str) -> JsonDict:
     return {"errorMessages": list(messages), "errors": {}}
 
 
-def dumps(payload: Any, base: str) -> bytes:
-    """Serialise and swap the sentinel base URL for the request's base URL."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return text.replace(SENTINEL, base).encode("utf-8")
-
-
 def json_response(
-    payload: Any,
-    base: str,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
+    payload: Any, base: str, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return Response(
-        dumps(payload, base), status_code=status, headers=headers, media_type="application/json"
-    )
+    """``payload`` as JSON, its sentinel base URL swapped for the request's base URL."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace(SENTINEL, base)
+    return Response(text, status_code=status, headers=headers, media_type="application/json")
 
 
 def ctx(request: Request) -> RequestCtx:

@@ -114,7 +114,7 @@ def _issue_event(dataset: Dataset, event: str, key: str | None, comment_id: str 
         last = rec.changelog[-1] if rec is not None and rec.changelog else {"id": "0", "items": []}
         out["changelog"] = {"id": last["id"], "items": last["items"]}
     if event.startswith("comment_"):
-        out["comment"] = _comment(dataset, issue, comment_id)
+        out["comment"] = _comment(dataset, issue, _ref(comment_id, event))
     return out
 
 
@@ -125,14 +125,11 @@ def _webhook_user(user: JsonDict | None) -> JsonDict | None:
     return {k: v for k, v in user.items() if k not in ("emailAddress", "locale")}
 
 
-def _comment(dataset: Dataset, issue: JsonDict, comment_id: str | None) -> JsonDict | None:
-    comments = (issue["fields"].get("comment") or {}).get("comments", [])
-    if comment_id is None:
-        return comments[-1] if comments else None
-    for comment in comments:
-        if comment["id"] == str(comment_id):
+def _comment(dataset: Dataset, issue: JsonDict, comment_id: str) -> JsonDict:
+    for comment in (issue["fields"].get("comment") or {}).get("comments", []):
+        if comment["id"] == comment_id:
             return dict(comment)
-    return _tombstone(dataset, "comment", str(comment_id))
+    return _tombstone(dataset, "comment", comment_id)
 
 
 @dataclass
