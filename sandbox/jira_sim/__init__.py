@@ -5,7 +5,7 @@ Quick use::
     from sandbox.jira_sim import SimConfig, running_jira_sim
 
     async with running_jira_sim(SimConfig(issues=200)) as sim:
-        ...  # sim.base_url, sim.dataset, sim.stats
+        ...  # sim.base_url, sim.state.dataset, sim.state.stats
 """
 
 from .app import SimState, create_app

@@ -1,16 +1,14 @@
 """CLI: ``python -m sandbox.jira_sim --port 0 --ready-file PATH [--config-json '{...}']``.
 
 Binds, writes the base URL to ``--ready-file`` (atomically) and prints it, then serves until
-SIGTERM/SIGINT. ``--config-json`` takes :class:`SimConfig` knobs as a JSON object (or
-``@file.json``), e.g. ``'{"issues": 1000, "latency_ms": 300}'``.
+SIGTERM/SIGINT. ``--config-json`` takes :class:`SimConfig` knobs as a JSON object, e.g.
+``'{"issues": 1000, "latency_ms": 300}'``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-from pathlib import Path
 
 from sandbox.serving import cli_parser, serve_until_signalled
 
@@ -20,15 +18,12 @@ from .config import SimConfig
 
 def build_parser() -> argparse.ArgumentParser:
     parser = cli_parser("python -m sandbox.jira_sim", "Local Jira Cloud simulator")
-    parser.add_argument("--config-json", default="{}", help="knobs as JSON, or @path to a file")
+    parser.add_argument("--config-json", default="{}", help="SimConfig knobs as a JSON object")
     return parser
 
 
 def config_from_args(args: argparse.Namespace) -> SimConfig:
-    raw: str = args.config_json
-    if raw.startswith("@"):
-        raw = Path(raw[1:]).read_text(encoding="utf-8")
-    return SimConfig.model_validate(json.loads(raw))
+    return SimConfig.model_validate_json(args.config_json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from loguru import logger
 from starlette.applications import Starlette
@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
@@ -26,16 +26,22 @@ from . import api_agile, api_platform, api_teams, api_webhooks, api_work, contro
 from .config import SimConfig
 from .data import Dataset, generate_dataset
 from .faults import FaultEngine
+from .fields import FieldsError
+from .jql import JqlError
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
-    NOT_AUTHENTICATED,
+    BASIC_REALM,
+    INVALID_PAYLOAD,
     JiraError,
     RequestCtx,
-    basic_login,
+    basic_authorization,
+    ctx,
     error_body,
     json_response,
     rewriting_body,
+    scope_headers,
+    unauthorized,
 )
 
 GATEWAY_RE: Final = re.compile(r"^/ex/jira/([^/]+)(/.*)?$")
@@ -60,22 +66,11 @@ class SimState:
         self.dataset.public_base = url
 
 
-def authenticate(headers: dict[str, str], gateway: bool, config: SimConfig) -> str | None:
+def authenticate(authorization: str, gateway: bool, config: SimConfig) -> str | None:
     """``"basic"`` / ``"bearer"`` when the credentials fit where the request came in, else None."""
-    scheme, _, credentials = headers.get("authorization", "").partition(" ")
-    credentials = credentials.strip()
     if gateway:
-        if scheme.lower() == "bearer" and credentials == config.oauth_token:
-            return "bearer"
-        return None
-    login = basic_login(headers.get("authorization", ""))
-    if login and login[0].lower() == config.email.lower() and login[1] == config.api_token:
-        return "basic"
-    return None
-
-
-def _headers(scope: Scope) -> dict[str, str]:
-    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        return "bearer" if authorization == f"Bearer {config.oauth_token}" else None
+    return "basic" if authorization == basic_authorization(config.email, config.api_token) else None
 
 
 class SimMiddleware:
@@ -90,21 +85,17 @@ class SimMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = _headers(scope)
+        headers = scope_headers(scope)
         host = headers.get("host") or "localhost"
         base = f"{scope.get('scheme', 'http')}://{host}"
         path: str = scope["path"]
-        scope_path = path
         if is_control(path):
             scope["jira_sim"] = RequestCtx(base=base, gateway=False, path=path, template=path)
             await self.app(scope, receive, send)
             return
-        gateway = False
-        cloud_ok = True
         match = GATEWAY_RE.match(path)
+        gateway = match is not None
         if match:
-            gateway = True
-            cloud_ok = match.group(1) == self.sim.config.cloud_id
             base = f"{base}/ex/jira/{match.group(1)}"
             path = match.group(2) or "/"
             scope = dict(scope)
@@ -113,27 +104,13 @@ class SimMiddleware:
         template = route_template(self.routes, scope) or f"{scope['method']} (unmatched)"
         if self.sim.config.deployment == "datacenter":
             template = datacenter.as_requested(template)  # the path the client asked for
-        ctx = RequestCtx(
-            base=base, gateway=gateway, path=path, raw_path=scope_path, template=template
-        )
+        ctx = RequestCtx(base=base, gateway=gateway, path=path, template=template)
         scope["jira_sim"] = ctx
         stats = self.sim.stats
         stats.begin(template)
         status = [500]
-        counting_send = status_recorder(send, status)
-
         try:
-            if not cloud_ok:
-                response = json_response(
-                    error_body(
-                        f"No Jira site found for cloud id '{match.group(1) if match else ''}'."
-                    ),
-                    base,
-                    404,
-                )
-                await response(scope, receive, counting_send)
-                return
-            await self._pipeline(scope, receive, counting_send, ctx, headers)
+            await self._pipeline(scope, receive, status_recorder(send, status), ctx, headers)
         finally:
             stats.end(status[0])
 
@@ -143,21 +120,14 @@ class SimMiddleware:
         sim = self.sim
         config = sim.config
         await sim.faults.latency(config)
-        ctx.auth = authenticate(headers, ctx.gateway, config)
+        ctx.auth = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
         if ctx.auth is None and not public:
-            challenge = (
-                'Bearer realm="api.atlassian.com"'
-                if ctx.gateway
-                else 'Basic realm="protected-area"'
-            )
-            response = json_response(
-                error_body(NOT_AUTHENTICATED), ctx.base, 401, {"WWW-Authenticate": challenge}
-            )
-            await response(scope, receive, send)
+            realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
+            await unauthorized(ctx.base, realm)(scope, receive, send)
             return
-        fault = sim.faults.check(config, ctx.template, ctx.path, ctx.raw_path)
+        fault = sim.faults.check(config, ctx.template, ctx.path)
         if fault is not None:
             sim.stats.faults[fault.kind] += 1
             if fault.response is not None:
@@ -168,19 +138,7 @@ class SimMiddleware:
             elif fault.action == "malformed":
                 await self.app(scope, receive, _truncating(send))
                 return
-        extra = sim.faults.burst_headers(config, ctx.template)
-        await self.app(scope, receive, _adding_headers(send, extra) if extra else send)
-
-
-def _adding_headers(send: Send, extra: dict[str, str]) -> Send:
-    encoded = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
-
-    async def wrapped(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            message = {**message, "headers": [*message.get("headers", []), *encoded]}
-        await send(message)
-
-    return wrapped
+        await self.app(scope, receive, send)
 
 
 def _truncating(send: Send) -> Send:
@@ -197,22 +155,19 @@ def _truncating(send: Send) -> Send:
 
 async def _jira_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, JiraError)
-    from .web import ctx
+    return json_response(exc.body, ctx(request).base, exc.status)
 
-    return json_response(exc.body(), ctx(request).base, exc.status, exc.headers or None)
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    """A JQL Jira rejects, or a ``fields`` that is neither a list nor a string."""
+    message = exc.message if isinstance(exc, JqlError) else INVALID_PAYLOAD
+    return json_response(error_body(message), ctx(request).base, 400)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    from .web import ctx
-
     assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        body = error_body(f"null for uri: {request.url}")
-    elif exc.status_code == 405:
-        body = error_body(f"Method {request.method} is not allowed for {request.url.path}.")
-    else:
-        body = error_body(str(exc.detail))
-    return json_response(body, ctx(request).base, exc.status_code)
+    message = f"null for uri: {request.url}" if exc.status_code == 404 else str(exc.detail)
+    return json_response(error_body(message), ctx(request).base, exc.status_code)
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -220,11 +175,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return json_response(error_body(f"Internal server error: {exc}"), "", 500)
 
 
-def create_app(
-    config: SimConfig | None = None,
-    dataset: Dataset | None = None,
-    **_: Any,
-) -> Starlette:
+def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) -> Starlette:
     """The simulator app. ``dataset`` defaults to :func:`~.data.generate_dataset` of ``config``.
 
     The state is reachable as ``app.state.sim`` (:class:`SimState`).
@@ -281,7 +232,6 @@ def create_app(
             "GET /rest/api/3/mypermissions": api_platform.my_permissions,
             "POST /rest/api/3/jql/parse": api_platform.jql_parse,
             "GET /rest/agile/1.0/board": api_agile.boards_list,
-            "GET /rest/agile/1.0/board/{boardId}": api_agile.board_get,
             "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
             "GET /rest/agile/1.0/board/{boardId}/sprint": api_agile.board_sprints,
             "GET /rest/agile/1.0/board/{boardId}/epic": api_agile.board_epics,
@@ -292,9 +242,6 @@ def create_app(
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
             "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
             "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
-            "PUT /rest/api/3/webhook/refresh": api_webhooks.dynamic_refresh,
-            "POST /rest/api/3/webhook": api_webhooks.dynamic_register,
-            "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
         }
     )
     middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]
@@ -306,6 +253,8 @@ def create_app(
         middleware=middleware,
         exception_handlers={
             JiraError: _jira_error,
+            FieldsError: _bad_request,
+            JqlError: _bad_request,
             HTTPException: _http_error,
             Exception: _server_error,
         },

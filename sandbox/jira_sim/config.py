@@ -21,10 +21,7 @@ class SimConfig(BaseModel):
     org_id: str = "sandbox-org"
     # Data Center mode (sandbox/jira_sim/datacenter.py): REST v2 only, these credentials
     deployment: Literal["cloud", "datacenter"] = "cloud"
-    datacenter_version: str = "10.3.1"  # 9.x: no /user/list, no webhook signing
     pat: str = "sandbox-pat"
-    username: str = "demo"
-    password: str = "sandbox-password"
     search_window: int = Field(default=10_000, ge=1)  # OpenSearch's max_result_window
     search_page_max: int = Field(default=1000, ge=1)  # jira.search.views.default.max
 
@@ -58,7 +55,6 @@ class SimConfig(BaseModel):
     timeout_sleep_s: float = Field(default=30.0, ge=0)
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
-    has_admin_permission: bool = True
     # Project keys the API user may not browse: /mypermissions?projectKey= says so.
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None

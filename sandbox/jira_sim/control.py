@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Final
 
-import pydantic
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,7 +21,7 @@ from .webhooks import EventRefs, build_event, send_event
 if TYPE_CHECKING:
     from .app import SimState
 
-_ISSUE_META: Final = frozenset({"project", "indexed", "notify", "fields", "key", "author"})
+_ISSUE_META: Final = frozenset({"project", "notify", "fields", "key"})
 _SPRINT_EVENTS: Final = {"active": "sprint_started", "closed": "sprint_closed"}
 
 #: What a change answers, and the event it causes (None: none) with its references.
@@ -58,20 +57,12 @@ def _fields_of(body: JsonDict) -> dict[str, Any]:
 
 
 def create_issue(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    project = body.get("project")
-    project = project.get("key") if isinstance(project, dict) else project
-    if not project:
-        raise ValueError("project is required")
-    indexed = bool_param(body.get("indexed", True))
-    rec = sim.dataset.create_issue_record(str(project), _fields_of(body), indexed=indexed)
+    rec = sim.dataset.create_issue_record(str(body["project"]), _fields_of(body))
     return rec.json(), "jira:issue_created", EventRefs(key=rec.key)
 
 
 def update_issue(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    indexed = bool_param(body["indexed"]) if "indexed" in body else None
-    issue = sim.dataset.update_issue(
-        params["key"], _fields_of(body), indexed=indexed, author=body.get("author")
-    )
+    issue = sim.dataset.update_issue(params["key"], _fields_of(body))
     return issue, "jira:issue_updated", EventRefs(key=str(issue["key"]))
 
 
@@ -102,7 +93,7 @@ def update_user(sim: SimState, params: dict[str, str], body: JsonDict) -> Change
 
 def create_comment(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
     key = params["key"]
-    comment = sim.dataset.add_comment(key, str(body.get("body", "")), author=body.get("author"))
+    comment = sim.dataset.add_comment(key, str(body.get("body", "")))
     return comment, "comment_created", EventRefs(key=key, comment_id=str(comment["id"]))
 
 
@@ -124,13 +115,8 @@ def delete_worklog(sim: SimState, params: dict[str, str], body: JsonDict) -> Cha
 
 
 def update_version(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    found = sim.dataset.find_version(params["id"])
-    was_released = bool(found and found[1].get("released"))
     version = sim.dataset.update_version(params["id"], body)
-    released = bool(version.get("released"))
-    event = "jira:version_updated"
-    if released != was_released:
-        event = "jira:version_released" if released else "jira:version_unreleased"
+    event = "jira:version_released" if body.get("released") else "jira:version_updated"
     return version, event, EventRefs(version_id=params["id"])
 
 
@@ -140,27 +126,19 @@ def delete_version(sim: SimState, params: dict[str, str], body: JsonDict) -> Cha
 
 
 def update_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    sprint_id = _number(params)
-    before = dict(sim.dataset.sprints.get(sprint_id) or {})
-    sprint = sim.dataset.update_sprint(sprint_id, body)
-    event = "sprint_updated"
-    if sprint["state"] != before.get("state"):
-        event = _SPRINT_EVENTS.get(str(sprint["state"]), event)
+    sprint = sim.dataset.update_sprint(_number(params), body)
+    event = _SPRINT_EVENTS.get(str(sprint["state"]), "sprint_updated")
     return sim.dataset.sprint_json(sprint), event, EventRefs(sprint_id=params["id"])
 
 
 def delete_board(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    board_id = _number(params)
-    sim.dataset.delete_board(board_id)
-    board = sim.dataset.tombstones["board"][params["id"]]
-    return board, "board_deleted", EventRefs(board_id=params["id"])
+    """No event: nothing listens for board events."""
+    sim.dataset.delete_board(_number(params))
+    return sim.dataset.tombstones["board"][params["id"]], None, EventRefs()
 
 
 def patch_config(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
-    try:
-        sim.apply_config(sim.config.merged(body))
-    except pydantic.ValidationError as exc:
-        raise ValueError(f"Invalid config: {exc}") from None
+    sim.apply_config(sim.config.merged(body))  # pydantic's ValidationError is a ValueError: 400
     return sim.config.model_dump(), None, EventRefs()
 
 
@@ -177,15 +155,14 @@ async def webhook_send(request: Request) -> Response:
     ``identifier`` set again simulates Jira's retry of the same delivery)."""
     sim = state(request)
     body = await read_object(request, required=True)
-    if not body.get("url") or not body.get("event"):
-        raise JiraError(400, "url and event are required")
     try:
-        refs = EventRefs(key=str(body.get("key") or ""))
-        payload = build_event(sim.dataset, str(body["event"]), base_url=ctx(request).base, **refs)
+        key = str(body.get("key") or "")
+        payload = build_event(sim.dataset, body["event"], base_url=ctx(request).base, key=key)
+        url = str(body["url"])
     except (ValueError, KeyError) as exc:
-        raise JiraError(400, str(exc)) from None
+        raise JiraError(400, f"Invalid event: {exc}") from None
     delivery = await send_event(
-        str(body["url"]), payload, secret=body.get("secret"), identifier=body.get("identifier")
+        url, payload, secret=body.get("secret"), identifier=body.get("identifier")
     )
     sim.webhooks.deliveries.append(delivery.json())
     return respond(request, {"status": delivery.status, "error": delivery.error})

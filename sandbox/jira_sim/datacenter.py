@@ -4,18 +4,17 @@ Only as much as the integration and its tests use:
 - REST v2 only: `/rest/api/3`, `/rest/software/1.0` (Data Center serves the backlog under
   agile 1.0), the Teams gateway and the bulk fetch answer 404. Other `/rest/api/2` paths are
   served by the Cloud handlers (`DataCenterFacade` rewrites them), then reshaped.
-- Its own endpoints (`ROUTES`): serverInfo (`deploymentType: Server`), the unpaged project list,
-  `/user/list` (cursor; 10.x only: 9.x answers 404), `/user/search?username=.` (offset; capped
-  at 100 users on 10.x), and `POST /search` with `startAt`/`maxResults` (at most `search_page_max`, 1000)/`total`,
-  refusing to read past `search_window` like OpenSearch's max_result_window.
-- PAT (`Authorization: Bearer <pat>`) and Basic `username:password`.
+- Its own endpoints (`ROUTES`): serverInfo (`deploymentType: Server`, version 10.3.1), the
+  unpaged project list, `/user/list` (cursor), and `POST /search` with `startAt`/`maxResults`
+  (at most `search_page_max`, 1000)/`total`, refusing to read past `search_window` like
+  OpenSearch's max_result_window.
+- A personal access token (`Authorization: Bearer <pat>`).
 - Users as Data Center names them: `key` (`JIRAUSER…`) and `name`, no `accountId`; in every
   answer and webhook payload (`to_wire`).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from typing import Any, Final
@@ -24,25 +23,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .config import SimConfig
-from .fields import FieldsError, FieldSpec
-from .jql import JqlError
+from .fields import FieldSpec
 from .web import (
     INVALID_PAYLOAD,
     JiraError,
     account,
-    basic_login,
+    basic_authorization,
     error_body,
     int_param,
     json_response,
     read_object,
     respond,
+    respond_issues,
     rewriting_body,
+    scope_headers,
     state,
+    unauthorized,
 )
 
 V2: Final = "/rest/api/2"
-LEGACY_USER_SEARCH_CAP: Final = 100  # /user/search on Data Center 10
+VERSION: Final = "10.3.1"
 # Not on Data Center (v2 has no bulk fetch, no enhanced search; no Teams, no /rest/software).
 ABSENT: Final = (
     "/rest/api/3/",
@@ -51,11 +51,6 @@ ABSENT: Final = (
     f"{V2}/issue/bulkfetch",
     f"{V2}/search/jql",
 )
-
-
-def major(version: str) -> int:
-    head = version.split(".", 1)[0]
-    return int(head) if head.isdigit() else 0
 
 
 def user_key(account_id: str) -> str:
@@ -98,14 +93,6 @@ def account_id_of(sim: Any, key: str) -> str | None:
     return None
 
 
-def credentials_fit(authorization: str, config: SimConfig) -> bool:
-    scheme, _, credentials = authorization.partition(" ")
-    credentials = credentials.strip()
-    if scheme.lower() == "bearer":
-        return bool(credentials) and credentials == config.pat
-    return basic_login(authorization) == (config.username, config.password)
-
-
 # Data Center's own endpoints.
 
 
@@ -113,7 +100,7 @@ async def server_info(request: Request) -> Response:
     """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions)."""
     config = state(request).config
     cloud = config.deployment == "cloud"
-    version = "1001.0.0-SNAPSHOT" if cloud else config.datacenter_version
+    version = "1001.0.0-SNAPSHOT" if cloud else VERSION
     return respond(
         request,
         {
@@ -128,21 +115,16 @@ async def server_info(request: Request) -> Response:
 
 async def project_list(request: Request) -> Response:
     """`GET /rest/api/2/project`: every live project, one unpaged array."""
-    from .api_platform import _project_view
+    from .api_platform import live_projects
 
-    dataset = state(request).dataset
-    expand = {part.strip() for part in (request.query_params.get("expand") or "").split(",")}
-    projects = sorted((p for p in dataset.projects.values() if not p.archived), key=lambda p: p.key)
-    views = [_project_view(request, p, insight="insight" in expand) for p in projects]
+    views = live_projects(request)
     await account(request, len(views))
     return respond(request, views)
 
 
 async def user_list(request: Request) -> Response:
-    """`GET /rest/api/2/user/list` (Data Center 10+): `values`, `nextCursor`, `isLast`."""
+    """`GET /rest/api/2/user/list`: `values`, `nextCursor`, `isLast`."""
     sim = state(request)
-    if major(sim.config.datacenter_version) < 10:
-        raise JiraError(404, f"null for uri: {request.url}")
     q = request.query_params
     start = max(0, int_param(q.get("cursor"), "cursor", 0))
     size = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 1000)
@@ -156,22 +138,6 @@ async def user_list(request: Request) -> Response:
     return respond(request, body)
 
 
-async def user_search(request: Request) -> Response:
-    """`GET /rest/api/2/user/search?username=.`: a bare array, offset paged."""
-    sim = state(request)
-    q = request.query_params
-    if not q.get("username"):
-        raise JiraError(400, "The username query parameter was not provided")
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    size = min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), 1000)
-    users = list(sim.dataset.users.values())
-    if major(sim.config.datacenter_version) >= 10:
-        users = users[:LEGACY_USER_SEARCH_CAP]
-    page = users[start : start + size]
-    await account(request, len(page))
-    return respond(request, page)
-
-
 async def search(request: Request) -> Response:
     """`POST /rest/api/2/search`: offset paging with a total, inside the result window."""
     from .api_platform import jql_context
@@ -182,10 +148,7 @@ async def search(request: Request) -> Response:
     expand = body.get("expand")
     if not isinstance(jql, str) or not (expand is None or isinstance(expand, list | str)):
         raise JiraError(400, INVALID_PAYLOAD)
-    try:
-        spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
-    except FieldsError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
+    spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
     start = max(0, int_param(body.get("startAt"), "startAt", 0))
     size = min(
         max(1, int_param(body.get("maxResults"), "maxResults", 50)), sim.config.search_page_max
@@ -197,28 +160,13 @@ async def search(request: Request) -> Response:
             f"{start + size:,} results which exceeded the search platform limit of "
             f"{sim.config.search_window:,}.",
         )
-    try:
-        evaluated = sim.search.evaluate(jql, jql_context(request))
-    except JqlError as exc:
-        raise JiraError(400, exc.message) from None
-    issues = [spec.issue(rec) for rec in evaluated.issues[start : start + size]]
-    await account(request, len(issues), len(issues) if spec.full else 0)
-    return respond(
-        request,
-        {
-            "expand": "schema,names",
-            "startAt": start,
-            "maxResults": size,
-            "total": len(evaluated.issues),
-            "issues": issues,
-        },
-    )
+    evaluated = sim.search.evaluate(jql, jql_context(request))
+    return await respond_issues(request, evaluated.issues, spec, start, size)
 
 
 ROUTES: Final = {
     f"GET {V2}/project": project_list,
     f"GET {V2}/user/list": user_list,
-    f"GET {V2}/user/search": user_search,
     f"POST {V2}/search": search,
 }
 SERVER_INFO: Final = {
@@ -253,27 +201,22 @@ class DataCenterFacade:
         if scope["type"] != "http" or path.startswith("/_sim"):
             await self.app(scope, receive, send)
             return
-        base = f"{scope.get('scheme', 'http')}://{_header(scope, 'host') or 'localhost'}"
+        headers = scope_headers(scope)
+        base = f"{scope.get('scheme', 'http')}://{headers.get('host') or 'localhost'}"
         if path.startswith(ABSENT):
             await json_response(error_body(f"null for uri: {base}{path}"), base, 404)(
                 scope, receive, send
             )
             return
         public = path == f"{V2}/serverInfo"  # served without credentials, as Jira does
-        if not public and not credentials_fit(_header(scope, "authorization"), self.sim.config):
-            response = json_response(
-                error_body("Client must be authenticated to access this resource."),
-                base,
-                401,
-                {"WWW-Authenticate": 'Basic realm="protected-area"'},
-            )
-            await response(scope, receive, send)
+        if not public and headers.get("authorization") != f"Bearer {self.sim.config.pat}":
+            await unauthorized(base)(scope, receive, send)
             return
         scope = dict(scope)
         config = self.sim.config
-        cloud = base64.b64encode(f"{config.email}:{config.api_token}".encode()).decode()
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
-        scope["headers"] = [*headers, (b"authorization", f"Basic {cloud}".encode())]
+        cloud = basic_authorization(config.email, config.api_token)
+        kept = [(k, v) for k, v in scope["headers"] if k.lower() != b"authorization"]
+        scope["headers"] = [*kept, (b"authorization", cloud.encode())]
         if path.startswith(f"{V2}/") and path not in OWN_PATHS:
             path = "/rest/api/3/" + path[len(V2) + 1 :]
             if path == "/rest/api/3/user":
@@ -288,16 +231,8 @@ class DataCenterFacade:
         from urllib.parse import parse_qs, urlencode
 
         query = parse_qs(bytes(scope.get("query_string", b"")).decode())
-        key = (query.get("key") or query.get("username") or [""])[0]
+        key = (query.get("key") or [""])[0]
         return urlencode({"accountId": account_id_of(self.sim, key) or key}).encode()
-
-
-def _header(scope: Scope, name: str) -> str:
-    wanted = name.encode()
-    for key, value in scope.get("headers", []):
-        if key.lower() == wanted:
-            return str(value.decode("latin-1"))
-    return ""
 
 
 def _reshaping(send: Send) -> Send:

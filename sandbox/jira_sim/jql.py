@@ -2,17 +2,17 @@
 
 Grammar (keywords case-insensitive)::
 
-    query    := [or_expr] [ORDER BY field [ASC | DESC] ("," field [ASC | DESC])*]
+    query    := [or_expr] [ORDER BY field [ASC | DESC]]
     or_expr  := and_expr (OR and_expr)*
-    and_expr := not_expr (AND not_expr)*
-    not_expr := NOT not_expr | "(" or_expr ")" | clause
+    and_expr := term (AND term)*
+    term     := "(" or_expr ")" | clause
     clause   := field (= | != | > | >= | < | <=) value
               | field [NOT] IN "(" value ("," value)* ")"
               | field IS [NOT] (EMPTY | NULL)
 
-Fields: ``project``, ``key`` (``issuekey``, ``id``), ``statusCategory``, ``status``,
-``issuetype``, ``created``, ``updated``. Dates take a period (``-1w``, ``-4w 2d``) or an absolute
-``yyyy-MM-dd [HH:mm]`` (or with ``/``). A value that is EMPTY or NULL stands for "no value".
+Fields: ``project``, ``key`` (``issuekey``, ``id``), ``statusCategory``, ``created``,
+``updated``. Dates take a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``.
+A value that is EMPTY or NULL stands for "no value".
 Errors raise :class:`JqlError` carrying Jira's 400 message.
 """
 
@@ -23,7 +23,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import cmp_to_key
 from typing import Any, Final
 
 from .catalog import STATUS_CATEGORIES
@@ -34,7 +33,7 @@ _TOKEN: Final = re.compile(
     r"""\s*(?:(?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<op>!=|>=|<=|=|>|<)"""
     r"""|(?P<punct>[(),])|(?P<word>[^\s"'=!<>(),]+))"""
 )
-_DATE_FORMATS: Final = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
+_DATE_FORMATS: Final = ("%Y-%m-%d %H:%M", "%Y-%m-%d")
 _COMPARISONS: Final = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
@@ -62,7 +61,7 @@ class Clause:
 
 @dataclass(frozen=True)
 class BoolOp:
-    op: str  # AND | OR | NOT (one child)
+    op: str  # AND | OR
     children: tuple[Node, ...]
 
 
@@ -129,6 +128,11 @@ class _Parser:
         got = "before the end of the query" if kind == "end" else f"but got '{text}'"
         return JqlError(f"{SYNTAX}Expecting {what} {got}.")
 
+    def require(self, punct: str) -> None:
+        if self.peek() != ("punct", punct):
+            raise self.expect(f"'{punct}'")
+        self.take()
+
     def query(self) -> Query:
         where = None if self.keyword() == "ORDER" or not self.tokens else self.or_expr()
         order: list[tuple[str, bool]] = []
@@ -137,12 +141,8 @@ class _Parser:
             if self.keyword() != "BY":
                 raise self.expect("'BY'")
             self.take()
-            while True:
-                order.append((self.field(), False))
-                if self.peek()[1].upper() in ("ASC", "DESC"):
-                    order[-1] = (order[-1][0], self.take()[1].upper() == "DESC")
-                if self.peek() != ("punct", ","):
-                    break
+            order.append((self.field(), self.peek()[1].upper() == "DESC"))
+            if self.peek()[1].upper() in ("ASC", "DESC"):
                 self.take()
         if self.peek()[0] != "end":
             raise self.expect("either 'OR' or 'AND'" if where else "a field name")
@@ -152,7 +152,7 @@ class _Parser:
         return self.joined("OR", self.and_expr)
 
     def and_expr(self) -> Node:
-        return self.joined("AND", self.not_expr)
+        return self.joined("AND", self.term)
 
     def joined(self, op: str, part: Callable[[], Node]) -> Node:
         children = [part()]
@@ -161,16 +161,11 @@ class _Parser:
             children.append(part())
         return children[0] if len(children) == 1 else BoolOp(op, tuple(children))
 
-    def not_expr(self) -> Node:
-        if self.keyword() == "NOT":
-            self.take()
-            return BoolOp("NOT", (self.not_expr(),))
+    def term(self) -> Node:
         if self.peek() == ("punct", "("):
             self.take()
             node = self.or_expr()
-            if self.take() != ("punct", ")"):
-                self.i -= 1
-                raise self.expect("')'")
+            self.require(")")
             return node
         name = self.field()
         kind, op = self.peek()
@@ -188,16 +183,12 @@ class _Parser:
             return Clause(name, "IS NOT" if negated else "IS", (None,))
         if keyword == "IN" or (keyword == "NOT" and self.keyword(1) == "IN"):
             self.i += 1 if keyword == "IN" else 2
-            if self.take() != ("punct", "("):
-                self.i -= 1
-                raise self.expect("'('")
+            self.require("(")
             values = [self.value()]
             while self.peek() == ("punct", ","):
                 self.take()
                 values.append(self.value())
-            if self.take() != ("punct", ")"):
-                self.i -= 1
-                raise self.expect("')'")
+            self.require(")")
             return Clause(name, "IN" if keyword == "IN" else "NOT IN", tuple(values))
         raise self.expect("operator")
 
@@ -248,33 +239,38 @@ class JqlField:
     sort: Callable[[IssueRecord], Any] | None = None
 
 
-def _missing(name: str, text: str) -> JqlError:
-    return JqlError(f"The value '{text}' does not exist for the field '{name}'.")
+def _named(text: str, name: str, candidates: dict[str, tuple[Any, ...]]) -> str:
+    """The candidate (by its key) one of whose names is ``text``, case-insensitively."""
+    for key, names in candidates.items():
+        if text.lower() in (str(n).lower() for n in names):
+            return key
+    raise JqlError(f"The value '{text}' does not exist for the field '{name}'.")
 
 
 def _project(text: str, name: str, ctx: JqlContext) -> str:
-    for project in ctx.dataset.projects.values():
-        if text.lower() in (project.key.lower(), project.name.lower(), str(project.id)):
-            return project.key
-    raise _missing(name, text)
+    projects = ctx.dataset.projects.values()
+    return _named(text, name, {p.key: (p.key, p.name, p.id) for p in projects})
+
+
+def _status_category(text: str, name: str, ctx: JqlContext) -> str:
+    categories = STATUS_CATEGORIES.items()
+    return _named(text, name, {k: (k, c["name"], c["id"]) for k, c in categories})
+
+
+def _issue_key(text: str, name: str) -> re.Match[str]:
+    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
+    if match is None:
+        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    return match
 
 
 def _issue_id(text: str, name: str, ctx: JqlContext) -> int:
     if text.isdigit():
         return int(text)
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-\d+", text):
-        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
-    issue = ctx.dataset.get_issue(text)
+    issue = ctx.dataset.get_issue(_issue_key(text, name).group(0))
     if issue is None:
         raise JqlError(f"An issue with key '{text}' does not exist for field '{name}'.")
     return issue.id
-
-
-def _status_category(text: str, name: str, ctx: JqlContext) -> str:
-    for key, category in STATUS_CATEGORIES.items():
-        if text.lower() in (key, str(category["name"]).lower(), str(category["id"])):
-            return key
-    raise _missing(name, text)
 
 
 def _when(text: str, name: str, ctx: JqlContext) -> datetime:
@@ -288,7 +284,7 @@ def _when(text: str, name: str, ctx: JqlContext) -> datetime:
             continue
     raise JqlError(
         f"Date value '{text}' for field '{name}' is invalid. Valid formats include: "
-        "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format "
+        "'yyyy-MM-dd HH:mm', 'yyyy-MM-dd', or a period format "
         "e.g. '-5d', '4w 2d'."
     )
 
@@ -300,17 +296,9 @@ def _date(field_id: str) -> JqlField:
 
     def sort(issue: IssueRecord) -> Any:
         when = issue.dt(field_id)
-        return int(when.timestamp() * 1000) if when else None
+        return int(when.timestamp() * 1000) if when else 0
 
     return JqlField(values, _when, ordered=True, sort=sort)
-
-
-def _named(field_id: str) -> JqlField:
-    def values(issue: IssueRecord) -> list[Any]:
-        value = issue.fields.get(field_id)
-        return [str(value["name"]).lower()] if isinstance(value, dict) else []
-
-    return JqlField(values, lambda text, name, ctx: text.lower())
 
 
 _KEY: Final = JqlField(
@@ -324,8 +312,6 @@ FIELDS: Final[dict[str, JqlField]] = {
     "statuscategory": JqlField(
         lambda issue: [issue.fields["status"]["statusCategory"]["key"]], _status_category
     ),
-    "status": _named("status"),
-    "issuetype": _named("issuetype"),
     "created": _date("created"),
     "updated": _date("updated"),
 }
@@ -343,9 +329,7 @@ def jql_field(name: str) -> JqlField:
 
 def _within_project(text: str, name: str, compare: Callable[[Any, Any], bool]) -> Predicate:
     """`key > "P-7"`: as Jira compares issue keys, within project P only, by number."""
-    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
-    if match is None:
-        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    match = _issue_key(text, name)
     project, number = match.group(1).upper(), int(match.group(2))
     return lambda issue: issue.project_key == project and compare(issue.number, number)
 
@@ -381,8 +365,6 @@ def compile_node(node: Node, ctx: JqlContext) -> Predicate:
     if isinstance(node, Clause):
         return _compile_clause(node, ctx)
     children = [compile_node(child, ctx) for child in node.children]
-    if node.op == "NOT":
-        return lambda issue: not children[0](issue)
     if node.op == "AND":
         return lambda issue: all(child(issue) for child in children)
     return lambda issue: any(child(issue) for child in children)
@@ -403,37 +385,34 @@ def matches(jql: str, issue: IssueRecord, ctx: JqlContext) -> bool:
 
 @dataclass(frozen=True)
 class Ordering:
-    """The ORDER BY of a query (+ ``id`` as the final tie-breaker)."""
+    """The ORDER BY of a query: one field then ``id``, both ascending or both descending
+    (without ORDER BY: ``id`` descending, newest first)."""
 
-    getters: tuple[Callable[[IssueRecord], Any], ...]
-    desc: tuple[bool, ...]
+    field: Callable[[IssueRecord], Any] | None
+    desc: bool
 
     def key(self, issue: IssueRecord) -> list[Any]:
-        """JSON-serialisable sort key: one ``[is_null, value]`` pair per component."""
-        return [[1, 0] if (v := get(issue)) is None else [0, v] for get in self.getters]
-
-    def compare(self, a: list[Any], b: list[Any]) -> int:
-        for left, right, desc in zip(a, b, self.desc, strict=True):
-            if left != right:
-                return (-1 if left < right else 1) * (-1 if desc else 1)
-        return 0
+        """A JSON-serialisable sort key."""
+        return [self.field(issue), issue.id] if self.field else [issue.id]
 
     def sort(self, issues: list[IssueRecord]) -> list[tuple[list[Any], IssueRecord]]:
         keyed = [(self.key(issue), issue) for issue in issues]
-        by_key = cmp_to_key(self.compare)
-        keyed.sort(key=lambda pair: by_key(pair[0]))
+        keyed.sort(key=lambda pair: pair[0], reverse=self.desc)
         return keyed
+
+    def after(self, keys: list[list[Any]], last: list[Any]) -> int:
+        """The position in sorted ``keys`` of the first key that sorts after ``last``."""
+        for position, key in enumerate(keys):
+            if (key < last) if self.desc else (key > last):
+                return position
+        return len(keys)
 
 
 def ordering(query: Query) -> Ordering:
-    getters: list[Callable[[IssueRecord], Any]] = []
-    desc: list[bool] = []
-    for name, descending in query.order_by:
-        sort = jql_field(name).sort
-        if sort is None:
-            raise JqlError(f"Not able to sort using field '{name}'.")
-        getters.append(sort)
-        desc.append(descending)
-    getters.append(lambda issue: issue.id)
-    desc.append(desc[-1] if desc else True)  # default: id DESC (newest first)
-    return Ordering(tuple(getters), tuple(desc))
+    if not query.order_by:
+        return Ordering(None, desc=True)
+    name, descending = query.order_by[0]
+    sort = jql_field(name).sort
+    if sort is None:
+        raise JqlError(f"Not able to sort using field '{name}'.")
+    return Ordering(sort, descending)

@@ -2,20 +2,15 @@
 
 The token is opaque base64 of ``{"q": <jql hash>, "after": <sort key of the last issue>}``:
 paging is stable under inserts/deletes (like a real index cursor) and needs no server state.
-Issues created with ``indexed=False`` are invisible to search unless listed in
-``reconcileIssues``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import bisect
 import hashlib
 import json
-from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cmp_to_key
 from typing import Any, Final
 
 from .jql import JqlContext, JqlError, Ordering, compile_query, ordering, parse
@@ -25,10 +20,7 @@ UNBOUNDED: Final = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
 )
 INVALID_TOKEN: Final = "The provided next page token is invalid or expired."
-
-
-class TokenError(ValueError):
-    pass
+CACHE_SIZE: Final = 64
 
 
 @dataclass(frozen=True)
@@ -49,79 +41,50 @@ def encode_token(jql: str, after: list[Any]) -> str:
 
 def decode_token(jql: str, token: str) -> list[Any]:
     try:
-        padded = token + "=" * (-len(token) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise TokenError(INVALID_TOKEN) from None
-    if not isinstance(data, dict) or data.get("q") != _jql_hash(jql):
-        raise TokenError(INVALID_TOKEN)
-    after = data.get("after")
-    if not isinstance(after, list) or not all(
-        isinstance(part, list) and len(part) == 2 for part in after
-    ):
-        raise TokenError(INVALID_TOKEN)
-    return after
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if data["q"] == _jql_hash(jql) and isinstance(data["after"], list):
+            return data["after"]
+    except (binascii.Error, ValueError, UnicodeDecodeError, TypeError, KeyError):
+        pass
+    raise JqlError(INVALID_TOKEN)
 
 
 class SearchEngine:
-    """Evaluates JQL over a dataset, caching results per (jql, reconcile, data version, minute)."""
+    """Evaluates JQL over a dataset, caching results per (jql, data version, minute)."""
 
-    def __init__(self, dataset: Dataset, cache_size: int = 64) -> None:
+    def __init__(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self._cache: OrderedDict[tuple[Any, ...], Evaluated] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: dict[tuple[Any, ...], Evaluated] = {}
 
-    def evaluate(
-        self, jql: str, ctx: JqlContext, reconcile: frozenset[int] = frozenset()
-    ) -> Evaluated:
+    def evaluate(self, jql: str, ctx: JqlContext) -> Evaluated:
+        minute = ctx.now.replace(second=0, microsecond=0)
+        cache_key = (jql.strip(), self.dataset.version, minute)
+        if cache_key not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[cache_key] = self._evaluate(jql, ctx)
+        return self._cache[cache_key]
+
+    def _evaluate(self, jql: str, ctx: JqlContext) -> Evaluated:
         query = parse(jql)
         if query.where is None:
             raise JqlError(UNBOUNDED)
-        cache_key = (
-            jql.strip(),
-            reconcile,
-            self.dataset.version,
-            ctx.now.replace(second=0, microsecond=0),
-        )
-        hit = self._cache.get(cache_key)
-        if hit is not None:
-            self._cache.move_to_end(cache_key)
-            return hit
         predicate = compile_query(query, ctx)
         order = ordering(query)
-        matched = [
-            rec
-            for rec in self.dataset.issues.values()
-            if (rec.indexed or rec.id in reconcile) and predicate(rec)
-        ]
-        keyed = order.sort(matched)
-        result = Evaluated(order, [k for k, _ in keyed], [r for _, r in keyed])
-        self._cache[cache_key] = result
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return result
+        keyed = order.sort([rec for rec in self.dataset.issues.values() if predicate(rec)])
+        return Evaluated(order, [k for k, _ in keyed], [r for _, r in keyed])
 
     def page(
-        self,
-        jql: str,
-        ctx: JqlContext,
-        *,
-        token: str | None,
-        max_results: int,
-        reconcile: frozenset[int] = frozenset(),
+        self, jql: str, ctx: JqlContext, token: str | None, max_results: int
     ) -> tuple[list[IssueRecord], str | None]:
         """One page of issues and the next token (None on the last page)."""
-        evaluated = self.evaluate(jql, ctx, reconcile)
+        evaluated = self.evaluate(jql, ctx)
         start = 0
         if token:
-            after = decode_token(jql, token)
-            if len(after) != len(evaluated.ordering.desc):
-                raise TokenError(INVALID_TOKEN)
-            wrap = cmp_to_key(evaluated.ordering.compare)
             try:
-                start = bisect.bisect_right(evaluated.keys, wrap(after), key=wrap)
+                start = evaluated.ordering.after(evaluated.keys, decode_token(jql, token))
             except TypeError:
-                raise TokenError(INVALID_TOKEN) from None
+                raise JqlError(INVALID_TOKEN) from None
         end = start + max_results
         issues = evaluated.issues[start:end]
         if end >= len(evaluated.issues) or not issues:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,9 +11,11 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Message, Send
+from starlette.types import Message, Scope, Send
 
 from .catalog import SENTINEL, JsonDict
+from .fields import FieldSpec
+from .store import IssueRecord, ProjectRecord
 
 if TYPE_CHECKING:
     from .app import SimState
@@ -24,6 +25,7 @@ INVALID_PAYLOAD: Final = (
 )
 NOT_AUTHENTICATED: Final = "Client must be authenticated to access this resource."
 ISSUE_NOT_FOUND: Final = "Issue does not exist or you do not have permission to see it."
+BASIC_REALM: Final = 'Basic realm="protected-area"'
 
 
 @dataclass
@@ -34,86 +36,67 @@ class RequestCtx:
     gateway: bool  # came in under the OAuth gateway prefix
     auth: str | None = None  # "basic" | "bearer" | None (for /_sim)
     path: str = ""  # the path after the gateway prefix
-    raw_path: str = ""  # the path as received
     template: str = ""
 
 
 class JiraError(Exception):
     """Raised by handlers; rendered as ``{"errorMessages": [...], "errors": {...}}``."""
 
-    def __init__(
-        self,
-        status: int,
-        *messages: str,
-        errors: dict[str, str] | None = None,
-        warnings: list[str] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(f"{status}: {'; '.join(messages)}")
         self.status = status
-        self.messages = list(messages)
-        self.errors = errors or {}
-        self.warnings = warnings
-        self.headers = headers or {}
-
-    def body(self) -> JsonDict:
-        out: JsonDict = {"errorMessages": self.messages, "errors": self.errors}
-        if self.warnings is not None:
-            out["warningMessages"] = self.warnings
-        return out
+        self.body: JsonDict = {"errorMessages": list(messages), "errors": errors or {}}
 
 
 def error_body(*messages: str) -> JsonDict:
     return {"errorMessages": list(messages), "errors": {}}
 
 
-def dumps(payload: Any, base: str) -> bytes:
-    """Serialise and swap the sentinel base URL for the request's base URL."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return text.replace(SENTINEL, base).encode("utf-8")
-
-
 def json_response(
-    payload: Any,
-    base: str,
-    status: int = 200,
-    headers: dict[str, str] | None = None,
+    payload: Any, base: str, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    return Response(
-        dumps(payload, base), status_code=status, headers=headers, media_type="application/json"
-    )
+    """``payload`` as JSON, its sentinel base URL swapped for the request's base URL."""
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace(SENTINEL, base)
+    return Response(text, status_code=status, headers=headers, media_type="application/json")
 
 
 def ctx(request: Request) -> RequestCtx:
-    value = request.scope.get("jira_sim")
-    if isinstance(value, RequestCtx):
-        return value
-    base = f"{request.url.scheme}://{request.url.netloc}"
-    return RequestCtx(base=base, gateway=False, path=request.url.path)
+    """What the pipeline learnt about the request (it sets this on every request)."""
+    value: RequestCtx = request.scope["jira_sim"]
+    return value
 
 
 def state(request: Request) -> SimState:
     return request.app.state.sim  # type: ignore[no-any-return]
 
 
+def project_or_404(request: Request) -> ProjectRecord:
+    ref = request.path_params["projectIdOrKey"]
+    rec = state(request).dataset.get_project(ref)
+    if rec is None:
+        kind = "id" if str(ref).isdigit() else "key"
+        raise JiraError(404, f"No project could be found with {kind} '{ref}'.")
+    return rec
+
+
+def issue_or_404(request: Request) -> IssueRecord:
+    rec = state(request).dataset.get_issue(request.path_params["issueIdOrKey"])
+    if rec is None:
+        raise JiraError(404, ISSUE_NOT_FOUND)
+    return rec
+
+
 def respond(request: Request, payload: Any, status: int = 200) -> Response:
     return json_response(payload, ctx(request).base, status)
 
 
-async def read_json(request: Request, *, required: bool = False) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        if required:
-            raise JiraError(400, INVALID_PAYLOAD)
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise JiraError(400, INVALID_PAYLOAD) from None
-
-
 async def read_object(request: Request, *, required: bool = False) -> JsonDict:
-    body = await read_json(request, required=required)
+    """The JSON object in the body (``{}`` for none, unless ``required``)."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() or required else {}
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         raise JiraError(400, INVALID_PAYLOAD)
     return body
@@ -122,8 +105,6 @@ async def read_object(request: Request, *, required: bool = False) -> JsonDict:
 def int_param(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    if isinstance(value, bool):
-        raise JiraError(400, INVALID_PAYLOAD)
     if isinstance(value, int):
         return value
     try:
@@ -142,18 +123,15 @@ def bool_param(value: Any) -> bool:
 
 def page_url(request: Request, **overrides: Any) -> str:
     """The request URL (with its real base) with some query parameters replaced."""
-    c = ctx(request)
-    params = dict(request.query_params)
-    params.update({k: str(v) for k, v in overrides.items()})
-    query = urlencode(params)
-    return f"{c.base}{c.path}" + (f"?{query}" if query else "")
+    query = urlencode({**request.query_params, **{k: str(v) for k, v in overrides.items()}})
+    return f"{ctx(request).base}{ctx(request).path}?{query}"
 
 
-def window(request: Request, default: int = 50, cap: int = 50) -> tuple[int, int]:
-    """``startAt`` and ``maxResults`` (``default`` when absent, at most ``cap``)."""
+def window(request: Request, cap: int = 50) -> tuple[int, int]:
+    """``startAt`` and ``maxResults`` (50 when absent, at most ``cap``)."""
     q = request.query_params
     start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", default)), cap)
+    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), cap)
 
 
 async def account(request: Request, items: int, full: int = 0) -> None:
@@ -164,27 +142,28 @@ async def account(request: Request, items: int, full: int = 0) -> None:
 
 
 async def respond_page(
-    request: Request,
-    items: list[Any],
-    *,
-    default: int = 50,
-    cap: int = 50,
-    key: str = "values",
-    total: bool = True,
+    request: Request, items: list[Any], *, cap: int = 50, total: bool = True
 ) -> Response:
-    """One page of ``items`` as a Jira PageBean (``isLast``, ``nextPage``; ``total`` unless
-    told otherwise), counted in the stats."""
-    start, size = window(request, default, cap)
-    is_last = start + size >= len(items)
-    body: JsonDict = {"self": page_url(request), "maxResults": size, "startAt": start}
+    """One page of ``items`` as a Jira PageBean (``isLast``; ``total`` unless told otherwise),
+    counted in the stats."""
+    start, size = window(request, cap)
+    body: JsonDict = {"maxResults": size, "startAt": start, "isLast": start + size >= len(items)}
     if total:
         body["total"] = len(items)
-    body["isLast"] = is_last
-    if not is_last:
-        body["nextPage"] = page_url(request, startAt=start + size, maxResults=size)
-    body[key] = items[start : start + size]
-    await account(request, len(body[key]))
+    body["values"] = items[start : start + size]
+    await account(request, len(body["values"]))
     return respond(request, body)
+
+
+async def respond_issues(
+    request: Request, issues: list[IssueRecord], spec: FieldSpec, start: int, size: int
+) -> Response:
+    """One ``{startAt, maxResults, total, issues}`` page of ``issues`` (the backlog, Data
+    Center's search), counted in the stats."""
+    page = [spec.issue(rec) for rec in issues[start : start + size]]
+    await account(request, len(page), len(page) if spec.full else 0)
+    body = {"expand": "schema,names", "startAt": start, "maxResults": size, "total": len(issues)}
+    return respond(request, {**body, "issues": page})
 
 
 def rewriting_body(send: Send, change: Callable[[int, bytes], bytes]) -> Send:
@@ -213,14 +192,14 @@ def rewriting_body(send: Send, change: Callable[[int, bytes], bytes]) -> Send:
     return wrapped
 
 
-def basic_login(authorization: str) -> tuple[str, str] | None:
-    """`(user, secret)` of a `Basic` Authorization header; None for any other or a bad one."""
-    scheme, _, credentials = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, _, secret = decoded.partition(":")
-    return user, secret
+def scope_headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def unauthorized(base: str, challenge: str = BASIC_REALM) -> Response:
+    return json_response(error_body(NOT_AUTHENTICATED), base, 401, {"WWW-Authenticate": challenge})
+
+
+def basic_authorization(user: str, secret: str) -> str:
+    """The ``Authorization`` header value of HTTP Basic ``user:secret``."""
+    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()

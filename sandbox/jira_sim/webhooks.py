@@ -1,10 +1,9 @@
 """Build Jira-shaped webhook events, sign them like Jira (``X-Hub-Signature``) and send them.
 
-Payload envelope: ``{timestamp, webhookEvent, issue_event_type_name, user, issue, changelog}``
-for issue events; ``{timestamp, webhookEvent, project}`` / ``{timestamp, webhookEvent, user}``
-for project and user events; ``comment`` (with ``issue``), ``worklog``, ``version`` (a merge adds
-``mergedTo``), ``sprint`` and ``board`` for theirs. ``jira:issue_deleted`` (and the other
-``*_deleted`` events) carry the last known object.
+Payload envelope: ``{timestamp, webhookEvent, user, issue, changelog}`` for issue events;
+``{timestamp, webhookEvent, project}`` / ``{timestamp, webhookEvent, user}`` for project and user
+events; ``comment`` (with ``issue``), ``worklog``, ``version`` and ``sprint`` for theirs.
+``jira:issue_deleted`` (and the other ``*_deleted`` events) carry the last known object.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import hmac
 import json
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Final, TypedDict, Unpack
 
 import httpx
@@ -36,33 +35,11 @@ class EventRefs(TypedDict, total=False):
     worklog_id: str
     version_id: str
     sprint_id: str
-    board_id: str
 
 
-def sign(body: bytes | str, secret: str) -> str:
+def sign(body: bytes, secret: str) -> str:
     """``sha256=<hex HMAC-SHA256 of the raw body>``, the ``X-Hub-Signature`` value."""
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    return "sha256=" + hmac.new(secret.encode("utf-8"), raw, hashlib.sha256).hexdigest()
-
-
-def _webhook_user(user: JsonDict | None) -> JsonDict | None:
-    """A user as Jira puts it in webhook envelopes: no email, no locale."""
-    if user is None:
-        return None
-    return {k: v for k, v in user.items() if k not in ("emailAddress", "locale")}
-
-
-def _issue_event_type(event: str, changelog: JsonDict | None) -> str:
-    if event == "jira:issue_created":
-        return "issue_created"
-    if event == "jira:issue_deleted":
-        return "issue_deleted"
-    fields = {str(i.get("field")) for i in (changelog or {}).get("items", [])}
-    if "status" in fields:
-        return "issue_generic"
-    if fields == {"assignee"}:
-        return "issue_assigned"
-    return "issue_updated"
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
 def build_event(
@@ -78,25 +55,26 @@ def build_event(
         payload.update(_issue_event(dataset, event, refs.get("key"), refs.get("comment_id")))
     elif family == "user":
         account_id = _ref(refs.get("account_id"), event)
-        user = dataset.users.get(account_id) or dataset.deleted_users.get(account_id)
-        if user is None:
-            raise NotFoundError(account_id)
+        user = _found(
+            dataset.users.get(account_id) or dataset.deleted_users.get(account_id), account_id
+        )
         payload["user"] = {k: v for k, v in user.items() if k != "locale"}
     elif family == "project":
-        payload["project"] = _project(dataset, _ref(refs.get("project_key"), event))
+        key = _ref(refs.get("project_key"), event)
+        rec = dataset.get_project(key)
+        project = dataset.project_json(rec) if rec else dataset.deleted_projects.get(key.upper())
+        payload["project"] = _found(project, key)
     elif family == "version":
-        payload["version"] = _version(dataset, refs.get("version_id"))
+        version_id = _ref(refs.get("version_id"), event)
+        found = dataset.find_version(version_id)
+        payload["version"] = (
+            dataset.version_json(*found) if found else _tombstone(dataset, "version", version_id)
+        )
     elif family == "sprint":
         sprint_id = _ref(refs.get("sprint_id"), event)
         sprint = dataset.sprints.get(int(sprint_id))
         payload["sprint"] = (
             dataset.sprint_json(sprint) if sprint else _tombstone(dataset, "sprint", sprint_id)
-        )
-    elif family == "board":
-        board_id = _ref(refs.get("board_id"), event)
-        board = dataset.boards.get(int(board_id))
-        payload["board"] = (
-            dataset.board_json(board) if board else _tombstone(dataset, "board", board_id)
         )
     elif family == "worklog":
         worklog_id = int(_ref(refs.get("worklog_id"), event))
@@ -104,9 +82,7 @@ def build_event(
             dataset.worklogs.get(worklog_id)
             or dataset.deleted_worklogs.get(worklog_id, (0, None))[1]
         )
-        if worklog is None:
-            raise NotFoundError(str(worklog_id))
-        payload["worklog"] = worklog
+        payload["worklog"] = _found(worklog, str(worklog_id))
     else:
         raise ValueError(f"unsupported event {event!r}")
     return rebase(payload, base_url or dataset.public_base)  # type: ignore[no-any-return]
@@ -118,72 +94,42 @@ def _ref(value: str | None, event: str) -> str:
     return value
 
 
+def _found(value: JsonDict | None, ref: str) -> JsonDict:
+    if value is None:
+        raise NotFoundError(ref)
+    return value
+
+
+def _tombstone(dataset: Dataset, kind: str, ref: str) -> JsonDict:
+    return _found(dataset.tombstones[kind].get(ref), ref)
+
+
 def _issue_event(dataset: Dataset, event: str, key: str | None, comment_id: str | None) -> JsonDict:
     key = _ref(key, event).upper()
     rec = dataset.get_issue(key)
-    issue = rec.json() if rec is not None else dataset.deleted_issues.get(key)
-    if issue is None:
-        raise NotFoundError(key)
-    changelog = {"id": "0", "items": []}
-    if rec is not None and rec.changelog:
-        changelog = {"id": rec.changelog[-1]["id"], "items": rec.changelog[-1]["items"]}
+    issue = _found(rec.json() if rec is not None else dataset.deleted_issues.get(key), key)
     current = dataset.users.get(dataset.current_account_id or "")
-    out: JsonDict = {
-        "issue_event_type_name": _issue_event_type(event, changelog),
-        "user": _webhook_user(current),
-        "issue": issue,
-    }
+    out: JsonDict = {"user": _webhook_user(current), "issue": issue}
     if event == "jira:issue_updated":
-        out["changelog"] = changelog
+        last = rec.changelog[-1] if rec is not None and rec.changelog else {"id": "0", "items": []}
+        out["changelog"] = {"id": last["id"], "items": last["items"]}
     if event.startswith("comment_"):
-        out["comment"] = _comment(dataset, issue, comment_id)
+        out["comment"] = _comment(dataset, issue, _ref(comment_id, event))
     return out
 
 
-def _project(dataset: Dataset, key: str) -> JsonDict:
-    rec = dataset.get_project(key)
-    project = (
-        dataset.project_json(rec, full=True) if rec else dataset.deleted_projects.get(key.upper())
-    )
-    if project is None:
-        raise NotFoundError(key)
-    return {
-        "self": project["self"],
-        "id": int(project["id"]),
-        "key": project["key"],
-        "name": project["name"],
-        "avatarUrls": project["avatarUrls"],
-        "projectLead": project.get("lead"),
-        "assigneeType": "admin.assignee.type.unassigned",
-    }
+def _webhook_user(user: JsonDict | None) -> JsonDict | None:
+    """A user as Jira puts it in webhook envelopes: no email, no locale."""
+    if user is None:
+        return None
+    return {k: v for k, v in user.items() if k not in ("emailAddress", "locale")}
 
 
-def _tombstone(dataset: Dataset, kind: str, ref: str | None) -> JsonDict:
-    if not ref:
-        raise ValueError(f"a {kind} event needs a {kind}Id")
-    found = dataset.tombstones[kind].get(str(ref))
-    if found is None:
-        raise NotFoundError(ref)
-    return found
-
-
-def _version(dataset: Dataset, version_id: str | None) -> JsonDict:
-    found = dataset.find_version(version_id) if version_id else None
-    if found is not None:
-        return dataset.version_json(*found)
-    return _tombstone(dataset, "version", version_id)
-
-
-def _comment(dataset: Dataset, issue: JsonDict, comment_id: str | None) -> JsonDict | None:
-    comments = (issue["fields"].get("comment") or {}).get("comments", [])
-    if comment_id is None:
-        return comments[-1] if comments else None
-    for comment in comments:
-        if comment["id"] == str(comment_id):
+def _comment(dataset: Dataset, issue: JsonDict, comment_id: str) -> JsonDict:
+    for comment in (issue["fields"].get("comment") or {}).get("comments", []):
+        if comment["id"] == comment_id:
             return dict(comment)
-    if str(comment_id) in dataset.tombstones["comment"]:
-        return dataset.tombstones["comment"][str(comment_id)]
-    raise NotFoundError(comment_id)
+    return _tombstone(dataset, "comment", comment_id)
 
 
 @dataclass
@@ -196,23 +142,12 @@ class Delivery:
     webhook_id: int | None = None
 
     def json(self) -> JsonDict:
-        return {
-            "url": self.url,
-            "event": self.event,
-            "identifier": self.identifier,
-            "status": self.status,
-            "error": self.error,
-            "webhookId": self.webhook_id,
-        }
-
-
-def encode_body(payload: JsonDict) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return asdict(self)
 
 
 async def send_event(
     url: str,
-    payload: JsonDict | bytes,
+    payload: JsonDict,
     *,
     secret: str | None = None,
     identifier: str | None = None,
@@ -224,8 +159,8 @@ async def send_event(
     ``X-Atlassian-Webhook-Flow: Primary`` and ``X-Hub-Signature: sha256=...`` over the exact
     bytes sent when ``secret`` is given.
     """
-    body = payload if isinstance(payload, bytes) else encode_body(payload)
-    event = str(payload.get("webhookEvent", "")) if isinstance(payload, dict) else ""
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    event = str(payload.get("webhookEvent", ""))
     identifier = identifier or str(uuid.uuid4())
     headers = {
         "Content-Type": "application/json; charset=utf-8",

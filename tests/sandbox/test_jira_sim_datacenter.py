@@ -28,9 +28,8 @@ async def test_only_v2_with_data_center_credentials() -> None:
         assert (
             await site.get("/rest/api/2/mypermissions?permissions=ADMINISTER", auth=basic)
         ).status_code == 401
-        login = httpx.BasicAuth("demo", "sandbox-password")
         assert (
-            await site.get("/rest/api/2/mypermissions?permissions=ADMINISTER", auth=login)
+            await site.get("/rest/api/2/mypermissions?permissions=ADMINISTER", headers=PAT)
         ).status_code == 200
         info = (await site.get("/rest/api/2/serverInfo", headers=PAT)).json()
         assert info["deploymentType"] == "Server" and info["version"] == "10.3.1"
@@ -53,13 +52,6 @@ async def test_users_carry_key_and_name_never_account_id() -> None:
         )
         assignees = [i["fields"]["assignee"] for i in search.json()["issues"]]
         assert all("accountId" not in a for a in assignees if a)
-
-
-async def test_version_9_has_no_user_list_but_the_user_search() -> None:
-    async with asgi_client(dc_app(datacenter_version="9.12.0"), auth="none") as site:
-        assert (await site.get("/rest/api/2/user/list", headers=PAT)).status_code == 404
-        users = await site.get("/rest/api/2/user/search?username=.&maxResults=1000", headers=PAT)
-        assert len(users.json()) == 7
 
 
 async def test_search_pages_by_offset_inside_the_window_and_by_key_past_it() -> None:

