@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .catalog import RESOLUTION_DONE, JsonDict, fmt_jira_dt, status_object
 from .config import SimConfig
-from .store import (
-    Dataset,
-    ProjectRecord,
-    adf,
-    user_ref,
-)
+from .store import Dataset, ProjectRecord, adf, user_ref
 
 __all__ = ["Dataset", "generate_dataset"]
 
@@ -105,26 +98,16 @@ def generate_dataset(config: SimConfig, *, now: datetime | None = None) -> Datas
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(config.seed)
-    ds = Dataset(sprint_field=config.sprint_field)
-    with _frozen_clock(ds, now):
-        _gen_users(ds, config, rng)
-        _gen_projects(ds, config, rng, now)
-        _gen_teams(ds, config, rng)
-        _gen_issues(ds, config, rng, now)
-        _gen_agile(ds, config, random.Random(f"agile-{config.seed}"))
-        _gen_work(ds, config, random.Random(f"work-{config.seed}"), now)
+    ds = Dataset(sprint_field=config.sprint_field, clock=lambda: now)
+    _gen_users(ds, config, rng)
+    _gen_projects(ds, config, rng, now)
+    _gen_teams(ds, config, rng)
+    _gen_issues(ds, config, rng, now)
+    _gen_agile(ds, config, random.Random(f"agile-{config.seed}"))
+    _gen_work(ds, config, random.Random(f"work-{config.seed}"), now)
+    ds.clock = lambda: datetime.now(UTC)  # generated at ``now``, then the site runs live
     ds.version = 0
     return ds
-
-
-@contextmanager
-def _frozen_clock(ds: Dataset, now: datetime) -> Iterator[None]:
-    real: Callable[[], datetime] = ds.clock
-    ds.clock = lambda: now
-    try:
-        yield
-    finally:
-        ds.clock = real
 
 
 def _gen_users(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
@@ -382,14 +365,7 @@ def _issue_fields(
             }
         )
         ds._next_changelog_id += 1
-    comments.sort(key=lambda c: str(c["created"]))
-    fields["comment"] = {
-        "comments": comments,
-        "self": "",
-        "maxResults": len(comments),
-        "total": len(comments),
-        "startAt": 0,
-    }
+    fields["comment"] = sorted(comments, key=lambda c: str(c["created"]))
     return fields
 
 

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
 
-from ..catalog import (
-    JsonDict,
-)
+from ..catalog import JsonDict
 from .records import IssueRecord, ProjectRecord, rebase
 
 
@@ -90,24 +88,6 @@ class StoreBase:
             return self.issues.get(int(text))
         issue_id = self._key_index.get(text.upper())
         return self.issues.get(issue_id) if issue_id is not None else None
-
-    def find_user(self, ref: str) -> JsonDict | None:
-        """By accountId, email or display name (case-insensitive)."""
-        if ref in self.users:
-            return self.users[ref]
-        low = ref.lower()
-        for user in self.users.values():
-            if str(user.get("emailAddress", "")).lower() == low:
-                return user
-            if str(user.get("displayName", "")).lower() == low:
-                return user
-        return None
-
-    def find_sprints(self, ref: str) -> list[JsonDict]:
-        text = ref.strip()
-        if text.isdigit() and int(text) in self.sprints:
-            return [self.sprints[int(text)]]
-        return [s for s in self.sprints.values() if str(s["name"]).lower() == text.lower()]
 
     def project_issue_stats(self, project_key: str) -> tuple[int, datetime | None]:
         count = 0

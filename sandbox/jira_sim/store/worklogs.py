@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..catalog import (
-    SENTINEL,
-    JsonDict,
-    fmt_jira_dt,
-)
+from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
 from .agile import AgileStore
 from .records import IssueRecord, NotFoundError, adf, duration_text, user_ref
 
