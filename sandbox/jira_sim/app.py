@@ -292,9 +292,6 @@ def create_app(
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
             "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
             "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
-            "PUT /rest/api/3/webhook/refresh": api_webhooks.dynamic_refresh,
-            "POST /rest/api/3/webhook": api_webhooks.dynamic_register,
-            "GET /rest/api/3/webhook": api_webhooks.dynamic_list,
         }
     )
     middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]
