@@ -82,6 +82,10 @@ def _pick_weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> st
     return rng.choices([n for n, _ in table], weights=[w for _, w in table])[0]
 
 
+def _day(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d")
+
+
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     if end <= start:
         return start
@@ -161,16 +165,8 @@ def _gen_projects(ds: Dataset, config: SimConfig, rng: random.Random, now: datet
             lead=rng.choice(leads) if leads else None,
             components=rng.sample(_COMPONENTS, k=2 + i % 2),
             versions=[
-                {
-                    "name": "1.0",
-                    "released": True,
-                    "releaseDate": (now - 120 * DAY).strftime("%Y-%m-%d"),
-                },
-                {
-                    "name": "1.1",
-                    "released": True,
-                    "releaseDate": (now - 30 * DAY).strftime("%Y-%m-%d"),
-                },
+                {"name": "1.0", "released": True, "releaseDate": _day(now - 120 * DAY)},
+                {"name": "1.1", "released": True, "releaseDate": _day(now - 30 * DAY)},
                 {"name": "2.0", "released": False},
             ],
         )
@@ -334,7 +330,7 @@ def _issue_fields(
     else:
         fields["statuscategorychangedate"] = _between(rng, created, updated)
     if rng.random() < 0.25:
-        fields["duedate"] = (created + rng.randint(14, 60) * DAY).strftime("%Y-%m-%d")
+        fields["duedate"] = _day(created + rng.randint(14, 60) * DAY)
     if cat == "done" and rng.random() < 0.4:
         fields["fixVersions"] = ["1.1" if updated > now - 30 * DAY else "1.0"]
     if itype == "Bug" and rng.random() < 0.3:

@@ -19,6 +19,7 @@ from .records import (
     adf,
     rebase,
     relative_delta,
+    require,
     user_ref,
 )
 
@@ -39,9 +40,7 @@ class Dataset(IssueStore):
     """The whole store, with what spans concerns: deleting a project."""
 
     def delete_project(self, key: str) -> JsonDict:
-        rec = self.get_project(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_project(key), key)
         for issue in [i for i in self.issues.values() if i.project_key == rec.key]:
             if issue.id in self.issues:
                 self._remove_issue(issue)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
 from .projects import ProjectStore
-from .records import IssueRecord, NotFoundError, ProjectRecord
+from .records import IssueRecord, ProjectRecord, require
 
 
 class AgileStore(ProjectStore):
@@ -64,9 +64,7 @@ class AgileStore(ProjectStore):
         return board
 
     def delete_board(self, board_id: int) -> JsonDict:
-        board = self.boards.pop(board_id, None)
-        if board is None:
-            raise NotFoundError(str(board_id))
+        board = require(self.boards.pop(board_id, None), board_id)
         self.tombstones["board"][str(board_id)] = self.board_json(board)
         self._touch()
         return board
@@ -158,9 +156,7 @@ class AgileStore(ProjectStore):
 
     def update_sprint(self, sprint_id: int, fields: dict[str, Any]) -> JsonDict:
         """Move a sprint to another state (``{"state": ...}``, what the control API is sent)."""
-        sprint = self.sprints.get(sprint_id)
-        if sprint is None:
-            raise NotFoundError(str(sprint_id))
+        sprint = require(self.sprints.get(sprint_id), sprint_id)
         if set(fields) != {"state"} or fields["state"] not in ("active", "closed", "future"):
             raise ValueError(f"unsupported sprint change {fields}")
         sprint.update(fields)

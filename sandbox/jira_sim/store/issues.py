@@ -17,14 +17,7 @@ from ..catalog import (
     priority_object,
     status_object,
 )
-from .records import (
-    IssueRecord,
-    NotFoundError,
-    ProjectRecord,
-    adf,
-    coerce_datetime,
-    user_ref,
-)
+from .records import IssueRecord, ProjectRecord, adf, coerce_datetime, require, user_ref
 from .worklogs import WorklogStore
 
 _TRACKED_FIELDS: Final = (
@@ -211,9 +204,7 @@ class IssueStore(WorklogStore):
     ) -> IssueRecord:
         """Create an issue from simple values (see :meth:`_normalize`); Jira's defaults fill
         the rest: ``updated`` = ``created``, a resolution for a done status."""
-        project = self.get_project(project_key)
-        if project is None:
-            raise NotFoundError(project_key)
+        project = require(self.get_project(project_key), project_key)
         now = self.now()
         values = dict(fields)
         parent_key = values.pop("parent", None)
@@ -263,9 +254,7 @@ class IssueStore(WorklogStore):
         author: str | None = None,
     ) -> JsonDict:
         """Update fields (simple values accepted); records a changelog and bumps ``updated``."""
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         now = self.now()
         values = dict(fields)
         has_parent = "parent" in values
@@ -329,9 +318,7 @@ class IssueStore(WorklogStore):
 
     def delete_issue(self, key: str) -> JsonDict:
         """Delete an issue (and its sub-tasks); returns the last known issue."""
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         data = rec.json()
         self._remove_issue(rec)
         self._touch()
@@ -346,9 +333,7 @@ class IssueStore(WorklogStore):
         at: datetime | None = None,
         touch_issue: bool = True,
     ) -> JsonDict:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         user = self.users.get(author or "") or self._default_user()
         stamp = fmt_jira_dt(at or self.now())
         comment_id = str(self._next_changelog_id)
@@ -376,13 +361,9 @@ class IssueStore(WorklogStore):
         return list((rec.fields.get("comment") or {}).get("comments") or [])
 
     def delete_comment(self, key: str, comment_id: str) -> JsonDict:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         comments = self.issue_comments(rec)
-        gone = next((c for c in comments if c["id"] == str(comment_id)), None)
-        if gone is None:
-            raise NotFoundError(comment_id)
+        gone = require(next((c for c in comments if c["id"] == str(comment_id)), None), comment_id)
         left = [c for c in comments if c is not gone]
         rec.fields["comment"] = {**rec.fields["comment"], **_comment_block(left)}
         self.tombstones["comment"][str(comment_id)] = gone

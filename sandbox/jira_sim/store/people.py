@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from ..catalog import SENTINEL, JsonDict, user_avatar_urls
 from .base import StoreBase
-from .records import NotFoundError, user_ref
+from .records import require, user_ref
 
 
 class PeopleStore(StoreBase):
@@ -54,9 +54,7 @@ class PeopleStore(StoreBase):
 
     def update_user(self, account_id: str, fields: dict[str, Any]) -> JsonDict:
         """Change a user's fields and the copies of it embedded in issues."""
-        user = self.users.get(account_id)
-        if user is None:
-            raise NotFoundError(account_id)
+        user = require(self.users.get(account_id), account_id)
         user.update(fields)
         ref = user_ref(user)
         for rec in self.issues.values():

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..catalog import SENTINEL, JsonDict, issuetype_object
 from .people import PeopleStore
-from .records import NotFoundError, ProjectRecord, user_ref
+from .records import ProjectRecord, require, user_ref
 
 
 class ProjectStore(PeopleStore):
@@ -114,9 +114,7 @@ class ProjectStore(PeopleStore):
 
     def update_project(self, key: str, fields: dict[str, Any]) -> JsonDict:
         """Rename a project (``{"name": ...}``, what the control API is sent)."""
-        rec = self.get_project(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_project(key), key)
         unsupported = set(fields) - {"name"}
         if unsupported:
             raise ValueError(f"unsupported project fields {sorted(unsupported)}")
@@ -147,10 +145,7 @@ class ProjectStore(PeopleStore):
         return out
 
     def update_version(self, version_id: str, fields: dict[str, Any]) -> JsonDict:
-        found = self.find_version(version_id)
-        if found is None:
-            raise NotFoundError(version_id)
-        project, version = found
+        project, version = require(self.find_version(version_id), version_id)
         for key, value in fields.items():
             if key not in ("name", "released", "archived", "releaseDate", "description"):
                 raise ValueError(f"unsupported version field {key!r}")
@@ -159,10 +154,7 @@ class ProjectStore(PeopleStore):
         return self.version_json(project, version)
 
     def delete_version(self, version_id: str) -> JsonDict:
-        found = self.find_version(version_id)
-        if found is None:
-            raise NotFoundError(version_id)
-        project, version = found
+        project, version = require(self.find_version(version_id), version_id)
         data = self.version_json(project, version)
         project.versions = [v for v in project.versions if v["id"] != str(version_id)]
         self.tombstones["version"][str(version_id)] = data

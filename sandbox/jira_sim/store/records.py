@@ -25,6 +25,13 @@ class NotFoundError(KeyError):
     """An entity the caller named does not exist."""
 
 
+def require[T](value: T | None, ref: object) -> T:
+    """``value``; :class:`NotFoundError` naming ``ref`` when there is none."""
+    if value is None:
+        raise NotFoundError(str(ref))
+    return value
+
+
 def relative_delta(text: str) -> timedelta | None:
     """``-1w``, ``-7d``, ``12h``, ``-4w 2d`` -> signed timedelta; None if not a period."""
     match = _RELATIVE_RE.match(text)

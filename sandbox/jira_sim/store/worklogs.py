@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
 from .agile import AgileStore
-from .records import IssueRecord, NotFoundError, adf, duration_text, user_ref
+from .records import IssueRecord, adf, duration_text, require, user_ref
 
 
 class WorklogStore(AgileStore):
@@ -28,9 +28,7 @@ class WorklogStore(AgileStore):
         comment: str | None = None,
         at: datetime | None = None,
     ) -> JsonDict:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         if seconds <= 0:
             raise ValueError("timeSpentSeconds must be positive")
         user = self.users.get(author or "") or self._default_user()
@@ -65,8 +63,7 @@ class WorklogStore(AgileStore):
         return worklog
 
     def delete_worklog(self, worklog_id: int) -> JsonDict:
-        if worklog_id not in self.worklogs:
-            raise NotFoundError(str(worklog_id))
+        require(self.worklogs.get(worklog_id), worklog_id)
         worklog = self._drop_worklog(worklog_id)
         self._touch()
         return worklog
