@@ -127,11 +127,6 @@ NON_NAVIGABLE: Final[frozenset[str]] = frozenset(
     {"comment", "worklog", "attachment", "timetracking"}
 )
 
-#: Null custom fields every generated issue carries, to make ``*all`` realistically heavy.
-NULL_CUSTOM_FIELDS: Final[tuple[str, ...]] = tuple(
-    f"customfield_{n}" for n in range(10001, 10036) if n not in (10018, 10019, 10020)
-)
-
 
 def avatar_urls(kind: str, avatar_id: int) -> dict[str, str]:
     base = f"{SENTINEL}/rest/api/3/universal_avatar/view/type/{kind}/avatar/{avatar_id}"

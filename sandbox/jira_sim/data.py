@@ -10,6 +10,7 @@ from typing import Any, Final
 from .catalog import RESOLUTION_DONE, JsonDict, fmt_jira_dt, status_object
 from .config import SimConfig
 from .store import Dataset, ProjectRecord, adf, user_ref
+from .store.issues import change_item
 
 __all__ = ["Dataset", "generate_dataset"]
 
@@ -485,8 +486,7 @@ def _history(
     status: str = fields["status"]
     created: datetime = plan["created"]
     updated: datetime = plan["updated"]
-    author_id = fields.get("assignee") or fields["reporter"]
-    author = user_ref(ds.users[author_id])
+    author = ds.users[fields.get("assignee") or fields["reporter"]]
     steps: list[tuple[str, str, datetime]] = []
     if status != "To Do":
         started = _between(rng, created, created + (updated - created) * 0.5)
@@ -495,26 +495,7 @@ def _history(
             steps.append(("In Progress", "In Review", updated))
         if status == "Done":
             steps.append(("In Progress", "Done", updated))
-    out: list[JsonDict] = []
-    for old, new, at in steps:
-        old_s, new_s = status_object(old), status_object(new)
-        out.append(
-            {
-                "id": str(ds._next_changelog_id),
-                "author": author,
-                "created": fmt_jira_dt(at),
-                "items": [
-                    {
-                        "field": "status",
-                        "fieldtype": "jira",
-                        "fieldId": "status",
-                        "from": old_s["id"],
-                        "fromString": old,
-                        "to": new_s["id"],
-                        "toString": new,
-                    }
-                ],
-            }
-        )
-        ds._next_changelog_id += 1
-    return out
+    return [
+        ds.changelog_entry(author, at, [change_item("status", status_object(a), status_object(b))])
+        for a, b, at in steps
+    ]

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from ..catalog import (
-    NULL_CUSTOM_FIELDS,
     RESOLUTION_DONE,
     SENTINEL,
     JsonDict,
@@ -20,18 +19,23 @@ from ..catalog import (
 from .records import IssueRecord, ProjectRecord, adf, coerce_datetime, require, user_ref
 from .worklogs import WorklogStore
 
+#: The fields whose changes the changelog records.
 _TRACKED_FIELDS: Final = (
-    "summary",
-    "status",
-    "assignee",
-    "priority",
-    "labels",
-    "issuetype",
-    "description",
-    "parent",
-    "duedate",
-    "components",
-    "fixVersions",
+    "summary status assignee priority labels issuetype description parent duedate components "
+    "fixVersions"
+).split()
+#: Fields a new issue holds as null and as an empty list; with the null custom fields they make
+#: ``*all`` as heavy as on a real site.
+_NULL_FIELDS: Final = (
+    *(
+        "timespent aggregatetimespent resolution resolutiondate lastViewed timeestimate "
+        "aggregatetimeoriginalestimate assignee timeoriginalestimate description security "
+        "aggregatetimeestimate environment duedate"
+    ).split(),
+    *(f"customfield_{n}" for n in range(10001, 10036) if n not in (10018, 10019, 10020)),
+)
+_LIST_FIELDS: Final = (
+    "fixVersions labels versions issuelinks components subtasks attachment".split()
 )
 
 
@@ -40,22 +44,23 @@ class IssueStore(WorklogStore):
         stamp = fmt_jira_dt(now)
         reporter = self._default_user()
         ref = user_ref(reporter) if reporter else None
-        f: JsonDict = {
+        return {
+            **dict.fromkeys(_NULL_FIELDS),
+            **{name: [] for name in _LIST_FIELDS},
             "statuscategorychangedate": stamp,
-            "issuetype": issuetype_object("Task"),
-            "timespent": None,
+            "created": stamp,
+            "updated": stamp,
             "project": project.ref(),
-            "fixVersions": [],
-            "aggregatetimespent": None,
-            "resolution": None,
-            "resolutiondate": None,
+            "issuetype": issuetype_object("Task"),
+            "status": status_object("To Do"),
+            "priority": priority_object("Medium"),
+            self.sprint_field: None,
+            "summary": "",
+            "creator": ref,
+            "reporter": ref,
             "workratio": -1,
             "watches": {"self": "", "watchCount": 1, "isWatching": True},
-            "lastViewed": None,
-            "created": stamp,
-            self.sprint_field: None,
-            "priority": priority_object("Medium"),
-            "labels": [],
+            "votes": {"self": "", "votes": 0, "hasVoted": False},
             "customfield_10018": {
                 "hasEpicLinkFieldDependency": False,
                 "showField": False,
@@ -65,35 +70,12 @@ class IssueStore(WorklogStore):
                 },
             },
             "customfield_10019": "0|hzzzzz:",
-            "timeestimate": None,
-            "aggregatetimeoriginalestimate": None,
-            "versions": [],
-            "issuelinks": [],
-            "assignee": None,
-            "updated": stamp,
-            "status": status_object("To Do"),
-            "components": [],
-            "timeoriginalestimate": None,
-            "description": None,
-            "security": None,
-            "aggregatetimeestimate": None,
-            "summary": "",
-            "creator": ref,
-            "subtasks": [],
-            "reporter": ref,
             "aggregateprogress": {"progress": 0, "total": 0},
-            "environment": None,
-            "duedate": None,
             "progress": {"progress": 0, "total": 0},
-            "votes": {"self": "", "votes": 0, "hasVoted": False},
             "comment": {"comments": [], "self": "", "maxResults": 0, "total": 0, "startAt": 0},
             "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
-            "attachment": [],
             "timetracking": {},
         }
-        for cf in NULL_CUSTOM_FIELDS:
-            f.setdefault(cf, None)
-        return f
 
     def _user_field(self, account_id: str | None) -> JsonDict | None:
         if not account_id:
@@ -171,6 +153,19 @@ class IssueStore(WorklogStore):
         subtasks.append(rec.link())
         subtasks.sort(key=lambda s: int(s["id"]))
         parent_rec.fields["subtasks"] = subtasks
+
+    def changelog_entry(
+        self, author: JsonDict | None, at: datetime, items: list[JsonDict]
+    ) -> JsonDict:
+        """A changelog entry (with the next changelog id) of ``items`` (see :func:`change_item`)."""
+        entry_id = self._next_changelog_id
+        self._next_changelog_id += 1
+        return {
+            "id": str(entry_id),
+            "author": user_ref(author) if author else None,
+            "created": fmt_jira_dt(at),
+            "items": items,
+        }
 
     def _children(self, rec: IssueRecord) -> list[IssueRecord]:
         return [
@@ -281,21 +276,13 @@ class IssueStore(WorklogStore):
         if indexed is not None:
             rec.indexed = indexed
         items = [
-            _change_item(name, before[name], rec.fields.get(name))
+            change_item(name, before[name], rec.fields.get(name))
             for name in _TRACKED_FIELDS
             if before[name] != rec.fields.get(name)
         ]
         if items:
             author_user = self.users.get(author or "") or self._default_user()
-            rec.changelog.append(
-                {
-                    "id": str(self._next_changelog_id),
-                    "author": user_ref(author_user) if author_user else None,
-                    "created": stamp,
-                    "items": items,
-                }
-            )
-            self._next_changelog_id += 1
+            rec.changelog.append(self.changelog_entry(author_user, now, items))
         self._fix_self_links(rec)
         for child in self._children(rec):
             child.fields["parent"] = rec.link()
@@ -418,7 +405,8 @@ def _display(value: Any) -> tuple[str | None, str | None]:
     return None, json.dumps(value)
 
 
-def _change_item(name: str, old: Any, new: Any) -> JsonDict:
+def change_item(name: str, old: Any, new: Any) -> JsonDict:
+    """A changelog item: field ``name`` went from ``old`` to ``new`` (Jira-shaped values)."""
     old_id, old_str = _display(old)
     new_id, new_str = _display(new)
     return {
