@@ -7,9 +7,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .catalog import RESOLUTION_DONE, JsonDict, fmt_jira_dt, status_object
+from .catalog import RESOLUTION_DONE, JsonDict, status_object
 from .config import SimConfig
-from .store import Dataset, ProjectRecord, adf, user_ref
+from .store import Dataset, ProjectRecord
 from .store.issues import change_item
 
 __all__ = ["Dataset", "generate_dataset"]
@@ -349,19 +349,9 @@ def _issue_fields(
         fields["sprint"] = _sprints_for(ds, rng, pkey, plan)
     comments = []
     for _ in range(rng.choice((0, 0, 1, 2, 3))):
-        author = rng.choice(everyone)
-        at = fmt_jira_dt(_between(rng, created, updated))
-        comments.append(
-            {
-                "id": str(ds._next_changelog_id),
-                "author": user_ref(ds.users[author]),
-                "body": adf(rng.choice(_SENTENCES)),
-                "created": at,
-                "updated": at,
-                "jsdPublic": True,
-            }
-        )
-        ds._next_changelog_id += 1
+        author = ds.users[rng.choice(everyone)]
+        at = _between(rng, created, updated)
+        comments.append(ds.new_comment(author, rng.choice(_SENTENCES), at))
     fields["comment"] = sorted(comments, key=lambda c: str(c["created"]))
     return fields
 

@@ -19,11 +19,10 @@ class StoreBase:
         *,
         sprint_field: str = "customfield_10020",
         clock: Callable[[], datetime] | None = None,
-        public_base: str = "http://jira-sim.local",
     ) -> None:
         self.sprint_field = sprint_field
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self.public_base = public_base
+        self.public_base = "http://jira-sim.local"  # the app sets the URL it serves on
         self.projects: dict[str, ProjectRecord] = {}
         self.users: dict[str, JsonDict] = {}
         self.teams: dict[str, JsonDict] = {}
@@ -51,10 +50,7 @@ class StoreBase:
         self.deleted_worklogs: dict[int, tuple[int, JsonDict]] = {}  # id -> (deleted ms, last)
         self.component_leads: dict[str, str] = {}  # component id -> accountId
         self.tombstones: dict[str, dict[str, JsonDict]] = {
-            "version": {},
-            "sprint": {},
-            "board": {},
-            "comment": {},
+            kind: {} for kind in ("version", "sprint", "board", "comment")
         }
         self._next_worklog_id = 10000
         self._worklog_stamps: set[int] = set()

@@ -167,6 +167,20 @@ class IssueStore(WorklogStore):
             "items": items,
         }
 
+    def new_comment(self, author: JsonDict | None, text: str, at: datetime) -> JsonDict:
+        """A comment (with the next id, which comments share with changelog entries)."""
+        comment_id = self._next_changelog_id
+        self._next_changelog_id += 1
+        stamp = fmt_jira_dt(at)
+        return {
+            "id": str(comment_id),
+            "author": user_ref(author) if author else None,
+            "body": adf(text),
+            "created": stamp,
+            "updated": stamp,
+            "jsdPublic": True,
+        }
+
     def _children(self, rec: IssueRecord) -> list[IssueRecord]:
         return [
             other
@@ -322,25 +336,15 @@ class IssueStore(WorklogStore):
     ) -> JsonDict:
         rec = require(self.get_issue(key), key)
         user = self.users.get(author or "") or self._default_user()
-        stamp = fmt_jira_dt(at or self.now())
-        comment_id = str(self._next_changelog_id)
-        self._next_changelog_id += 1
-        comment: JsonDict = {
-            "self": f"{SENTINEL}/rest/api/3/issue/{rec.id}/comment/{comment_id}",
-            "id": comment_id,
-            "author": user_ref(user) if user else None,
-            "body": adf(text),
-            "updateAuthor": user_ref(user) if user else None,
-            "created": stamp,
-            "updated": stamp,
-            "jsdPublic": True,
-        }
+        comment = self.new_comment(user, text, at or self.now())
+        comment["self"] = f"{SENTINEL}/rest/api/3/issue/{rec.id}/comment/{comment['id']}"
+        comment["updateAuthor"] = comment["author"]
         rec.fields["comment"] = {
             **rec.fields["comment"],
             **_comment_block([*self.issue_comments(rec), comment]),
         }
         if touch_issue:
-            rec.fields["updated"] = stamp
+            rec.fields["updated"] = comment["created"]
         self._touch()
         return comment
 
