@@ -146,6 +146,7 @@ def _gen_users(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
 
 
 def _humans(ds: Dataset, *, active_only: bool) -> list[str]:
+    """Account ids of the people (never empty: the first user is the demo user)."""
     return [
         u["accountId"]
         for u in ds.users.values()
@@ -163,7 +164,7 @@ def _gen_projects(ds: Dataset, config: SimConfig, rng: random.Random, now: datet
             project_id=10000 + i,
             style="classic" if i % 4 == 3 else "next-gen",
             description=f"{name}: everything the {name} team ships.",
-            lead=rng.choice(leads) if leads else None,
+            lead=rng.choice(leads),
             components=rng.sample(_COMPONENTS, k=2 + i % 2),
             versions=[
                 {"name": "1.0", "released": True, "releaseDate": _day(now - 120 * DAY)},
@@ -237,8 +238,8 @@ def _gen_issues(ds: Dataset, config: SimConfig, rng: random.Random, now: datetim
     for j, plan in enumerate(plans):
         plan["project"] = project_keys[0] if j == 0 else rng.choices(project_keys, weights)[0]
 
-    actives = _humans(ds, active_only=True) or list(ds.users)
-    everyone = _humans(ds, active_only=False) or list(ds.users)
+    actives = _humans(ds, active_only=True)
+    everyone = _humans(ds, active_only=False)
     epics: dict[str, list[str]] = {k: [] for k in project_keys}
     standard: dict[str, list[str]] = {k: [] for k in project_keys}
     counters: dict[str, int] = dict.fromkeys(project_keys, 0)
@@ -407,9 +408,7 @@ def _gen_agile(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
 
 def _gen_work(ds: Dataset, config: SimConfig, rng: random.Random, now: datetime) -> None:
     """Worklogs on issues (a few each), and many comments and worklogs on the newest issues."""
-    people = _humans(ds, active_only=True) or list(ds.users)
-    if not people:
-        return
+    people = _humans(ds, active_only=True)
     issues = sorted(ds.issues.values(), key=lambda r: r.id)
     for rec in issues:
         count = (

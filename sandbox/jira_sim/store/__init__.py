@@ -12,7 +12,6 @@ from __future__ import annotations
 from ..catalog import JsonDict
 from .issues import IssueStore
 from .records import (
-    ISSUE_EXPAND,
     IssueRecord,
     NotFoundError,
     ProjectRecord,
@@ -24,7 +23,6 @@ from .records import (
 )
 
 __all__ = [
-    "ISSUE_EXPAND",
     "Dataset",
     "IssueRecord",
     "NotFoundError",

@@ -108,7 +108,6 @@ class ProjectStore(PeopleStore):
                 issuetype_object(n) for n in ("Task", "Bug", "Story", "Epic", "Sub-task")
             ]
             out["assigneeType"] = "UNASSIGNED"
-            out["roles"] = {}
             out["archived"] = rec.archived
         return out
 
@@ -172,8 +171,6 @@ class ProjectStore(PeopleStore):
             **component,
             "description": f"{component['name']} of {project.name}",
             "assigneeType": "PROJECT_DEFAULT",
-            "realAssigneeType": "PROJECT_DEFAULT",
-            "isAssigneeTypeValid": False,
             "project": project.key,
             "projectId": project.id,
             "issueCount": count,
