@@ -1,14 +1,13 @@
-"""Static Jira metadata the simulator serves: statuses, issue types, priorities, fields.
+"""Static Jira metadata the simulator serves: statuses, issue types, priorities, date formats.
 
 Every URL built here starts with :data:`SENTINEL`; responses replace it with the base URL the
 request came in on (site URL, or the OAuth gateway ``/ex/jira/{cloudId}`` prefix).
-The ``*_object`` builders are cached and return SHARED dicts: never mutate them in place.
+The ``*_object`` lookups return SHARED dicts: never mutate them in place.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Final
 
 JsonDict = dict[str, Any]
@@ -16,35 +15,23 @@ JsonDict = dict[str, Any]
 #: Placeholder for the request's base URL inside stored objects.
 SENTINEL: Final = "https://jira-sim.invalid"
 
-JIRA_DT_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%f%z"
 
-
-def fmt_jira_dt(dt: datetime) -> str:
-    """Format like Jira: ``2023-11-06T11:02:59.000+0000`` (always UTC)."""
+def fmt_jira_dt(dt: datetime, zone: str = "+0000") -> str:
+    """Format like Jira: ``2023-11-06T11:02:59.000+0000`` (always UTC); ``zone="Z"`` gives
+    Jira Software's form (sprints): ``2024-07-08T11:59:07.316Z``."""
     dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}+0000"
-
-
-def fmt_iso_z(dt: datetime) -> str:
-    """Format like Jira Software (sprints): ``2024-07-08T11:59:07.316Z``."""
-    dt = dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}{zone}"
 
 
 def parse_jira_dt(value: str) -> datetime:
-    """Parse a Jira date-time (``...+0000``), an ISO ``...Z`` string or a plain date."""
-    text = value.strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+0000"
-    for fmt in (JIRA_DT_FORMAT, "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.strptime(text, fmt).astimezone(UTC)
-        except ValueError:
-            continue
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    """Parse a Jira date-time (``...+0000``), an ISO ``...Z`` string or a plain date (UTC)."""
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-# --- status categories and statuses -------------------------------------------------------
+def _by_name(objects: list[JsonDict]) -> dict[str, JsonDict]:
+    return {str(o["name"]).lower(): o for o in objects}
+
 
 STATUS_CATEGORIES: Final[dict[str, JsonDict]] = {
     "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
@@ -57,110 +44,75 @@ STATUS_CATEGORIES: Final[dict[str, JsonDict]] = {
     "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
 }
 
-#: (name, id, category key, description)
-STATUSES: Final[list[tuple[str, str, str, str]]] = [
-    ("To Do", "10000", "new", ""),
-    ("In Progress", "3", "indeterminate", "This issue is being actively worked on."),
-    ("In Review", "10001", "indeterminate", "Waiting for a review."),
-    ("Done", "10002", "done", ""),
-]
+_STATUSES: Final = _by_name(
+    [
+        {
+            "self": f"{SENTINEL}/rest/api/3/status/{status_id}",
+            "iconUrl": f"{SENTINEL}/",
+            "name": name,
+            "id": status_id,
+            "statusCategory": {
+                "self": f"{SENTINEL}/rest/api/3/statuscategory/{STATUS_CATEGORIES[cat]['id']}",
+                **STATUS_CATEGORIES[cat],
+            },
+        }
+        for name, status_id, cat in (
+            ("To Do", "10000", "new"),
+            ("In Progress", "3", "indeterminate"),
+            ("In Review", "10001", "indeterminate"),
+            ("Done", "10002", "done"),
+        )
+    ]
+)
+
+_ISSUE_TYPES: Final = _by_name(
+    [
+        {
+            "self": f"{SENTINEL}/rest/api/3/issuetype/{type_id}",
+            "id": type_id,
+            "iconUrl": (
+                f"{SENTINEL}/rest/api/2/universal_avatar/view/type/issuetype/avatar/"
+                f"{avatar}?size=medium"
+            ),
+            "name": name,
+            "subtask": level < 0,
+            "avatarId": avatar,
+            "hierarchyLevel": level,
+        }
+        for name, type_id, level, avatar in (
+            ("Epic", "10000", 1, 10307),
+            ("Task", "10001", 0, 10318),
+            ("Bug", "10002", 0, 10303),
+            ("Story", "10003", 0, 10315),
+            ("Sub-task", "10004", -1, 10316),
+        )
+    ]
+)
+
+_PRIORITIES: Final = _by_name(
+    [
+        {
+            "self": f"{SENTINEL}/rest/api/3/priority/{priority_id}",
+            "iconUrl": f"{SENTINEL}/images/icons/priorities/{name.lower()}.svg",
+            "name": name,
+            "id": str(priority_id),
+        }
+        for priority_id, name in enumerate(("Highest", "High", "Medium", "Low", "Lowest"), 1)
+    ]
+)
 
 
-@cache
 def status_object(name: str) -> JsonDict:
-    for s_name, s_id, cat, desc in STATUSES:
-        if s_name.lower() == name.lower():
-            category = STATUS_CATEGORIES[cat]
-            return {
-                "self": f"{SENTINEL}/rest/api/3/status/{s_id}",
-                "description": desc,
-                "iconUrl": f"{SENTINEL}/",
-                "name": s_name,
-                "id": s_id,
-                "statusCategory": {
-                    "self": f"{SENTINEL}/rest/api/3/statuscategory/{category['id']}",
-                    **category,
-                },
-            }
-    raise KeyError(name)
+    """The status called ``name`` (any case); KeyError for an unknown one."""
+    return _STATUSES[name.lower()]
 
 
-# --- issue types -------------------------------------------------------------------------
-
-#: (name, id, subtask, hierarchyLevel, description, avatar)
-ISSUE_TYPES: Final[list[tuple[str, str, bool, int, str, int]]] = [
-    (
-        "Epic",
-        "10000",
-        False,
-        1,
-        "Epics track collections of related bugs, stories, and tasks.",
-        10307,
-    ),
-    ("Task", "10001", False, 0, "Tasks track small, distinct pieces of work.", 10318),
-    ("Bug", "10002", False, 0, "Bugs track problems or errors.", 10303),
-    (
-        "Story",
-        "10003",
-        False,
-        0,
-        "Stories track functionality or features expressed as user goals.",
-        10315,
-    ),
-    (
-        "Sub-task",
-        "10004",
-        True,
-        -1,
-        "Subtasks track small pieces of work that are part of a larger task.",
-        10316,
-    ),
-]
-
-
-@cache
 def issuetype_object(name: str) -> JsonDict:
-    for t_name, t_id, subtask, level, desc, avatar in ISSUE_TYPES:
-        if t_name.lower() == name.lower():
-            return {
-                "self": f"{SENTINEL}/rest/api/3/issuetype/{t_id}",
-                "id": t_id,
-                "description": desc,
-                "iconUrl": (
-                    f"{SENTINEL}/rest/api/2/universal_avatar/view/type/issuetype/avatar/"
-                    f"{avatar}?size=medium"
-                ),
-                "name": t_name,
-                "subtask": subtask,
-                "avatarId": avatar,
-                "hierarchyLevel": level,
-            }
-    raise KeyError(name)
+    return _ISSUE_TYPES[name.lower()]
 
 
-# --- priorities and resolutions ---------------------------------------------------------
-
-#: (name, id, rank: higher = more important)
-PRIORITIES: Final[list[tuple[str, str, int]]] = [
-    ("Highest", "1", 5),
-    ("High", "2", 4),
-    ("Medium", "3", 3),
-    ("Low", "4", 2),
-    ("Lowest", "5", 1),
-]
-
-
-@cache
 def priority_object(name: str) -> JsonDict:
-    for p_name, p_id, _rank in PRIORITIES:
-        if p_name.lower() == name.lower():
-            return {
-                "self": f"{SENTINEL}/rest/api/3/priority/{p_id}",
-                "iconUrl": f"{SENTINEL}/images/icons/priorities/{p_name.lower()}.svg",
-                "name": p_name,
-                "id": p_id,
-            }
-    raise KeyError(name)
+    return _PRIORITIES[name.lower()]
 
 
 RESOLUTION_DONE: Final[JsonDict] = {
@@ -170,18 +122,9 @@ RESOLUTION_DONE: Final[JsonDict] = {
     "name": "Done",
 }
 
-
-# --- fields ------------------------------------------------------------------------------
-
-#: System fields: id -> display name.
 #: Fields that ``*navigable`` leaves out (multi-valued, not shown in the issue navigator).
 NON_NAVIGABLE: Final[frozenset[str]] = frozenset(
     {"comment", "worklog", "attachment", "timetracking"}
-)
-
-#: Null custom fields every generated issue carries, to make ``*all`` realistically heavy.
-NULL_CUSTOM_FIELDS: Final[tuple[str, ...]] = tuple(
-    f"customfield_{n}" for n in range(10001, 10036) if n not in (10018, 10019, 10020)
 )
 
 

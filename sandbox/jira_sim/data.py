@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .catalog import RESOLUTION_DONE, JsonDict, fmt_jira_dt, status_object
+from .catalog import RESOLUTION_DONE, JsonDict, status_object
 from .config import SimConfig
-from .store import (
-    Dataset,
-    ProjectRecord,
-    adf,
-    user_ref,
-)
+from .store import Dataset, ProjectRecord
+from .store.issues import change_item
 
 __all__ = ["Dataset", "generate_dataset"]
 
@@ -89,6 +83,10 @@ def _pick_weighted(rng: random.Random, table: tuple[tuple[str, int], ...]) -> st
     return rng.choices([n for n, _ in table], weights=[w for _, w in table])[0]
 
 
+def _day(when: datetime) -> str:
+    return when.strftime("%Y-%m-%d")
+
+
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     if end <= start:
         return start
@@ -105,26 +103,16 @@ def generate_dataset(config: SimConfig, *, now: datetime | None = None) -> Datas
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(config.seed)
-    ds = Dataset(sprint_field=config.sprint_field)
-    with _frozen_clock(ds, now):
-        _gen_users(ds, config, rng)
-        _gen_projects(ds, config, rng, now)
-        _gen_teams(ds, config, rng)
-        _gen_issues(ds, config, rng, now)
-        _gen_agile(ds, config, random.Random(f"agile-{config.seed}"))
-        _gen_work(ds, config, random.Random(f"work-{config.seed}"), now)
+    ds = Dataset(sprint_field=config.sprint_field, clock=lambda: now)
+    _gen_users(ds, config, rng)
+    _gen_projects(ds, config, rng, now)
+    _gen_teams(ds, config, rng)
+    _gen_issues(ds, config, rng, now)
+    _gen_agile(ds, config, random.Random(f"agile-{config.seed}"))
+    _gen_work(ds, config, random.Random(f"work-{config.seed}"), now)
+    ds.clock = lambda: datetime.now(UTC)  # generated at ``now``, then the site runs live
     ds.version = 0
     return ds
-
-
-@contextmanager
-def _frozen_clock(ds: Dataset, now: datetime) -> Iterator[None]:
-    real: Callable[[], datetime] = ds.clock
-    ds.clock = lambda: now
-    try:
-        yield
-    finally:
-        ds.clock = real
 
 
 def _gen_users(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
@@ -158,6 +146,7 @@ def _gen_users(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
 
 
 def _humans(ds: Dataset, *, active_only: bool) -> list[str]:
+    """Account ids of the people (never empty: the first user is the demo user)."""
     return [
         u["accountId"]
         for u in ds.users.values()
@@ -175,19 +164,11 @@ def _gen_projects(ds: Dataset, config: SimConfig, rng: random.Random, now: datet
             project_id=10000 + i,
             style="classic" if i % 4 == 3 else "next-gen",
             description=f"{name}: everything the {name} team ships.",
-            lead=rng.choice(leads) if leads else None,
+            lead=rng.choice(leads),
             components=rng.sample(_COMPONENTS, k=2 + i % 2),
             versions=[
-                {
-                    "name": "1.0",
-                    "released": True,
-                    "releaseDate": (now - 120 * DAY).strftime("%Y-%m-%d"),
-                },
-                {
-                    "name": "1.1",
-                    "released": True,
-                    "releaseDate": (now - 30 * DAY).strftime("%Y-%m-%d"),
-                },
+                {"name": "1.0", "released": True, "releaseDate": _day(now - 120 * DAY)},
+                {"name": "1.1", "released": True, "releaseDate": _day(now - 30 * DAY)},
                 {"name": "2.0", "released": False},
             ],
         )
@@ -257,8 +238,8 @@ def _gen_issues(ds: Dataset, config: SimConfig, rng: random.Random, now: datetim
     for j, plan in enumerate(plans):
         plan["project"] = project_keys[0] if j == 0 else rng.choices(project_keys, weights)[0]
 
-    actives = _humans(ds, active_only=True) or list(ds.users)
-    everyone = _humans(ds, active_only=False) or list(ds.users)
+    actives = _humans(ds, active_only=True)
+    everyone = _humans(ds, active_only=False)
     epics: dict[str, list[str]] = {k: [] for k in project_keys}
     standard: dict[str, list[str]] = {k: [] for k in project_keys}
     counters: dict[str, int] = dict.fromkeys(project_keys, 0)
@@ -351,7 +332,7 @@ def _issue_fields(
     else:
         fields["statuscategorychangedate"] = _between(rng, created, updated)
     if rng.random() < 0.25:
-        fields["duedate"] = (created + rng.randint(14, 60) * DAY).strftime("%Y-%m-%d")
+        fields["duedate"] = _day(created + rng.randint(14, 60) * DAY)
     if cat == "done" and rng.random() < 0.4:
         fields["fixVersions"] = ["1.1" if updated > now - 30 * DAY else "1.0"]
     if itype == "Bug" and rng.random() < 0.3:
@@ -369,27 +350,10 @@ def _issue_fields(
         fields["sprint"] = _sprints_for(ds, rng, pkey, plan)
     comments = []
     for _ in range(rng.choice((0, 0, 1, 2, 3))):
-        author = rng.choice(everyone)
-        at = fmt_jira_dt(_between(rng, created, updated))
-        comments.append(
-            {
-                "id": str(ds._next_changelog_id),
-                "author": user_ref(ds.users[author]),
-                "body": adf(rng.choice(_SENTENCES)),
-                "created": at,
-                "updated": at,
-                "jsdPublic": True,
-            }
-        )
-        ds._next_changelog_id += 1
-    comments.sort(key=lambda c: str(c["created"]))
-    fields["comment"] = {
-        "comments": comments,
-        "self": "",
-        "maxResults": len(comments),
-        "total": len(comments),
-        "startAt": 0,
-    }
+        author = ds.users[rng.choice(everyone)]
+        at = _between(rng, created, updated)
+        comments.append(ds.new_comment(author, rng.choice(_SENTENCES), at))
+    fields["comment"] = sorted(comments, key=lambda c: str(c["created"]))
     return fields
 
 
@@ -444,9 +408,7 @@ def _gen_agile(ds: Dataset, config: SimConfig, rng: random.Random) -> None:
 
 def _gen_work(ds: Dataset, config: SimConfig, rng: random.Random, now: datetime) -> None:
     """Worklogs on issues (a few each), and many comments and worklogs on the newest issues."""
-    people = _humans(ds, active_only=True) or list(ds.users)
-    if not people:
-        return
+    people = _humans(ds, active_only=True)
     issues = sorted(ds.issues.values(), key=lambda r: r.id)
     for rec in issues:
         count = (
@@ -513,8 +475,7 @@ def _history(
     status: str = fields["status"]
     created: datetime = plan["created"]
     updated: datetime = plan["updated"]
-    author_id = fields.get("assignee") or fields["reporter"]
-    author = user_ref(ds.users[author_id])
+    author = ds.users[fields.get("assignee") or fields["reporter"]]
     steps: list[tuple[str, str, datetime]] = []
     if status != "To Do":
         started = _between(rng, created, created + (updated - created) * 0.5)
@@ -523,26 +484,7 @@ def _history(
             steps.append(("In Progress", "In Review", updated))
         if status == "Done":
             steps.append(("In Progress", "Done", updated))
-    out: list[JsonDict] = []
-    for old, new, at in steps:
-        old_s, new_s = status_object(old), status_object(new)
-        out.append(
-            {
-                "id": str(ds._next_changelog_id),
-                "author": author,
-                "created": fmt_jira_dt(at),
-                "items": [
-                    {
-                        "field": "status",
-                        "fieldtype": "jira",
-                        "fieldId": "status",
-                        "from": old_s["id"],
-                        "fromString": old,
-                        "to": new_s["id"],
-                        "toString": new,
-                    }
-                ],
-            }
-        )
-        ds._next_changelog_id += 1
-    return out
+    return [
+        ds.changelog_entry(author, at, [change_item("status", status_object(a), status_object(b))])
+        for a, b, at in steps
+    ]

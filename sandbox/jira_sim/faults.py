@@ -17,7 +17,7 @@ from typing import Final, Literal
 
 from starlette.responses import Response
 
-from .catalog import fmt_iso_z
+from .catalog import fmt_jira_dt
 from .config import SimConfig
 from .web import error_body, json_response
 
@@ -116,7 +116,7 @@ class FaultEngine:
             "RateLimit-Reason": "jira-burst-based",
             "X-RateLimit-Limit": str(limit),
             "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Reset": fmt_iso_z(reset),
+            "X-RateLimit-Reset": fmt_jira_dt(reset, "Z"),
         }
         if with_retry_after:
             headers["Retry-After"] = "1"

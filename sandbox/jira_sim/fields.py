@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from .catalog import NON_NAVIGABLE, JsonDict
-from .store import ISSUE_EXPAND, IssueRecord
+from .store import IssueRecord
 
 ID_KEY: Final = frozenset({"id", "key"})
 MULTI_VALUED: Final = frozenset({"comment", "worklog", "attachment"})
@@ -74,14 +74,7 @@ class FieldSpec:
             if name not in self.exclude
             and (self.all or (self.navigable and name not in NON_NAVIGABLE) or name in self.include)
         }
-        self_link = rec.json()["self"]
-        return {
-            "expand": ISSUE_EXPAND,
-            "id": str(rec.id),
-            "self": self_link,
-            "key": rec.key,
-            "fields": fields,
-        }
+        return {**rec.json(), "fields": fields}
 
 
 def _embedded(name: str, value: Any) -> Any:

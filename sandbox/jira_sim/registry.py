@@ -1,46 +1,21 @@
-"""Registered webhooks: admin webhooks (``/rest/webhooks/1.0``) and dynamic (OAuth) webhooks."""
+"""Registered admin webhooks (``/rest/webhooks/1.0``) and the deliveries made to them."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Final, Unpack
+from dataclasses import dataclass
+from typing import Final, Unpack
 
 import httpx
 
 from .catalog import SENTINEL, JsonDict
-from .jql import FIELDS, Clause, JqlContext, JqlError, matches, parse, unknown_field_message
+from .jql import JqlContext, JqlError, matches
 from .store import Dataset, IssueRecord
 from .webhooks import ISSUE_EVENTS, Delivery, EventRefs, build_event, send_event
 
 DELIVERY_LOG = 10_000  # deliveries kept for /_sim/webhooks (a burst test counts them all)
-
-DYNAMIC_EVENTS: Final = frozenset(
-    {
-        "jira:issue_created",
-        "jira:issue_updated",
-        "jira:issue_deleted",
-        "comment_created",
-        "comment_updated",
-        "comment_deleted",
-        "issue_property_set",
-        "issue_property_deleted",
-    }
-)
-DYNAMIC_JQL_FIELDS: Final = frozenset({"issuekey", "key", "project", "issuetype", "status"})
-DYNAMIC_JQL_OPS: Final = frozenset({"=", "!=", "IN", "NOT IN"})
-DYNAMIC_TTL_MS: Final = 30 * 24 * 3600 * 1000
-DYNAMIC_LIMIT: Final = 5
 JQL_FILTER_KEY: Final = "issue-related-events-section"
-
-
-def jira_ms_date(ms: int) -> str:
-    from datetime import UTC, datetime
-
-    from .catalog import fmt_jira_dt
-
-    return fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC))
 
 
 @dataclass
@@ -57,7 +32,7 @@ class AdminWebhook:
 
     def json(self) -> JsonDict:
         """As Jira returns it: the secret is never included."""
-        out: JsonDict = {
+        return {
             "name": self.name,
             "url": self.url,
             "excludeBody": self.exclude_body,
@@ -67,28 +42,6 @@ class AdminWebhook:
             "self": f"{SENTINEL}/rest/webhooks/1.0/webhook/{self.id}",
             "lastUpdated": self.last_updated,
         }
-        return out
-
-
-@dataclass
-class DynamicWebhook:
-    id: int
-    url: str
-    events: list[str]
-    jql_filter: str
-    expiration_ms: int
-    field_ids_filter: list[str] = field(default_factory=list)
-
-    def json(self) -> JsonDict:
-        out: JsonDict = {
-            "id": self.id,
-            "jqlFilter": self.jql_filter,
-            "events": self.events,
-            "expirationDate": jira_ms_date(self.expiration_ms),
-        }
-        if self.field_ids_filter:
-            out["fieldIdsFilter"] = self.field_ids_filter
-        return out
 
 
 class WebhookRegistry:
@@ -96,12 +49,9 @@ class WebhookRegistry:
         # How a payload goes on the wire (Data Center mode reshapes its users).
         self.shape: Callable[[JsonDict], JsonDict] = lambda payload: payload
         self.admin: dict[int, AdminWebhook] = {}
-        self.dynamic: dict[int, DynamicWebhook] = {}
         self.deliveries: list[JsonDict] = []
         self._next_admin = 1
-        self._next_dynamic = 10000
 
-    # -------------------------------------------------------------- admin
     def create_admin(self, body: JsonDict) -> AdminWebhook:
         hook = AdminWebhook(id=self._next_admin, name="", url="", events=[])
         self._next_admin += 1
@@ -122,66 +72,6 @@ class WebhookRegistry:
             hook.secret = str(body["secret"]) if body["secret"] else None
         hook.last_updated = int(time.time() * 1000)
 
-    # -------------------------------------------------------------- dynamic
-    def register_dynamic(self, url: str, entries: list[Any], ctx: JqlContext) -> list[JsonDict]:
-        """``POST /rest/api/3/webhook``: one result per entry (errors come back in a 200)."""
-        results: list[JsonDict] = []
-        existing_url = next((h.url for h in self.dynamic.values()), None)
-        for entry in entries:
-            errors = self.validate_dynamic(entry, ctx)
-            if not errors and existing_url not in (None, url):
-                errors = ["Only a single URL per app is allowed to be registered."]
-            if not errors and len(self.dynamic) >= DYNAMIC_LIMIT:
-                errors = [f"Webhook limit of {DYNAMIC_LIMIT} per app per user has been reached."]
-            if errors:
-                results.append({"errors": errors})
-                continue
-            hook = DynamicWebhook(
-                id=self._next_dynamic,
-                url=url,
-                events=list(entry["events"]),
-                jql_filter=str(entry["jqlFilter"]),
-                expiration_ms=int(time.time() * 1000) + DYNAMIC_TTL_MS,
-                field_ids_filter=list(entry.get("fieldIdsFilter") or []),
-            )
-            self._next_dynamic += 1
-            self.dynamic[hook.id] = hook
-            existing_url = url
-            results.append({"createdWebhookId": hook.id})
-        return results
-
-    @staticmethod
-    def validate_dynamic(entry: Any, ctx: JqlContext) -> list[str]:
-        if not isinstance(entry, dict):
-            return ["Invalid webhook details."]
-        events = entry.get("events")
-        if not isinstance(events, list) or not events:
-            return ["The webhook must have at least one event."]
-        bad = [e for e in events if e not in DYNAMIC_EVENTS]
-        if bad:
-            return [f"Event '{e}' is not supported for dynamic webhooks." for e in bad]
-        jql = entry.get("jqlFilter")
-        if not isinstance(jql, str) or not jql.strip():
-            return ["The JQL filter is required."]
-        try:
-            query = parse(jql)
-        except JqlError as exc:
-            return [f"Invalid JQL filter: {exc.message}"]
-        if query.order_by or query.where is None:
-            return ["The JQL filter must not be empty or contain ORDER BY."]
-        errors: list[str] = []
-        for clause in query.clauses():
-            errors.extend(_dynamic_clause_errors(clause))
-        return errors
-
-    def refresh(self, ids: list[int]) -> int:
-        expiration = int(time.time() * 1000) + DYNAMIC_TTL_MS
-        for wid in ids:
-            if wid in self.dynamic:
-                self.dynamic[wid].expiration_ms = expiration
-        return expiration
-
-    # -------------------------------------------------------------- delivery
     async def dispatch(
         self,
         dataset: Dataset,
@@ -192,33 +82,21 @@ class WebhookRegistry:
         client: httpx.AsyncClient | None = None,
         **refs: Unpack[EventRefs],
     ) -> list[Delivery]:
-        """Send ``event`` to every registered webhook that subscribes to it and whose JQL
-        filter matches the issue (admin webhooks signed with their secret)."""
+        """Send ``event`` to every enabled webhook that subscribes to it and whose JQL filter
+        matches the issue, signed with the webhook's secret."""
         built = build_event(dataset, event, base_url=base_url, **refs)
         issue = _issue_from_payload(built) if event in ISSUE_EVENTS else None
         payload = self.shape(built)
         deliveries: list[Delivery] = []
-        now_ms = int(time.time() * 1000)
         for hook in list(self.admin.values()):
             if not hook.enabled or event not in hook.events:
                 continue
             if issue is not None and hook.jql.strip() and not _safe_match(hook.jql, issue, ctx):
                 continue
-            body = {**payload, "matchedWebhookIds": [hook.id]}
-            if hook.exclude_body:
-                body = {}
+            body = {} if hook.exclude_body else {**payload, "matchedWebhookIds": [hook.id]}
             delivery = await send_event(hook.url, body, secret=hook.secret, client=client)
             delivery.event = event
             delivery.webhook_id = hook.id
-            deliveries.append(delivery)
-        for dyn in list(self.dynamic.values()):
-            if dyn.expiration_ms < now_ms or event not in dyn.events:
-                continue
-            if issue is not None and not _safe_match(dyn.jql_filter, issue, ctx):
-                continue
-            body = {**payload, "matchedWebhookIds": [dyn.id]}
-            delivery = await send_event(dyn.url, body, client=client)
-            delivery.webhook_id = dyn.id
             deliveries.append(delivery)
         self.deliveries.extend(d.json() for d in deliveries)
         return deliveries
@@ -226,23 +104,12 @@ class WebhookRegistry:
     def snapshot(self) -> JsonDict:
         return {
             "admin": [{**h.json(), "id": h.id, "secret": h.secret} for h in self.admin.values()],
-            "dynamic": [{**h.json(), "url": h.url} for h in self.dynamic.values()],
             "deliveries": self.deliveries[-DELIVERY_LOG:],
         }
 
 
-def _dynamic_clause_errors(clause: Clause) -> list[str]:
-    name = clause.field.lower()
-    if name not in DYNAMIC_JQL_FIELDS:
-        if name not in FIELDS:
-            return [unknown_field_message(clause.field)]
-        return [f"The field '{clause.field}' is not supported in webhook JQL filters."]
-    if clause.op not in DYNAMIC_JQL_OPS:
-        return [f"The operator '{clause.op}' is not supported in webhook JQL filters."]
-    return []
-
-
 def _issue_from_payload(payload: JsonDict) -> IssueRecord | None:
+    """The issue a payload carries, for matching JQL filters (it may be deleted already)."""
     issue = payload.get("issue")
     if not isinstance(issue, dict):
         return None

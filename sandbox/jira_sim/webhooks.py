@@ -55,9 +55,7 @@ def build_event(
         payload.update(_issue_event(dataset, event, refs.get("key"), refs.get("comment_id")))
     elif family == "user":
         account_id = _ref(refs.get("account_id"), event)
-        user = _found(
-            dataset.users.get(account_id) or dataset.deleted_users.get(account_id), account_id
-        )
+        user = _found(dataset.users.get(account_id), account_id)
         payload["user"] = {k: v for k, v in user.items() if k != "locale"}
     elif family == "project":
         key = _ref(refs.get("project_key"), event)

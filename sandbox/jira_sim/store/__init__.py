@@ -12,18 +12,17 @@ from __future__ import annotations
 from ..catalog import JsonDict
 from .issues import IssueStore
 from .records import (
-    ISSUE_EXPAND,
     IssueRecord,
     NotFoundError,
     ProjectRecord,
     adf,
     rebase,
     relative_delta,
+    require,
     user_ref,
 )
 
 __all__ = [
-    "ISSUE_EXPAND",
     "Dataset",
     "IssueRecord",
     "NotFoundError",
@@ -39,9 +38,7 @@ class Dataset(IssueStore):
     """The whole store, with what spans concerns: deleting a project."""
 
     def delete_project(self, key: str) -> JsonDict:
-        rec = self.get_project(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_project(key), key)
         for issue in [i for i in self.issues.values() if i.project_key == rec.key]:
             if issue.id in self.issues:
                 self._remove_issue(issue)

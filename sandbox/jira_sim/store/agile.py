@@ -6,13 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ..catalog import (
-    SENTINEL,
-    JsonDict,
-    fmt_iso_z,
-)
+from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
 from .projects import ProjectStore
-from .records import IssueRecord, NotFoundError, ProjectRecord
+from .records import IssueRecord, ProjectRecord, require
 
 
 class AgileStore(ProjectStore):
@@ -26,10 +22,9 @@ class AgileStore(ProjectStore):
         end: datetime | None = None,
         complete: datetime | None = None,
         goal: str = "",
-        sprint_id: int | None = None,
     ) -> JsonDict:
-        sid = sprint_id or self._next_sprint_id
-        self._next_sprint_id = max(self._next_sprint_id, sid + 1)
+        sid = self._next_sprint_id
+        self._next_sprint_id += 1
         sprint: JsonDict = {
             "id": sid,
             "name": name,
@@ -38,50 +33,38 @@ class AgileStore(ProjectStore):
             "goal": goal,
         }
         if start:
-            sprint["startDate"] = fmt_iso_z(start)
+            sprint["startDate"] = fmt_jira_dt(start, "Z")
         if end:
-            sprint["endDate"] = fmt_iso_z(end)
+            sprint["endDate"] = fmt_jira_dt(end, "Z")
         if complete:
-            sprint["completeDate"] = fmt_iso_z(complete)
+            sprint["completeDate"] = fmt_jira_dt(complete, "Z")
         self.sprints[sid] = sprint
         return sprint
-
-    def _register_sprint(self, data: JsonDict) -> JsonDict:
-        sid = int(data["id"])
-        if sid not in self.sprints:
-            self.sprints[sid] = dict(data)
-            self._next_sprint_id = max(self._next_sprint_id, sid + 1)
-        return self.sprints[sid]
 
     def add_board(
         self,
         name: str,
         *,
         board_type: str,
-        projects: Iterable[str],
-        board_id: int | None = None,
+        projects: list[str],
+        board_id: int,
         shared_sprints: Iterable[int] = (),
         backlog: bool = True,
     ) -> JsonDict:
-        bid = board_id or max([1000, *self.boards]) + 1
-        if bid in self.boards:
-            raise ValueError(f"board {bid} already exists")
         board: JsonDict = {
-            "id": bid,
+            "id": board_id,
             "name": name,
             "type": board_type,
-            "projects": [k.upper() for k in projects],
+            "projects": projects,
             "sharedSprints": list(shared_sprints),
             "backlog": backlog,
         }
-        self.boards[bid] = board
+        self.boards[board_id] = board
         self._touch()
         return board
 
     def delete_board(self, board_id: int) -> JsonDict:
-        board = self.boards.pop(board_id, None)
-        if board is None:
-            raise NotFoundError(str(board_id))
+        board = require(self.boards.pop(board_id, None), board_id)
         self.tombstones["board"][str(board_id)] = self.board_json(board)
         self._touch()
         return board
@@ -101,7 +84,7 @@ class AgileStore(ProjectStore):
                 "displayName": label,
                 "projectName": first.name,
                 "projectKey": first.key,
-                "projectTypeKey": first.project_type,
+                "projectTypeKey": "software",
                 "avatarURI": f"/rest/api/2/universal_avatar/view/type/project/avatar/{first.avatar_id}",
                 "name": label,
             }
@@ -172,14 +155,10 @@ class AgileStore(ProjectStore):
         return out
 
     def update_sprint(self, sprint_id: int, fields: dict[str, Any]) -> JsonDict:
-        sprint = self.sprints.get(sprint_id)
-        if sprint is None:
-            raise NotFoundError(str(sprint_id))
-        for key, value in fields.items():
-            if key not in ("name", "state", "goal", "startDate", "endDate", "completeDate"):
-                raise ValueError(f"unsupported sprint field {key!r}")
-            if key == "state" and value not in ("active", "closed", "future"):
-                raise ValueError(f"unknown sprint state {value!r}")
-            sprint[key] = value
+        """Move a sprint to another state (``{"state": ...}``, what the control API is sent)."""
+        sprint = require(self.sprints.get(sprint_id), sprint_id)
+        if set(fields) != {"state"} or fields["state"] not in ("active", "closed", "future"):
+            raise ValueError(f"unsupported sprint change {fields}")
+        sprint.update(fields)
         self._touch()
         return sprint

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
 
-from ..catalog import (
-    JsonDict,
-)
+from ..catalog import JsonDict
 from .records import IssueRecord, ProjectRecord, rebase
 
 
@@ -21,11 +19,10 @@ class StoreBase:
         *,
         sprint_field: str = "customfield_10020",
         clock: Callable[[], datetime] | None = None,
-        public_base: str = "http://jira-sim.local",
     ) -> None:
         self.sprint_field = sprint_field
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
-        self.public_base = public_base
+        self.public_base = "http://jira-sim.local"  # the app sets the URL it serves on
         self.projects: dict[str, ProjectRecord] = {}
         self.users: dict[str, JsonDict] = {}
         self.teams: dict[str, JsonDict] = {}
@@ -33,7 +30,6 @@ class StoreBase:
         self.sprints: dict[int, JsonDict] = {}
         self.issues: dict[int, IssueRecord] = {}
         self.deleted_issues: dict[str, JsonDict] = {}
-        self.deleted_users: dict[str, JsonDict] = {}
         self.deleted_projects: dict[str, JsonDict] = {}
         self.version = 0
         self.current_account_id: str | None = None
@@ -53,10 +49,7 @@ class StoreBase:
         self.deleted_worklogs: dict[int, tuple[int, JsonDict]] = {}  # id -> (deleted ms, last)
         self.component_leads: dict[str, str] = {}  # component id -> accountId
         self.tombstones: dict[str, dict[str, JsonDict]] = {
-            "version": {},
-            "sprint": {},
-            "board": {},
-            "comment": {},
+            kind: {} for kind in ("version", "sprint", "board", "comment")
         }
         self._next_worklog_id = 10000
         self._worklog_stamps: set[int] = set()
@@ -90,24 +83,6 @@ class StoreBase:
             return self.issues.get(int(text))
         issue_id = self._key_index.get(text.upper())
         return self.issues.get(issue_id) if issue_id is not None else None
-
-    def find_user(self, ref: str) -> JsonDict | None:
-        """By accountId, email or display name (case-insensitive)."""
-        if ref in self.users:
-            return self.users[ref]
-        low = ref.lower()
-        for user in self.users.values():
-            if str(user.get("emailAddress", "")).lower() == low:
-                return user
-            if str(user.get("displayName", "")).lower() == low:
-                return user
-        return None
-
-    def find_sprints(self, ref: str) -> list[JsonDict]:
-        text = ref.strip()
-        if text.isdigit() and int(text) in self.sprints:
-            return [self.sprints[int(text)]]
-        return [s for s in self.sprints.values() if str(s["name"]).lower() == text.lower()]
 
     def project_issue_stats(self, project_key: str) -> tuple[int, datetime | None]:
         count = 0

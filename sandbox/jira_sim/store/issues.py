@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from ..catalog import (
-    NULL_CUSTOM_FIELDS,
     RESOLUTION_DONE,
     SENTINEL,
     JsonDict,
@@ -17,30 +16,26 @@ from ..catalog import (
     priority_object,
     status_object,
 )
-from .records import (
-    IssueRecord,
-    NotFoundError,
-    ProjectRecord,
-    adf,
-    adf_text,
-    coerce_datetime,
-    relative_delta,
-    user_ref,
-)
+from .records import IssueRecord, ProjectRecord, adf, coerce_datetime, require, user_ref
 from .worklogs import WorklogStore
 
+#: The fields whose changes the changelog records.
 _TRACKED_FIELDS: Final = (
-    "summary",
-    "status",
-    "assignee",
-    "priority",
-    "labels",
-    "issuetype",
-    "description",
-    "parent",
-    "duedate",
-    "components",
-    "fixVersions",
+    "summary status assignee priority labels issuetype description parent duedate components "
+    "fixVersions"
+).split()
+#: Fields a new issue holds as null and as an empty list; with the null custom fields they make
+#: ``*all`` as heavy as on a real site.
+_NULL_FIELDS: Final = (
+    *(
+        "timespent aggregatetimespent resolution resolutiondate lastViewed timeestimate "
+        "aggregatetimeoriginalestimate assignee timeoriginalestimate description security "
+        "aggregatetimeestimate environment duedate"
+    ).split(),
+    *(f"customfield_{n}" for n in range(10001, 10036) if n not in (10018, 10019, 10020)),
+)
+_LIST_FIELDS: Final = (
+    "fixVersions labels versions issuelinks components subtasks attachment".split()
 )
 
 
@@ -49,22 +44,23 @@ class IssueStore(WorklogStore):
         stamp = fmt_jira_dt(now)
         reporter = self._default_user()
         ref = user_ref(reporter) if reporter else None
-        f: JsonDict = {
+        return {
+            **dict.fromkeys(_NULL_FIELDS),
+            **{name: [] for name in _LIST_FIELDS},
             "statuscategorychangedate": stamp,
-            "issuetype": issuetype_object("Task"),
-            "timespent": None,
+            "created": stamp,
+            "updated": stamp,
             "project": project.ref(),
-            "fixVersions": [],
-            "aggregatetimespent": None,
-            "resolution": None,
-            "resolutiondate": None,
+            "issuetype": issuetype_object("Task"),
+            "status": status_object("To Do"),
+            "priority": priority_object("Medium"),
+            self.sprint_field: None,
+            "summary": "",
+            "creator": ref,
+            "reporter": ref,
             "workratio": -1,
             "watches": {"self": "", "watchCount": 1, "isWatching": True},
-            "lastViewed": None,
-            "created": stamp,
-            self.sprint_field: None,
-            "priority": priority_object("Medium"),
-            "labels": [],
+            "votes": {"self": "", "votes": 0, "hasVoted": False},
             "customfield_10018": {
                 "hasEpicLinkFieldDependency": False,
                 "showField": False,
@@ -74,166 +70,73 @@ class IssueStore(WorklogStore):
                 },
             },
             "customfield_10019": "0|hzzzzz:",
-            "timeestimate": None,
-            "aggregatetimeoriginalestimate": None,
-            "versions": [],
-            "issuelinks": [],
-            "assignee": None,
-            "updated": stamp,
-            "status": status_object("To Do"),
-            "components": [],
-            "timeoriginalestimate": None,
-            "description": None,
-            "security": None,
-            "aggregatetimeestimate": None,
-            "summary": "",
-            "creator": ref,
-            "subtasks": [],
-            "reporter": ref,
             "aggregateprogress": {"progress": 0, "total": 0},
-            "environment": None,
-            "duedate": None,
             "progress": {"progress": 0, "total": 0},
-            "votes": {"self": "", "votes": 0, "hasVoted": False},
             "comment": {"comments": [], "self": "", "maxResults": 0, "total": 0, "startAt": 0},
             "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
-            "attachment": [],
             "timetracking": {},
         }
-        for cf in NULL_CUSTOM_FIELDS:
-            f.setdefault(cf, None)
-        return f
 
-    def _user_field(self, value: Any) -> JsonDict | None:
-        if value is None or value == "":
+    def _user_field(self, account_id: str | None) -> JsonDict | None:
+        if not account_id:
             return None
-        account_id = value.get("accountId") if isinstance(value, dict) else str(value)
-        user = self.users.get(str(account_id)) or self.find_user(str(account_id))
+        user = self.users.get(account_id)
         if user is None:
-            if isinstance(value, dict):  # fixture with an unknown user: keep it as given
-                return value
-            raise ValueError(f"unknown user {value!r}")
+            raise ValueError(f"unknown user {account_id!r}")
         return user_ref(user)
 
     def _normalize(self, project: ProjectRecord, values: dict[str, Any], now: datetime) -> JsonDict:
-        """Simple Python values (names, accountIds, strings) -> Jira-shaped field values."""
+        """Simple Python values (names, accountIds, dates or relative periods, sprint ids, a
+        list of comments) -> Jira-shaped field values; any other field is kept as given."""
         out: JsonDict = {}
         for name, value in values.items():
-            if name in ("sprint", "sprints"):
+            if name == "sprint":
                 name = self.sprint_field
-            if name in _CATALOG_BUILDERS:
-                out[name] = None if value is None else _catalog_value(name, value)
+            if value is None or (name not in _SIMPLE_FIELDS and name != self.sprint_field):
+                out[name] = value
+            elif name in _CATALOG_BUILDERS:
+                out[name] = _catalog_value(name, str(value))
             elif name in ("assignee", "reporter", "creator"):
                 out[name] = self._user_field(value)
             elif name in ("description", "environment"):
-                out[name] = adf(value) if isinstance(value, str) else value
+                out[name] = adf(value)
             elif name in ("created", "updated", "resolutiondate", "statuscategorychangedate"):
-                out[name] = None if value is None else fmt_jira_dt(coerce_datetime(value, now))
-            elif name == "duedate":
-                if isinstance(value, (date, datetime)):
-                    value = value.strftime("%Y-%m-%d")
-                elif isinstance(value, str) and relative_delta(value) is not None:
-                    value = coerce_datetime(value, now).strftime("%Y-%m-%d")
-                out[name] = value
-            elif name == "labels":
-                out[name] = [str(v) for v in (value or [])]
+                out[name] = fmt_jira_dt(coerce_datetime(value, now))
             elif name == "components":
-                out[name] = [self.add_component(project.key, c) for c in (value or [])]
+                out[name] = [self.add_component(project.key, c) for c in value]
             elif name in ("fixVersions", "versions"):
-                out[name] = [self.add_version(project.key, v) for v in (value or [])]
-            elif name == self.sprint_field:
-                out[name] = self._sprint_value(value)
-            elif name == "parent":
-                out[name] = value  # resolved in _apply_parent
-            elif name == "comment" and isinstance(value, list):
-                out[name] = self._comments(value, now)
-            else:
-                out[name] = value
+                out[name] = [self.add_version(project.key, v) for v in value]
+            elif name == "comment":
+                out[name] = _comment_block(value)
+            else:  # the sprint field: sprint ids
+                unknown = [i for i in value if int(i) not in self.sprints]
+                if unknown:
+                    raise ValueError(f"unknown sprints {unknown}")
+                out[name] = [self.sprints[int(i)] for i in value] or None
         return out
 
-    def _sprint_value(self, value: Any) -> list[JsonDict] | None:
-        if value is None or value == []:
-            return None
-        items = value if isinstance(value, list) else [value]
-        sprints: list[JsonDict] = []
-        for item in items:
-            if isinstance(item, dict):
-                sprints.append(self._register_sprint(item))
-            else:
-                found = self.find_sprints(str(item))
-                if not found:
-                    raise ValueError(f"unknown sprint {item!r}")
-                sprints.append(found[0])
-        return sprints
-
-    def _comments(self, items: list[Any], now: datetime) -> JsonDict:
-        comments: list[JsonDict] = []
-        for i, item in enumerate(items):
-            if isinstance(item, dict) and "body" in item and "id" in item:
-                comments.append(item)
-                continue
-            text = item if isinstance(item, str) else str(item.get("body", ""))
-            author = self._default_user()
-            stamp = fmt_jira_dt(now)
-            cid = self._next_changelog_id + i
-            comments.append(
-                {
-                    "self": "",
-                    "id": str(cid),
-                    "author": user_ref(author) if author else None,
-                    "body": adf(text),
-                    "created": stamp,
-                    "updated": stamp,
-                    "jsdPublic": True,
-                }
-            )
-        self._next_changelog_id += len(items)
-        return {
-            "comments": comments,
-            "self": "",
-            "maxResults": len(comments),
-            "total": len(comments),
-            "startAt": 0,
-        }
-
     def _fix_self_links(self, rec: IssueRecord) -> None:
-        base = f"{SENTINEL}/rest/api/3/issue/{rec.id}"
+        issue_url = f"{SENTINEL}/rest/api/3/issue"
         f = rec.fields
-        if isinstance(f.get("watches"), dict):
-            f["watches"] = {
-                **f["watches"],
-                "self": f"{SENTINEL}/rest/api/3/issue/{rec.key}/watchers",
-            }
-        if isinstance(f.get("votes"), dict):
-            f["votes"] = {**f["votes"], "self": f"{SENTINEL}/rest/api/3/issue/{rec.key}/votes"}
-        comment = f.get("comment")
-        if isinstance(comment, dict):
-            comments = [
-                {**c, "self": f"{base}/comment/{c.get('id')}"} for c in comment.get("comments", [])
-            ]
-            f["comment"] = {**comment, "comments": comments, "self": f"{base}/comment"}
+        for name, path in (("watches", "watchers"), ("votes", "votes")):
+            if isinstance(f.get(name), dict):
+                f[name] = {**f[name], "self": f"{issue_url}/{rec.key}/{path}"}
+        base = f"{issue_url}/{rec.id}/comment"
+        comments = [{**c, "self": f"{base}/{c['id']}"} for c in self.issue_comments(rec)]
+        f["comment"] = {**_comment_block(comments), "self": base}
 
-    def _apply_parent(self, rec: IssueRecord, parent_value: Any) -> None:
+    def _apply_parent(self, rec: IssueRecord, parent_key: str | None) -> None:
+        """Make ``parent_key`` (None: none) the issue's parent, and keep sub-task lists right."""
         old = rec.fields.get("parent")
-        old_parent = self.get_issue(old["id"]) if isinstance(old, dict) and old.get("id") else None
-        new_parent: IssueRecord | None = None
-        if parent_value not in (None, ""):
-            ref = (
-                parent_value.get("key") or parent_value.get("id")
-                if isinstance(parent_value, dict)
-                else parent_value
-            )
-            new_parent = self.get_issue(str(ref))
-            if new_parent is None:
-                raise ValueError(f"unknown parent issue {parent_value!r}")
-            if new_parent.id == rec.id:
-                raise ValueError("an issue cannot be its own parent")
-        if old_parent is not None and (new_parent is None or new_parent.id != old_parent.id):
+        old_parent = self.get_issue(old["id"]) if isinstance(old, dict) else None
+        new_parent = self.get_issue(parent_key) if parent_key else None
+        if parent_key and new_parent is None:
+            raise ValueError(f"unknown parent issue {parent_key!r}")
+        if old_parent is not None and old_parent is not new_parent:
             old_parent.fields["subtasks"] = [
                 s for s in old_parent.fields.get("subtasks", []) if s["id"] != str(rec.id)
             ]
         if new_parent is None:
-            rec.fields["parent"] = None
             rec.fields.pop("parent", None)
             return
         rec.fields["parent"] = new_parent.link()
@@ -251,31 +154,51 @@ class IssueStore(WorklogStore):
         subtasks.sort(key=lambda s: int(s["id"]))
         parent_rec.fields["subtasks"] = subtasks
 
-    def _refresh_children(self, rec: IssueRecord) -> None:
-        for other in self.issues.values():
-            parent = other.fields.get("parent")
-            if isinstance(parent, dict) and parent.get("id") == str(rec.id):
-                other.fields["parent"] = rec.link()
+    def changelog_entry(
+        self, author: JsonDict | None, at: datetime, items: list[JsonDict]
+    ) -> JsonDict:
+        """A changelog entry (with the next changelog id) of ``items`` (see :func:`change_item`)."""
+        entry_id = self._next_changelog_id
+        self._next_changelog_id += 1
+        return {
+            "id": str(entry_id),
+            "author": user_ref(author) if author else None,
+            "created": fmt_jira_dt(at),
+            "items": items,
+        }
+
+    def new_comment(self, author: JsonDict | None, text: str, at: datetime) -> JsonDict:
+        """A comment (with the next id, which comments share with changelog entries)."""
+        comment_id = self._next_changelog_id
+        self._next_changelog_id += 1
+        stamp = fmt_jira_dt(at)
+        return {
+            "id": str(comment_id),
+            "author": user_ref(author) if author else None,
+            "body": adf(text),
+            "created": stamp,
+            "updated": stamp,
+            "jsdPublic": True,
+        }
+
+    def _children(self, rec: IssueRecord) -> list[IssueRecord]:
+        return [
+            other
+            for other in self.issues.values()
+            if isinstance(other.fields.get("parent"), dict)
+            and other.fields["parent"].get("id") == str(rec.id)
+        ]
 
     def create_issue(
         self,
         project_key: str,
         *,
-        indexed: bool = True,
         issue_id: int | None = None,
         number: int | None = None,
-        changelog: list[JsonDict] | None = None,
         **fields: Any,
     ) -> JsonDict:
         """Create an issue from simple values; returns the issue (Jira shape, public base)."""
-        rec = self.create_issue_record(
-            project_key,
-            fields,
-            indexed=indexed,
-            issue_id=issue_id,
-            number=number,
-            changelog=changelog,
-        )
+        rec = self.create_issue_record(project_key, fields, issue_id=issue_id, number=number)
         return self.public(rec.json())
 
     def create_issue_record(
@@ -283,17 +206,16 @@ class IssueStore(WorklogStore):
         project_key: str,
         fields: dict[str, Any],
         *,
-        indexed: bool = True,
         issue_id: int | None = None,
         number: int | None = None,
         changelog: list[JsonDict] | None = None,
     ) -> IssueRecord:
-        project = self.get_project(project_key)
-        if project is None:
-            raise NotFoundError(project_key)
+        """Create an issue from simple values (see :meth:`_normalize`); Jira's defaults fill
+        the rest: ``updated`` = ``created``, a resolution for a done status."""
+        project = require(self.get_project(project_key), project_key)
         now = self.now()
         values = dict(fields)
-        parent_value = values.pop("parent", None)
+        parent_key = values.pop("parent", None)
         normalized = self._normalize(project, values, now)
         merged = self._blank_fields(project, now)
         merged.update(normalized)
@@ -302,22 +224,17 @@ class IssueStore(WorklogStore):
         if "statuscategorychangedate" not in normalized:
             merged["statuscategorychangedate"] = merged["updated"]
         if merged["status"]["statusCategory"]["key"] == "done":
-            if "resolution" not in normalized:
-                merged["resolution"] = RESOLUTION_DONE
+            merged["resolution"] = merged["resolution"] or RESOLUTION_DONE
             if "resolutiondate" not in normalized:
                 merged["resolutiondate"] = merged["updated"]
-        if issue_id is None:
-            issue_id = self._next_issue_id
-        if issue_id in self.issues:
-            raise ValueError(f"issue id {issue_id} already exists")
+        issue_id = issue_id or self._next_issue_id
         self._next_issue_id = max(self._next_issue_id, issue_id + 1)
-        if number is None:
-            number = self._project_counters.get(project.key, 0) + 1
+        number = number or self._project_counters.get(project.key, 0) + 1
         self._project_counters[project.key] = max(
             self._project_counters.get(project.key, 0), number
         )
         key = f"{project.key}-{number}"
-        if key.upper() in self._key_index:
+        if key in self._key_index:
             raise ValueError(f"issue key {key} already exists")
         rec = IssueRecord(
             id=issue_id,
@@ -325,13 +242,12 @@ class IssueStore(WorklogStore):
             project_key=project.key,
             number=number,
             fields=merged,
-            indexed=indexed,
             changelog=list(changelog or []),
         )
         self.issues[issue_id] = rec
-        self._key_index[key.upper()] = issue_id
+        self._key_index[key] = issue_id
         self._fix_self_links(rec)
-        self._apply_parent(rec, parent_value)
+        self._apply_parent(rec, parent_key)
         self.deleted_issues.pop(key, None)
         self._touch()
         return rec
@@ -340,25 +256,19 @@ class IssueStore(WorklogStore):
         self,
         key: str,
         fields: dict[str, Any],
-        *,
-        indexed: bool | None = None,
-        author: str | None = None,
     ) -> JsonDict:
         """Update fields (simple values accepted); records a changelog and bumps ``updated``."""
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
-        project = self.projects[rec.project_key]
+        rec = require(self.get_issue(key), key)
         now = self.now()
         values = dict(fields)
         has_parent = "parent" in values
-        parent_value = values.pop("parent", None)
-        normalized = self._normalize(project, values, now)
+        parent_key = values.pop("parent", None)
+        normalized = self._normalize(self.projects[rec.project_key], values, now)
         before = {name: rec.fields.get(name) for name in _TRACKED_FIELDS}
         old_cat = rec.fields["status"]["statusCategory"]["key"]
         rec.fields.update(normalized)
         if has_parent:
-            self._apply_parent(rec, parent_value)
+            self._apply_parent(rec, parent_key)
         new_cat = rec.fields["status"]["statusCategory"]["key"]
         stamp = fmt_jira_dt(now)
         if "updated" not in normalized:
@@ -366,44 +276,29 @@ class IssueStore(WorklogStore):
         if new_cat != old_cat and "statuscategorychangedate" not in normalized:
             rec.fields["statuscategorychangedate"] = stamp
         if new_cat == "done" and old_cat != "done":
-            if rec.fields.get("resolution") is None:
-                rec.fields["resolution"] = RESOLUTION_DONE
+            rec.fields["resolution"] = rec.fields.get("resolution") or RESOLUTION_DONE
             if "resolutiondate" not in normalized:
                 rec.fields["resolutiondate"] = stamp
         elif new_cat != "done" and old_cat == "done":
             rec.fields["resolution"] = None
             rec.fields["resolutiondate"] = None
-        if indexed is not None:
-            rec.indexed = indexed
         items = [
-            _change_item(name, before[name], rec.fields.get(name))
+            change_item(name, before[name], rec.fields.get(name))
             for name in _TRACKED_FIELDS
             if before[name] != rec.fields.get(name)
         ]
         if items:
-            author_user = self.users.get(author or "") or self._default_user()
-            rec.changelog.append(
-                {
-                    "id": str(self._next_changelog_id),
-                    "author": user_ref(author_user) if author_user else None,
-                    "created": stamp,
-                    "items": items,
-                }
-            )
-            self._next_changelog_id += 1
+            author_user = self._default_user()
+            rec.changelog.append(self.changelog_entry(author_user, now, items))
         self._fix_self_links(rec)
-        self._refresh_children(rec)
+        for child in self._children(rec):
+            child.fields["parent"] = rec.link()
         self._refresh_subtask_entry(rec)
         self._touch()
         return self.public(rec.json())
 
     def _remove_issue(self, rec: IssueRecord) -> None:
-        for child in [
-            o
-            for o in self.issues.values()
-            if isinstance(o.fields.get("parent"), dict)
-            and o.fields["parent"].get("id") == str(rec.id)
-        ]:
+        for child in self._children(rec):
             if child.fields["issuetype"].get("subtask"):
                 self._remove_issue(child)
             else:
@@ -412,14 +307,12 @@ class IssueStore(WorklogStore):
         for worklog_id in [w for w, wl in self.worklogs.items() if wl["issueId"] == str(rec.id)]:
             self._drop_worklog(worklog_id)
         del self.issues[rec.id]
-        self._key_index.pop(rec.key.upper(), None)
+        self._key_index.pop(rec.key, None)
         self.deleted_issues[rec.key] = rec.json()
 
     def delete_issue(self, key: str) -> JsonDict:
         """Delete an issue (and its sub-tasks); returns the last known issue."""
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         data = rec.json()
         self._remove_issue(rec)
         self._touch()
@@ -434,33 +327,17 @@ class IssueStore(WorklogStore):
         at: datetime | None = None,
         touch_issue: bool = True,
     ) -> JsonDict:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         user = self.users.get(author or "") or self._default_user()
-        stamp = fmt_jira_dt(at or self.now())
-        comment_id = str(self._next_changelog_id)
-        self._next_changelog_id += 1
-        comment: JsonDict = {
-            "self": f"{SENTINEL}/rest/api/3/issue/{rec.id}/comment/{comment_id}",
-            "id": comment_id,
-            "author": user_ref(user) if user else None,
-            "body": adf(text),
-            "updateAuthor": user_ref(user) if user else None,
-            "created": stamp,
-            "updated": stamp,
-            "jsdPublic": True,
-        }
-        block = rec.fields["comment"]
-        comments = [*block.get("comments", []), comment]
+        comment = self.new_comment(user, text, at or self.now())
+        comment["self"] = f"{SENTINEL}/rest/api/3/issue/{rec.id}/comment/{comment['id']}"
+        comment["updateAuthor"] = comment["author"]
         rec.fields["comment"] = {
-            **block,
-            "comments": comments,
-            "maxResults": len(comments),
-            "total": len(comments),
+            **rec.fields["comment"],
+            **_comment_block([*self.issue_comments(rec), comment]),
         }
         if touch_issue:
-            rec.fields["updated"] = stamp
+            rec.fields["updated"] = comment["created"]
         self._touch()
         return comment
 
@@ -468,23 +345,20 @@ class IssueStore(WorklogStore):
         return list((rec.fields.get("comment") or {}).get("comments") or [])
 
     def delete_comment(self, key: str, comment_id: str) -> JsonDict:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
+        rec = require(self.get_issue(key), key)
         comments = self.issue_comments(rec)
-        gone = next((c for c in comments if c["id"] == str(comment_id)), None)
-        if gone is None:
-            raise NotFoundError(comment_id)
-        left = [c for c in comments if c["id"] != str(comment_id)]
-        rec.fields["comment"] = {
-            **rec.fields["comment"],
-            "comments": left,
-            "maxResults": len(left),
-            "total": len(left),
-        }
+        gone = require(next((c for c in comments if c["id"] == str(comment_id)), None), comment_id)
+        left = [c for c in comments if c is not gone]
+        rec.fields["comment"] = {**rec.fields["comment"], **_comment_block(left)}
         self.tombstones["comment"][str(comment_id)] = gone
         self._touch()
         return gone
+
+
+def _comment_block(comments: list[JsonDict]) -> JsonDict:
+    """An issue's ``comment`` field holding ``comments`` (its ``self`` comes with the issue)."""
+    count = len(comments)
+    return {"comments": comments, "maxResults": count, "total": count, "startAt": 0}
 
 
 _CATALOG_BUILDERS: Final[dict[str, Callable[[str], JsonDict]]] = {
@@ -492,45 +366,48 @@ _CATALOG_BUILDERS: Final[dict[str, Callable[[str], JsonDict]]] = {
     "issuetype": issuetype_object,
     "priority": priority_object,
 }
+#: The fields :meth:`IssueStore._normalize` turns from simple values into Jira's shape.
+_SIMPLE_FIELDS: Final = frozenset(
+    {
+        *_CATALOG_BUILDERS,
+        *("assignee", "reporter", "creator", "description", "environment", "comment"),
+        *("created", "updated", "resolutiondate", "statuscategorychangedate"),
+        *("components", "fixVersions", "versions"),
+    }
+)
 
 
-def _catalog_value(name: str, value: Any) -> JsonDict:
-    """A status/issuetype/priority by name; an unknown name given as a full object is kept."""
-    label = str(value["name"]) if isinstance(value, dict) else str(value)
+def _catalog_value(name: str, label: str) -> JsonDict:
+    """A status/issuetype/priority by name."""
     try:
         return _CATALOG_BUILDERS[name](label)
     except KeyError:
-        if isinstance(value, dict):
-            return value
         raise ValueError(f"unknown {name} {label!r}") from None
 
 
 def _display(value: Any) -> tuple[str | None, str | None]:
     """(id, display string) of a field value, for changelog items."""
-    if value is None:
-        return None, None
-    if isinstance(value, dict):
-        if "accountId" in value:
-            return str(value["accountId"]), str(value.get("displayName"))
-        if "key" in value and "id" in value:
-            return str(value["id"]), str(value["key"])
-        if "name" in value:
-            return (str(value["id"]) if "id" in value else None), str(value["name"])
-        if value.get("type") == "doc":
-            return None, adf_text(value)
-        return None, json.dumps(value)
     if isinstance(value, list):
-        names = [_display(v)[1] or "" for v in value]
-        ids = [_display(v)[0] or "" for v in value]
-        return (", ".join(ids) if any(ids) else None), " ".join(names)
-    return None, str(value)
+        pairs = [_display(v) for v in value]
+        ids = [i or "" for i, _ in pairs]
+        return (", ".join(ids) if any(ids) else None), " ".join(name or "" for _, name in pairs)
+    if not isinstance(value, dict):
+        return None, None if value is None else str(value)
+    if "accountId" in value:
+        return str(value["accountId"]), str(value.get("displayName"))
+    if "key" in value and "id" in value:
+        return str(value["id"]), str(value["key"])
+    if "name" in value:
+        return (str(value["id"]) if "id" in value else None), str(value["name"])
+    return None, json.dumps(value)
 
 
-def _change_item(name: str, old: Any, new: Any) -> JsonDict:
+def change_item(name: str, old: Any, new: Any) -> JsonDict:
+    """A changelog item: field ``name`` went from ``old`` to ``new`` (Jira-shaped values)."""
     old_id, old_str = _display(old)
     new_id, new_str = _display(new)
     return {
-        "field": {"issuetype": "issuetype", "fixVersions": "Fix Version"}.get(name, name),
+        "field": "Fix Version" if name == "fixVersions" else name,
         "fieldtype": "jira",
         "fieldId": name,
         "from": old_id,

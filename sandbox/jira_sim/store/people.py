@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
-from ..catalog import (
-    JsonDict,
-)
+from ..catalog import SENTINEL, JsonDict, user_avatar_urls
 from .base import StoreBase
-from .records import NotFoundError, make_user, user_ref
+from .records import require, user_ref
 
 
 class PeopleStore(StoreBase):
@@ -23,62 +22,58 @@ class PeopleStore(StoreBase):
         active: bool = True,
         account_type: str = "atlassian",
         time_zone: str = "UTC",
-        **extra: Any,
+        **body: str,
     ) -> JsonDict:
-        display_name = display_name or extra.pop("displayName", None) or "New User"
-        email = email or extra.pop("emailAddress", None)
-        account_id = account_id or extra.pop("accountId", None) or f"712020:{uuid.uuid4()}"
-        account_type = extra.pop("accountType", account_type)
-        time_zone = extra.pop("timeZone", time_zone)
+        """A new user; ``body`` (the control API's) may name it Jira's way instead:
+        ``displayName``, ``emailAddress``."""
+        display_name = display_name or body.pop("displayName", "New User")
+        email = email or body.pop("emailAddress", None)
+        if body:
+            raise ValueError(f"unsupported user fields {sorted(body)}")
+        account_id = account_id or f"712020:{uuid.uuid4()}"
         if account_id in self.users:
             raise ValueError(f"user {account_id} already exists")
-        user = make_user(
-            account_id,
-            display_name,
-            email=email,
-            active=bool(extra.pop("active", active)),
-            account_type=account_type,
-            time_zone=time_zone,
-        )
-        user.update(extra)
+        initials = "".join(p[0] for p in display_name.split()[:2]).upper() or "U"
+        user: JsonDict = {
+            "self": f"{SENTINEL}/rest/api/3/user?accountId={quote(account_id, safe='')}",
+            "accountId": account_id,
+            "accountType": account_type,
+            **({"emailAddress": email} if email else {}),
+            "avatarUrls": user_avatar_urls(
+                uuid.uuid5(uuid.NAMESPACE_URL, account_id).hex, initials
+            ),
+            "displayName": display_name,
+            "active": active,
+            "timeZone": time_zone,
+            "locale": "en_US",
+        }
         self.users[account_id] = user
-        self.deleted_users.pop(account_id, None)
         self._touch()
         return self.public(user)
 
     def update_user(self, account_id: str, fields: dict[str, Any]) -> JsonDict:
-        user = self.users.get(account_id)
-        if user is None:
-            raise NotFoundError(account_id)
-        new = dict(user)
-        for k, v in fields.items():
-            if k in ("accountId", "self"):
-                continue
-            if k == "emailAddress" and v is None:
-                new.pop("emailAddress", None)
-            else:
-                new[k] = v
-        self.users[account_id] = new
-        ref = user_ref(new)
+        """Change a user's fields and the copies of it embedded in issues."""
+        user = require(self.users.get(account_id), account_id)
+        user.update(fields)
+        ref = user_ref(user)
         for rec in self.issues.values():
             for role in ("assignee", "reporter", "creator"):
                 cur = rec.fields.get(role)
                 if isinstance(cur, dict) and cur.get("accountId") == account_id:
                     rec.fields[role] = ref
         self._touch()
-        return self.public(new)
+        return self.public(user)
 
     # ------------------------------------------------------------------ teams
     def create_team(
         self,
         display_name: str,
         *,
-        team_id: str | None = None,
-        description: str = "",
-        members: Iterable[str] = (),
-        org_id: str = "sandbox-org",
+        team_id: str,
+        description: str,
+        members: Iterable[str],
+        org_id: str,
     ) -> JsonDict:
-        team_id = team_id or str(uuid.uuid4())
         team = {
             "teamId": team_id,
             "displayName": display_name,

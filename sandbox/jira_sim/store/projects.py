@@ -2,67 +2,55 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from ..catalog import (
-    SENTINEL,
-    JsonDict,
-    issuetype_object,
-)
+from ..catalog import SENTINEL, JsonDict, issuetype_object
 from .people import PeopleStore
-from .records import NotFoundError, ProjectRecord, user_ref
+from .records import ProjectRecord, require, user_ref
 
 
 class ProjectStore(PeopleStore):
     def create_project(
         self,
         key: str,
-        name: str | None = None,
+        name: str,
         *,
         project_id: int | None = None,
-        project_type: str = "software",
         style: str = "next-gen",
         description: str = "",
         lead: str | None = None,
-        components: Iterable[str | JsonDict] = (),
+        components: Iterable[str] = (),
         versions: Iterable[str | JsonDict] = (),
-        **extra: Any,
     ) -> JsonDict:
         key = key.upper()
         if key in self.projects:
             raise ValueError(f"project {key} already exists")
-        if project_id is None:
-            project_id = int(extra.pop("id", 0)) or self._next_project_id
+        project_id = project_id or self._next_project_id
         self._next_project_id = max(self._next_project_id, project_id + 1)
-        project_type = extra.pop("projectTypeKey", project_type)
-        style = extra.pop("style", style) if project_type == "software" else "classic"
         rec = ProjectRecord(
             id=project_id,
             key=key,
-            name=name or extra.pop("name", None) or key,
-            project_type=project_type,
+            name=name,
             style=style,
-            simplified=bool(extra.pop("simplified", style == "next-gen")),
-            is_private=bool(extra.pop("isPrivate", False)),
-            uuid=str(extra.pop("uuid", None) or uuid.uuid5(uuid.NAMESPACE_DNS, f"project-{key}")),
             description=description,
             lead=lead or self.current_account_id,
             avatar_id=10400 + len(self.projects) + 13,
-            board_id=int(extra.pop("boardId", 0)) or len(self.projects) + 1,
+            board_id=len(self.projects) + 1,
         )
         self.projects[key] = rec
         self._project_counters.setdefault(key, 0)
-        if rec.board_id not in self.boards:
-            self.boards[rec.board_id] = {
+        self.boards.setdefault(
+            rec.board_id,
+            {
                 "id": rec.board_id,
                 "name": f"{rec.key} board",
                 "type": "scrum",
                 "projects": [rec.key],
                 "sharedSprints": [],
                 "backlog": True,
-            }
+            },
+        )
         for comp in components:
             self.add_component(key, comp)
         for ver in versions:
@@ -71,33 +59,33 @@ class ProjectStore(PeopleStore):
         self._touch()
         return self.public(self.project_json(rec))
 
-    def add_component(self, project_key: str, comp: str | JsonDict) -> JsonDict:
+    def add_component(self, project_key: str, name: str) -> JsonDict:
+        """The project's component called ``name`` (any case), created if it has none."""
         rec = self.projects[project_key.upper()]
-        name = comp if isinstance(comp, str) else str(comp.get("name"))
         for existing in rec.components:
             if existing["name"].lower() == name.lower():
                 return existing
-        cid = int(comp.get("id", 0)) if isinstance(comp, dict) and comp.get("id") else 0
-        cid = cid or self._next_component_id
-        self._next_component_id = max(self._next_component_id, cid + 1)
+        cid = self._next_component_id
+        self._next_component_id += 1
         obj = {"self": f"{SENTINEL}/rest/api/3/component/{cid}", "id": str(cid), "name": name}
         rec.components.append(obj)
         return obj
 
     def add_version(self, project_key: str, ver: str | JsonDict) -> JsonDict:
+        """The project's version named by ``ver`` (a name, or ``{name, released,
+        releaseDate}``), created if it has none."""
         rec = self.projects[project_key.upper()]
-        data: JsonDict = {"name": ver} if isinstance(ver, str) else dict(ver)
-        name = str(data["name"])
+        data: JsonDict = {"name": ver} if isinstance(ver, str) else ver
         for existing in rec.versions:
-            if existing["name"].lower() == name.lower():
+            if existing["name"].lower() == str(data["name"]).lower():
                 return existing
-        vid = int(data.get("id", 0)) or self._next_version_id
-        self._next_version_id = max(self._next_version_id, vid + 1)
+        vid = self._next_version_id
+        self._next_version_id += 1
         obj: JsonDict = {
             "self": f"{SENTINEL}/rest/api/3/version/{vid}",
             "id": str(vid),
-            "name": name,
-            "archived": bool(data.get("archived", False)),
+            "name": str(data["name"]),
+            "archived": False,
             "released": bool(data.get("released", False)),
         }
         if data.get("releaseDate"):
@@ -120,35 +108,16 @@ class ProjectStore(PeopleStore):
                 issuetype_object(n) for n in ("Task", "Bug", "Story", "Epic", "Sub-task")
             ]
             out["assigneeType"] = "UNASSIGNED"
-            out["roles"] = {}
             out["archived"] = rec.archived
         return out
 
     def update_project(self, key: str, fields: dict[str, Any]) -> JsonDict:
-        rec = self.get_project(key)
-        if rec is None:
-            raise NotFoundError(key)
-        for k, v in fields.items():
-            if k == "name":
-                rec.name = str(v)
-            elif k == "description":
-                rec.description = str(v)
-            elif k in ("lead", "leadAccountId"):
-                rec.lead = str(v) if v else None
-            elif k in ("projectTypeKey", "project_type"):
-                rec.project_type = str(v)
-            elif k == "isPrivate":
-                rec.is_private = bool(v)
-            elif k == "archived":
-                rec.archived = bool(v)
-            elif k == "components":
-                for comp in v:
-                    self.add_component(rec.key, comp)
-            elif k == "versions":
-                for ver in v:
-                    self.add_version(rec.key, ver)
-            else:
-                raise ValueError(f"unsupported project field {k!r}")
+        """Rename a project (``{"name": ...}``, what the control API is sent)."""
+        rec = require(self.get_project(key), key)
+        unsupported = set(fields) - {"name"}
+        if unsupported:
+            raise ValueError(f"unsupported project fields {sorted(unsupported)}")
+        rec.name = str(fields.get("name", rec.name))
         ref = rec.ref()
         for issue in self.issues.values():
             if issue.project_key == rec.key:
@@ -175,10 +144,7 @@ class ProjectStore(PeopleStore):
         return out
 
     def update_version(self, version_id: str, fields: dict[str, Any]) -> JsonDict:
-        found = self.find_version(version_id)
-        if found is None:
-            raise NotFoundError(version_id)
-        project, version = found
+        project, version = require(self.find_version(version_id), version_id)
         for key, value in fields.items():
             if key not in ("name", "released", "archived", "releaseDate", "description"):
                 raise ValueError(f"unsupported version field {key!r}")
@@ -187,10 +153,7 @@ class ProjectStore(PeopleStore):
         return self.version_json(project, version)
 
     def delete_version(self, version_id: str) -> JsonDict:
-        found = self.find_version(version_id)
-        if found is None:
-            raise NotFoundError(version_id)
-        project, version = found
+        project, version = require(self.find_version(version_id), version_id)
         data = self.version_json(project, version)
         project.versions = [v for v in project.versions if v["id"] != str(version_id)]
         self.tombstones["version"][str(version_id)] = data
@@ -208,8 +171,6 @@ class ProjectStore(PeopleStore):
             **component,
             "description": f"{component['name']} of {project.name}",
             "assigneeType": "PROJECT_DEFAULT",
-            "realAssigneeType": "PROJECT_DEFAULT",
-            "isAssigneeTypeValid": False,
             "project": project.key,
             "projectId": project.id,
             "issueCount": count,

@@ -8,21 +8,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import quote
 
-from ..catalog import (
-    SENTINEL,
-    JsonDict,
-    avatar_urls,
-    parse_jira_dt,
-    user_avatar_urls,
-)
+from ..catalog import SENTINEL, JsonDict, avatar_urls, parse_jira_dt
 
 ISSUE_EXPAND: Final = (
     "operations,versionedRepresentations,editmeta,changelog,"
     "customfield_10010.requestTypePractice,renderedFields"
 )
-PROJECT_EXPAND: Final = "description,lead,issueTypes,url,projectKeys,permissions,insight"
 
 _RELATIVE_RE: Final = re.compile(r"^\s*([+-]?)\s*((?:\d+\s*[wdhm]\s*)+)$", re.IGNORECASE)
 _RELATIVE_PART_RE: Final = re.compile(r"(\d+)\s*([wdhm])", re.IGNORECASE)
@@ -31,6 +23,13 @@ _UNIT_SECONDS: Final = {"w": 604800, "d": 86400, "h": 3600, "m": 60}
 
 class NotFoundError(KeyError):
     """An entity the caller named does not exist."""
+
+
+def require[T](value: T | None, ref: object) -> T:
+    """``value``; :class:`NotFoundError` naming ``ref`` when there is none."""
+    if value is None:
+        raise NotFoundError(str(ref))
+    return value
 
 
 def relative_delta(text: str) -> timedelta | None:
@@ -45,17 +44,11 @@ def relative_delta(text: str) -> timedelta | None:
 
 
 def coerce_datetime(value: Any, now: datetime) -> datetime:
-    """datetime, Jira/ISO string, date string or relative period (``-3d``) -> aware datetime."""
+    """datetime, Jira/ISO date(-time) string or relative period (``-3d``) -> aware datetime."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC)
-    if isinstance(value, str):
-        delta = relative_delta(value)
-        if delta is not None:
-            return now + delta
-        return parse_jira_dt(value)
-    raise ValueError(f"not a date: {value!r}")
+    delta = relative_delta(str(value))
+    return now + delta if delta is not None else parse_jira_dt(str(value))
 
 
 def adf(text: str) -> JsonDict:
@@ -69,28 +62,6 @@ def adf(text: str) -> JsonDict:
             if line
         ],
     }
-
-
-def adf_text(value: Any) -> str:
-    """All text nodes of an ADF document (or a plain string) joined by spaces."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "text" and isinstance(node.get("text"), str):
-                parts.append(node["text"])
-            for child in node.get("content", []) or []:
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(value)
-    return " ".join(parts)
 
 
 def duration_text(seconds: int) -> str:
@@ -109,32 +80,6 @@ def rebase(obj: Any, base: str) -> Any:
     return json.loads(json.dumps(obj).replace(SENTINEL, base.rstrip("/")))
 
 
-def make_user(
-    account_id: str,
-    display_name: str,
-    *,
-    email: str | None = None,
-    active: bool = True,
-    account_type: str = "atlassian",
-    time_zone: str = "UTC",
-    locale: str = "en_US",
-) -> JsonDict:
-    initials = "".join(p[0] for p in display_name.split()[:2]).upper() or "U"
-    user: JsonDict = {
-        "self": f"{SENTINEL}/rest/api/3/user?accountId={quote(account_id, safe='')}",
-        "accountId": account_id,
-        "accountType": account_type,
-    }
-    if email:
-        user["emailAddress"] = email
-    user["avatarUrls"] = user_avatar_urls(uuid.uuid5(uuid.NAMESPACE_URL, account_id).hex, initials)
-    user["displayName"] = display_name
-    user["active"] = active
-    user["timeZone"] = time_zone
-    user["locale"] = locale
-    return user
-
-
 def user_ref(user: JsonDict) -> JsonDict:
     """A user as embedded in issues (no locale), like the docs' example issue."""
     return {k: v for k, v in user.items() if k != "locale"}
@@ -145,11 +90,7 @@ class ProjectRecord:
     id: int
     key: str
     name: str
-    project_type: str = "software"
     style: str = "next-gen"
-    simplified: bool = True
-    is_private: bool = False
-    uuid: str = ""
     description: str = ""
     lead: str | None = None
     avatar_id: int = 10413
@@ -158,24 +99,6 @@ class ProjectRecord:
     versions: list[JsonDict] = field(default_factory=list)
     archived: bool = False
 
-    def json(self) -> JsonDict:
-        """The shape of ``GET /project/search`` values."""
-        return {
-            "expand": PROJECT_EXPAND,
-            "self": f"{SENTINEL}/rest/api/3/project/{self.id}",
-            "id": str(self.id),
-            "key": self.key,
-            "name": self.name,
-            "avatarUrls": avatar_urls("project", self.avatar_id),
-            "projectTypeKey": self.project_type,
-            "simplified": self.simplified,
-            "style": self.style,
-            "isPrivate": self.is_private,
-            "properties": {},
-            "entityId": self.uuid,
-            "uuid": self.uuid,
-        }
-
     def ref(self) -> JsonDict:
         """A project as embedded in issues."""
         return {
@@ -183,9 +106,22 @@ class ProjectRecord:
             "id": str(self.id),
             "key": self.key,
             "name": self.name,
-            "projectTypeKey": self.project_type,
-            "simplified": self.simplified,
+            "projectTypeKey": "software",
+            "simplified": self.style == "next-gen",
             "avatarUrls": avatar_urls("project", self.avatar_id),
+        }
+
+    def json(self) -> JsonDict:
+        """The shape of ``GET /project/search`` values."""
+        project_uuid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"project-{self.key}"))
+        return {
+            "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
+            **self.ref(),
+            "style": self.style,
+            "isPrivate": False,
+            "properties": {},
+            "entityId": project_uuid,
+            "uuid": project_uuid,
         }
 
 
@@ -196,7 +132,6 @@ class IssueRecord:
     project_key: str
     number: int
     fields: JsonDict
-    indexed: bool = True
     changelog: list[JsonDict] = field(default_factory=list)
     _dt_cache: dict[str, tuple[str, datetime]] = field(default_factory=dict, repr=False)
 
@@ -208,9 +143,7 @@ class IssueRecord:
         cached = self._dt_cache.get(field_id)
         if cached and cached[0] == raw:
             return cached[1]
-        parsed = (
-            parse_jira_dt(raw) if "T" in raw else datetime.fromisoformat(raw).replace(tzinfo=UTC)
-        )
+        parsed = parse_jira_dt(raw)
         self._dt_cache[field_id] = (raw, parsed)
         return parsed
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..catalog import (
-    SENTINEL,
-    JsonDict,
-    fmt_jira_dt,
-)
+from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
 from .agile import AgileStore
-from .records import IssueRecord, NotFoundError, adf, duration_text, user_ref
+from .records import IssueRecord, adf, duration_text, require, user_ref
 
 
 class WorklogStore(AgileStore):
@@ -27,29 +23,25 @@ class WorklogStore(AgileStore):
         key: str,
         *,
         seconds: int,
-        started: datetime | None = None,
-        author: str | None = None,
-        comment: str | None = None,
-        at: datetime | None = None,
+        started: datetime,
+        author: str,
+        comment: str | None,
+        at: datetime,
     ) -> JsonDict:
-        rec = self.get_issue(key)
-        if rec is None:
-            raise NotFoundError(key)
-        if seconds <= 0:
-            raise ValueError("timeSpentSeconds must be positive")
-        user = self.users.get(author or "") or self._default_user()
-        when = at or self.now()
-        ms = self._worklog_stamp(when)
+        """A worklog by ``author`` of ``seconds`` from ``started``, logged ``at``."""
+        rec = require(self.get_issue(key), key)
+        user = self.users[author]
+        ms = self._worklog_stamp(at)
         stamp = fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC))
         worklog_id = self._next_worklog_id
         self._next_worklog_id += 1
         worklog: JsonDict = {
             "self": f"{SENTINEL}/rest/api/3/issue/{rec.id}/worklog/{worklog_id}",
-            "author": user_ref(user) if user else None,
-            "updateAuthor": user_ref(user) if user else None,
+            "author": user_ref(user),
+            "updateAuthor": user_ref(user),
             "created": stamp,
             "updated": stamp,
-            "started": fmt_jira_dt(started or when),
+            "started": fmt_jira_dt(started),
             "timeSpent": duration_text(seconds),
             "timeSpentSeconds": seconds,
             "id": str(worklog_id),
@@ -69,8 +61,7 @@ class WorklogStore(AgileStore):
         return worklog
 
     def delete_worklog(self, worklog_id: int) -> JsonDict:
-        if worklog_id not in self.worklogs:
-            raise NotFoundError(str(worklog_id))
+        require(self.worklogs.get(worklog_id), worklog_id)
         worklog = self._drop_worklog(worklog_id)
         self._touch()
         return worklog
