@@ -65,13 +65,10 @@ def test_a_full_resync_with_the_default_mapping_on_data_center(dc_stack: Stack) 
     # The next resync, with team entities in Port (written while the install was on Cloud) and
     # an issue Jira no longer has: the teams stay, the issue goes.
     datasource = next(iter(dc_stack.entities("jiraProject").values()))["datasource"]
-    for blueprint, identifier in (
-        ("jiraTeam", "team-1"),
-        ("jiraTeam", "team-2"),
-        ("jiraIssue", "GONE-1"),
-    ):
-        path = f"/v1/blueprints/{blueprint}/entities?upsert=true"
-        port_api(dc_stack, "POST", path, {"identifier": identifier}, datasource=datasource)
+    for blueprint, identifiers in (("jiraTeam", ["team-1", "team-2"]), ("jiraIssue", ["GONE-1"])):
+        path = f"/v1/blueprints/{blueprint}/entities/bulk"
+        body = {"entities": [{"identifier": identifier} for identifier in identifiers]}
+        port_api(dc_stack, "POST", path, body, datasource=datasource)
     again = dc_stack.run_once()
     assert again.returncode == 0, again.output[-3000:]
     assert "Its entities in Port (blueprint jiraTeam) are kept, not deleted" in again.output
