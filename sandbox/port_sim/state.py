@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -60,10 +60,6 @@ class SimState:
         self.cursors: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes = 0
         self.deletes = 0
-
-    def all_entities(self) -> Iterator[EntityRecord]:
-        for by_id in self.entities.values():
-            yield from by_id.values()
 
     # -------------------------------------------------------------- blueprints
 
@@ -193,22 +189,12 @@ class SimState:
         return results, errors
 
     def delete_entities(self, blueprint_id: str, identifiers: Iterable[str]) -> list[str]:
-        """Delete entities of one blueprint (those there are); relations that pointed at them
-        are cleared. Returns the identifiers deleted."""
+        """Delete entities of one blueprint (those there are); returns the identifiers deleted.
+        Relations that pointed at them stay as they were: nothing reads them after a delete."""
         self.get_blueprint(blueprint_id)
         by_id = self.entities[blueprint_id]
         deleted = [identifier for identifier in identifiers if by_id.pop(identifier, None)]
         self.deletes += len(deleted)
-        gone = set(deleted)
-        for record in self.all_entities():
-            definitions = self.blueprints[record.blueprint]["relations"]
-            for name, value in list(record.relations.items()):
-                if definitions.get(name, {}).get("target") != blueprint_id:
-                    continue
-                if isinstance(value, list):
-                    record.relations[name] = [v for v in value if v not in gone]
-                elif value in gone:
-                    record.relations[name] = None
         return deleted
 
     def search(self, query: Any) -> list[EntityRecord]:
@@ -238,7 +224,8 @@ class SimState:
         after = tuple(json.loads(body["from"])) if body.get("from") else None
         selected = sorted(
             (record.blueprint, record.identifier)
-            for record in self.all_entities()
+            for by_id in self.entities.values()
+            for record in by_id.values()
             if record.datasource.startswith(body.get("datasource_prefix") or "")
             and record.datasource.endswith(body.get("datasource_suffix") or "")
             and (before_moment is None or record.updated_at < before_moment)
