@@ -46,7 +46,6 @@ class RequestStats:
         self.total = 0
         self.by_endpoint: Counter[str] = Counter()
         self.by_status: Counter[str] = Counter()
-        self.unmatched: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
         self.tallies: Counter[str] = Counter()
         self.in_flight = 0
@@ -67,7 +66,6 @@ class RequestStats:
             "total": self.total,
             "by_endpoint": dict(sorted(self.by_endpoint.items())),
             "by_status": dict(sorted(self.by_status.items())),
-            "unmatched": dict(self.unmatched),
             "faults": dict(self.faults),
             "max_in_flight": self.max_in_flight,
             **self.tallies,

@@ -282,10 +282,7 @@ class Observed:
             return
         method: str = scope["method"]
         stats = self.sim.stats
-        template = route_template(self.sim.routes, scope)
-        if template is None:
-            stats.unmatched[f"{method} {path}"] += 1
-        stats.begin(template or f"{method} {path}")
+        stats.begin(route_template(self.sim.routes, scope) or f"{method} (unmatched)")
         status = [500]
         send = status_recorder(send, status)
         try:
