@@ -23,14 +23,16 @@ from typing import Any
 
 import httpx
 
+from sandbox.port_sim import SimConfig
+
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "integrations" / "jira" / "launch.py"
 JIRA_EMAIL = "demo@example.com"
 JIRA_TOKEN = "sandbox-token"
 JIRA_ORG = "sandbox-org"
 JIRA_PAT = "sandbox-pat"  # the simulator's Data Center personal access token
-PORT_CLIENT_ID = "sandbox-client-id"
-PORT_CLIENT_SECRET = "sandbox-client-secret"
+PORT_CLIENT_ID = SimConfig.client_id  # the credentials the Port simulator accepts
+PORT_CLIENT_SECRET = SimConfig.client_secret
 INTEGRATION_ID = "jira-sandbox"
 
 
@@ -279,8 +281,7 @@ def running_stack(
         jira_process = _start(
             "sandbox.jira_sim", ["--config-json", json.dumps(jira_config)], work, "jira"
         )
-        port_args = ["--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET]
-        port_args += ["--latency-ms", str(port_latency_ms)]
+        port_args = ["--latency-ms", str(port_latency_ms)]
         port_process = _start("sandbox.port_sim", port_args, work, "port")
         processes = [jira_process, port_process]
         try:

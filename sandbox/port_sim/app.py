@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.port_sim.config import SimConfig
 from sandbox.port_sim.errors import PortError, invalid, not_found
 from sandbox.port_sim.faults import FaultInjector
 from sandbox.port_sim.model import EntityRecord
@@ -37,6 +37,17 @@ TOKEN_TTL_SECONDS = 3 * 60 * 60  # Port's access tokens last three hours
 # ``upsert_entities_batch_max_size_in_bytes``).
 MAX_BULK_ENTITIES = 20
 MAX_BULK_BYTES = 1024 * 1024
+
+
+@dataclass
+class SimConfig:
+    """The credentials the simulator accepts, and its latency."""
+
+    client_id: str = "sandbox-client-id"
+    client_secret: str = "sandbox-client-secret"
+    # Every API request (not /_sim) waits this long before it is served: the round trip to
+    # Port's cloud, so benchmarks show which of Ocean's requests overlap (standard: 100).
+    latency_ms: float = 0.0
 
 
 def ok(payload: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
