@@ -80,6 +80,14 @@ def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
             process.kill()
 
 
+def _spawn(
+    command: list[str], log: Path, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Starts `command` with its output (stdout and stderr) in `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+
+
 def _call(method: str, url: str, body: Any, **options: Any) -> Any:
     response = httpx.request(method, url, json=body, timeout=120, **options)
     response.raise_for_status()
@@ -185,18 +193,6 @@ class Stack:
         env.update(overrides)
         return env
 
-    def _launch(
-        self, env: Mapping[str, str], log: Path, command: list[str] | None, cwd: Path | None
-    ) -> subprocess.Popen[bytes]:
-        with log.open("wb") as out:
-            return subprocess.Popen(
-                command or [sys.executable, str(LAUNCHER)],
-                env=self.integration_env(**env),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-            )
-
     def run_once(
         self,
         extra_env: Mapping[str, str] | None = None,
@@ -211,7 +207,8 @@ class Stack:
         as the image runs it)."""
         log = self.workdir / f"once-{time.monotonic_ns()}.log"
         started = time.monotonic()
-        process = self._launch({**(extra_env or {}), **env}, log, command, cwd)
+        environment = self.integration_env(**{**(extra_env or {}), **env})
+        process = _spawn(command or [sys.executable, str(LAUNCHER)], log, environment, cwd)
         killer = threading.Timer(timeout, process.kill)
         killer.start()
         # wait4, not wait: it also reports the child's CPU time and peak RSS (KiB on Linux)
@@ -238,7 +235,9 @@ class Stack:
         if live_events:
             merged["OCEAN__BASE_URL"] = url
         log = self.workdir / f"integration-{port}.log"
-        process = self._launch({**merged, **env}, log, None, None)
+        process = _spawn(
+            [sys.executable, str(LAUNCHER)], log, self.integration_env(**merged, **env)
+        )
         try:
             yield _wait_until(lambda: _answers(url), process, "the integration", 60)
         finally:
@@ -252,13 +251,8 @@ class Stack:
 
 def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
     """`python -m module` (a simulator) on a free port; it writes its URL to `{name}.ready`."""
-    with (work / f"{name}-sim.log").open("wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args]
+    return _spawn(command, work / f"{name}-sim.log", cwd=ROOT)
 
 
 @contextmanager

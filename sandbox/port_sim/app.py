@@ -37,6 +37,7 @@ TOKEN_TTL_SECONDS = 3 * 60 * 60  # Port's access tokens last three hours
 # ``upsert_entities_batch_max_size_in_bytes``).
 MAX_BULK_ENTITIES = 20
 MAX_BULK_BYTES = 1024 * 1024
+ORGANIZATION = {"id": "org_sandbox", "name": "Sandbox", "featureFlags": []}
 
 
 @dataclass
@@ -52,6 +53,16 @@ class SimConfig:
 
 def ok(payload: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
     return JSONResponse({"ok": True, **(payload or {})}, status_code=status)
+
+
+def answer(payload: dict[str, Any] | None = None) -> Endpoint:
+    """An endpoint that always answers ``payload``: what Ocean sends there (raw-data examples,
+    logs and metrics to the ingest URLs) is counted and dropped, as nothing reads it back."""
+
+    async def endpoint(request: Request) -> Response:
+        return ok(payload)
+
+    return endpoint
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -81,14 +92,14 @@ class PortSim:
         self.stats = RequestStats()
         self.token = secrets.token_urlsafe(32)
         api: dict[str, Endpoint] = {
-            "GET /v1/organization": self.get_organization,
-            "GET /v1/integration/provision-enabled": self.provision_enabled,
+            "GET /v1/organization": answer({"organization": ORGANIZATION}),
+            "GET /v1/integration/provision-enabled": answer({"integrations": []}),
             "POST /v1/integration": self.create_integration,
             "GET /v1/integration/{integration}": self.get_integration,
             "PATCH /v1/integration/{integration}": self.patch_integration,
             "PATCH /v1/integration/{integration}/resync-state": self.patch_resync_state,
-            "GET /v1/integration/{integration}/resync-request": self.get_resync_request,
-            "POST /v1/integration/{integration}/kinds/{kind}/examples": self.kind_examples,
+            "GET /v1/integration/{integration}/resync-request": answer({"request": None}),
+            "POST /v1/integration/{integration}/kinds/{kind}/examples": answer(),
             "GET /v1/integration/{integration}/cursor": self.get_cursor,
             "PUT,POST /v1/integration/{integration}/cursor": self.save_cursor,
             "POST /v1/blueprints": self.create_blueprint,
@@ -101,7 +112,7 @@ class PortSim:
         }
         public: dict[str, Endpoint] = {
             "POST /v1/auth/access_token": self.access_token,
-            "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": self.ingest,
+            "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": answer(),
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
             "PATCH /_sim/faults": self.sim_add_faults,
@@ -126,9 +137,6 @@ class PortSim:
         token = {"accessToken": self.token, "expiresIn": TOKEN_TTL_SECONDS, "tokenType": "Bearer"}
         return ok(token)
 
-    async def get_organization(self, request: Request) -> Response:
-        return ok({"organization": {"id": "org_sandbox", "name": "Sandbox", "featureFlags": []}})
-
     # ------------------------------------------------------------- integrations
 
     def _integration(
@@ -144,9 +152,6 @@ class PortSim:
             "ingestAttributes": {"ingestUrl": f"{base}/data"},
         }
         return ok({"integration": {**integration, **ingest}}, status=status)
-
-    async def provision_enabled(self, request: Request) -> Response:
-        return ok({"integrations": []})
 
     async def create_integration(self, request: Request) -> Response:
         integration = self.state.create_integration(await _body(request))
@@ -165,15 +170,6 @@ class PortSim:
         identifier = request.path_params["integration"]
         patched = self.state.patch_resync_state(identifier, await _body(request))
         return self._integration(request, patched)
-
-    async def get_resync_request(self, request: Request) -> Response:
-        self.state.get_integration(request.path_params["integration"])
-        return ok({"request": None})
-
-    async def kind_examples(self, request: Request) -> Response:
-        """Taken and dropped: nothing reads the examples back."""
-        self.state.get_integration(request.path_params["integration"])
-        return ok()
 
     def _cursors(self, request: Request) -> tuple[dict[str, dict[str, Any]], str]:
         """The integration's cursors, and the key of the one asked (`?kind=&index=`)."""
@@ -242,10 +238,6 @@ class PortSim:
     async def datasource_entities(self, request: Request) -> Response:
         entities, next_cursor = self.state.datasource_entities(await _body(request))
         return ok({"entities": entities, "next": next_cursor})
-
-    async def ingest(self, request: Request) -> Response:
-        """The ingestUrls named in the integration record (logs, metrics): counted, dropped."""
-        return ok()
 
     # ---------------------------------------------------------------------- sim
 
