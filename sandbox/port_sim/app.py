@@ -17,9 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.port_sim.errors import PortError, invalid, not_found
 from sandbox.port_sim.faults import FaultInjector
-from sandbox.port_sim.model import EntityRecord
+from sandbox.port_sim.model import EntityRecord, PortError, invalid, not_found
 from sandbox.port_sim.state import SimState
 from sandbox.serving import (
     Endpoint,

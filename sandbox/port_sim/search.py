@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.port_sim.errors import PortError
-from sandbox.port_sim.model import EntityRecord
+from sandbox.port_sim.model import EntityRecord, PortError
 
 PROPERTIES = ("$identifier", "$blueprint", "$datasource")
 OPERATORS = ("=", "in", "contains")

@@ -16,8 +16,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.port_sim import search
-from sandbox.port_sim.errors import PortError, invalid, not_found
-from sandbox.port_sim.model import IDENTIFIER_RE, EntityRecord, iso, parse_time
+from sandbox.port_sim.model import (
+    IDENTIFIER_RE,
+    EntityRecord,
+    PortError,
+    invalid,
+    iso,
+    not_found,
+    parse_time,
+)
 
 PROPERTY_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
