@@ -27,10 +27,11 @@ from sandbox.port_sim import SimConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "integrations" / "jira" / "launch.py"
+# the Jira simulator's default credentials (sandbox/jira_sim/config.py), which the stack keeps
 JIRA_EMAIL = "demo@example.com"
 JIRA_TOKEN = "sandbox-token"
 JIRA_ORG = "sandbox-org"
-JIRA_PAT = "sandbox-pat"  # the simulator's Data Center personal access token
+JIRA_PAT = "sandbox-pat"  # its Data Center personal access token
 PORT_CLIENT_ID = SimConfig.client_id  # the credentials the Port simulator accepts
 PORT_CLIENT_SECRET = SimConfig.client_secret
 INTEGRATION_ID = "jira-sandbox"
@@ -266,28 +267,20 @@ def running_stack(
     with tempfile.TemporaryDirectory(prefix="jira-sandbox-") as scratch:
         work = workdir or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        jira_config = {
-            "email": JIRA_EMAIL,
-            "api_token": JIRA_TOKEN,
-            "org_id": JIRA_ORG,
-            **(jira or {}),
-        }
-        jira_process = _start(
-            "sandbox.jira_sim", ["--config-json", json.dumps(jira_config)], work, "jira"
-        )
+        jira = jira or {}
+        jira_process = _start("sandbox.jira_sim", ["--config-json", json.dumps(jira)], work, "jira")
         port_args = ["--latency-ms", str(port_latency_ms)]
         port_process = _start("sandbox.port_sim", port_args, work, "port")
-        processes = [jira_process, port_process]
         try:
             # generating a big site takes a while (about 3 s per 10,000 issues)
-            ready_in = 30 + 0.002 * float(jira_config.get("issues", 0))
+            ready_in = 30 + 0.002 * float(jira.get("issues", 0))
             jira_url = _wait_until(
                 lambda: _url_in(work / "jira.ready"), jira_process, "the Jira simulator", ready_in
             )
             port_url = _wait_until(
                 lambda: _url_in(work / "port.ready"), port_process, "the Port simulator", 30
             )
-            datacenter = jira_config.get("deployment") == "datacenter"
+            datacenter = jira.get("deployment") == "datacenter"
             yield Stack(jira_url, port_url, work, datacenter=datacenter)
         finally:
-            _stop(processes, timeout=10)
+            _stop([jira_process, port_process], timeout=10)
