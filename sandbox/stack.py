@@ -237,7 +237,7 @@ class Stack:
             merged["OCEAN__BASE_URL"] = url
         log = self.workdir / f"integration-{port}.log"
         process = _spawn(
-            [sys.executable, str(LAUNCHER)], log, self.integration_env(**merged, **env)
+            [sys.executable, str(LAUNCHER)], log, self.integration_env(**{**merged, **env})
         )
         try:
             yield _wait_until(lambda: _answers(url), process, "the integration", 60)
