@@ -75,12 +75,6 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _datasource(request: Request) -> str:
-    """Ocean writes with ``port-ocean/{type}/{version}/{identifier}/{exporter|gitops}``."""
-    user_agent = request.headers.get("user-agent", "")
-    return user_agent if user_agent.startswith("port-ocean/") else "port-api"
-
-
 class PortSim:
     """The running simulator: state, config, faults, stats and the route table."""
 
@@ -219,7 +213,10 @@ class PortSim:
             )
             raise PortError(413, "request_too_large", message)
         bp = request.path_params["bp"]
-        results, errors = self.state.bulk_upsert(bp, entities, _datasource(request))
+        # the datasource is the writer's User-Agent: Ocean's is
+        # port-ocean/{type}/{version}/{identifier}/{exporter|gitops}
+        datasource = request.headers.get("user-agent", "")
+        results, errors = self.state.bulk_upsert(bp, entities, datasource)
         return ok({"entities": results, "errors": errors}, status=207 if errors else 200)
 
     async def bulk_delete(self, request: Request) -> Response:
