@@ -67,10 +67,6 @@ class Sent:
     status: int = 0  # the integration's HTTP answer (0: none)
 
 
-def _epoch(stamp: str) -> float:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
 class PortWatch:
     """When Port first held each (issue, title): the Port simulator's `updatedAt` of it."""
 
@@ -85,7 +81,7 @@ class PortWatch:
         for key, entity in issues.items():
             title, stamp = entity.get("title"), entity.get("updatedAt")
             if isinstance(title, str) and stamp:
-                self.first_seen.setdefault((key, title), _epoch(stamp))
+                self.first_seen.setdefault((key, title), datetime.fromisoformat(stamp).timestamp())
         return issues
 
     def _run(self) -> None:
