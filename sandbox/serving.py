@@ -81,15 +81,10 @@ def route_table(table: Mapping[str, Endpoint]) -> list[Route]:
 
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str | None:
     """``"METHOD /path/{param}"`` of the route that serves ``scope`` (None: no route does)."""
-    partial: str | None = None
     for route in routes:
-        match, _ = route.matches(scope)
-        path = getattr(route, "path", "?")
-        if match == Match.FULL:
-            return f"{scope['method']} {path}"
-        if match == Match.PARTIAL and partial is None:
-            partial = f"{scope['method']} {path}"
-    return partial
+        if route.matches(scope)[0] == Match.FULL:
+            return f"{scope['method']} {getattr(route, 'path', '?')}"
+    return None
 
 
 def status_recorder(send: Send, status: list[int]) -> Send:
