@@ -222,12 +222,8 @@ class SimState:
         """``POST /v1/blueprints/entities/datasource-entities``: what a datasource owns (its
         ``datasource_prefix`` and ``datasource_suffix``), written ``before`` a time, by pages
         of ``limit`` from the cursor ``from``."""
-        limit, before = body.get("limit", 5000), body.get("before")
-        if not isinstance(limit, int) or limit < 1:
-            raise invalid("'limit' must be a positive integer")
+        limit, before = body["limit"], body.get("before")  # as Ocean sends them
         before_moment = parse_time(before) if before is not None else None
-        if before is not None and before_moment is None:
-            raise invalid(f"'before' must be an ISO 8601 date-time, got {before!r}")
         after = tuple(json.loads(body["from"])) if body.get("from") else None
         selected = sorted(
             (record.blueprint, record.identifier)
