@@ -206,7 +206,7 @@ class SimState:
 
     def search(self, query: Any) -> list[EntityRecord]:
         """Entities matching ``query`` (validated first)."""
-        search.validate(query)
+        matches = search.matcher(query)
         pinned = search.identifiers(query)
         found: list[EntityRecord] = []
         for by_id in self.entities.values():
@@ -215,7 +215,7 @@ class SimState:
                 if pinned is None
                 else (by_id[i] for i in sorted(pinned) if i in by_id)
             )
-            found.extend(r for r in candidates if search.matches(query, r))
+            found.extend(r for r in candidates if matches(r))
         return found
 
     def datasource_entities(self, body: dict[str, Any]) -> tuple[list[dict[str, str]], str | None]:
