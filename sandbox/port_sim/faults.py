@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from sandbox.port_sim.model import PortError
 
 
 class FaultRule(BaseModel):
@@ -30,18 +32,19 @@ class FaultRule(BaseModel):
         return self.path_regex.search(path) is not None
 
 
+RULES = TypeAdapter(list[FaultRule])
+
+
 class FaultInjector:
     def __init__(self) -> None:
         self.rules: list[FaultRule] = []
 
     def add(self, raw_rules: Any) -> None:
-        """Raises ValueError naming what is wrong with a rule."""
-        if not isinstance(raw_rules, list):
-            raise ValueError('the body must be {"rules": [...]}')
+        """Raises a 400 PortError naming what is wrong with the rules."""
         try:
-            self.rules += [FaultRule.model_validate(raw) for raw in raw_rules]
+            self.rules += RULES.validate_python(raw_rules)
         except ValidationError as exc:
-            raise ValueError(f"invalid fault rule: {exc}") from None
+            raise PortError(400, "bad_request", f"invalid fault rules: {exc}") from None
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """The first rule matching the request, consuming one of its uses."""
