@@ -263,11 +263,11 @@ class SimState:
         return {"writes": self.writes, "deletes": self.deletes}
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything, for ``GET /_sim/state``."""
+        """Everything, for ``GET /_sim/state``: each entity with the datasource that wrote it."""
         return {
             "blueprints": self.blueprints,
             "entities": {
-                blueprint: {i: r.to_api() for i, r in by_id.items()}
+                blueprint: {i: {**r.to_api(), "datasource": r.datasource} for i, r in by_id.items()}
                 for blueprint, by_id in self.entities.items()
             },
             "integrations": {

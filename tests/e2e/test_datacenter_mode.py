@@ -70,8 +70,9 @@ def test_a_full_resync_with_the_default_mapping_on_data_center(dc_stack: Stack) 
         ("jiraTeam", "team-2"),
         ("jiraIssue", "GONE-1"),
     ):
-        path = f"/v1/blueprints/{blueprint}/entities?upsert=true"
-        port_api(dc_stack, "POST", path, {"identifier": identifier}, datasource=datasource)
+        path = f"/v1/blueprints/{blueprint}/entities/bulk"
+        body = {"entities": [{"identifier": identifier}]}
+        port_api(dc_stack, "POST", path, body, datasource=datasource)
     again = dc_stack.run_once()
     assert again.returncode == 0, again.output[-3000:]
     assert "Its entities in Port (blueprint jiraTeam) are kept, not deleted" in again.output
