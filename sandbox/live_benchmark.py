@@ -48,8 +48,9 @@ SECRET = "live-benchmark-secret"
 OWN_READS = "GET /rest/api/3/issue/{issueIdOrKey}"
 SNAPSHOT_EVERY = 1.0  # seconds between reads of Port's state (to see states that do not last)
 SITE = {"issues": 300, "projects": 3, "users": 20, "teams": 1}
-BURST_ISSUES, PER_ISSUE, IN_FLIGHT = 100, 5, 25
-RATE, SECONDS, PER_CHANGE = 50, 60, 5  # sustained: deliveries a second, how long, per change
+PER_CHANGE = 5  # deliveries announcing each change, the last a retry of the first
+BURST_ISSUES, IN_FLIGHT = 100, 25
+RATE, SECONDS = 50, 60  # sustained: deliveries a second, for how long
 SETTLE_SECONDS = 120.0  # how long Port may take to catch up once the deliveries are sent
 
 
@@ -66,10 +67,6 @@ class Sent:
     status: int = 0  # the integration's HTTP answer (0: none)
 
 
-def _epoch(stamp: str) -> float:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-
-
 class PortWatch:
     """When Port first held each (issue, title): the Port simulator's `updatedAt` of it."""
 
@@ -84,7 +81,7 @@ class PortWatch:
         for key, entity in issues.items():
             title, stamp = entity.get("title"), entity.get("updatedAt")
             if isinstance(title, str) and stamp:
-                self.first_seen.setdefault((key, title), _epoch(stamp))
+                self.first_seen.setdefault((key, title), datetime.fromisoformat(stamp).timestamp())
         return issues
 
     def _run(self) -> None:
@@ -149,34 +146,33 @@ class Sender:
         return [delivery for delivery, _ in sent]
 
 
+def _announced(sender: Sender, key: str, summary: str, tag: str) -> list[Sent]:
+    """The issue's summary changed in Jira, and PER_CHANGE deliveries announcing it (ids
+    `{key}-{tag}-{n}`; the last one a retry of the first, with its id, as Jira retries)."""
+    body = sender.change(key, summary)
+    ids = [f"{key}-{tag}-{n}" for n in range(PER_CHANGE - 1)]
+    return [Sent(key, summary, body, identifier) for identifier in [*ids, ids[0]]]
+
+
 def _burst(sender: Sender, keys: list[str]) -> Iterator[Sent]:
-    """Each issue changed once, announced PER_ISSUE times (the last a retry of the first), the
-    deliveries in random order, all at once."""
-    deliveries = []
-    for key in keys:
-        summary = f"{key} burst"
-        body = sender.change(key, summary)
-        ids = [f"{key}-burst-{n}" for n in range(PER_ISSUE - 1)]
-        ids.append(ids[0])  # Jira's retry of the first delivery
-        deliveries += [Sent(key, summary, body, identifier) for identifier in ids]
+    """Each issue changed once, the deliveries in random order, all at once."""
+    deliveries = [sent for key in keys for sent in _announced(sender, key, f"{key} burst", "burst")]
     random.Random(7).shuffle(deliveries)
     yield from deliveries
 
 
 def _sustained(sender: Sender, keys: list[str]) -> Iterator[Sent]:
-    """RATE deliveries a second for SECONDS: each second's changes, each announced PER_CHANGE
-    times (the last a retry of the first), spread over that second."""
+    """RATE deliveries a second for SECONDS: each second's changes, their deliveries spread over
+    that second."""
     turn = itertools.cycle(keys)
     start = time.monotonic()
     for second in range(SECONDS):
         for n in range(RATE // PER_CHANGE):
             key = next(turn)
-            summary = f"{key} s{second}.{n}"
-            body = sender.change(key, summary)
-            for k in range(PER_CHANGE):
-                identifier = f"{key}-{second}-{n}-{k if k < PER_CHANGE - 1 else 0}"
-                due = start + second + (n * PER_CHANGE + k) / RATE
-                yield Sent(key, summary, body, identifier, due)
+            deliveries = _announced(sender, key, f"{key} s{second}.{n}", f"{second}-{n}")
+            for k, sent in enumerate(deliveries):
+                sent.due = start + second + (n * PER_CHANGE + k) / RATE
+                yield sent
         time.sleep(max(0.0, start + second + 1 - time.monotonic()))
 
 

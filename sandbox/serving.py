@@ -28,25 +28,19 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Message, Scope, Send
 
-SIM_PREFIX = "/_sim"
-
 
 def is_control(path: str) -> bool:
     """``/_sim`` routes: the simulators' control API, never counted, faulted or authenticated."""
-    return path == SIM_PREFIX or path.startswith(SIM_PREFIX + "/")
+    return path == "/_sim" or path.startswith("/_sim/")
 
 
 class RequestStats:
     """Counts requests by route template and status, faults by kind, and named tallies."""
 
     def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
         self.total = 0
         self.by_endpoint: Counter[str] = Counter()
         self.by_status: Counter[str] = Counter()
-        self.unmatched: Counter[str] = Counter()
         self.faults: Counter[str] = Counter()
         self.tallies: Counter[str] = Counter()
         self.in_flight = 0
@@ -67,7 +61,6 @@ class RequestStats:
             "total": self.total,
             "by_endpoint": dict(sorted(self.by_endpoint.items())),
             "by_status": dict(sorted(self.by_status.items())),
-            "unmatched": dict(self.unmatched),
             "faults": dict(self.faults),
             "max_in_flight": self.max_in_flight,
             **self.tallies,
@@ -88,15 +81,10 @@ def route_table(table: Mapping[str, Endpoint]) -> list[Route]:
 
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str | None:
     """``"METHOD /path/{param}"`` of the route that serves ``scope`` (None: no route does)."""
-    partial: str | None = None
     for route in routes:
-        match, _ = route.matches(scope)
-        path = getattr(route, "path", "?")
-        if match == Match.FULL:
-            return f"{scope['method']} {path}"
-        if match == Match.PARTIAL and partial is None:
-            partial = f"{scope['method']} {path}"
-    return partial
+        if route.matches(scope)[0] == Match.FULL:
+            return f"{scope['method']} {getattr(route, 'path', '?')}"
+    return None
 
 
 def status_recorder(send: Send, status: list[int]) -> Send:
@@ -166,14 +154,6 @@ def cli_parser(prog: str, description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def write_ready_file(path: Path, url: str) -> None:
-    """Atomically, so a reader never sees half a URL."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(url + "\n", encoding="utf-8")
-    temporary.replace(path)
-
-
 async def serve_until_signalled(
     app: Starlette,
     args: argparse.Namespace,
@@ -188,8 +168,10 @@ async def serve_until_signalled(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stopped.set)
-        if args.ready_file is not None:
-            write_ready_file(args.ready_file, url)
+        if (ready := args.ready_file) is not None:  # written whole, then renamed: never half a URL
+            temporary = ready.with_name(f".{ready.name}.{os.getpid()}.tmp")
+            temporary.write_text(url + "\n", encoding="utf-8")
+            temporary.replace(ready)
         print(url, flush=True)
         if banner is not None:
             print(banner(url), file=sys.stderr, flush=True)

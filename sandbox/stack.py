@@ -23,14 +23,18 @@ from typing import Any
 
 import httpx
 
+from sandbox.jira_sim.config import SimConfig as JiraSimConfig
+from sandbox.port_sim import SimConfig
+
 ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "integrations" / "jira" / "launch.py"
-JIRA_EMAIL = "demo@example.com"
-JIRA_TOKEN = "sandbox-token"
-JIRA_ORG = "sandbox-org"
-JIRA_PAT = "sandbox-pat"  # the simulator's Data Center personal access token
-PORT_CLIENT_ID = "sandbox-client-id"
-PORT_CLIENT_SECRET = "sandbox-client-secret"
+_JIRA = JiraSimConfig()  # the Jira simulator's default credentials, which the stack keeps
+JIRA_EMAIL = _JIRA.email
+JIRA_TOKEN = _JIRA.api_token
+JIRA_ORG = _JIRA.org_id
+JIRA_PAT = _JIRA.pat  # its Data Center personal access token
+PORT_CLIENT_ID = SimConfig.client_id  # the credentials the Port simulator accepts
+PORT_CLIENT_SECRET = SimConfig.client_secret
 INTEGRATION_ID = "jira-sandbox"
 
 
@@ -76,6 +80,14 @@ def _stop(processes: list[subprocess.Popen[bytes]], timeout: float) -> None:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def _spawn(
+    command: list[str], log: Path, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Starts `command` with its output (stdout and stderr) in `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
 
 
 def _call(method: str, url: str, body: Any, **options: Any) -> Any:
@@ -183,18 +195,6 @@ class Stack:
         env.update(overrides)
         return env
 
-    def _launch(
-        self, env: Mapping[str, str], log: Path, command: list[str] | None, cwd: Path | None
-    ) -> subprocess.Popen[bytes]:
-        with log.open("wb") as out:
-            return subprocess.Popen(
-                command or [sys.executable, str(LAUNCHER)],
-                env=self.integration_env(**env),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=cwd,
-            )
-
     def run_once(
         self,
         extra_env: Mapping[str, str] | None = None,
@@ -209,7 +209,8 @@ class Stack:
         as the image runs it)."""
         log = self.workdir / f"once-{time.monotonic_ns()}.log"
         started = time.monotonic()
-        process = self._launch({**(extra_env or {}), **env}, log, command, cwd)
+        environment = self.integration_env(**{**(extra_env or {}), **env})
+        process = _spawn(command or [sys.executable, str(LAUNCHER)], log, environment, cwd)
         killer = threading.Timer(timeout, process.kill)
         killer.start()
         # wait4, not wait: it also reports the child's CPU time and peak RSS (KiB on Linux)
@@ -236,7 +237,9 @@ class Stack:
         if live_events:
             merged["OCEAN__BASE_URL"] = url
         log = self.workdir / f"integration-{port}.log"
-        process = self._launch({**merged, **env}, log, None, None)
+        process = _spawn(
+            [sys.executable, str(LAUNCHER)], log, self.integration_env(**{**merged, **env})
+        )
         try:
             yield _wait_until(lambda: _answers(url), process, "the integration", 60)
         finally:
@@ -250,13 +253,8 @@ class Stack:
 
 def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
     """`python -m module` (a simulator) on a free port; it writes its URL to `{name}.ready`."""
-    with (work / f"{name}-sim.log").open("wb") as log:
-        return subprocess.Popen(
-            [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    command = [sys.executable, "-m", module, "--ready-file", str(work / f"{name}.ready"), *args]
+    return _spawn(command, work / f"{name}-sim.log", cwd=ROOT)
 
 
 @contextmanager
@@ -270,29 +268,20 @@ def running_stack(
     with tempfile.TemporaryDirectory(prefix="jira-sandbox-") as scratch:
         work = workdir or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        jira_config = {
-            "email": JIRA_EMAIL,
-            "api_token": JIRA_TOKEN,
-            "org_id": JIRA_ORG,
-            **(jira or {}),
-        }
-        jira_process = _start(
-            "sandbox.jira_sim", ["--config-json", json.dumps(jira_config)], work, "jira"
-        )
-        port_args = ["--client-id", PORT_CLIENT_ID, "--client-secret", PORT_CLIENT_SECRET]
-        port_args += ["--latency-ms", str(port_latency_ms)]
+        jira = jira or {}
+        jira_process = _start("sandbox.jira_sim", ["--config-json", json.dumps(jira)], work, "jira")
+        port_args = ["--latency-ms", str(port_latency_ms)]
         port_process = _start("sandbox.port_sim", port_args, work, "port")
-        processes = [jira_process, port_process]
         try:
             # generating a big site takes a while (about 3 s per 10,000 issues)
-            ready_in = 30 + 0.002 * float(jira_config.get("issues", 0))
+            ready_in = 30 + 0.002 * float(jira.get("issues", 0))
             jira_url = _wait_until(
                 lambda: _url_in(work / "jira.ready"), jira_process, "the Jira simulator", ready_in
             )
             port_url = _wait_until(
                 lambda: _url_in(work / "port.ready"), port_process, "the Port simulator", 30
             )
-            datacenter = jira_config.get("deployment") == "datacenter"
+            datacenter = jira.get("deployment") == "datacenter"
             yield Stack(jira_url, port_url, work, datacenter=datacenter)
         finally:
-            _stop(processes, timeout=10)
+            _stop([jira_process, port_process], timeout=10)

@@ -11,8 +11,7 @@ CLI: ``python -m sandbox.port_sim --port 0 --ready-file PATH``.
 See README.md in this directory for the endpoints and the ``/_sim`` control routes.
 """
 
-from sandbox.port_sim.app import PortSim, create_app, get_sim
-from sandbox.port_sim.config import SimConfig
+from sandbox.port_sim.app import PortSim, SimConfig, create_app, get_sim
 from sandbox.port_sim.state import SimState
 
 __all__ = ["PortSim", "SimConfig", "SimState", "create_app", "get_sim"]

@@ -7,6 +7,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,10 +17,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox.port_sim.config import SimConfig
-from sandbox.port_sim.errors import PortError, invalid, not_found
 from sandbox.port_sim.faults import FaultInjector
-from sandbox.port_sim.model import EntityRecord
+from sandbox.port_sim.model import EntityRecord, PortError, invalid, not_found
 from sandbox.port_sim.state import SimState
 from sandbox.serving import (
     Endpoint,
@@ -37,27 +36,42 @@ TOKEN_TTL_SECONDS = 3 * 60 * 60  # Port's access tokens last three hours
 # ``upsert_entities_batch_max_size_in_bytes``).
 MAX_BULK_ENTITIES = 20
 MAX_BULK_BYTES = 1024 * 1024
+ORGANIZATION = {"id": "org_sandbox", "name": "Sandbox", "featureFlags": []}
+
+
+@dataclass
+class SimConfig:
+    """The credentials the simulator accepts, and its latency."""
+
+    client_id: str = "sandbox-client-id"
+    client_secret: str = "sandbox-client-secret"
+    # Every API request (not /_sim) waits this long before it is served: the round trip to
+    # Port's cloud, so benchmarks show which of Ocean's requests overlap (standard: 100).
+    latency_ms: float = 0.0
 
 
 def ok(payload: dict[str, Any] | None = None, status: int = 200) -> JSONResponse:
     return JSONResponse({"ok": True, **(payload or {})}, status_code=status)
 
 
+def answer(payload: dict[str, Any] | None = None) -> Endpoint:
+    """An endpoint that always answers ``payload``: what Ocean sends there (raw-data examples,
+    logs and metrics to the ingest URLs) is counted and dropped, as nothing reads it back."""
+
+    async def endpoint(request: Request) -> Response:
+        return ok(payload)
+
+    return endpoint
+
+
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
     try:
-        body = json.loads(raw) if raw.strip() else None
-    except ValueError as exc:
-        raise PortError(400, "invalid_json", f"Request body is not valid JSON: {exc}") from exc
+        body = json.loads(await request.body())
+    except ValueError:
+        body = None
     if not isinstance(body, dict):
         raise PortError(400, "bad_request", "Request body must be a JSON object")
     return body
-
-
-def _datasource(request: Request) -> str:
-    """Ocean writes with ``port-ocean/{type}/{version}/{identifier}/{exporter|gitops}``."""
-    user_agent = request.headers.get("user-agent", "")
-    return user_agent if user_agent.startswith("port-ocean/") else "port-api"
 
 
 class PortSim:
@@ -70,14 +84,14 @@ class PortSim:
         self.stats = RequestStats()
         self.token = secrets.token_urlsafe(32)
         api: dict[str, Endpoint] = {
-            "GET /v1/organization": self.get_organization,
-            "GET /v1/integration/provision-enabled": self.provision_enabled,
+            "GET /v1/organization": answer({"organization": ORGANIZATION}),
+            "GET /v1/integration/provision-enabled": answer({"integrations": []}),
             "POST /v1/integration": self.create_integration,
             "GET /v1/integration/{integration}": self.get_integration,
             "PATCH /v1/integration/{integration}": self.patch_integration,
             "PATCH /v1/integration/{integration}/resync-state": self.patch_resync_state,
-            "GET /v1/integration/{integration}/resync-request": self.get_resync_request,
-            "POST /v1/integration/{integration}/kinds/{kind}/examples": self.kind_examples,
+            "GET /v1/integration/{integration}/resync-request": answer({"request": None}),
+            "POST /v1/integration/{integration}/kinds/{kind}/examples": answer(),
             "GET /v1/integration/{integration}/cursor": self.get_cursor,
             "PUT,POST /v1/integration/{integration}/cursor": self.save_cursor,
             "POST /v1/blueprints": self.create_blueprint,
@@ -90,7 +104,7 @@ class PortSim:
         }
         public: dict[str, Endpoint] = {
             "POST /v1/auth/access_token": self.access_token,
-            "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": self.ingest,
+            "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": answer(),
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
             "PATCH /_sim/faults": self.sim_add_faults,
@@ -115,9 +129,6 @@ class PortSim:
         token = {"accessToken": self.token, "expiresIn": TOKEN_TTL_SECONDS, "tokenType": "Bearer"}
         return ok(token)
 
-    async def get_organization(self, request: Request) -> Response:
-        return ok({"organization": {"id": "org_sandbox", "name": "Sandbox", "featureFlags": []}})
-
     # ------------------------------------------------------------- integrations
 
     def _integration(
@@ -133,9 +144,6 @@ class PortSim:
             "ingestAttributes": {"ingestUrl": f"{base}/data"},
         }
         return ok({"integration": {**integration, **ingest}}, status=status)
-
-    async def provision_enabled(self, request: Request) -> Response:
-        return ok({"integrations": []})
 
     async def create_integration(self, request: Request) -> Response:
         integration = self.state.create_integration(await _body(request))
@@ -155,23 +163,11 @@ class PortSim:
         patched = self.state.patch_resync_state(identifier, await _body(request))
         return self._integration(request, patched)
 
-    async def get_resync_request(self, request: Request) -> Response:
-        self.state.get_integration(request.path_params["integration"])
-        return ok({"request": None})
-
-    async def kind_examples(self, request: Request) -> Response:
-        """Taken and dropped: nothing reads the examples back."""
-        self.state.get_integration(request.path_params["integration"])
-        return ok()
-
     def _cursors(self, request: Request) -> tuple[dict[str, dict[str, Any]], str]:
         """The integration's cursors, and the key of the one asked (`?kind=&index=`)."""
         identifier = request.path_params["integration"]
         self.state.get_integration(identifier)
-        query = request.query_params
-        if not query.get("kind"):
-            raise invalid("Query parameters kind and index are required")
-        key = f"{query['kind']}|{query.get('index', '0')}"
+        key = f"{request.query_params['kind']}|{request.query_params['index']}"
         return self.state.cursors.setdefault(identifier, {}), key
 
     async def get_cursor(self, request: Request) -> Response:
@@ -213,13 +209,14 @@ class PortSim:
             )
             raise PortError(413, "request_too_large", message)
         bp = request.path_params["bp"]
-        results, errors = self.state.bulk_upsert(bp, entities, _datasource(request))
+        # the datasource is the writer's User-Agent: Ocean's is
+        # port-ocean/{type}/{version}/{identifier}/{exporter|gitops}
+        datasource = request.headers.get("user-agent", "")
+        results, errors = self.state.bulk_upsert(bp, entities, datasource)
         return ok({"entities": results, "errors": errors}, status=207 if errors else 200)
 
     async def bulk_delete(self, request: Request) -> Response:
-        identifiers = (await _body(request)).get("entities")
-        if not isinstance(identifiers, list) or not all(isinstance(i, str) for i in identifiers):
-            raise invalid('Body must be {"entities": [identifier, ...]}')
+        identifiers = (await _body(request))["entities"]  # Ocean's: a list of identifiers
         deleted = self.state.delete_entities(request.path_params["bp"], identifiers)
         return ok({"deletedEntities": deleted})
 
@@ -232,10 +229,6 @@ class PortSim:
         entities, next_cursor = self.state.datasource_entities(await _body(request))
         return ok({"entities": entities, "next": next_cursor})
 
-    async def ingest(self, request: Request) -> Response:
-        """The ingestUrls named in the integration record (logs, metrics): counted, dropped."""
-        return ok()
-
     # ---------------------------------------------------------------------- sim
 
     async def sim_state(self, request: Request) -> Response:
@@ -245,10 +238,7 @@ class PortSim:
         return JSONResponse({**self.stats.snapshot(), **self.state.counters()})
 
     async def sim_add_faults(self, request: Request) -> Response:
-        try:
-            self.faults.add((await _body(request)).get("rules"))
-        except ValueError as exc:
-            raise PortError(400, "bad_request", str(exc)) from exc
+        self.faults.add((await _body(request)).get("rules"))
         return ok()
 
 
@@ -282,10 +272,7 @@ class Observed:
             return
         method: str = scope["method"]
         stats = self.sim.stats
-        template = route_template(self.sim.routes, scope)
-        if template is None:
-            stats.unmatched[f"{method} {path}"] += 1
-        stats.begin(template or f"{method} {path}")
+        stats.begin(route_template(self.sim.routes, scope) or f"{method} (unmatched)")
         status = [500]
         send = status_recorder(send, status)
         try:

@@ -13,30 +13,26 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from sandbox.port_sim.model import PortError
 
 
 class FaultRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    path_regex: str
+    path_regex: re.Pattern[str]
     method: str | None = None
     status: int = Field(default=503, ge=100, le=599)
     count: int = Field(default=1, ge=1)
 
-    @field_validator("path_regex")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a regular expression: {exc}") from None
-        return value
-
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():
             return False
-        return re.search(self.path_regex, path) is not None
+        return self.path_regex.search(path) is not None
+
+
+RULES = TypeAdapter(list[FaultRule])
 
 
 class FaultInjector:
@@ -44,13 +40,11 @@ class FaultInjector:
         self.rules: list[FaultRule] = []
 
     def add(self, raw_rules: Any) -> None:
-        """Raises ValueError naming what is wrong with a rule."""
-        if not isinstance(raw_rules, list):
-            raise ValueError('the body must be {"rules": [...]}')
+        """Raises a 400 PortError naming what is wrong with the rules."""
         try:
-            self.rules += [FaultRule.model_validate(raw) for raw in raw_rules]
+            self.rules += RULES.validate_python(raw_rules)
         except ValidationError as exc:
-            raise ValueError(f"invalid fault rule: {exc}") from None
+            raise PortError(400, "bad_request", f"invalid fault rules: {exc}") from None
 
     def take(self, method: str, path: str) -> FaultRule | None:
         """The first rule matching the request, consuming one of its uses."""

@@ -1,4 +1,4 @@
-"""An entity as the simulator stores it, and Port's time format."""
+"""An entity as the simulator stores it, Port's error answers and Port's time format."""
 
 from __future__ import annotations
 
@@ -9,6 +9,27 @@ from typing import Any
 
 # Port's identifier pattern (entities and blueprints); "." and ".." alone are refused.
 IDENTIFIER_RE = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9@_.+:\\/=-]+$")
+
+
+class PortError(Exception):
+    """An error answered the way Port does: ``{"ok": false, "error": ..., "message": ...}``."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.message = message
+
+    def body(self) -> dict[str, Any]:
+        return {"ok": False, "error": self.error, "message": self.message}
+
+
+def not_found(message: str) -> PortError:
+    return PortError(404, "not_found", message)
+
+
+def invalid(message: str) -> PortError:
+    return PortError(422, "invalid_request", message)
 
 
 def iso(moment: datetime) -> str:

@@ -8,32 +8,48 @@ not understand is refused with a 422, never silently matched.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sandbox.port_sim.errors import PortError
-from sandbox.port_sim.model import EntityRecord
+from sandbox.port_sim.model import EntityRecord, PortError
 
-PROPERTIES = ("$identifier", "$blueprint", "$datasource")
-OPERATORS = ("=", "in", "contains")
+Matcher = Callable[[EntityRecord], bool]
+FIELDS: dict[str, Callable[[EntityRecord], str]] = {
+    "$identifier": lambda record: record.identifier,
+    "$blueprint": lambda record: record.blueprint,
+    "$datasource": lambda record: record.datasource,
+}
+OPERATORS: dict[str, Callable[[str, Any], bool]] = {
+    "=": lambda actual, value: bool(actual == value),
+    "in": lambda actual, value: actual in value,
+    "contains": lambda actual, value: value in actual,
+}
 
 
-def validate(query: Any, path: str = "query") -> None:
-    """Raise a 422 PortError when ``query`` is not one the simulator understands."""
+def matcher(query: Any, path: str = "query") -> Matcher:
+    """Whether an entity matches ``query``; a 422 PortError when ``query`` is not one the
+    simulator understands."""
     if not isinstance(query, dict) or query.get("combinator") not in ("and", "or"):
         raise _invalid(f"{path} must be an object with 'combinator' 'and' or 'or'")
-    rules = query.get("rules")
-    if not isinstance(rules, list):
+    if not isinstance(query.get("rules"), list):
         raise _invalid(f"{path}.rules must be an array")
-    for index, rule in enumerate(rules):
-        where = f"{path}.rules[{index}]"
-        if isinstance(rule, dict) and "combinator" in rule:
-            validate(rule, where)
-        elif not isinstance(rule, dict) or rule.get("property") not in PROPERTIES:
-            raise _invalid(f"{where} must be an object with a 'property' among {PROPERTIES}")
-        elif rule.get("operator") not in OPERATORS:
-            raise _invalid(f"{where}.operator {rule.get('operator')!r} is not supported")
-        elif not _strings(rule.get("value") if rule["operator"] == "in" else [rule.get("value")]):
-            raise _invalid(f"{where}.value: 'in' takes an array of strings, the others a string")
+    tests = [_rule(rule, f"{path}.rules[{index}]") for index, rule in enumerate(query["rules"])]
+    combine = any if query["combinator"] == "or" else all
+    return lambda record: combine(test(record) for test in tests)
+
+
+def _rule(rule: Any, where: str) -> Matcher:
+    if isinstance(rule, dict) and "combinator" in rule:
+        return matcher(rule, where)
+    if not isinstance(rule, dict) or rule.get("property") not in FIELDS:
+        raise _invalid(f"{where} must be an object with a 'property' among {tuple(FIELDS)}")
+    if rule.get("operator") not in OPERATORS:
+        raise _invalid(f"{where}.operator {rule.get('operator')!r} is not supported")
+    value = rule.get("value")
+    if not _strings(value if rule["operator"] == "in" else [value]):
+        raise _invalid(f"{where}.value: 'in' takes an array of strings, the others a string")
+    field, operator = FIELDS[rule["property"]], OPERATORS[rule["operator"]]
+    return lambda record: operator(field(record), value)
 
 
 def _strings(values: Any) -> bool:
@@ -42,27 +58,6 @@ def _strings(values: Any) -> bool:
 
 def _invalid(message: str) -> PortError:
     return PortError(422, "invalid_search_query", message)
-
-
-def matches(query: dict[str, Any], record: EntityRecord) -> bool:
-    results = (
-        matches(rule, record) if "combinator" in rule else _rule(rule, record)
-        for rule in query["rules"]
-    )
-    return any(results) if query["combinator"] == "or" else all(results)
-
-
-def _rule(rule: dict[str, Any], record: EntityRecord) -> bool:
-    actual = {
-        "$identifier": record.identifier,
-        "$blueprint": record.blueprint,
-        "$datasource": record.datasource,
-    }[rule["property"]]
-    if rule["operator"] == "contains":
-        return bool(rule["value"] in actual)
-    if rule["operator"] == "in":
-        return actual in rule["value"]
-    return bool(actual == rule["value"])
 
 
 def identifiers(query: dict[str, Any]) -> set[str] | None:

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.port_sim import search
-from sandbox.port_sim.errors import PortError, invalid, not_found
-from sandbox.port_sim.model import IDENTIFIER_RE, EntityRecord, iso, parse_time
+from sandbox.port_sim.model import (
+    IDENTIFIER_RE,
+    EntityRecord,
+    PortError,
+    invalid,
+    iso,
+    not_found,
+    parse_time,
+)
 
 PROPERTY_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
@@ -60,10 +67,6 @@ class SimState:
         self.cursors: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes = 0
         self.deletes = 0
-
-    def all_entities(self) -> Iterator[EntityRecord]:
-        for by_id in self.entities.values():
-            yield from by_id.values()
 
     # -------------------------------------------------------------- blueprints
 
@@ -193,27 +196,17 @@ class SimState:
         return results, errors
 
     def delete_entities(self, blueprint_id: str, identifiers: Iterable[str]) -> list[str]:
-        """Delete entities of one blueprint (those there are); relations that pointed at them
-        are cleared. Returns the identifiers deleted."""
+        """Delete entities of one blueprint (those there are); returns the identifiers deleted.
+        Relations that pointed at them stay as they were: nothing reads them after a delete."""
         self.get_blueprint(blueprint_id)
         by_id = self.entities[blueprint_id]
         deleted = [identifier for identifier in identifiers if by_id.pop(identifier, None)]
         self.deletes += len(deleted)
-        gone = set(deleted)
-        for record in self.all_entities():
-            definitions = self.blueprints[record.blueprint]["relations"]
-            for name, value in list(record.relations.items()):
-                if definitions.get(name, {}).get("target") != blueprint_id:
-                    continue
-                if isinstance(value, list):
-                    record.relations[name] = [v for v in value if v not in gone]
-                elif value in gone:
-                    record.relations[name] = None
         return deleted
 
     def search(self, query: Any) -> list[EntityRecord]:
         """Entities matching ``query`` (validated first)."""
-        search.validate(query)
+        matches = search.matcher(query)
         pinned = search.identifiers(query)
         found: list[EntityRecord] = []
         for by_id in self.entities.values():
@@ -222,23 +215,20 @@ class SimState:
                 if pinned is None
                 else (by_id[i] for i in sorted(pinned) if i in by_id)
             )
-            found.extend(r for r in candidates if search.matches(query, r))
+            found.extend(r for r in candidates if matches(r))
         return found
 
     def datasource_entities(self, body: dict[str, Any]) -> tuple[list[dict[str, str]], str | None]:
         """``POST /v1/blueprints/entities/datasource-entities``: what a datasource owns (its
         ``datasource_prefix`` and ``datasource_suffix``), written ``before`` a time, by pages
         of ``limit`` from the cursor ``from``."""
-        limit, before = body.get("limit", 5000), body.get("before")
-        if not isinstance(limit, int) or limit < 1:
-            raise invalid("'limit' must be a positive integer")
+        limit, before = body["limit"], body.get("before")  # as Ocean sends them
         before_moment = parse_time(before) if before is not None else None
-        if before is not None and before_moment is None:
-            raise invalid(f"'before' must be an ISO 8601 date-time, got {before!r}")
         after = tuple(json.loads(body["from"])) if body.get("from") else None
         selected = sorted(
             (record.blueprint, record.identifier)
-            for record in self.all_entities()
+            for by_id in self.entities.values()
+            for record in by_id.values()
             if record.datasource.startswith(body.get("datasource_prefix") or "")
             and record.datasource.endswith(body.get("datasource_suffix") or "")
             and (before_moment is None or record.updated_at < before_moment)
@@ -273,7 +263,7 @@ class SimState:
         return {"writes": self.writes, "deletes": self.deletes}
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything, for ``GET /_sim/state`` (entities also say which datasource wrote them)."""
+        """Everything, for ``GET /_sim/state``: each entity with the datasource that wrote it."""
         return {
             "blueprints": self.blueprints,
             "entities": {

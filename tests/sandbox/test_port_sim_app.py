@@ -26,7 +26,7 @@ async def test_tokens_and_refusals(port: httpx.AsyncClient) -> None:
 async def test_unmodelled_routes_answer_a_port_shaped_404(port: httpx.AsyncClient) -> None:
     response = await port.get("/v1/kafka-credentials")
     assert response.status_code == 404 and response.json()["error"] == "not_found"
-    assert (await port.get("/_sim/stats")).json()["unmatched"] == {"GET /v1/kafka-credentials": 1}
+    assert (await port.get("/_sim/stats")).json()["by_endpoint"]["GET (unmatched)"] == 1
     missing = await port.get("/v1/integration/nope")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
 

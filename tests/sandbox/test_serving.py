@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT_TOKEN = {"clientId": "cid", "clientSecret": "csecret"}
+PORT_TOKEN = {"clientId": "sandbox-client-id", "clientSecret": "sandbox-client-secret"}
 
 
 def jira_answers(url: str) -> bool:
@@ -35,7 +35,7 @@ CASES: dict[str, tuple[list[str], Callable[[str], bool]]] = {
         ["--config-json", json.dumps({"issues": 5, "projects": 1, "users": 3})],
         jira_answers,
     ),
-    "sandbox.port_sim": (["--client-id", "cid", "--client-secret", "csecret"], port_answers),
+    "sandbox.port_sim": ([], port_answers),
 }
 
 
