@@ -7,12 +7,11 @@ Grammar (keywords case-insensitive)::
     and_expr := term (AND term)*
     term     := "(" or_expr ")" | clause
     clause   := field (= | != | > | >= | < | <=) value
-              | field [NOT] IN "(" value ("," value)* ")"
-              | field IS [NOT] (EMPTY | NULL)
+              | field IN "(" value ("," value)* ")"
 
-Fields: ``project``, ``key`` (``issuekey``, ``id``), ``statusCategory``, ``created``,
-``updated``. Dates take a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``.
-A value that is EMPTY or NULL stands for "no value".
+Fields: ``project``, ``key`` (``id``), ``statusCategory``, ``created``, ``updated``. Dates take
+a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``; only dates compare with
+``>``, ``<``.
 Errors raise :class:`JqlError` carrying Jira's 400 message.
 """
 
@@ -55,8 +54,8 @@ def unknown_field_message(name: str) -> str:
 @dataclass(frozen=True)
 class Clause:
     field: str
-    op: str  # = != > >= < <= IN "NOT IN" IS "IS NOT"
-    values: tuple[str | None, ...]  # None: EMPTY / NULL
+    op: str  # = != > >= < <= IN
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,6 @@ Node = Clause | BoolOp
 class Query:
     where: Node | None
     order_by: tuple[tuple[str, bool], ...] = ()  # (field, descending)
-
-    def clauses(self) -> list[Clause]:
-        def walk(node: Node | None) -> list[Clause]:
-            if isinstance(node, Clause):
-                return [node]
-            return [c for child in node.children for c in walk(child)] if node else []
-
-        return walk(self.where)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -102,7 +93,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-_KEYWORDS: Final = frozenset({"AND", "OR", "NOT", "IN", "IS", "EMPTY", "NULL", "ORDER", "BY"})
+_KEYWORDS: Final = frozenset({"AND", "OR", "IN", "ORDER", "BY"})
 
 
 class _Parser:
@@ -114,8 +105,8 @@ class _Parser:
         at = self.i + offset
         return self.tokens[at] if at < len(self.tokens) else ("end", "")
 
-    def keyword(self, offset: int = 0) -> str | None:
-        kind, text = self.peek(offset)
+    def keyword(self) -> str | None:
+        kind, text = self.peek()
         return text.upper() if kind == "word" and text.upper() in _KEYWORDS else None
 
     def take(self) -> tuple[str, str]:
@@ -172,24 +163,15 @@ class _Parser:
         if kind == "op":
             self.take()
             return Clause(name, op, (self.value(),))
-        keyword = self.keyword()
-        if keyword == "IS":
+        if self.keyword() == "IN":
             self.take()
-            negated = self.keyword() == "NOT"
-            self.i += 1 if negated else 0
-            if self.keyword() not in ("EMPTY", "NULL"):
-                raise self.expect("'EMPTY' or 'NULL'")
-            self.take()
-            return Clause(name, "IS NOT" if negated else "IS", (None,))
-        if keyword == "IN" or (keyword == "NOT" and self.keyword(1) == "IN"):
-            self.i += 1 if keyword == "IN" else 2
             self.require("(")
             values = [self.value()]
             while self.peek() == ("punct", ","):
                 self.take()
                 values.append(self.value())
             self.require(")")
-            return Clause(name, "IN" if keyword == "IN" else "NOT IN", tuple(values))
+            return Clause(name, "IN", tuple(values))
         raise self.expect("operator")
 
     def field(self) -> str:
@@ -199,11 +181,8 @@ class _Parser:
         self.take()
         return text
 
-    def value(self) -> str | None:
+    def value(self) -> str:
         kind, text = self.peek()
-        if self.keyword() in ("EMPTY", "NULL"):
-            self.take()
-            return None
         if kind == "string" or (kind == "word" and not self.keyword()):
             self.take()
             return text
@@ -257,17 +236,12 @@ def _status_category(text: str, name: str, ctx: JqlContext) -> str:
     return _named(text, name, {k: (k, c["name"], c["id"]) for k, c in categories})
 
 
-def _issue_key(text: str, name: str) -> re.Match[str]:
-    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
-    if match is None:
-        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
-    return match
-
-
 def _issue_id(text: str, name: str, ctx: JqlContext) -> int:
     if text.isdigit():
         return int(text)
-    issue = ctx.dataset.get_issue(_issue_key(text, name).group(0))
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-\d+", text) is None:
+        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    issue = ctx.dataset.get_issue(text)
     if issue is None:
         raise JqlError(f"An issue with key '{text}' does not exist for field '{name}'.")
     return issue.id
@@ -307,7 +281,6 @@ _KEY: Final = JqlField(
 FIELDS: Final[dict[str, JqlField]] = {
     "project": JqlField(lambda issue: [issue.project_key], _project),
     "key": _KEY,
-    "issuekey": _KEY,
     "id": _KEY,
     "statuscategory": JqlField(
         lambda issue: [issue.fields["status"]["statusCategory"]["key"]], _status_category
@@ -327,37 +300,21 @@ def jql_field(name: str) -> JqlField:
 # ---------------------------------------------------------------------------- evaluation
 
 
-def _within_project(text: str, name: str, compare: Callable[[Any, Any], bool]) -> Predicate:
-    """`key > "P-7"`: as Jira compares issue keys, within project P only, by number."""
-    match = _issue_key(text, name)
-    project, number = match.group(1).upper(), int(match.group(2))
-    return lambda issue: issue.project_key == project and compare(issue.number, number)
-
-
 def _compile_clause(clause: Clause, ctx: JqlContext) -> Predicate:
     spec = jql_field(clause.field)
     values = spec.values
-    if clause.op in ("IS", "IS NOT"):
-        empty = clause.op == "IS"
-        return lambda issue: (not values(issue)) == empty
     if clause.op in _COMPARISONS:
-        value = clause.values[0]
-        if spec is _KEY and value is not None and not value.isdigit():
-            return _within_project(value, clause.field, _COMPARISONS[clause.op])
-        if not spec.ordered or value is None:
+        if not spec.ordered:
             raise JqlError(
                 f"The operator '{clause.op}' is not supported by the '{clause.field}' field."
             )
         compare = _COMPARISONS[clause.op]
-        bound = spec.resolve(value, clause.field, ctx)
+        bound = spec.resolve(clause.values[0], clause.field, ctx)
         return lambda issue: any(compare(v, bound) for v in values(issue))
-    wants_empty = None in clause.values
-    wanted = {spec.resolve(v, clause.field, ctx) for v in clause.values if v is not None}
+    wanted = {spec.resolve(v, clause.field, ctx) for v in clause.values}
     if clause.op in ("=", "IN"):
-        return lambda issue: (
-            any(v in wanted for v in values(issue)) or (wants_empty and not values(issue))
-        )
-    # != and NOT IN never match an issue without a value
+        return lambda issue: any(v in wanted for v in values(issue))
+    # != never matches an issue without a value
     return lambda issue: bool(values(issue)) and not any(v in wanted for v in values(issue))
 
 
@@ -373,11 +330,6 @@ def compile_node(node: Node, ctx: JqlContext) -> Predicate:
 def compile_query(query: Query, ctx: JqlContext) -> Predicate:
     """A predicate for the WHERE part (validates fields, operators and values)."""
     return compile_node(query.where, ctx) if query.where is not None else lambda issue: True
-
-
-def matches(jql: str, issue: IssueRecord, ctx: JqlContext) -> bool:
-    """Whether one issue matches ``jql`` (an empty JQL matches everything)."""
-    return compile_query(parse(jql), ctx)(issue)
 
 
 # ---------------------------------------------------------------------------- ordering

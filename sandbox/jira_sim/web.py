@@ -42,10 +42,10 @@ class RequestCtx:
 class JiraError(Exception):
     """Raised by handlers; rendered as ``{"errorMessages": [...], "errors": {...}}``."""
 
-    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, *messages: str) -> None:
         super().__init__(f"{status}: {'; '.join(messages)}")
         self.status = status
-        self.body: JsonDict = {"errorMessages": list(messages), "errors": errors or {}}
+        self.body = error_body(*messages)
 
 
 def error_body(*messages: str) -> JsonDict:

@@ -21,7 +21,6 @@ import httpx
 from .catalog import JsonDict
 from .store import Dataset, NotFoundError, rebase
 
-ISSUE_EVENTS: Final = frozenset({"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"})
 USER_AGENT: Final = "Atlassian Webhook HTTP Client"
 
 
@@ -149,7 +148,6 @@ async def send_event(
     *,
     secret: str | None = None,
     identifier: str | None = None,
-    client: httpx.AsyncClient | None = None,
 ) -> Delivery:
     """POST one event like Jira does; never raises for HTTP/transport errors.
 
@@ -168,13 +166,9 @@ async def send_event(
     }
     if secret:
         headers["X-Hub-Signature"] = sign(body, secret)
-    own = client is None
-    http = client or httpx.AsyncClient(timeout=10.0)
     try:
-        response = await http.post(url, content=body, headers=headers)
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            response = await http.post(url, content=body, headers=headers)
         return Delivery(url, event, identifier, response.status_code)
     except httpx.HTTPError as exc:
         return Delivery(url, event, identifier, None, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        if own:
-            await http.aclose()
