@@ -86,13 +86,6 @@ def to_wire(value: Any) -> Any:
     return value
 
 
-def account_id_of(sim: Any, key: str) -> str | None:
-    for account_id in sim.dataset.users:
-        if user_key(account_id) == key:
-            return str(account_id)
-    return None
-
-
 # Data Center's own endpoints.
 
 
@@ -219,20 +212,10 @@ class DataCenterFacade:
         scope["headers"] = [*kept, (b"authorization", cloud.encode())]
         if path.startswith(f"{V2}/") and path not in OWN_PATHS:
             path = "/rest/api/3/" + path[len(V2) + 1 :]
-            if path == "/rest/api/3/user":
-                scope["query_string"] = self._user_query(scope)
         elif path.startswith("/rest/agile/1.0/board/") and path.endswith("/backlog"):
             path = "/rest/software/1.0/" + path[len("/rest/agile/1.0/") :]
         scope["path"], scope["raw_path"] = path, path.encode()
         await self.app(scope, receive, _reshaping(send))
-
-    def _user_query(self, scope: Scope) -> bytes:
-        """`?key=JIRAUSER…` (Data Center) as the Cloud handler's `?accountId=…`."""
-        from urllib.parse import parse_qs, urlencode
-
-        query = parse_qs(bytes(scope.get("query_string", b"")).decode())
-        key = (query.get("key") or [""])[0]
-        return urlencode({"accountId": account_id_of(self.sim, key) or key}).encode()
 
 
 def _reshaping(send: Send) -> Send:

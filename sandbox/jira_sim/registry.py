@@ -97,4 +97,3 @@ class WebhookRegistry:
             "admin": [{**h.json(), "id": h.id, "secret": h.secret} for h in self.admin.values()],
             "deliveries": self.deliveries[-DELIVERY_LOG:],
         }
-

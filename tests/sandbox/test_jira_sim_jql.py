@@ -96,7 +96,7 @@ def build() -> Dataset:
     for entry in ISSUES:
         fields = {k: v for k, v in entry.items() if k not in ("key", "id")}
         project, number = entry["key"].split("-")
-        ds.create_issue(project, issue_id=int(entry["id"]), number=int(number), **fields)
+        ds.create_issue_record(project, fields, issue_id=int(entry["id"]), number=int(number))
     return ds
 
 

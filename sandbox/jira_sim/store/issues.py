@@ -189,18 +189,6 @@ class IssueStore(WorklogStore):
             and other.fields["parent"].get("id") == str(rec.id)
         ]
 
-    def create_issue(
-        self,
-        project_key: str,
-        *,
-        issue_id: int | None = None,
-        number: int | None = None,
-        **fields: Any,
-    ) -> JsonDict:
-        """Create an issue from simple values; returns the issue (Jira shape, public base)."""
-        rec = self.create_issue_record(project_key, fields, issue_id=issue_id, number=number)
-        return self.public(rec.json())
-
     def create_issue_record(
         self,
         project_key: str,
