@@ -34,7 +34,6 @@ class RequestCtx:
 
     base: str  # scheme://host[/ex/jira/{cloudId}], no trailing slash
     gateway: bool  # came in under the OAuth gateway prefix
-    auth: str | None = None  # "basic" | "bearer" | None (for /_sim)
     path: str = ""  # the path after the gateway prefix
     template: str = ""
 
