@@ -215,7 +215,7 @@ class JqlField:
     values: Callable[[IssueRecord], list[Any]]
     resolve: Callable[[str, str, JqlContext], Any]
     ordered: bool = False  # > >= < <= apply
-    sort: Callable[[IssueRecord], Any] | None = None
+    sort: Callable[[IssueRecord], Any] | None = None  # ORDER BY applies (key only here)
 
 
 def _named(text: str, name: str, candidates: dict[str, tuple[Any, ...]]) -> str:
@@ -268,11 +268,7 @@ def _date(field_id: str) -> JqlField:
         when = issue.dt(field_id)
         return [when.replace(second=0, microsecond=0)] if when else []
 
-    def sort(issue: IssueRecord) -> Any:
-        when = issue.dt(field_id)
-        return int(when.timestamp() * 1000) if when else 0
-
-    return JqlField(values, _when, ordered=True, sort=sort)
+    return JqlField(values, _when, ordered=True)
 
 
 _KEY: Final = JqlField(

@@ -74,9 +74,6 @@ class StoreBase:
                     return project
         return self.projects.get(text.upper())
 
-    def get_user(self, account_id: str) -> JsonDict | None:
-        return self.users.get(account_id)
-
     def get_issue(self, id_or_key: str | int) -> IssueRecord | None:
         text = str(id_or_key).strip()
         if text.isdigit():
