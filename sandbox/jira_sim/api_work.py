@@ -125,9 +125,7 @@ async def worklog_list(request: Request) -> Response:
     ds = state(request).dataset
     body = await read_object(request, required=True)
     ids = body.get("ids")
-    if not isinstance(ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
-    ):
+    if not isinstance(ids, list):
         raise JiraError(400, INVALID_PAYLOAD)
     if len(ids) > MAX_WORKLOG_LIST:
         raise JiraError(

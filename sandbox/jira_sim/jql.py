@@ -101,9 +101,8 @@ class _Parser:
         self.tokens = _tokens(text)
         self.i = 0
 
-    def peek(self, offset: int = 0) -> tuple[str, str]:
-        at = self.i + offset
-        return self.tokens[at] if at < len(self.tokens) else ("end", "")
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
 
     def keyword(self) -> str | None:
         kind, text = self.peek()

@@ -104,8 +104,6 @@ async def read_object(request: Request, *, required: bool = False) -> JsonDict:
 def int_param(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    if isinstance(value, int):
-        return value
     try:
         return int(str(value))
     except ValueError:

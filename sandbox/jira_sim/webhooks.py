@@ -19,7 +19,7 @@ from typing import Final, TypedDict, Unpack
 import httpx
 
 from .catalog import JsonDict
-from .store import Dataset, NotFoundError, rebase
+from .store import Dataset, NotFoundError, rebase, user_ref
 
 USER_AGENT: Final = "Atlassian Webhook HTTP Client"
 
@@ -55,7 +55,7 @@ def build_event(
     elif family == "user":
         account_id = _ref(refs.get("account_id"), event)
         user = _found(dataset.users.get(account_id), account_id)
-        payload["user"] = {k: v for k, v in user.items() if k != "locale"}
+        payload["user"] = user_ref(user)
     elif family == "project":
         key = _ref(refs.get("project_key"), event)
         rec = dataset.get_project(key)

@@ -82,15 +82,10 @@ class StoreBase:
         return self.issues.get(issue_id) if issue_id is not None else None
 
     def project_issue_stats(self, project_key: str) -> tuple[int, datetime | None]:
-        count = 0
-        last: datetime | None = None
-        for rec in self.issues.values():
-            if rec.project_key == project_key:
-                count += 1
-                upd = rec.dt("updated")
-                if upd and (last is None or upd > last):
-                    last = upd
-        return count, last
+        """How many issues the project holds, and when the last of them was updated."""
+        issues = [rec for rec in self.issues.values() if rec.project_key == project_key]
+        updated = [when for rec in issues if (when := rec.dt("updated"))]
+        return len(issues), max(updated, default=None)
 
     def _default_user(self) -> JsonDict | None:
         if self.current_account_id and self.current_account_id in self.users:
