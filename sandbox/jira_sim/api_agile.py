@@ -102,4 +102,4 @@ async def board_backlog(request: Request) -> Response:
     issues = ds.board_backlog(board)
     selected = compile_query(parse(q.get("jql") or ""), jql_context(request))
     issues = [rec for rec in issues if selected(rec)]
-    return await respond_issues(request, issues, spec, *window(request))
+    return await respond_issues(request, issues, spec, *window(request.query_params))

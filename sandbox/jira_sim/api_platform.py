@@ -77,7 +77,7 @@ async def project_get(request: Request) -> Response:
 
 async def users_search(request: Request) -> Response:
     """A bare array, paged until an empty page comes back."""
-    start, size = window(request, cap=1000)
+    start, size = window(request.query_params, cap=1000)
     page = list(state(request).dataset.users.values())[start : start + size]
     await account(request, len(page))
     return respond(request, page)

@@ -69,7 +69,7 @@ def _issue_items(
 
     async def page(request: Request) -> Response:
         items = read(state(request).dataset, issue_or_404(request))
-        start, size = window(request)
+        start, size = window(request.query_params)
         found = items[start : start + size]
         await account(request, len(found))
         body = {"startAt": start, "maxResults": size, "total": len(items), key: found}

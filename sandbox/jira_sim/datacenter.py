@@ -30,7 +30,6 @@ from .web import (
     account,
     basic_authorization,
     error_body,
-    int_param,
     json_response,
     read_object,
     respond,
@@ -39,6 +38,7 @@ from .web import (
     scope_headers,
     state,
     unauthorized,
+    window,
 )
 
 V2: Final = "/rest/api/2"
@@ -117,11 +117,8 @@ async def project_list(request: Request) -> Response:
 
 async def user_list(request: Request) -> Response:
     """`GET /rest/api/2/user/list`: `values`, `nextCursor`, `isLast`."""
-    sim = state(request)
-    q = request.query_params
-    start = max(0, int_param(q.get("cursor"), "cursor", 0))
-    size = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 1000)
-    users = list(sim.dataset.users.values())
+    start, size = window(request.query_params, 1000, start_at="cursor", default=100)
+    users = list(state(request).dataset.users.values())
     page = users[start : start + size]
     is_last = start + size >= len(users)
     body: dict[str, Any] = {"values": page, "isLast": is_last}
@@ -142,10 +139,7 @@ async def search(request: Request) -> Response:
     if not isinstance(jql, str) or not (expand is None or isinstance(expand, list | str)):
         raise JiraError(400, INVALID_PAYLOAD)
     spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
-    start = max(0, int_param(body.get("startAt"), "startAt", 0))
-    size = min(
-        max(1, int_param(body.get("maxResults"), "maxResults", 50)), sim.config.search_page_max
-    )
+    start, size = window(body, sim.config.search_page_max)
     if start + size > sim.config.search_window:
         raise JiraError(
             500,

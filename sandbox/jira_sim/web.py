@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
@@ -124,11 +124,13 @@ def page_url(request: Request, **overrides: Any) -> str:
     return f"{ctx(request).base}{ctx(request).path}?{query}"
 
 
-def window(request: Request, cap: int = 50) -> tuple[int, int]:
-    """``startAt`` and ``maxResults`` (50 when absent, at most ``cap``)."""
-    q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), cap)
+def window(
+    params: Mapping[str, Any], cap: int = 50, *, start_at: str = "startAt", default: int = 50
+) -> tuple[int, int]:
+    """The offset (``startAt``) and ``maxResults`` (``default`` when absent, at most ``cap``)
+    in query parameters or a JSON body."""
+    start = max(0, int_param(params.get(start_at), start_at, 0))
+    return start, min(max(1, int_param(params.get("maxResults"), "maxResults", default)), cap)
 
 
 async def account(request: Request, items: int, full: int = 0) -> None:
@@ -143,7 +145,7 @@ async def respond_page(
 ) -> Response:
     """One page of ``items`` as a Jira PageBean (``isLast``; ``total`` unless told otherwise),
     counted in the stats."""
-    start, size = window(request, cap)
+    start, size = window(request.query_params, cap)
     body: JsonDict = {"maxResults": size, "startAt": start, "isLast": start + size >= len(items)}
     if total:
         body["total"] = len(items)
