@@ -26,7 +26,6 @@ from .web import (
     respond,
     respond_page,
     state,
-    window,
 )
 
 USER_NOT_FOUND: Final = "Specified user does not exist or you do not have required permissions"
@@ -77,10 +76,8 @@ async def project_get(request: Request) -> Response:
 
 async def users_search(request: Request) -> Response:
     """A bare array, paged until an empty page comes back."""
-    start, size = window(request.query_params, cap=1000)
-    page = list(state(request).dataset.users.values())[start : start + size]
-    await account(request, len(page))
-    return respond(request, page)
+    users = list(state(request).dataset.users.values())
+    return await respond_page(request, users, cap=1000, bare=True)
 
 
 async def _user(request: Request, account_id: str) -> Response:

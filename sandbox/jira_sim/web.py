@@ -141,17 +141,19 @@ async def account(request: Request, items: int, full: int = 0) -> None:
 
 
 async def respond_page(
-    request: Request, items: list[Any], *, cap: int = 50, total: bool = True
+    request: Request, items: list[Any], *, cap: int = 50, total: bool = True, bare: bool = False
 ) -> Response:
     """One page of ``items`` as a Jira PageBean (``isLast``; ``total`` unless told otherwise),
-    counted in the stats."""
+    or as a ``bare`` array (``/users/search``), counted in the stats."""
     start, size = window(request.query_params, cap)
+    page = items[start : start + size]
+    await account(request, len(page))
+    if bare:
+        return respond(request, page)
     body: JsonDict = {"maxResults": size, "startAt": start, "isLast": start + size >= len(items)}
     if total:
         body["total"] = len(items)
-    body["values"] = items[start : start + size]
-    await account(request, len(body["values"]))
-    return respond(request, body)
+    return respond(request, {**body, "values": page})
 
 
 async def respond_issues(
