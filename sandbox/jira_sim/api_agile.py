@@ -92,8 +92,7 @@ async def board_epics(request: Request) -> Response:
 
 
 async def board_backlog(request: Request) -> Response:
-    sim = state(request)
-    ds = sim.dataset
+    ds = state(request).dataset
     board = _board(request)
     if not board["backlog"]:
         raise JiraError(400, "The board does not have the backlog enabled.")

@@ -130,8 +130,7 @@ def update_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Chan
 
 def delete_board(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
     """No event: nothing listens for board events."""
-    sim.dataset.delete_board(_number(params))
-    return sim.dataset.tombstones["board"][params["id"]], None, EventRefs()
+    return sim.dataset.delete_board(_number(params)), None, EventRefs()
 
 
 def patch_config(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:

@@ -70,7 +70,7 @@ Node = Clause | BoolOp
 @dataclass(frozen=True)
 class Query:
     where: Node | None
-    order_by: tuple[tuple[str, bool], ...] = ()  # (field, descending)
+    order_by: tuple[str, bool] | None = None  # (field, descending)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -125,18 +125,18 @@ class _Parser:
 
     def query(self) -> Query:
         where = None if self.keyword() == "ORDER" or not self.tokens else self.or_expr()
-        order: list[tuple[str, bool]] = []
+        order = None
         if self.keyword() == "ORDER":
             self.take()
             if self.keyword() != "BY":
                 raise self.expect("'BY'")
             self.take()
-            order.append((self.field(), self.peek()[1].upper() == "DESC"))
+            order = (self.field(), self.peek()[1].upper() == "DESC")
             if self.peek()[1].upper() in ("ASC", "DESC"):
                 self.take()
         if self.peek()[0] != "end":
             raise self.expect("either 'OR' or 'AND'" if where else "a field name")
-        return Query(where, tuple(order))
+        return Query(where, order)
 
     def or_expr(self) -> Node:
         return self.joined("OR", self.and_expr)
@@ -356,9 +356,9 @@ class Ordering:
 
 
 def ordering(query: Query) -> Ordering:
-    if not query.order_by:
+    if query.order_by is None:
         return Ordering(None, desc=True)
-    name, descending = query.order_by[0]
+    name, descending = query.order_by
     sort = jql_field(name).sort
     if sort is None:
         raise JqlError(f"Not able to sort using field '{name}'.")

@@ -42,14 +42,14 @@ class StoreBase:
         self._next_sprint_id = 1
         self._project_counters: dict[str, int] = {}
         # Jira Software boards (a scrum board per project, plus any added), worklogs, and the
-        # last state of deleted versions, sprints, boards and comments (for delete events).
+        # last state of deleted versions, sprints and comments (for delete events).
         self.boards: dict[int, JsonDict] = {}
         self.worklogs: dict[int, JsonDict] = {}
         self.worklog_times: dict[int, int] = {}  # id -> updated, epoch ms (unique)
         self.deleted_worklogs: dict[int, tuple[int, JsonDict]] = {}  # id -> (deleted ms, last)
         self.component_leads: dict[str, str] = {}  # component id -> accountId
         self.tombstones: dict[str, dict[str, JsonDict]] = {
-            kind: {} for kind in ("version", "sprint", "board", "comment")
+            kind: {} for kind in ("version", "sprint", "comment")
         }
         self._next_worklog_id = 10000
         self._worklog_stamps: set[int] = set()
