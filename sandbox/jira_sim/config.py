@@ -31,7 +31,6 @@ class SimConfig(BaseModel):
     teams: int = Field(default=2, ge=0)
     members_per_team: int = Field(default=4, ge=0)
     issues: int = Field(default=60, ge=0)
-    sprint_field: str = "customfield_10020"
     # Jira Software and per-issue extras (drawn from their own RNGs: the data above is the
     # same with or without them)
     extra_boards: bool = True  # a kanban board on two projects, a kanban board with a

@@ -103,7 +103,7 @@ def generate_dataset(config: SimConfig, *, now: datetime | None = None) -> Datas
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(config.seed)
-    ds = Dataset(sprint_field=config.sprint_field, clock=lambda: now)
+    ds = Dataset(clock=lambda: now)
     _gen_users(ds, config, rng)
     _gen_projects(ds, config, rng, now)
     _gen_teams(ds, config, rng)

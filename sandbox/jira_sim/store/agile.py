@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
+from ..catalog import SENTINEL, SPRINT_FIELD, JsonDict, fmt_jira_dt
 from .projects import ProjectStore
 from .records import IssueRecord, ProjectRecord, require
 
@@ -118,7 +118,7 @@ class AgileStore(ProjectStore):
                 if category == "new":
                     out.append(rec)
                 continue
-            sprints = rec.fields.get(self.sprint_field) or []
+            sprints = rec.fields.get(SPRINT_FIELD) or []
             planned = any(s.get("state") in ("active", "future") for s in sprints)
             if category != "done" and not planned:
                 out.append(rec)

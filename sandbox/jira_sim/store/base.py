@@ -14,13 +14,7 @@ class StoreBase:
     """The state of the store and its lookups. Every mutation bumps :attr:`version` (search
     caches key on it)."""
 
-    def __init__(
-        self,
-        *,
-        sprint_field: str = "customfield_10020",
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.sprint_field = sprint_field
+    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.public_base = "http://jira-sim.local"  # the app sets the URL it serves on
         self.projects: dict[str, ProjectRecord] = {}

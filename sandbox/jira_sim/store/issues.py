@@ -10,6 +10,7 @@ from typing import Any, Final
 from ..catalog import (
     RESOLUTION_DONE,
     SENTINEL,
+    SPRINT_FIELD,
     JsonDict,
     fmt_jira_dt,
     issuetype_object,
@@ -54,7 +55,7 @@ class IssueStore(WorklogStore):
             "issuetype": issuetype_object("Task"),
             "status": status_object("To Do"),
             "priority": priority_object("Medium"),
-            self.sprint_field: None,
+            SPRINT_FIELD: None,
             "summary": "",
             "creator": ref,
             "reporter": ref,
@@ -91,8 +92,8 @@ class IssueStore(WorklogStore):
         out: JsonDict = {}
         for name, value in values.items():
             if name == "sprint":
-                name = self.sprint_field
-            if value is None or (name not in _SIMPLE_FIELDS and name != self.sprint_field):
+                name = SPRINT_FIELD
+            if value is None or name not in _SIMPLE_FIELDS:
                 out[name] = value
             elif name in _CATALOG_BUILDERS:
                 out[name] = _catalog_value(name, str(value))
@@ -360,7 +361,7 @@ _SIMPLE_FIELDS: Final = frozenset(
         *_CATALOG_BUILDERS,
         *("assignee", "reporter", "creator", "description", "environment", "comment"),
         *("created", "updated", "resolutiondate", "statuscategorychangedate"),
-        *("components", "fixVersions", "versions"),
+        *("components", "fixVersions", "versions", SPRINT_FIELD),
     }
 )
 
