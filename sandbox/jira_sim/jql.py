@@ -7,11 +7,11 @@ Grammar (keywords case-insensitive)::
     and_expr := term (AND term)*
     term     := "(" or_expr ")" | clause
     clause   := field (= | != | > | >= | < | <=) value
-              | field IN "(" value ("," value)* ")"
+              | field [NOT] IN "(" value ("," value)* ")"
 
 Fields: ``project``, ``key`` (``id``), ``statusCategory``, ``created``, ``updated``. Dates take
-a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``; only dates compare with
-``>``, ``<``.
+a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``; dates and keys compare
+with ``>``, ``<`` (keys within their project, as Data Center paging past the window sends).
 Errors raise :class:`JqlError` carrying Jira's 400 message.
 """
 
@@ -54,7 +54,7 @@ def unknown_field_message(name: str) -> str:
 @dataclass(frozen=True)
 class Clause:
     field: str
-    op: str  # = != > >= < <= IN
+    op: str  # = != > >= < <= IN "NOT IN"
     values: tuple[str, ...]
 
 
@@ -93,7 +93,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-_KEYWORDS: Final = frozenset({"AND", "OR", "IN", "ORDER", "BY"})
+_KEYWORDS: Final = frozenset({"AND", "OR", "NOT", "IN", "ORDER", "BY"})
 
 
 class _Parser:
@@ -162,6 +162,9 @@ class _Parser:
         if kind == "op":
             self.take()
             return Clause(name, op, (self.value(),))
+        negated = self.keyword() == "NOT"
+        if negated:
+            self.take()
         if self.keyword() == "IN":
             self.take()
             self.require("(")
@@ -170,8 +173,8 @@ class _Parser:
                 self.take()
                 values.append(self.value())
             self.require(")")
-            return Clause(name, "IN", tuple(values))
-        raise self.expect("operator")
+            return Clause(name, "NOT IN" if negated else "IN", tuple(values))
+        raise self.expect("'IN'" if negated else "operator")
 
     def field(self) -> str:
         kind, text = self.peek()
@@ -235,12 +238,17 @@ def _status_category(text: str, name: str, ctx: JqlContext) -> str:
     return _named(text, name, {k: (k, c["name"], c["id"]) for k, c in categories})
 
 
+def _issue_key(text: str, name: str) -> re.Match[str]:
+    match = re.fullmatch(r"([A-Za-z][A-Za-z0-9_]*)-(\d+)", text)
+    if match is None:
+        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
+    return match
+
+
 def _issue_id(text: str, name: str, ctx: JqlContext) -> int:
     if text.isdigit():
         return int(text)
-    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*-\d+", text) is None:
-        raise JqlError(f"The issue key '{text}' for field '{name}' is invalid.")
-    issue = ctx.dataset.get_issue(text)
+    issue = ctx.dataset.get_issue(_issue_key(text, name).group(0))
     if issue is None:
         raise JqlError(f"An issue with key '{text}' does not exist for field '{name}'.")
     return issue.id
@@ -295,10 +303,19 @@ def jql_field(name: str) -> JqlField:
 # ---------------------------------------------------------------------------- evaluation
 
 
+def _within_project(text: str, name: str, compare: Callable[[Any, Any], bool]) -> Predicate:
+    """`key > "P-7"`: as Jira compares issue keys, within project P only, by number."""
+    match = _issue_key(text, name)
+    project, number = match.group(1).upper(), int(match.group(2))
+    return lambda issue: issue.project_key == project and compare(issue.number, number)
+
+
 def _compile_clause(clause: Clause, ctx: JqlContext) -> Predicate:
     spec = jql_field(clause.field)
     values = spec.values
     if clause.op in _COMPARISONS:
+        if spec is _KEY and not clause.values[0].isdigit():
+            return _within_project(clause.values[0], clause.field, _COMPARISONS[clause.op])
         if not spec.ordered:
             raise JqlError(
                 f"The operator '{clause.op}' is not supported by the '{clause.field}' field."
@@ -309,7 +326,7 @@ def _compile_clause(clause: Clause, ctx: JqlContext) -> Predicate:
     wanted = {spec.resolve(v, clause.field, ctx) for v in clause.values}
     if clause.op in ("=", "IN"):
         return lambda issue: any(v in wanted for v in values(issue))
-    # != never matches an issue without a value
+    # != and NOT IN never match an issue without a value
     return lambda issue: bool(values(issue)) and not any(v in wanted for v in values(issue))
 
 

@@ -52,7 +52,7 @@ async def test_users_carry_key_and_name_never_account_id() -> None:
         assert all("accountId" not in a for a in assignees if a)
 
 
-async def test_search_pages_by_offset_inside_the_window_only() -> None:
+async def test_search_pages_by_offset_inside_the_window_and_by_key_past_it() -> None:
     async with asgi_client(dc_app(search_window=10), auth="none") as site:
         ordered = "created >= -3650d ORDER BY key ASC"
         first = await site.post(
@@ -63,3 +63,13 @@ async def test_search_pages_by_offset_inside_the_window_only() -> None:
             "/rest/api/2/search", headers=PAT, json={"jql": ordered, "startAt": 10}
         )
         assert refused.status_code == 500 and "Search limit exceeded" in refused.text
+        last = first.json()["issues"][-1]["key"]
+        done = ", ".join(sorted({f'"{i["key"].split("-")[0]}"' for i in first.json()["issues"]}))
+        after = (
+            f'(created >= -3650d) AND (key > "{last}" OR project not in ({done})) ORDER BY key ASC'
+        )
+        rest = await site.post(
+            "/rest/api/2/search", headers=PAT, json={"jql": after, "maxResults": 10}
+        )
+        assert rest.json()["total"] == 20
+        assert rest.json()["issues"][0]["key"] != last
