@@ -84,8 +84,6 @@ class AgileStore(ProjectStore):
                 "displayName": label,
                 "projectName": first.name,
                 "projectKey": first.key,
-                "projectTypeKey": "software",
-                "avatarURI": f"/rest/api/2/universal_avatar/view/type/project/avatar/{first.avatar_id}",
                 "name": label,
             }
         return out
@@ -148,8 +146,6 @@ class AgileStore(ProjectStore):
         for key in ("startDate", "endDate", "completeDate"):
             if sprint.get(key):
                 out[key] = sprint[key]
-        if sprint.get("startDate"):
-            out["createdDate"] = sprint["startDate"]
         out["originBoardId"] = sprint["boardId"]
         out["goal"] = sprint.get("goal", "")
         return out
