@@ -163,7 +163,6 @@ def _gen_projects(ds: Dataset, config: SimConfig, rng: random.Random, now: datet
             name,
             project_id=10000 + i,
             style="classic" if i % 4 == 3 else "next-gen",
-            description=f"{name}: everything the {name} team ships.",
             lead=rng.choice(leads),
             components=rng.sample(_COMPONENTS, k=2 + i % 2),
             versions=[

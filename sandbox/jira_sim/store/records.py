@@ -90,7 +90,6 @@ class ProjectRecord:
     key: str
     name: str
     style: str = "next-gen"
-    description: str = ""
     lead: str | None = None
     avatar_id: int = 10413
     board_id: int = 0
