@@ -90,20 +90,11 @@ def to_wire(value: Any) -> Any:
 
 
 async def server_info(request: Request) -> Response:
-    """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions)."""
-    config = state(request).config
-    cloud = config.deployment == "cloud"
+    """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions): the
+    deployment type and version the integration reads."""
+    cloud = state(request).config.deployment == "cloud"
     version = "1001.0.0-SNAPSHOT" if cloud else VERSION
-    return respond(
-        request,
-        {
-            "baseUrl": str(request.base_url).rstrip("/"),
-            "version": version,
-            "versionNumbers": [int(p) for p in version.split("-")[0].split(".") if p.isdigit()],
-            "deploymentType": "Cloud" if cloud else "Server",
-            "serverTitle": "Jira (simulator)",
-        },
-    )
+    return respond(request, {"version": version, "deploymentType": "Cloud" if cloud else "Server"})
 
 
 async def project_list(request: Request) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Unpack
@@ -25,7 +24,6 @@ class AdminWebhook:
     exclude_body: bool = False
     enabled: bool = True
     secret: str | None = None
-    last_updated: int = 0
 
     def json(self) -> JsonDict:
         """As Jira returns it: the secret is never included."""
@@ -37,7 +35,6 @@ class AdminWebhook:
             "events": self.events,
             "enabled": self.enabled,
             "self": f"{SENTINEL}/rest/webhooks/1.0/webhook/{self.id}",
-            "lastUpdated": self.last_updated,
         }
 
 
@@ -67,7 +64,6 @@ class WebhookRegistry:
         hook.enabled = bool(body.get("enabled", hook.enabled))
         if "secret" in body:
             hook.secret = str(body["secret"]) if body["secret"] else None
-        hook.last_updated = int(time.time() * 1000)
 
     async def dispatch(
         self,
