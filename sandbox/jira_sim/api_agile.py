@@ -1,6 +1,6 @@
 """Jira Software: boards, their projects, sprints, epics and backlogs; sprints by id.
 
-- ``/rest/agile/1.0/board`` (PageBean with ``isLast``; ``type``, ``projectKeyOrId``).
+- ``/rest/agile/1.0/board`` (PageBean with ``isLast``).
 - ``/board/{id}/sprint``: kanban boards answer 400 "The board does not support sprints". A
   cross-team board also lists the sprints of other boards it shares (each sprint names its own
   ``originBoardId``).
@@ -49,19 +49,9 @@ def _board(request: Request) -> JsonDict:
 
 
 async def boards_list(request: Request) -> Response:
-    sim = state(request)
-    ds = sim.dataset
-    q = request.query_params
+    """Every board (the integration's default selector filters by neither type nor project)."""
+    ds = state(request).dataset
     boards = sorted(ds.boards.values(), key=lambda b: int(b["id"]))
-    types = set(split_list(q.get("type")))
-    if types:
-        boards = [b for b in boards if b["type"] in types]
-    ref = (q.get("projectKeyOrId") or "").strip()
-    if ref:
-        project = ds.get_project(ref)
-        if project is None:
-            raise JiraError(400, f"No project could be found with key or id '{ref}'.")
-        boards = [b for b in boards if project.key in b["projects"]]
     return await respond_page(request, [ds.board_json(b) for b in boards])
 
 
@@ -102,8 +92,7 @@ async def board_epics(request: Request) -> Response:
 
 
 async def board_backlog(request: Request) -> Response:
-    sim = state(request)
-    ds = sim.dataset
+    ds = state(request).dataset
     board = _board(request)
     if not board["backlog"]:
         raise JiraError(400, "The board does not have the backlog enabled.")
@@ -112,4 +101,4 @@ async def board_backlog(request: Request) -> Response:
     issues = ds.board_backlog(board)
     selected = compile_query(parse(q.get("jql") or ""), jql_context(request))
     issues = [rec for rec in issues if selected(rec)]
-    return await respond_issues(request, issues, spec, *window(request))
+    return await respond_issues(request, issues, spec, *window(request.query_params))

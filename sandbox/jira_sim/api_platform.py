@@ -33,7 +33,7 @@ USER_NOT_FOUND: Final = "Specified user does not exist or you do not have requir
 
 def jql_context(request: Request) -> JqlContext:
     sim = state(request)
-    caller = sim.dataset.get_user(sim.dataset.current_account_id or "") or {}
+    caller = sim.dataset.users.get(sim.dataset.current_account_id or "") or {}
     zone = ZoneInfo(str(caller.get("timeZone") or "UTC"))
     return JqlContext(dataset=sim.dataset, now=datetime.now(UTC), zone=zone)
 
@@ -76,16 +76,12 @@ async def project_get(request: Request) -> Response:
 
 async def users_search(request: Request) -> Response:
     """A bare array, paged until an empty page comes back."""
-    q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    max_results = min(max(0, int_param(q.get("maxResults"), "maxResults", 50)), 1000)
-    page = list(state(request).dataset.users.values())[start : start + max_results]
-    await account(request, len(page))
-    return respond(request, page)
+    users = list(state(request).dataset.users.values())
+    return await respond_page(request, users, cap=1000, bare=True)
 
 
 async def _user(request: Request, account_id: str) -> Response:
-    user = state(request).dataset.get_user(account_id)
+    user = state(request).dataset.users.get(account_id)
     if user is None:
         raise JiraError(404, USER_NOT_FOUND)
     await account(request, 1)
@@ -171,8 +167,6 @@ async def issue_get(request: Request) -> Response:
 async def my_permissions(request: Request) -> Response:
     """Every permission asked is granted, except all of them on a ``forbidden_projects`` one."""
     keys = split_list(request.query_params.get("permissions"))
-    if not keys:
-        raise JiraError(400, "The 'permissions' query parameter is required.")
     allowed = request.query_params.get("projectKey") not in state(request).config.forbidden_projects
     granted = {key: {"key": key, "havePermission": allowed} for key in keys}
     return respond(request, {"permissions": granted})

@@ -1,4 +1,5 @@
-"""Atlassian Teams public API (org-scoped, cursor paged; API-token auth only)."""
+"""Atlassian Teams public API (org-scoped, cursor paged; the integration never calls it with
+an OAuth token)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,7 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .web import (
-    NOT_AUTHENTICATED,
-    JiraError,
-    account,
-    ctx,
-    int_param,
-    read_object,
-    respond,
-    state,
-)
+from .web import JiraError, account, int_param, read_object, respond, state
 
 DEFAULT_TEAMS_PAGE: Final = 50
 MAX_MEMBERS_PAGE: Final = 50
@@ -29,15 +21,8 @@ def _offset(cursor: str) -> int:
     return int(cursor)
 
 
-def _check(request: Request) -> None:
-    """Teams refuse OAuth (Bearer) tokens."""
-    if ctx(request).auth == "bearer":
-        raise JiraError(401, NOT_AUTHENTICATED)
-
-
 async def list_teams(request: Request) -> Response:
     """``{entities, cursor}``; past the end: ``entities: []`` that STILL carries a cursor."""
-    _check(request)
     q = request.query_params
     size = int_param(q.get("size"), "size", DEFAULT_TEAMS_PAGE)
     offset = _offset(q["cursor"]) if q.get("cursor") else 0
@@ -48,7 +33,6 @@ async def list_teams(request: Request) -> Response:
 
 async def team_members(request: Request) -> Response:
     """Relay-style paging in the JSON body: ``{first, after}``."""
-    _check(request)
     dataset = state(request).dataset
     team_id = request.path_params["teamId"]
     if team_id not in dataset.teams:

@@ -69,7 +69,7 @@ def _issue_items(
 
     async def page(request: Request) -> Response:
         items = read(state(request).dataset, issue_or_404(request))
-        start, size = window(request)
+        start, size = window(request.query_params)
         found = items[start : start + size]
         await account(request, len(found))
         body = {"startAt": start, "maxResults": size, "total": len(items), key: found}
@@ -125,9 +125,7 @@ async def worklog_list(request: Request) -> Response:
     ds = state(request).dataset
     body = await read_object(request, required=True)
     ids = body.get("ids")
-    if not isinstance(ids, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in ids
-    ):
+    if not isinstance(ids, list):
         raise JiraError(400, INVALID_PAYLOAD)
     if len(ids) > MAX_WORKLOG_LIST:
         raise JiraError(

@@ -66,11 +66,11 @@ class SimState:
         self.dataset.public_base = url
 
 
-def authenticate(authorization: str, gateway: bool, config: SimConfig) -> str | None:
-    """``"basic"`` / ``"bearer"`` when the credentials fit where the request came in, else None."""
+def authenticate(authorization: str, gateway: bool, config: SimConfig) -> bool:
+    """Whether the credentials fit where the request came in (Bearer under the gateway)."""
     if gateway:
-        return "bearer" if authorization == f"Bearer {config.oauth_token}" else None
-    return "basic" if authorization == basic_authorization(config.email, config.api_token) else None
+        return authorization == f"Bearer {config.oauth_token}"
+    return authorization == basic_authorization(config.email, config.api_token)
 
 
 class SimMiddleware:
@@ -120,10 +120,10 @@ class SimMiddleware:
         sim = self.sim
         config = sim.config
         await sim.faults.latency(config)
-        ctx.auth = authenticate(headers.get("authorization", ""), ctx.gateway, config)
+        authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
-        if ctx.auth is None and not public:
+        if not authorized and not public:
             realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
             await unauthorized(ctx.base, realm)(scope, receive, send)
             return

@@ -14,6 +14,8 @@ JsonDict = dict[str, Any]
 
 #: Placeholder for the request's base URL inside stored objects.
 SENTINEL: Final = "https://jira-sim.invalid"
+#: The Sprint custom field (its id on Jira Cloud sites).
+SPRINT_FIELD: Final = "customfield_10020"
 
 
 def fmt_jira_dt(dt: datetime, zone: str = "+0000") -> str:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .api_platform import jql_context
 from .catalog import JsonDict
 from .store import NotFoundError
 from .web import JiraError, bool_param, ctx, read_object, respond, state
@@ -44,9 +43,7 @@ def change(handler: Handler, status: int = 200) -> Callable[[Request], Awaitable
         except (ValueError, KeyError, TypeError) as exc:
             raise JiraError(400, str(exc)) from None
         if notify and event:
-            await sim.webhooks.dispatch(
-                sim.dataset, event, base_url=ctx(request).base, ctx=jql_context(request), **refs
-            )
+            await sim.webhooks.dispatch(sim.dataset, event, base_url=ctx(request).base, **refs)
         return respond(request, answer, status)
 
     return endpoint
@@ -133,8 +130,7 @@ def update_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Chan
 
 def delete_board(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
     """No event: nothing listens for board events."""
-    sim.dataset.delete_board(_number(params))
-    return sim.dataset.tombstones["board"][params["id"]], None, EventRefs()
+    return sim.dataset.delete_board(_number(params)), None, EventRefs()
 
 
 def patch_config(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:

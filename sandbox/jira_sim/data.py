@@ -103,7 +103,7 @@ def generate_dataset(config: SimConfig, *, now: datetime | None = None) -> Datas
     """
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(config.seed)
-    ds = Dataset(sprint_field=config.sprint_field, clock=lambda: now)
+    ds = Dataset(clock=lambda: now)
     _gen_users(ds, config, rng)
     _gen_projects(ds, config, rng, now)
     _gen_teams(ds, config, rng)
@@ -163,7 +163,6 @@ def _gen_projects(ds: Dataset, config: SimConfig, rng: random.Random, now: datet
             name,
             project_id=10000 + i,
             style="classic" if i % 4 == 3 else "next-gen",
-            description=f"{name}: everything the {name} team ships.",
             lead=rng.choice(leads),
             components=rng.sample(_COMPONENTS, k=2 + i % 2),
             versions=[

@@ -30,7 +30,6 @@ from .web import (
     account,
     basic_authorization,
     error_body,
-    int_param,
     json_response,
     read_object,
     respond,
@@ -39,6 +38,7 @@ from .web import (
     scope_headers,
     state,
     unauthorized,
+    window,
 )
 
 V2: Final = "/rest/api/2"
@@ -86,31 +86,15 @@ def to_wire(value: Any) -> Any:
     return value
 
 
-def account_id_of(sim: Any, key: str) -> str | None:
-    for account_id in sim.dataset.users:
-        if user_key(account_id) == key:
-            return str(account_id)
-    return None
-
-
 # Data Center's own endpoints.
 
 
 async def server_info(request: Request) -> Response:
-    """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions)."""
-    config = state(request).config
-    cloud = config.deployment == "cloud"
+    """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions): the
+    deployment type and version the integration reads."""
+    cloud = state(request).config.deployment == "cloud"
     version = "1001.0.0-SNAPSHOT" if cloud else VERSION
-    return respond(
-        request,
-        {
-            "baseUrl": str(request.base_url).rstrip("/"),
-            "version": version,
-            "versionNumbers": [int(p) for p in version.split("-")[0].split(".") if p.isdigit()],
-            "deploymentType": "Cloud" if cloud else "Server",
-            "serverTitle": "Jira (simulator)",
-        },
-    )
+    return respond(request, {"version": version, "deploymentType": "Cloud" if cloud else "Server"})
 
 
 async def project_list(request: Request) -> Response:
@@ -124,11 +108,8 @@ async def project_list(request: Request) -> Response:
 
 async def user_list(request: Request) -> Response:
     """`GET /rest/api/2/user/list`: `values`, `nextCursor`, `isLast`."""
-    sim = state(request)
-    q = request.query_params
-    start = max(0, int_param(q.get("cursor"), "cursor", 0))
-    size = min(max(1, int_param(q.get("maxResults"), "maxResults", 100)), 1000)
-    users = list(sim.dataset.users.values())
+    start, size = window(request.query_params, 1000, start_at="cursor", default=100)
+    users = list(state(request).dataset.users.values())
     page = users[start : start + size]
     is_last = start + size >= len(users)
     body: dict[str, Any] = {"values": page, "isLast": is_last}
@@ -149,10 +130,7 @@ async def search(request: Request) -> Response:
     if not isinstance(jql, str) or not (expand is None or isinstance(expand, list | str)):
         raise JiraError(400, INVALID_PAYLOAD)
     spec = FieldSpec.parse(body.get("fields"), default=["*navigable"])
-    start = max(0, int_param(body.get("startAt"), "startAt", 0))
-    size = min(
-        max(1, int_param(body.get("maxResults"), "maxResults", 50)), sim.config.search_page_max
-    )
+    start, size = window(body, sim.config.search_page_max)
     if start + size > sim.config.search_window:
         raise JiraError(
             500,
@@ -219,20 +197,10 @@ class DataCenterFacade:
         scope["headers"] = [*kept, (b"authorization", cloud.encode())]
         if path.startswith(f"{V2}/") and path not in OWN_PATHS:
             path = "/rest/api/3/" + path[len(V2) + 1 :]
-            if path == "/rest/api/3/user":
-                scope["query_string"] = self._user_query(scope)
         elif path.startswith("/rest/agile/1.0/board/") and path.endswith("/backlog"):
             path = "/rest/software/1.0/" + path[len("/rest/agile/1.0/") :]
         scope["path"], scope["raw_path"] = path, path.encode()
         await self.app(scope, receive, _reshaping(send))
-
-    def _user_query(self, scope: Scope) -> bytes:
-        """`?key=JIRAUSER…` (Data Center) as the Cloud handler's `?accountId=…`."""
-        from urllib.parse import parse_qs, urlencode
-
-        query = parse_qs(bytes(scope.get("query_string", b"")).decode())
-        key = (query.get("key") or [""])[0]
-        return urlencode({"accountId": account_id_of(self.sim, key) or key}).encode()
 
 
 def _reshaping(send: Send) -> Send:

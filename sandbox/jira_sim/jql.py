@@ -8,11 +8,10 @@ Grammar (keywords case-insensitive)::
     term     := "(" or_expr ")" | clause
     clause   := field (= | != | > | >= | < | <=) value
               | field [NOT] IN "(" value ("," value)* ")"
-              | field IS [NOT] (EMPTY | NULL)
 
-Fields: ``project``, ``key`` (``issuekey``, ``id``), ``statusCategory``, ``created``,
-``updated``. Dates take a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``.
-A value that is EMPTY or NULL stands for "no value".
+Fields: ``project``, ``key`` (``id``), ``statusCategory``, ``created``, ``updated``. Dates take
+a period (``-1w``, ``-4w 2d``) or an absolute ``yyyy-MM-dd [HH:mm]``; dates and keys compare
+with ``>``, ``<`` (keys within their project, as Data Center paging past the window sends).
 Errors raise :class:`JqlError` carrying Jira's 400 message.
 """
 
@@ -55,8 +54,8 @@ def unknown_field_message(name: str) -> str:
 @dataclass(frozen=True)
 class Clause:
     field: str
-    op: str  # = != > >= < <= IN "NOT IN" IS "IS NOT"
-    values: tuple[str | None, ...]  # None: EMPTY / NULL
+    op: str  # = != > >= < <= IN "NOT IN"
+    values: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,15 +70,7 @@ Node = Clause | BoolOp
 @dataclass(frozen=True)
 class Query:
     where: Node | None
-    order_by: tuple[tuple[str, bool], ...] = ()  # (field, descending)
-
-    def clauses(self) -> list[Clause]:
-        def walk(node: Node | None) -> list[Clause]:
-            if isinstance(node, Clause):
-                return [node]
-            return [c for child in node.children for c in walk(child)] if node else []
-
-        return walk(self.where)
+    order_by: tuple[str, bool] | None = None  # (field, descending)
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -102,7 +93,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-_KEYWORDS: Final = frozenset({"AND", "OR", "NOT", "IN", "IS", "EMPTY", "NULL", "ORDER", "BY"})
+_KEYWORDS: Final = frozenset({"AND", "OR", "NOT", "IN", "ORDER", "BY"})
 
 
 class _Parser:
@@ -110,12 +101,11 @@ class _Parser:
         self.tokens = _tokens(text)
         self.i = 0
 
-    def peek(self, offset: int = 0) -> tuple[str, str]:
-        at = self.i + offset
-        return self.tokens[at] if at < len(self.tokens) else ("end", "")
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
 
-    def keyword(self, offset: int = 0) -> str | None:
-        kind, text = self.peek(offset)
+    def keyword(self) -> str | None:
+        kind, text = self.peek()
         return text.upper() if kind == "word" and text.upper() in _KEYWORDS else None
 
     def take(self) -> tuple[str, str]:
@@ -135,18 +125,18 @@ class _Parser:
 
     def query(self) -> Query:
         where = None if self.keyword() == "ORDER" or not self.tokens else self.or_expr()
-        order: list[tuple[str, bool]] = []
+        order = None
         if self.keyword() == "ORDER":
             self.take()
             if self.keyword() != "BY":
                 raise self.expect("'BY'")
             self.take()
-            order.append((self.field(), self.peek()[1].upper() == "DESC"))
+            order = (self.field(), self.peek()[1].upper() == "DESC")
             if self.peek()[1].upper() in ("ASC", "DESC"):
                 self.take()
         if self.peek()[0] != "end":
             raise self.expect("either 'OR' or 'AND'" if where else "a field name")
-        return Query(where, tuple(order))
+        return Query(where, order)
 
     def or_expr(self) -> Node:
         return self.joined("OR", self.and_expr)
@@ -172,25 +162,19 @@ class _Parser:
         if kind == "op":
             self.take()
             return Clause(name, op, (self.value(),))
-        keyword = self.keyword()
-        if keyword == "IS":
+        negated = self.keyword() == "NOT"
+        if negated:
             self.take()
-            negated = self.keyword() == "NOT"
-            self.i += 1 if negated else 0
-            if self.keyword() not in ("EMPTY", "NULL"):
-                raise self.expect("'EMPTY' or 'NULL'")
+        if self.keyword() == "IN":
             self.take()
-            return Clause(name, "IS NOT" if negated else "IS", (None,))
-        if keyword == "IN" or (keyword == "NOT" and self.keyword(1) == "IN"):
-            self.i += 1 if keyword == "IN" else 2
             self.require("(")
             values = [self.value()]
             while self.peek() == ("punct", ","):
                 self.take()
                 values.append(self.value())
             self.require(")")
-            return Clause(name, "IN" if keyword == "IN" else "NOT IN", tuple(values))
-        raise self.expect("operator")
+            return Clause(name, "NOT IN" if negated else "IN", tuple(values))
+        raise self.expect("'IN'" if negated else "operator")
 
     def field(self) -> str:
         kind, text = self.peek()
@@ -199,11 +183,8 @@ class _Parser:
         self.take()
         return text
 
-    def value(self) -> str | None:
+    def value(self) -> str:
         kind, text = self.peek()
-        if self.keyword() in ("EMPTY", "NULL"):
-            self.take()
-            return None
         if kind == "string" or (kind == "word" and not self.keyword()):
             self.take()
             return text
@@ -236,7 +217,7 @@ class JqlField:
     values: Callable[[IssueRecord], list[Any]]
     resolve: Callable[[str, str, JqlContext], Any]
     ordered: bool = False  # > >= < <= apply
-    sort: Callable[[IssueRecord], Any] | None = None
+    sort: Callable[[IssueRecord], Any] | None = None  # ORDER BY applies (key only here)
 
 
 def _named(text: str, name: str, candidates: dict[str, tuple[Any, ...]]) -> str:
@@ -294,11 +275,7 @@ def _date(field_id: str) -> JqlField:
         when = issue.dt(field_id)
         return [when.replace(second=0, microsecond=0)] if when else []
 
-    def sort(issue: IssueRecord) -> Any:
-        when = issue.dt(field_id)
-        return int(when.timestamp() * 1000) if when else 0
-
-    return JqlField(values, _when, ordered=True, sort=sort)
+    return JqlField(values, _when, ordered=True)
 
 
 _KEY: Final = JqlField(
@@ -307,7 +284,6 @@ _KEY: Final = JqlField(
 FIELDS: Final[dict[str, JqlField]] = {
     "project": JqlField(lambda issue: [issue.project_key], _project),
     "key": _KEY,
-    "issuekey": _KEY,
     "id": _KEY,
     "statuscategory": JqlField(
         lambda issue: [issue.fields["status"]["statusCategory"]["key"]], _status_category
@@ -337,26 +313,19 @@ def _within_project(text: str, name: str, compare: Callable[[Any, Any], bool]) -
 def _compile_clause(clause: Clause, ctx: JqlContext) -> Predicate:
     spec = jql_field(clause.field)
     values = spec.values
-    if clause.op in ("IS", "IS NOT"):
-        empty = clause.op == "IS"
-        return lambda issue: (not values(issue)) == empty
     if clause.op in _COMPARISONS:
-        value = clause.values[0]
-        if spec is _KEY and value is not None and not value.isdigit():
-            return _within_project(value, clause.field, _COMPARISONS[clause.op])
-        if not spec.ordered or value is None:
+        if spec is _KEY and not clause.values[0].isdigit():
+            return _within_project(clause.values[0], clause.field, _COMPARISONS[clause.op])
+        if not spec.ordered:
             raise JqlError(
                 f"The operator '{clause.op}' is not supported by the '{clause.field}' field."
             )
         compare = _COMPARISONS[clause.op]
-        bound = spec.resolve(value, clause.field, ctx)
+        bound = spec.resolve(clause.values[0], clause.field, ctx)
         return lambda issue: any(compare(v, bound) for v in values(issue))
-    wants_empty = None in clause.values
-    wanted = {spec.resolve(v, clause.field, ctx) for v in clause.values if v is not None}
+    wanted = {spec.resolve(v, clause.field, ctx) for v in clause.values}
     if clause.op in ("=", "IN"):
-        return lambda issue: (
-            any(v in wanted for v in values(issue)) or (wants_empty and not values(issue))
-        )
+        return lambda issue: any(v in wanted for v in values(issue))
     # != and NOT IN never match an issue without a value
     return lambda issue: bool(values(issue)) and not any(v in wanted for v in values(issue))
 
@@ -373,11 +342,6 @@ def compile_node(node: Node, ctx: JqlContext) -> Predicate:
 def compile_query(query: Query, ctx: JqlContext) -> Predicate:
     """A predicate for the WHERE part (validates fields, operators and values)."""
     return compile_node(query.where, ctx) if query.where is not None else lambda issue: True
-
-
-def matches(jql: str, issue: IssueRecord, ctx: JqlContext) -> bool:
-    """Whether one issue matches ``jql`` (an empty JQL matches everything)."""
-    return compile_query(parse(jql), ctx)(issue)
 
 
 # ---------------------------------------------------------------------------- ordering
@@ -409,9 +373,9 @@ class Ordering:
 
 
 def ordering(query: Query) -> Ordering:
-    if not query.order_by:
+    if query.order_by is None:
         return Ordering(None, desc=True)
-    name, descending = query.order_by[0]
+    name, descending = query.order_by
     sort = jql_field(name).sort
     if sort is None:
         raise JqlError(f"Not able to sort using field '{name}'.")

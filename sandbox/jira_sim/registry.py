@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Unpack
 
-import httpx
-
 from .catalog import SENTINEL, JsonDict
-from .jql import JqlContext, JqlError, matches
-from .store import Dataset, IssueRecord
-from .webhooks import ISSUE_EVENTS, Delivery, EventRefs, build_event, send_event
+from .store import Dataset
+from .webhooks import Delivery, EventRefs, build_event, send_event
 
 DELIVERY_LOG = 10_000  # deliveries kept for /_sim/webhooks (a burst test counts them all)
 JQL_FILTER_KEY: Final = "issue-related-events-section"
@@ -28,7 +24,6 @@ class AdminWebhook:
     exclude_body: bool = False
     enabled: bool = True
     secret: str | None = None
-    last_updated: int = 0
 
     def json(self) -> JsonDict:
         """As Jira returns it: the secret is never included."""
@@ -40,7 +35,6 @@ class AdminWebhook:
             "events": self.events,
             "enabled": self.enabled,
             "self": f"{SENTINEL}/rest/webhooks/1.0/webhook/{self.id}",
-            "lastUpdated": self.last_updated,
         }
 
 
@@ -70,7 +64,6 @@ class WebhookRegistry:
         hook.enabled = bool(body.get("enabled", hook.enabled))
         if "secret" in body:
             hook.secret = str(body["secret"]) if body["secret"] else None
-        hook.last_updated = int(time.time() * 1000)
 
     async def dispatch(
         self,
@@ -78,23 +71,17 @@ class WebhookRegistry:
         event: str,
         *,
         base_url: str,
-        ctx: JqlContext,
-        client: httpx.AsyncClient | None = None,
         **refs: Unpack[EventRefs],
     ) -> list[Delivery]:
-        """Send ``event`` to every enabled webhook that subscribes to it and whose JQL filter
-        matches the issue, signed with the webhook's secret."""
-        built = build_event(dataset, event, base_url=base_url, **refs)
-        issue = _issue_from_payload(built) if event in ISSUE_EVENTS else None
-        payload = self.shape(built)
+        """Send ``event`` to every enabled webhook that subscribes to it, signed with the
+        webhook's secret (the integration registers no JQL filter: none is applied)."""
+        payload = self.shape(build_event(dataset, event, base_url=base_url, **refs))
         deliveries: list[Delivery] = []
         for hook in list(self.admin.values()):
             if not hook.enabled or event not in hook.events:
                 continue
-            if issue is not None and hook.jql.strip() and not _safe_match(hook.jql, issue, ctx):
-                continue
             body = {} if hook.exclude_body else {**payload, "matchedWebhookIds": [hook.id]}
-            delivery = await send_event(hook.url, body, secret=hook.secret, client=client)
+            delivery = await send_event(hook.url, body, secret=hook.secret)
             delivery.event = event
             delivery.webhook_id = hook.id
             deliveries.append(delivery)
@@ -106,26 +93,3 @@ class WebhookRegistry:
             "admin": [{**h.json(), "id": h.id, "secret": h.secret} for h in self.admin.values()],
             "deliveries": self.deliveries[-DELIVERY_LOG:],
         }
-
-
-def _issue_from_payload(payload: JsonDict) -> IssueRecord | None:
-    """The issue a payload carries, for matching JQL filters (it may be deleted already)."""
-    issue = payload.get("issue")
-    if not isinstance(issue, dict):
-        return None
-    key = str(issue["key"])
-    project_key, _, number = key.rpartition("-")
-    return IssueRecord(
-        id=int(issue["id"]),
-        key=key,
-        project_key=project_key,
-        number=int(number),
-        fields=dict(issue.get("fields") or {}),
-    )
-
-
-def _safe_match(jql: str, issue: IssueRecord, ctx: JqlContext) -> bool:
-    try:
-        return matches(jql, issue, ctx)
-    except JqlError:
-        return False

@@ -80,11 +80,8 @@ class SearchEngine:
         """One page of issues and the next token (None on the last page)."""
         evaluated = self.evaluate(jql, ctx)
         start = 0
-        if token:
-            try:
-                start = evaluated.ordering.after(evaluated.keys, decode_token(jql, token))
-            except TypeError:
-                raise JqlError(INVALID_TOKEN) from None
+        if token:  # the token names this JQL, so its key compares with these
+            start = evaluated.ordering.after(evaluated.keys, decode_token(jql, token))
         end = start + max_results
         issues = evaluated.issues[start:end]
         if end >= len(evaluated.issues) or not issues:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlencode
@@ -34,7 +34,6 @@ class RequestCtx:
 
     base: str  # scheme://host[/ex/jira/{cloudId}], no trailing slash
     gateway: bool  # came in under the OAuth gateway prefix
-    auth: str | None = None  # "basic" | "bearer" | None (for /_sim)
     path: str = ""  # the path after the gateway prefix
     template: str = ""
 
@@ -42,10 +41,10 @@ class RequestCtx:
 class JiraError(Exception):
     """Raised by handlers; rendered as ``{"errorMessages": [...], "errors": {...}}``."""
 
-    def __init__(self, status: int, *messages: str, errors: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, *messages: str) -> None:
         super().__init__(f"{status}: {'; '.join(messages)}")
         self.status = status
-        self.body: JsonDict = {"errorMessages": list(messages), "errors": errors or {}}
+        self.body = error_body(*messages)
 
 
 def error_body(*messages: str) -> JsonDict:
@@ -105,8 +104,6 @@ async def read_object(request: Request, *, required: bool = False) -> JsonDict:
 def int_param(value: Any, name: str, default: int) -> int:
     if value is None or value == "":
         return default
-    if isinstance(value, int):
-        return value
     try:
         return int(str(value))
     except ValueError:
@@ -127,11 +124,13 @@ def page_url(request: Request, **overrides: Any) -> str:
     return f"{ctx(request).base}{ctx(request).path}?{query}"
 
 
-def window(request: Request, cap: int = 50) -> tuple[int, int]:
-    """``startAt`` and ``maxResults`` (50 when absent, at most ``cap``)."""
-    q = request.query_params
-    start = max(0, int_param(q.get("startAt"), "startAt", 0))
-    return start, min(max(1, int_param(q.get("maxResults"), "maxResults", 50)), cap)
+def window(
+    params: Mapping[str, Any], cap: int = 50, *, start_at: str = "startAt", default: int = 50
+) -> tuple[int, int]:
+    """The offset (``startAt``) and ``maxResults`` (``default`` when absent, at most ``cap``)
+    in query parameters or a JSON body."""
+    start = max(0, int_param(params.get(start_at), start_at, 0))
+    return start, min(max(1, int_param(params.get("maxResults"), "maxResults", default)), cap)
 
 
 async def account(request: Request, items: int, full: int = 0) -> None:
@@ -142,17 +141,19 @@ async def account(request: Request, items: int, full: int = 0) -> None:
 
 
 async def respond_page(
-    request: Request, items: list[Any], *, cap: int = 50, total: bool = True
+    request: Request, items: list[Any], *, cap: int = 50, total: bool = True, bare: bool = False
 ) -> Response:
     """One page of ``items`` as a Jira PageBean (``isLast``; ``total`` unless told otherwise),
-    counted in the stats."""
-    start, size = window(request, cap)
+    or as a ``bare`` array (``/users/search``), counted in the stats."""
+    start, size = window(request.query_params, cap)
+    page = items[start : start + size]
+    await account(request, len(page))
+    if bare:
+        return respond(request, page)
     body: JsonDict = {"maxResults": size, "startAt": start, "isLast": start + size >= len(items)}
     if total:
         body["total"] = len(items)
-    body["values"] = items[start : start + size]
-    await account(request, len(body["values"]))
-    return respond(request, body)
+    return respond(request, {**body, "values": page})
 
 
 async def respond_issues(

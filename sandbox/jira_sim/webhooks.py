@@ -19,9 +19,8 @@ from typing import Final, TypedDict, Unpack
 import httpx
 
 from .catalog import JsonDict
-from .store import Dataset, NotFoundError, rebase
+from .store import Dataset, NotFoundError, rebase, user_ref
 
-ISSUE_EVENTS: Final = frozenset({"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"})
 USER_AGENT: Final = "Atlassian Webhook HTTP Client"
 
 
@@ -56,7 +55,7 @@ def build_event(
     elif family == "user":
         account_id = _ref(refs.get("account_id"), event)
         user = _found(dataset.users.get(account_id), account_id)
-        payload["user"] = {k: v for k, v in user.items() if k != "locale"}
+        payload["user"] = user_ref(user)
     elif family == "project":
         key = _ref(refs.get("project_key"), event)
         rec = dataset.get_project(key)
@@ -149,7 +148,6 @@ async def send_event(
     *,
     secret: str | None = None,
     identifier: str | None = None,
-    client: httpx.AsyncClient | None = None,
 ) -> Delivery:
     """POST one event like Jira does; never raises for HTTP/transport errors.
 
@@ -168,13 +166,9 @@ async def send_event(
     }
     if secret:
         headers["X-Hub-Signature"] = sign(body, secret)
-    own = client is None
-    http = client or httpx.AsyncClient(timeout=10.0)
     try:
-        response = await http.post(url, content=body, headers=headers)
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            response = await http.post(url, content=body, headers=headers)
         return Delivery(url, event, identifier, response.status_code)
     except httpx.HTTPError as exc:
         return Delivery(url, event, identifier, None, error=f"{type(exc).__name__}: {exc}")
-    finally:
-        if own:
-            await http.aclose()

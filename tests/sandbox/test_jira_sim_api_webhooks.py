@@ -34,5 +34,3 @@ async def test_admin_webhooks_crud_hides_secret(jira: httpx.AsyncClient) -> None
     assert r.json()["enabled"] is False and r.json()["events"] == ["jira:issue_deleted"]
     assert sim_state(jira).webhooks.admin[int(hook_id)].secret == "s3cr3t"
     assert (await jira.get(url)).json()[0]["name"] == "port"
-    r = await jira.post(url, json={**body, "filters": {"issue-related-events-section": "foo ="}})
-    assert r.status_code == 400

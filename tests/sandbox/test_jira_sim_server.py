@@ -23,7 +23,8 @@ async def test_running_jira_sim_over_real_http() -> None:
             assert projects["total"] == 3
             assert projects["values"][0]["self"].startswith(sim.base_url + "/rest/api/3/project/")
 
-            created = sim.state.dataset.create_issue("PA", summary="made in python")
+            dataset = sim.state.dataset
+            created = dataset.public(dataset.create_issue_record("PA", {"summary": "x"}).json())
             assert created["self"].startswith(sim.base_url)
             r = await c.post(
                 "/rest/api/3/search/jql",

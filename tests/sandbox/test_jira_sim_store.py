@@ -18,16 +18,16 @@ def test_store_crud_and_changelog() -> None:
     ds = generate_dataset(SimConfig(issues=30), now=NOW)
     v0 = ds.version
     before = datetime.now(UTC) - timedelta(seconds=1)
-    issue = ds.create_issue("PA", summary="Brand new", issuetype="Bug", labels=["x"])
+    rec = ds.create_issue_record("PA", {"summary": "Brand new", "issuetype": "Bug"})
     assert ds.version > v0
-    assert issue["self"].startswith(ds.public_base)
-    key = issue["key"]
-    rec = ds.get_issue(key)
-    assert rec is not None and parse_jira_dt(rec.fields["created"]) >= before
+    key = rec.key
+    assert ds.get_issue(key) is rec and parse_jira_dt(rec.fields["created"]) >= before
     assert rec.fields["reporter"]["accountId"] == ds.current_account_id
     parent_key = key
-    sub = ds.create_issue("PA", summary="child", issuetype="Sub-task", parent=parent_key)
-    assert [s["key"] for s in ds.get_issue(parent_key).fields["subtasks"]] == [sub["key"]]  # type: ignore[union-attr]
+    sub = ds.create_issue_record(
+        "PA", {"summary": "child", "issuetype": "Sub-task", "parent": parent_key}
+    )
+    assert [s["key"] for s in rec.fields["subtasks"]] == [sub.key]
 
     updated = ds.update_issue(key, {"status": "Done", "summary": "Renamed", "assignee": None})
     assert updated["fields"]["status"]["name"] == "Done"
@@ -35,7 +35,7 @@ def test_store_crud_and_changelog() -> None:
     items = {i["field"]: i for i in rec.changelog[-1]["items"]}
     assert items["status"]["fromString"] == "To Do" and items["status"]["toString"] == "Done"
     assert items["summary"]["toString"] == "Renamed"
-    child = ds.get_issue(sub["key"])
+    child = ds.get_issue(sub.key)
     assert child is not None and child.fields["parent"]["fields"]["summary"] == "Renamed"
 
     user = next(u for u in ds.users.values() if u["accountType"] == "atlassian" and u["active"])
@@ -45,8 +45,8 @@ def test_store_crud_and_changelog() -> None:
     assert rec.fields["assignee"]["displayName"] == "Renamed User"
 
     gone = ds.delete_issue(key)
-    assert gone["key"] == key and ds.get_issue(key) is None and ds.get_issue(sub["key"]) is None
-    assert key in ds.deleted_issues and sub["key"] in ds.deleted_issues
+    assert gone["key"] == key and ds.get_issue(key) is None and ds.get_issue(sub.key) is None
+    assert key in ds.deleted_issues and sub.key in ds.deleted_issues
     with pytest.raises(NotFoundError):
         ds.delete_issue(key)
 
@@ -55,11 +55,11 @@ def test_project_changes_reach_its_issues() -> None:
     ds = generate_dataset(SimConfig(issues=30), now=NOW)
     project = ds.create_project("NEW", "New", components=["API"])
     assert project["key"] == "NEW"
-    first = ds.create_issue("NEW", summary="one", components=["API"])
-    assert first["key"] == "NEW-1" and first["fields"]["components"][0]["name"] == "API"
+    first = ds.create_issue_record("NEW", {"summary": "one", "components": ["API"]})
+    assert first.key == "NEW-1" and first.fields["components"][0]["name"] == "API"
     ds.update_project("NEW", {"name": "Newer"})
     assert ds.get_issue("NEW-1").fields["project"]["name"] == "Newer"  # type: ignore[union-attr]
     ds.delete_project("NEW")
     assert ds.get_issue("NEW-1") is None and "NEW" in ds.deleted_projects
     with pytest.raises(ValueError, match="unknown user"):
-        ds.create_issue("PA", assignee="712020:ghost")
+        ds.create_issue_record("PA", {"assignee": "712020:ghost"})

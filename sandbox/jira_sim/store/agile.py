@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ..catalog import SENTINEL, JsonDict, fmt_jira_dt
+from ..catalog import SENTINEL, SPRINT_FIELD, JsonDict, fmt_jira_dt
 from .projects import ProjectStore
 from .records import IssueRecord, ProjectRecord, require
 
@@ -64,10 +64,10 @@ class AgileStore(ProjectStore):
         return board
 
     def delete_board(self, board_id: int) -> JsonDict:
+        """Delete a board; returns it as the API showed it (no event names boards)."""
         board = require(self.boards.pop(board_id, None), board_id)
-        self.tombstones["board"][str(board_id)] = self.board_json(board)
         self._touch()
-        return board
+        return self.board_json(board)
 
     def board_json(self, board: JsonDict) -> JsonDict:
         out: JsonDict = {
@@ -84,8 +84,6 @@ class AgileStore(ProjectStore):
                 "displayName": label,
                 "projectName": first.name,
                 "projectKey": first.key,
-                "projectTypeKey": "software",
-                "avatarURI": f"/rest/api/2/universal_avatar/view/type/project/avatar/{first.avatar_id}",
                 "name": label,
             }
         return out
@@ -118,7 +116,7 @@ class AgileStore(ProjectStore):
                 if category == "new":
                     out.append(rec)
                 continue
-            sprints = rec.fields.get(self.sprint_field) or []
+            sprints = rec.fields.get(SPRINT_FIELD) or []
             planned = any(s.get("state") in ("active", "future") for s in sprints)
             if category != "done" and not planned:
                 out.append(rec)
@@ -148,8 +146,6 @@ class AgileStore(ProjectStore):
         for key in ("startDate", "endDate", "completeDate"):
             if sprint.get(key):
                 out[key] = sprint[key]
-        if sprint.get("startDate"):
-            out["createdDate"] = sprint["startDate"]
         out["originBoardId"] = sprint["boardId"]
         out["goal"] = sprint.get("goal", "")
         return out

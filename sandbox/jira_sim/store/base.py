@@ -14,13 +14,7 @@ class StoreBase:
     """The state of the store and its lookups. Every mutation bumps :attr:`version` (search
     caches key on it)."""
 
-    def __init__(
-        self,
-        *,
-        sprint_field: str = "customfield_10020",
-        clock: Callable[[], datetime] | None = None,
-    ) -> None:
-        self.sprint_field = sprint_field
+    def __init__(self, *, clock: Callable[[], datetime] | None = None) -> None:
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.public_base = "http://jira-sim.local"  # the app sets the URL it serves on
         self.projects: dict[str, ProjectRecord] = {}
@@ -42,14 +36,14 @@ class StoreBase:
         self._next_sprint_id = 1
         self._project_counters: dict[str, int] = {}
         # Jira Software boards (a scrum board per project, plus any added), worklogs, and the
-        # last state of deleted versions, sprints, boards and comments (for delete events).
+        # last state of deleted versions, sprints and comments (for delete events).
         self.boards: dict[int, JsonDict] = {}
         self.worklogs: dict[int, JsonDict] = {}
         self.worklog_times: dict[int, int] = {}  # id -> updated, epoch ms (unique)
         self.deleted_worklogs: dict[int, tuple[int, JsonDict]] = {}  # id -> (deleted ms, last)
         self.component_leads: dict[str, str] = {}  # component id -> accountId
         self.tombstones: dict[str, dict[str, JsonDict]] = {
-            kind: {} for kind in ("version", "sprint", "board", "comment")
+            kind: {} for kind in ("version", "sprint", "comment")
         }
         self._next_worklog_id = 10000
         self._worklog_stamps: set[int] = set()
@@ -74,9 +68,6 @@ class StoreBase:
                     return project
         return self.projects.get(text.upper())
 
-    def get_user(self, account_id: str) -> JsonDict | None:
-        return self.users.get(account_id)
-
     def get_issue(self, id_or_key: str | int) -> IssueRecord | None:
         text = str(id_or_key).strip()
         if text.isdigit():
@@ -85,15 +76,10 @@ class StoreBase:
         return self.issues.get(issue_id) if issue_id is not None else None
 
     def project_issue_stats(self, project_key: str) -> tuple[int, datetime | None]:
-        count = 0
-        last: datetime | None = None
-        for rec in self.issues.values():
-            if rec.project_key == project_key:
-                count += 1
-                upd = rec.dt("updated")
-                if upd and (last is None or upd > last):
-                    last = upd
-        return count, last
+        """How many issues the project holds, and when the last of them was updated."""
+        issues = [rec for rec in self.issues.values() if rec.project_key == project_key]
+        updated = [when for rec in issues if (when := rec.dt("updated"))]
+        return len(issues), max(updated, default=None)
 
     def _default_user(self) -> JsonDict | None:
         if self.current_account_id and self.current_account_id in self.users:

@@ -10,6 +10,7 @@ from typing import Any, Final
 from ..catalog import (
     RESOLUTION_DONE,
     SENTINEL,
+    SPRINT_FIELD,
     JsonDict,
     fmt_jira_dt,
     issuetype_object,
@@ -54,7 +55,7 @@ class IssueStore(WorklogStore):
             "issuetype": issuetype_object("Task"),
             "status": status_object("To Do"),
             "priority": priority_object("Medium"),
-            self.sprint_field: None,
+            SPRINT_FIELD: None,
             "summary": "",
             "creator": ref,
             "reporter": ref,
@@ -91,8 +92,8 @@ class IssueStore(WorklogStore):
         out: JsonDict = {}
         for name, value in values.items():
             if name == "sprint":
-                name = self.sprint_field
-            if value is None or (name not in _SIMPLE_FIELDS and name != self.sprint_field):
+                name = SPRINT_FIELD
+            if value is None or name not in _SIMPLE_FIELDS:
                 out[name] = value
             elif name in _CATALOG_BUILDERS:
                 out[name] = _catalog_value(name, str(value))
@@ -188,18 +189,6 @@ class IssueStore(WorklogStore):
             if isinstance(other.fields.get("parent"), dict)
             and other.fields["parent"].get("id") == str(rec.id)
         ]
-
-    def create_issue(
-        self,
-        project_key: str,
-        *,
-        issue_id: int | None = None,
-        number: int | None = None,
-        **fields: Any,
-    ) -> JsonDict:
-        """Create an issue from simple values; returns the issue (Jira shape, public base)."""
-        rec = self.create_issue_record(project_key, fields, issue_id=issue_id, number=number)
-        return self.public(rec.json())
 
     def create_issue_record(
         self,
@@ -372,7 +361,7 @@ _SIMPLE_FIELDS: Final = frozenset(
         *_CATALOG_BUILDERS,
         *("assignee", "reporter", "creator", "description", "environment", "comment"),
         *("created", "updated", "resolutiondate", "statuscategorychangedate"),
-        *("components", "fixVersions", "versions"),
+        *("components", "fixVersions", "versions", SPRINT_FIELD),
     }
 )
 

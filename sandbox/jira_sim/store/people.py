@@ -25,9 +25,8 @@ class PeopleStore(StoreBase):
         **body: str,
     ) -> JsonDict:
         """A new user; ``body`` (the control API's) may name it Jira's way instead:
-        ``displayName``, ``emailAddress``."""
+        ``displayName``."""
         display_name = display_name or body.pop("displayName", "New User")
-        email = email or body.pop("emailAddress", None)
         if body:
             raise ValueError(f"unsupported user fields {sorted(body)}")
         account_id = account_id or f"712020:{uuid.uuid4()}"

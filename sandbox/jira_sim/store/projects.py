@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..catalog import SENTINEL, JsonDict, issuetype_object
+from ..catalog import SENTINEL, JsonDict
 from .people import PeopleStore
 from .records import ProjectRecord, require, user_ref
 
@@ -18,7 +18,6 @@ class ProjectStore(PeopleStore):
         *,
         project_id: int | None = None,
         style: str = "next-gen",
-        description: str = "",
         lead: str | None = None,
         components: Iterable[str] = (),
         versions: Iterable[str | JsonDict] = (),
@@ -33,7 +32,6 @@ class ProjectStore(PeopleStore):
             key=key,
             name=name,
             style=style,
-            description=description,
             lead=lead or self.current_account_id,
             avatar_id=10400 + len(self.projects) + 13,
             board_id=len(self.projects) + 1,
@@ -96,7 +94,6 @@ class ProjectStore(PeopleStore):
     def project_json(self, rec: ProjectRecord, *, full: bool = False) -> JsonDict:
         out = rec.json()
         if full:
-            out["description"] = rec.description
             lead = self.users.get(rec.lead or "")
             if lead:
                 out["lead"] = {
@@ -104,10 +101,6 @@ class ProjectStore(PeopleStore):
                 }
             out["components"] = rec.components
             out["versions"] = rec.versions
-            out["issueTypes"] = [
-                issuetype_object(n) for n in ("Task", "Bug", "Story", "Epic", "Sub-task")
-            ]
-            out["assigneeType"] = "UNASSIGNED"
             out["archived"] = rec.archived
         return out
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -91,7 +90,6 @@ class ProjectRecord:
     key: str
     name: str
     style: str = "next-gen"
-    description: str = ""
     lead: str | None = None
     avatar_id: int = 10413
     board_id: int = 0
@@ -106,22 +104,15 @@ class ProjectRecord:
             "id": str(self.id),
             "key": self.key,
             "name": self.name,
-            "projectTypeKey": "software",
-            "simplified": self.style == "next-gen",
             "avatarUrls": avatar_urls("project", self.avatar_id),
         }
 
     def json(self) -> JsonDict:
-        """The shape of ``GET /project/search`` values."""
-        project_uuid = str(uuid.uuid5(uuid.NAMESPACE_DNS, f"project-{self.key}"))
+        """The shape of ``GET /project/search`` values (the fields something reads)."""
         return {
             "expand": "description,lead,issueTypes,url,projectKeys,permissions,insight",
             **self.ref(),
             "style": self.style,
-            "isPrivate": False,
-            "properties": {},
-            "entityId": project_uuid,
-            "uuid": project_uuid,
         }
 
 
