@@ -37,7 +37,7 @@ from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
-from jira.unavailable import UNAVAILABLE, literal_blueprint  # noqa: E402
+from jira.unavailable import kept, literal_blueprint  # noqa: E402
 
 
 class JiraPortAppConfigHandler(APIPortAppConfig):
@@ -56,9 +56,10 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
         user_agent_type: UserAgentType,
         entity_deletion_threshold: float | None = None,
     ) -> None:
-        kept = [entity for entity in entities["before"] if UNAVAILABLE.keeps(entity)]
+        resources = event.port_app_config.resources if event.port_app_config else []
+        stay = kept(entities["before"], resources, PROGRESS)
         await super().delete_diff(
-            {"before": entities["before"], "after": [*entities["after"], *kept]},
+            {"before": entities["before"], "after": [*entities["after"], *stay]},
             user_agent_type,
             entity_deletion_threshold,
         )
@@ -117,7 +118,6 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()
         PROGRESS.start()
-        UNAVAILABLE.clear()
         succeeded = False
         try:
             once = ocean.config.event_listener.type == EventListenerType.ONCE
@@ -126,7 +126,6 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             succeeded = bool(await super().sync_raw_all(*args, **kwargs))
             return succeeded
         finally:
-            UNAVAILABLE.clear()
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
                 logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))

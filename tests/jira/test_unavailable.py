@@ -3,7 +3,6 @@ team entities already in Port (Data Center: tests/jira/test_datacenter.py; whole
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from jira.progress import ResyncProgress, summary_table
 from jira.selectors import TeamResourceConfig
 from jira.settings import JiraSettings
 from jira.teams import fetch_teams
-from jira.unavailable import UNAVAILABLE
+from jira.unavailable import kept
 from tests.builders import SITE
 from tests.conftest import FakeClock, build_http
 
@@ -28,13 +27,6 @@ def team_resource() -> TeamResourceConfig:
     return TeamResourceConfig.parse_obj(
         {"kind": "team", "selector": {"query": "true"}, "port": {"entity": {"mappings": mappings}}}
     )
-
-
-@pytest.fixture(autouse=True)
-def no_skips() -> Iterator[None]:
-    UNAVAILABLE.clear()
-    yield
-    UNAVAILABLE.clear()
 
 
 @pytest.mark.parametrize(
@@ -63,12 +55,14 @@ async def test_a_skipped_team_kind_keeps_its_entities_in_port(
     config: dict[str, Any], oauth: bool, reason: str, clock: FakeClock, warnings: list[str]
 ) -> None:
     client = JiraClient(build_http(JiraSettings.from_config(config, oauth=oauth), clock))
-    tracker = ResyncProgress(clock).track("team")
+    resync = ResyncProgress(clock)
+    tracker = resync.track("team")
     pages = [page async for page in fetch_teams(client, team_resource())]
     assert pages == [] and not respx.calls
     assert len(warnings) == 1
     assert warnings[0].startswith(f"Skipping kind team: {reason}")
     assert warnings[0].endswith("Its entities in Port (blueprint jiraTeam) are kept, not deleted")
-    assert UNAVAILABLE.keeps(Entity.parse_obj({"identifier": "team-1", "blueprint": "jiraTeam"}))
-    assert not UNAVAILABLE.keeps(Entity.parse_obj({"identifier": "P1-1", "blueprint": "jiraIssue"}))
+    team = Entity.parse_obj({"identifier": "team-1", "blueprint": "jiraTeam"})
+    issue = Entity.parse_obj({"identifier": "P1-1", "blueprint": "jiraIssue"})
+    assert kept([team, issue], [team_resource()], resync) == [team]
     assert summary_table([tracker]).splitlines()[1].startswith("team (skipped)  ")

@@ -18,7 +18,7 @@ from jira.deployment import Deployment
 from jira.paging import Page
 from jira.selectors import TeamResourceConfig
 from jira.settings import JiraSettings
-from jira.unavailable import UNAVAILABLE
+from jira.unavailable import skip
 
 
 async def _with_members(client: JiraClient, organization_id: str, team: dict[str, Any]) -> None:
@@ -59,10 +59,10 @@ async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> Async
     settings = client.settings
     unavailable = teams_unavailable(settings, await client.deployment())
     if unavailable is not None:
-        UNAVAILABLE.skip(resource, unavailable)
+        skip(resource, unavailable)
         return
     if not settings.organization_id:
-        UNAVAILABLE.skip(resource, NO_ORGANIZATION_ID)
+        skip(resource, NO_ORGANIZATION_ID)
         return
     organization_id = settings.organization_id
     async for page in client.teams(organization_id):

@@ -3,16 +3,18 @@ them.
 
 A reader that cannot read its kind at all here (the team kind on Data Center, with an OAuth
 token, on the api.atlassian.com gateway, or without atlassianOrganizationId) yields nothing and
-calls `UNAVAILABLE.skip` with the reason. Yielding nothing alone would let Ocean's end-of-resync
-comparison with Port delete every entity of the kind, though Jira never said they are gone;
-raising instead would make Ocean skip the delete phase of every kind. So the integration's
-applier (integration.py) leaves the entities of a skipped kind's blueprint out of that
-comparison, for this resync only: the other kinds' stale entities are deleted as before.
+calls `skip` with the reason, which marks the kind's resync tracker (jira.progress) skipped.
+Yielding nothing alone would let Ocean's end-of-resync comparison with Port delete every entity
+of the kind, though Jira never said they are gone; raising instead would make Ocean skip the
+delete phase of every kind. So the integration's applier (integration.py) leaves the entities
+`kept` for the skipped kinds' blueprints out of that comparison, for this resync only (the
+trackers are the resync's own): the other kinds' stale entities are deleted as before.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from loguru import logger
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
@@ -30,37 +32,32 @@ def literal_blueprint(resource: ResourceConfig) -> str | None:
     return found.group(1) if found else None
 
 
-class UnavailableKinds:
-    """The resources the current resync skipped as unavailable (empty outside a resync)."""
-
-    def __init__(self) -> None:
-        self.blueprints: set[str] = set()
-        # A skipped resource's blueprint is a JQ expression: no entity can be told apart.
-        self.keeps_all = False
-
-    def clear(self) -> None:
-        self.blueprints = set()
-        self.keeps_all = False
-
-    def skip(self, resource: ResourceConfig, reason: str) -> None:
-        """The reader of `resource` reads nothing this resync, for `reason` (one warning)."""
-        blueprint = literal_blueprint(resource)
-        if blueprint is None:
-            self.keeps_all = True
-            kept = (
-                "Its blueprint is computed per object: no entity is deleted from Port this resync"
-            )
-        else:
-            self.blueprints.add(blueprint)
-            kept = f"Its entities in Port (blueprint {blueprint}) are kept, not deleted"
-        logger.warning(f"Skipping kind {resource.kind}: {reason}. {kept}")
-        tracker = progress.current()
-        if tracker is not None:
-            tracker.skipped = True
-
-    def keeps(self, entity: Entity) -> bool:
-        """Whether `entity` stays in Port whatever this resync read."""
-        return self.keeps_all or entity.blueprint in self.blueprints
+def skip(resource: ResourceConfig, reason: str) -> None:
+    """The reader of `resource` reads nothing this resync, for `reason` (one warning)."""
+    blueprint = literal_blueprint(resource)
+    if blueprint is None:
+        kept = "Its blueprint is computed per object: no entity is deleted from Port this resync"
+    else:
+        kept = f"Its entities in Port (blueprint {blueprint}) are kept, not deleted"
+    logger.warning(f"Skipping kind {resource.kind}: {reason}. {kept}")
+    tracker = progress.current()
+    if tracker is not None:
+        tracker.skipped = True
 
 
-UNAVAILABLE = UnavailableKinds()
+def kept(
+    entities: Iterable[Entity],
+    resources: Iterable[ResourceConfig],
+    resync: progress.ResyncProgress,
+) -> list[Entity]:
+    """Those of `entities` that stay in Port whatever `resync` read: the entities of the
+    blueprints of the resources whose kind it skipped (all of them when such a blueprint is
+    computed per object, as no entity can then be told apart)."""
+    blueprints = {
+        literal_blueprint(resource)
+        for resource in resources
+        if any(tracker.skipped for tracker in resync.of(resource.kind))
+    }
+    if None in blueprints:
+        return list(entities)
+    return [entity for entity in entities if entity.blueprint in blueprints]
