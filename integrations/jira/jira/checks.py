@@ -196,7 +196,7 @@ class JiraChecks:
         name = "Jira credentials"
         fix = OAUTH_FIX if self.client.settings.is_oauth else CREDENTIALS_FIX
         try:
-            me = await self.client.http.request("GET", Api.PLATFORM, "/myself")
+            me = await self.client.myself()
         except JiraAuthError as exc:
             if (await self.client.deployment()).is_datacenter:
                 # The client's own line names the deployment and the credentials it takes.
@@ -218,22 +218,6 @@ class JiraChecks:
         )
         return Check(name, Status.OK, f"they work; the account is {who} ({details})")
 
-    async def _my_permissions(
-        self, keys: Iterable[str], project: str | None = None
-    ) -> dict[str, bool]:
-        body = await self.client.http.request(
-            "GET",
-            Api.PLATFORM,
-            "/mypermissions",
-            params={"permissions": ",".join(keys), "projectKey": project},
-        )
-        entries = (body or {}).get("permissions") if isinstance(body, dict) else None
-        return {
-            str(key): bool(entry.get("havePermission"))
-            for key, entry in (entries or {}).items()
-            if isinstance(entry, dict)
-        }
-
     async def _teams_permissions(self) -> dict[str, bool]:
         settings = self.client.settings
         if not settings.organization_id:
@@ -250,7 +234,7 @@ class JiraChecks:
             p for kind in self.kinds for p in required_permissions(kind, webhooks=self.webhooks)
         }
         jira_keys = sorted(needed - {ORGANIZATION_ID, TEAMS_API})
-        granted = await self._my_permissions(jira_keys) if jira_keys else {}
+        granted = await self.client.my_permissions(jira_keys) if jira_keys else {}
         if "team" in self.kinds and self.teams_unavailable is None:
             granted.update(await self._teams_permissions())
         return granted
@@ -279,7 +263,7 @@ class JiraChecks:
             break
         keys = keys[:PROJECT_CHECK_MAX]
         answers = await asyncio.gather(
-            *(self._my_permissions([BROWSE_PROJECTS], project=key) for key in keys)
+            *(self.client.my_permissions([BROWSE_PROJECTS], project=key) for key in keys)
         )
         checks: list[Check] = []
         for key, granted in zip(keys, answers, strict=True):

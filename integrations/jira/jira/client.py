@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from jira.deployment import Deployment
@@ -399,11 +399,22 @@ class JiraClient:
         return result or {}
 
     # Permissions
+    async def my_permissions(
+        self, keys: Iterable[str], project: str | None = None
+    ) -> dict[str, bool]:
+        """Whether the user holds each permission of `keys` (in `project`, or globally)."""
+        body = await self.http.at(Api.PLATFORM, "/mypermissions").get(
+            {"permissions": ",".join(keys), "projectKey": project}
+        )
+        entries = body.get("permissions") if isinstance(body, dict) else None
+        return {
+            str(key): bool(entry.get("havePermission"))
+            for key, entry in (entries or {}).items()
+            if isinstance(entry, dict)
+        }
+
     async def has_permission(self, permission: str) -> bool:
-        endpoint = self.http.at(Api.PLATFORM, "/mypermissions")
-        body = await endpoint.get({"permissions": permission})
-        entry = ((body or {}).get("permissions") or {}).get(permission) or {}
-        return bool(entry.get("havePermission"))
+        return (await self.my_permissions([permission])).get(permission, False)
 
     # Admin webhooks (need the ADMINISTER permission)
     async def admin_webhooks(self) -> list[dict[str, Any]]:
