@@ -114,12 +114,20 @@ class JiraHttp:
         except JiraNotFoundError:
             return None
 
+    def _api_path(self, api: Api) -> str:
+        """Where `api` is served on this site (its Cloud path until the deployment is known)."""
+        return self._deployment.paths[api] if self._deployment else api.value
+
+    def endpoint_name(self, method: str, api: Api, template: str) -> str:
+        """`method path-template`: the endpoint's name in logs, errors, statistics and
+        rate-limit scopes, with the path this site serves it under."""
+        return f"{method} {self._api_path(api)}{template}"
+
     def url(self, api: Api, template: str, path_params: Mapping[str, Any] | None = None) -> str:
         path = template.format(
             **{k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
         )
-        paths = self._deployment.paths if self._deployment else {}
-        return f"{self.base_url}{paths.get(api, api.value)}{path}"
+        return f"{self.base_url}{self._api_path(api)}{path}"
 
     def at(self, api: Api, template: str, **path_params: Any) -> Endpoint:
         """The endpoint `template` under `api`, `{name}` placeholders from `path_params`."""
@@ -156,7 +164,7 @@ class JiraHttp:
         the endpoint's name in logs, errors, statistics and rate-limit scopes.
         """
         deployment = await self.deployment()
-        endpoint = f"{method} {deployment.paths[api]}{template}"
+        endpoint = self.endpoint_name(method, api, template)
         try:
             body = await self._send(
                 method,
@@ -257,7 +265,7 @@ class Endpoint:
     path_params: Mapping[str, Any] | None = None
 
     def name(self, method: str) -> str:
-        return f"{method} {self.api.value}{self.template}"
+        return self.http.endpoint_name(method, self.api, self.template)
 
     async def get(self, params: Mapping[str, Any] | None = None) -> Any:
         return await self.http.request(
