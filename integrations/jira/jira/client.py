@@ -56,6 +56,12 @@ def _csv(value: str | None) -> str | None:
     return ",".join(expand_list(value)) or None
 
 
+def _objects(body: Any, key: str) -> list[dict[str, Any]]:
+    """The objects listed under `key` in a JSON answer (nothing when it is not such a list)."""
+    listed = body.get(key) if isinstance(body, dict) else None
+    return [item for item in listed if isinstance(item, dict)] if isinstance(listed, list) else []
+
+
 def _search_body(
     jql: str,
     fields: list[str],
@@ -218,8 +224,7 @@ class JiraClient:
             page = await self.http.at(Api.PLATFORM, path).post(body)
         except JiraNotFoundError as exc:
             raise exc.not_gone() from exc
-        issues = page.get("issues") if isinstance(page, dict) else None
-        return [issue for issue in issues or [] if isinstance(issue, dict)]
+        return _objects(page, "issues")
 
     async def live_project(
         self, project_id: str, expand: str | None = None
@@ -234,9 +239,8 @@ class JiraClient:
             )
         except JiraNotFoundError as exc:
             raise exc.not_gone() from exc
-        values = page.get("values") if isinstance(page, dict) else None
-        for value in values or []:
-            if isinstance(value, dict) and str(value.get("id")) == str(project_id):
+        for value in _objects(page, "values"):
+            if str(value.get("id")) == str(project_id):
                 return value
         return None
 
@@ -250,8 +254,7 @@ class JiraClient:
         if expand_list(expand):
             body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
         result = await self.http.at(Api.PLATFORM, "/issue/bulkfetch").post(body)
-        issues = result.get("issues") if isinstance(result, dict) else None
-        return [issue for issue in issues or [] if isinstance(issue, dict)]
+        return _objects(result, "issues")
 
     async def _issues_by_id(
         self, ids: Sequence[str], fields: list[str], expand: str | None
