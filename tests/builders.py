@@ -50,6 +50,25 @@ def resource(kind: str, **selector: Any) -> ResourceConfig:
     return parsed
 
 
+def issue_mapping(
+    properties: dict[str, Any] | None = None,
+    relations: dict[str, Any] | None = None,
+    **selector: Any,
+) -> dict[str, Any]:
+    """An issue resource as a user writes it in a mapping: the key as identifier, the summary
+    as title, into jiraIssue; `properties`/`relations` only when given."""
+    mappings = {"identifier": ".key", "title": ".fields.summary", "blueprint": '"jiraIssue"'}
+    if properties is not None:
+        mappings["properties"] = properties
+    if relations is not None:
+        mappings["relations"] = relations
+    return {
+        "kind": "issue",
+        "selector": {"query": "true", **selector},
+        "port": {"entity": {"mappings": mappings}},
+    }
+
+
 def fixture(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text())
 

@@ -28,6 +28,7 @@ from starlette.applications import Starlette
 
 from sandbox.port_sim import PortSim, create_app, get_sim
 from sandbox.serving import serving
+from tests.builders import issue_mapping
 
 IDENTIFIER = "my-jira"
 BLUEPRINTS: list[dict[str, Any]] = [
@@ -68,21 +69,10 @@ MAPPING: dict[str, Any] = {
     "createMissingRelatedEntities": True,
     "enableMergeEntity": True,
     "resources": [
-        {
-            "kind": "issue",
-            "selector": {"query": "true"},
-            "port": {
-                "entity": {
-                    "mappings": {
-                        "identifier": ".key",
-                        "title": ".fields.summary",
-                        "blueprint": '"jiraIssue"',
-                        "properties": {"status": ".fields.status.name"},
-                        "relations": {"project": ".fields.project.key"},
-                    }
-                }
-            },
-        }
+        issue_mapping(
+            properties={"status": ".fields.status.name"},
+            relations={"project": ".fields.project.key"},
+        )
     ],
 }
 OPTIONS: RequestOptions = {
