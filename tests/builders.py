@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from port_ocean.context import ocean as ocean_context
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
 from jira.selectors import JiraPortAppConfig
@@ -67,6 +69,19 @@ def issue_mapping(
         "selector": {"query": "true", **selector},
         "port": {"entity": {"mappings": mappings}},
     }
+
+
+@contextmanager
+def ocean_answering_with(app: object) -> Iterator[None]:
+    """Within the block, Ocean's `ocean` context is `app` (a slice of an Ocean app); the
+    previous one after. Ocean's initialize_port_ocean_context refuses a second app, so this
+    swaps its module global, the one way to undo it."""
+    previous = ocean_context._port_ocean
+    ocean_context._port_ocean = ocean_context.PortOceanContext(app=app)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        ocean_context._port_ocean = previous
 
 
 def fixture(name: str) -> Any:
