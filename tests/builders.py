@@ -59,7 +59,11 @@ def issue_mapping(
 ) -> dict[str, Any]:
     """An issue resource as a user writes it in a mapping: the key as identifier, the summary
     as title, into jiraIssue; `properties`/`relations` only when given."""
-    mappings = {"identifier": ".key", "title": ".fields.summary", "blueprint": '"jiraIssue"'}
+    mappings: dict[str, Any] = {
+        "identifier": ".key",
+        "title": ".fields.summary",
+        "blueprint": '"jiraIssue"',
+    }
     if properties is not None:
         mappings["properties"] = properties
     if relations is not None:
