@@ -83,6 +83,23 @@ def synced_issue_keys(stack: Stack) -> set[str]:
     return synced_ids(stack, "jiraIssue")
 
 
+def wait_for_first_resync(stack: Stack, timeout: float = 120) -> None:
+    """Until the running integration's start-up resync has put issues in Port."""
+    deadline = time.monotonic() + timeout
+    while not synced_issue_keys(stack):
+        assert time.monotonic() < deadline, stack.integration_log()[-3000:]
+        time.sleep(0.5)
+
+
+def rename_in_jira_and_wait(stack: Stack, key: str, summary: str, timeout: float = 60) -> None:
+    """Changes an issue's summary in Jira (sending its webhook) and waits for Port's title."""
+    stack.jira("PUT", f"/_sim/issues/{key}", {"summary": summary, "notify": True})
+    deadline = time.monotonic() + timeout
+    while stack.entities("jiraIssue")[key]["title"] != summary:
+        assert time.monotonic() < deadline, stack.integration_log()[-3000:]
+        time.sleep(0.2)
+
+
 def assert_port_matches_jira(stack: Stack) -> None:
     """Every project, user and selected issue of the Jira simulator is in Port, and no more."""
     stack.jira("PATCH", "/_sim/config", NO_FAULTS)  # read the truth without the drill's faults
