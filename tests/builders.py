@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from port_ocean.context import ocean as ocean_context
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
 from jira.selectors import JiraPortAppConfig
@@ -48,6 +50,42 @@ def resource(kind: str, **selector: Any) -> ResourceConfig:
     config = {"kind": kind, "selector": {"query": "true", **selector}, "port": MAPPING}
     parsed: ResourceConfig = JiraPortAppConfig.parse_obj({"resources": [config]}).resources[0]
     return parsed
+
+
+def issue_mapping(
+    properties: dict[str, Any] | None = None,
+    relations: dict[str, Any] | None = None,
+    **selector: Any,
+) -> dict[str, Any]:
+    """An issue resource as a user writes it in a mapping: the key as identifier, the summary
+    as title, into jiraIssue; `properties`/`relations` only when given."""
+    mappings: dict[str, Any] = {
+        "identifier": ".key",
+        "title": ".fields.summary",
+        "blueprint": '"jiraIssue"',
+    }
+    if properties is not None:
+        mappings["properties"] = properties
+    if relations is not None:
+        mappings["relations"] = relations
+    return {
+        "kind": "issue",
+        "selector": {"query": "true", **selector},
+        "port": {"entity": {"mappings": mappings}},
+    }
+
+
+@contextmanager
+def ocean_answering_with(app: object) -> Iterator[None]:
+    """Within the block, Ocean's `ocean` context is `app` (a slice of an Ocean app); the
+    previous one after. Ocean's initialize_port_ocean_context refuses a second app, so this
+    swaps its module global, the one way to undo it."""
+    previous = ocean_context._port_ocean
+    ocean_context._port_ocean = ocean_context.PortOceanContext(app=app)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        ocean_context._port_ocean = previous
 
 
 def fixture(name: str) -> Any:

@@ -58,17 +58,7 @@ def port_api(
 
 def jira_issue_keys(stack: Stack, jql: str = DEFAULT_JQL) -> set[str]:
     """What Jira itself says the default JQL selects (read straight from the simulator)."""
-    keys: set[str] = set()
-    token: str | None = None
-    while True:
-        body: dict[str, Any] = {"jql": jql, "fields": ["key"], "maxResults": 5000}
-        if token:
-            body["nextPageToken"] = token
-        page = stack.jira_rest("POST", "/rest/api/3/search/jql", body)
-        keys.update(issue["key"] for issue in page["issues"])
-        token = page.get("nextPageToken")
-        if not token:
-            return keys
+    return {issue["key"] for issue in stack.search(jql, ["key"])}
 
 
 def wait_for_admin_webhook(stack: Stack, timeout: float = 60) -> dict[str, Any]:
@@ -83,9 +73,31 @@ def wait_for_admin_webhook(stack: Stack, timeout: float = 60) -> dict[str, Any]:
     raise AssertionError("the integration did not register its Jira webhook")
 
 
+def synced_ids(stack: Stack, blueprint: str) -> set[str]:
+    """Entities with data (not the placeholders Port makes for a relation's missing target)."""
+    return {key for key, entity in stack.entities(blueprint).items() if entity["properties"]}
+
+
 def synced_issue_keys(stack: Stack) -> set[str]:
     """Issues in Port with data (not the placeholders Port makes for related issues)."""
-    return {key for key, entity in stack.entities("jiraIssue").items() if entity["properties"]}
+    return synced_ids(stack, "jiraIssue")
+
+
+def wait_for_first_resync(stack: Stack, timeout: float = 120) -> None:
+    """Until the running integration's start-up resync has put issues in Port."""
+    deadline = time.monotonic() + timeout
+    while not synced_issue_keys(stack):
+        assert time.monotonic() < deadline, stack.integration_log()[-3000:]
+        time.sleep(0.5)
+
+
+def rename_in_jira_and_wait(stack: Stack, key: str, summary: str, timeout: float = 60) -> None:
+    """Changes an issue's summary in Jira (sending its webhook) and waits for Port's title."""
+    stack.jira("PUT", f"/_sim/issues/{key}", {"summary": summary, "notify": True})
+    deadline = time.monotonic() + timeout
+    while stack.entities("jiraIssue")[key]["title"] != summary:
+        assert time.monotonic() < deadline, stack.integration_log()[-3000:]
+        time.sleep(0.2)
 
 
 def assert_port_matches_jira(stack: Stack) -> None:

@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     jira_get,
     jira_issue_keys,
     paged,
+    synced_ids,
     wait_for_admin_webhook,
 )
 from tests.integration.harness_setup import every_kind_mapping
@@ -108,11 +109,6 @@ def jira_truth(stack: Stack) -> dict[str, set[str]]:
     return truth
 
 
-def port_ids(stack: Stack, blueprint: str) -> set[str]:
-    """Entities with data (not placeholders Port made for a relation's missing target)."""
-    return {k for k, e in stack.entities(blueprint).items() if e["properties"]}
-
-
 def test_every_kind_syncs_exactly_what_jira_has_and_applies_jira_deletes(
     every_kind_stack: Stack,
 ) -> None:
@@ -122,7 +118,7 @@ def test_every_kind_syncs_exactly_what_jira_has_and_applies_jira_deletes(
     assert first.returncode == 0, first.output[-3000:]
     assert first.last_line == "Jira resync completed"
 
-    counts = {bp: len(port_ids(stack, bp)) for bp in BLUEPRINTS}
+    counts = {bp: len(synced_ids(stack, bp)) for bp in BLUEPRINTS}
     print(f"\nall-kinds run: {counts} in {first.seconds:.1f}s")  # the report's numbers
     assert all(counts.values()), counts
 
@@ -131,8 +127,8 @@ def test_every_kind_syncs_exactly_what_jira_has_and_applies_jira_deletes(
 
     truth = jira_truth(stack)
     for blueprint, expected in truth.items():
-        assert port_ids(stack, blueprint) == expected, blueprint
-    assert port_ids(stack, "jiraIssue") == jira_issue_keys(stack)
+        assert synced_ids(stack, blueprint) == expected, blueprint
+    assert synced_ids(stack, "jiraIssue") == jira_issue_keys(stack)
 
     # a sprint shown on two boards is one entity, related to the board it was created on
     sprints = stack.entities("jiraSprint")
@@ -163,21 +159,21 @@ def test_every_kind_syncs_exactly_what_jira_has_and_applies_jira_deletes(
     assert stack.port_state()["counters"]["writes"] == writes
 
     # Jira-side deletes reach Port on the next resync
-    gone_worklog = sorted(port_ids(stack, "jiraWorklog"))[0]
+    gone_worklog = sorted(synced_ids(stack, "jiraWorklog"))[0]
     stack.jira("DELETE", f"/_sim/worklogs/{gone_worklog}")
-    gone_comment = sorted(port_ids(stack, "jiraComment"))[0]
+    gone_comment = sorted(synced_ids(stack, "jiraComment"))[0]
     stack.jira(
         "DELETE",
         f"/_sim/issues/{comments[gone_comment]['relations']['issue']}/comments/{gone_comment}",
     )
-    gone_version = sorted(port_ids(stack, "jiraRelease"))[-1]
+    gone_version = sorted(synced_ids(stack, "jiraRelease"))[-1]
     stack.jira("DELETE", f"/_sim/versions/{gone_version}")
     stack.jira("DELETE", "/_sim/boards/1003")
-    before = {bp: port_ids(stack, bp) for bp in BLUEPRINTS}
+    before = {bp: synced_ids(stack, bp) for bp in BLUEPRINTS}
 
     second = stack.run_once()
     assert second.returncode == 0, second.output[-3000:]
-    after = {bp: port_ids(stack, bp) for bp in BLUEPRINTS}
+    after = {bp: synced_ids(stack, bp) for bp in BLUEPRINTS}
     assert after["jiraWorklog"] == before["jiraWorklog"] - {gone_worklog}
     assert after["jiraComment"] == before["jiraComment"] - {gone_comment}
     assert after["jiraRelease"] == before["jiraRelease"] - {gone_version}
@@ -212,11 +208,11 @@ def test_live_events_of_the_new_kinds_reach_port(
         active = next(
             s for s in stack.entities("jiraSprint").values() if s["properties"]["state"] == "active"
         )
-        worklog = sorted(port_ids(stack, "jiraWorklog"))[0]
+        worklog = sorted(synced_ids(stack, "jiraWorklog"))[0]
         version = next(
             k for k, e in stack.entities("jiraRelease").items() if not e["properties"]["released"]
         )
-        issue = sorted(port_ids(stack, "jiraIssue"))[0]
+        issue = sorted(synced_ids(stack, "jiraIssue"))[0]
 
         stack.jira(
             "PUT", f"/_sim/sprints/{active['identifier']}", {"state": "closed", "notify": True}
@@ -229,10 +225,10 @@ def test_live_events_of_the_new_kinds_reach_port(
 
         wait_for(
             lambda: (
-                active["identifier"] not in port_ids(stack, "jiraSprint")  # closed: deselected
-                and worklog not in port_ids(stack, "jiraWorklog")
+                active["identifier"] not in synced_ids(stack, "jiraSprint")  # closed: deselected
+                and worklog not in synced_ids(stack, "jiraWorklog")
                 and stack.entities("jiraRelease")[version]["properties"]["released"] is True
-                and created["id"] in port_ids(stack, "jiraComment")
+                and created["id"] in synced_ids(stack, "jiraComment")
             )
         )
         comment = stack.entities("jiraComment")[created["id"]]

@@ -4,7 +4,6 @@ payloads, and the one-line refusals."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +11,13 @@ import httpx
 import pytest
 
 from sandbox.stack import JIRA_PAT, Stack, running_stack
-from tests.e2e.conftest import DEFAULT_JQL, port_api, synced_issue_keys
+from tests.e2e.conftest import (
+    DEFAULT_JQL,
+    port_api,
+    rename_in_jira_and_wait,
+    synced_issue_keys,
+    wait_for_first_resync,
+)
 
 PAT = {"Authorization": f"Bearer {JIRA_PAT}"}
 
@@ -116,18 +121,9 @@ def test_a_host_that_is_no_jira_refuses_naming_it(dc_stack: Stack) -> None:
 def test_live_events_from_data_center_reach_port(dc_stack: Stack) -> None:
     secret = "dc-webhook-secret"
     with dc_stack.integration(live_events=True, OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET=secret):
-        deadline = time.monotonic() + 120
-        while not synced_issue_keys(dc_stack):
-            assert time.monotonic() < deadline, dc_stack.integration_log()[-3000:]
-            time.sleep(0.5)
+        wait_for_first_resync(dc_stack)
         hooks = dc_stack.jira("GET", "/_sim/webhooks")["admin"]
         assert len(hooks) == 1
 
         key = sorted(synced_issue_keys(dc_stack))[0]
-        dc_stack.jira(
-            "PUT", f"/_sim/issues/{key}", {"summary": "Changed on Data Center", "notify": True}
-        )
-        deadline = time.monotonic() + 60
-        while dc_stack.entities("jiraIssue")[key]["title"] != "Changed on Data Center":
-            assert time.monotonic() < deadline, dc_stack.integration_log()[-3000:]
-            time.sleep(0.2)
+        rename_in_jira_and_wait(dc_stack, key, "Changed on Data Center")

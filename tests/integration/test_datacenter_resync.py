@@ -9,7 +9,16 @@ from typing import Any
 
 import httpx
 
-from tests.builders import array_pager, board, issue, json_response, offset_pager, project, user
+from tests.builders import (
+    array_pager,
+    board,
+    issue,
+    issue_mapping,
+    json_response,
+    offset_pager,
+    project,
+    user,
+)
 from tests.integration.harness_setup import Route, by_blueprint, default_mapping, harness
 
 DC = "https://jira.example.com/jira"
@@ -171,20 +180,9 @@ async def test_the_jira_server_integrations_mapping_works_before_data_center_10(
                 }
             },
         },
-        {
-            "kind": "issue",
-            "selector": {"query": "true", "jql": "project = P1"},
-            "port": {
-                "entity": {
-                    "mappings": {
-                        "identifier": ".key",
-                        "title": ".fields.summary",
-                        "blueprint": '"jiraIssue"',
-                        "relations": {"jira_user_assignee": ".fields.assignee.name"},
-                    }
-                }
-            },
-        },
+        issue_mapping(
+            relations={"jira_user_assignee": ".fields.assignee.name"}, jql="project = P1"
+        ),
     ]
     async with harness(dc_routes(users_before_10=True), mapping, dc_config()) as (h, transport):
         result = await h.trigger_resync()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from typing import Any
 
 import httpx
 import pytest
@@ -12,24 +10,9 @@ import respx
 
 from jira.client import JiraClient
 from tests.builders import SITE, board, epic, issue, json_response, offset_pager, project, sprint
-from tests.jira.support import fetch
+from tests.jira.support import board_id, fetch, per_board
 
 AGILE = f"{SITE}/rest/agile/1.0"
-
-
-def board_id(request: httpx.Request) -> int:
-    match = re.search(r"/board/(\d+)/", str(request.url))
-    assert match
-    return int(match.group(1))
-
-
-def per_board(responses: dict[int, Any]) -> Any:
-    def respond(request: httpx.Request) -> httpx.Response:
-        found = responses[board_id(request)]
-        response: httpx.Response = found(request) if callable(found) else found
-        return response
-
-    return respond
 
 
 BOARDS = [board(1), board(2, "kanban"), board(3), board(4, "simple")]

@@ -8,30 +8,14 @@ import pytest
 
 from jira.fields import fields_read_by
 from jira.selectors import IssueResourceConfig
-from tests.builders import DEFAULT_ISSUE_FIELDS
+from tests.builders import DEFAULT_ISSUE_FIELDS, issue_mapping
 from tests.integration.harness_setup import default_mapping
 
 
 def resource(
     properties: dict[str, Any], query: str = "true", relations: dict[str, Any] | None = None
 ) -> IssueResourceConfig:
-    return IssueResourceConfig.parse_obj(
-        {
-            "kind": "issue",
-            "selector": {"query": query},
-            "port": {
-                "entity": {
-                    "mappings": {
-                        "identifier": ".key",
-                        "title": ".fields.summary",
-                        "blueprint": '"jiraIssue"',
-                        "properties": properties,
-                        "relations": relations or {},
-                    }
-                }
-            },
-        }
-    )
+    return IssueResourceConfig.parse_obj(issue_mapping(properties, relations or {}, query=query))
 
 
 def test_the_default_mapping_reads_exactly_these_fields() -> None:

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-import httpx
 import pytest
 import respx
 
 from jira.client import JiraClient
 from tests.builders import SITE, component, json_response, offset_pager, project, version
-from tests.jira.support import fetch
+from tests.jira.support import fetch, per_project
 
 API = f"{SITE}/rest/api/3"
 PROJECTS = [project(n) for n in range(1, 4)]
-
-
-def project_key(request: httpx.Request) -> str:
-    match = re.search(r"/project/([^/]+)/", str(request.url))
-    assert match
-    return match.group(1)
-
-
-def per_project(responses: dict[str, Any]) -> Any:
-    def respond(request: httpx.Request) -> httpx.Response:
-        found = responses[project_key(request)]
-        response: httpx.Response = found(request) if callable(found) else found
-        return response
-
-    return respond
 
 
 @respx.mock

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from port_ocean.context import ocean as ocean_context
 from port_ocean.context.ocean import ocean
 from port_ocean.core.handlers.entity_processor.jq_entity_processor import JQEntityProcessor
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
@@ -17,6 +16,7 @@ from port_ocean.core.integrations.mixins.utils import handle_items_to_parse
 from port_ocean.core.ocean_types import CalculationResult
 
 from jira.entity_processor import CompiledJQEntityProcessor
+from tests.builders import ocean_answering_with
 
 
 @contextmanager
@@ -31,12 +31,8 @@ def ocean_app(*, allow_env: bool = False, **integration_config: Any) -> Iterator
         integration=SimpleNamespace(config=integration_config),
     )
     app = SimpleNamespace(config=config, port_client=SimpleNamespace())
-    previous = ocean_context._port_ocean
-    ocean_context._port_ocean = ocean_context.PortOceanContext(app=app)  # type: ignore[arg-type]
-    try:
+    with ocean_answering_with(app):
         yield app
-    finally:
-        ocean_context._port_ocean = previous
 
 
 def resource(mappings: dict[str, Any], query: str = "true", **port: Any) -> ResourceConfig:

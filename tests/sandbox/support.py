@@ -18,6 +18,11 @@ Auth = Literal["basic", "bearer", "none"]
 SITE: str = "http://jira-sim.test"
 
 
+def jira_error(*messages: str) -> dict[str, Any]:
+    """The body Jira answers a refused request with: these messages, no field errors."""
+    return {"errorMessages": list(messages), "errors": {}}
+
+
 def auth_headers(config: SimConfig, auth: Auth) -> dict[str, str]:
     if auth == "bearer":
         return {"Authorization": f"Bearer {config.oauth_token}"}

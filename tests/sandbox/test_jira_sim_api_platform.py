@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from sandbox.jira_sim import SimConfig
-from tests.sandbox.support import asgi_client, sim_state
+from tests.sandbox.support import asgi_client, jira_error, sim_state
 
 DEFAULT_JQL = "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
 
@@ -66,10 +66,7 @@ async def test_project_get_and_404(jira: httpx.AsyncClient) -> None:
     assert (await jira.get("/rest/api/3/project/10000")).json()["key"] == "PA"
     r = await jira.get("/rest/api/3/project/NOPE")
     assert r.status_code == 404
-    assert r.json() == {
-        "errorMessages": ["No project could be found with key 'NOPE'."],
-        "errors": {},
-    }
+    assert r.json() == jira_error("No project could be found with key 'NOPE'.")
 
 
 # ------------------------------------------------------------------------------- users
@@ -215,10 +212,7 @@ async def test_issue_get(jira: httpx.AsyncClient) -> None:
     }
     r = await jira.get("/rest/api/3/issue/PA-99999")
     assert r.status_code == 404
-    assert r.json() == {
-        "errorMessages": ["Issue does not exist or you do not have permission to see it."],
-        "errors": {},
-    }
+    assert r.json() == jira_error("Issue does not exist or you do not have permission to see it.")
 
 
 # ------------------------------------------------------------------------------- bulk fetch

@@ -5,12 +5,9 @@ from __future__ import annotations
 import httpx
 
 from sandbox.jira_sim import SimConfig, create_app
-from tests.sandbox.support import asgi_client, sim_state
+from tests.sandbox.support import asgi_client, jira_error, sim_state
 
-NOT_AUTH = {
-    "errorMessages": ["Client must be authenticated to access this resource."],
-    "errors": {},
-}
+NOT_AUTH = jira_error("Client must be authenticated to access this resource.")
 CLOUD = "11111111-2222-3333-4444-555555555555"
 
 

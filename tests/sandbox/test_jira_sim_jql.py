@@ -10,7 +10,7 @@ import pytest
 from sandbox.jira_sim import SimConfig, create_app
 from sandbox.jira_sim.jql import JqlContext, JqlError, compile_query, ordering, parse
 from sandbox.jira_sim.store import Dataset
-from tests.sandbox.support import asgi_client
+from tests.sandbox.support import asgi_client, jira_error
 
 ANN = "712020:aaaaaaaa-0000-4000-8000-000000000001"
 BOB = "712020:bbbbbbbb-0000-4000-8000-000000000002"
@@ -194,12 +194,9 @@ async def test_http_400_bodies() -> None:
     async with asgi_client(create_app(SimConfig(issues=10))) as c:
         r = await c.post("/rest/api/3/search/jql", json={"jql": "foo = 1"})
         assert r.status_code == 400
-        assert r.json() == {
-            "errorMessages": [
-                "Field 'foo' does not exist or you do not have permission to view it."
-            ],
-            "errors": {},
-        }
+        assert r.json() == jira_error(
+            "Field 'foo' does not exist or you do not have permission to view it."
+        )
         r = await c.post("/rest/api/3/search/jql", json={"jql": "project = = PA"})
         assert r.status_code == 400
         assert "Expecting either a value" in r.json()["errorMessages"][0]

@@ -15,7 +15,6 @@ from typing import Any
 from unittest.mock import MagicMock
 
 import port_ocean.clients.port.utils as port_utils
-import port_ocean.context.ocean as ocean_context
 import pytest
 from port_ocean.clients.port.client import PortClient
 from port_ocean.clients.port.types import RequestOptions, UserAgentType
@@ -28,6 +27,7 @@ from starlette.applications import Starlette
 
 from sandbox.port_sim import PortSim, create_app, get_sim
 from sandbox.serving import serving
+from tests.builders import issue_mapping, ocean_answering_with
 
 IDENTIFIER = "my-jira"
 BLUEPRINTS: list[dict[str, Any]] = [
@@ -68,21 +68,10 @@ MAPPING: dict[str, Any] = {
     "createMissingRelatedEntities": True,
     "enableMergeEntity": True,
     "resources": [
-        {
-            "kind": "issue",
-            "selector": {"query": "true"},
-            "port": {
-                "entity": {
-                    "mappings": {
-                        "identifier": ".key",
-                        "title": ".fields.summary",
-                        "blueprint": '"jiraIssue"',
-                        "properties": {"status": ".fields.status.name"},
-                        "relations": {"project": ".fields.project.key"},
-                    }
-                }
-            },
-        }
+        issue_mapping(
+            properties={"status": ".fields.status.name"},
+            relations={"project": ".fields.project.key"},
+        )
     ],
 }
 OPTIONS: RequestOptions = {
@@ -137,17 +126,15 @@ def ocean_app(base_url: str, resources: Path) -> Iterator[SimpleNamespace]:
         runtime=SimpleNamespace(value="OnPrem"),
         resources_path=str(resources),
     )
-    previous_context = ocean_context._port_ocean
     port_utils._port_internal_async_client = None  # type: ignore[assignment]
     client = PortClient(
         base_url, "sandbox-client-id", "sandbox-client-secret", IDENTIFIER, "jira", "0.1.0"
     )
     app = SimpleNamespace(config=config, metrics=MagicMock(), port_client=client)
-    ocean_context._port_ocean = ocean_context.PortOceanContext(app=app)  # type: ignore[arg-type]
     try:
-        yield app
+        with ocean_answering_with(app):
+            yield app
     finally:
-        ocean_context._port_ocean = previous_context
         port_utils._port_internal_async_client = None  # type: ignore[assignment]
 
 

@@ -21,7 +21,6 @@ from tests.webhooks.support import (
     handle,
     issue_gone,
     issue_resource,
-    processor,
     search_returning,
     sent_body,
 )
@@ -97,21 +96,6 @@ async def test_issue_answered_404_is_removed(live: LiveEventsContext) -> None:
     payload = issue_event("jira:issue_updated")
     result = await handle("issue", payload, issue_resource())
     assert result.deleted_raw_results == [payload["issue"]]
-
-
-@respx.mock
-async def test_a_jql_rejected_by_jira_raises_without_removing(live: LiveEventsContext) -> None:
-    respx.post(SEARCH).mock(
-        return_value=json_response({"errorMessages": ["Field 'nope' does not exist"]}, status=400)
-    )
-    payload = issue_event("jira:issue_updated")
-    exists = respx.get(f"{SITE}/rest/api/3/issue/{payload['issue']['key']}").mock(
-        return_value=json_response(issue(1))
-    )
-    proc = processor("issue", payload)
-    with pytest.raises(JiraApiError, match="nope"):
-        await proc.handle_event(proc.event.payload, issue_resource(jql="nope = 1"))
-    assert exists.called  # the issue exists: the 400 is the JQL's fault, so nothing is removed
 
 
 @respx.mock
@@ -279,6 +263,7 @@ async def test_comment_deleted_removes_the_comment_and_rereads_the_issue(
 @pytest.mark.parametrize(
     ("kind", "payload", "issue_ref"),
     [
+        ("issue", issue_event("jira:issue_updated"), "P1-1"),
         ("comment", comment_event("comment_updated", 3), "P1-3"),
         ("worklog", worklog_event("worklog_updated"), "20001"),
     ],
