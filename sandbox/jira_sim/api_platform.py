@@ -41,22 +41,26 @@ def jql_context(request: Request) -> JqlContext:
 # ------------------------------------------------------------------------------- projects
 
 
-def project_view(request: Request, rec: ProjectRecord, *, full: bool = False) -> JsonDict:
-    """A project; ``expand=insight`` adds its issue count and last issue update."""
+def project_views(
+    request: Request, projects: list[ProjectRecord], *, full: bool = False
+) -> list[JsonDict]:
+    """Projects; ``expand=insight`` adds each one's issue count and last issue update."""
     dataset = state(request).dataset
-    out = dataset.project_json(rec, full=full)
+    views = [dataset.project_json(rec, full=full) for rec in projects]
     if "insight" in split_list(request.query_params.get("expand")):
-        count, last = dataset.project_issue_stats(rec.key)
-        out["insight"] = {"totalIssueCount": count}
-        if last is not None:
-            out["insight"]["lastIssueUpdateTime"] = fmt_jira_dt(last)
-    return out
+        stats = dataset.project_issue_stats()
+        for rec, view in zip(projects, views, strict=True):
+            count, last = stats.get(rec.key, (0, None))
+            view["insight"] = {"totalIssueCount": count}
+            if last is not None:
+                view["insight"]["lastIssueUpdateTime"] = fmt_jira_dt(last)
+    return views
 
 
 def live_projects(request: Request) -> list[JsonDict]:
-    """Every project but the archived ones, by key, as :func:`project_view` shows them."""
+    """Every project but the archived ones, by key, as :func:`project_views` shows them."""
     projects = sorted(state(request).dataset.projects.values(), key=lambda p: p.key)
-    return [project_view(request, p) for p in projects if not p.archived]
+    return project_views(request, [p for p in projects if not p.archived])
 
 
 async def project_search(request: Request) -> Response:
@@ -66,7 +70,7 @@ async def project_search(request: Request) -> Response:
 
 
 async def project_get(request: Request) -> Response:
-    out = project_view(request, project_or_404(request), full=True)
+    [out] = project_views(request, [project_or_404(request)], full=True)
     await account(request, 1)
     return respond(request, out)
 
