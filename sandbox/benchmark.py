@@ -54,6 +54,16 @@ def cli(doc: str | None) -> argparse.ArgumentParser:
     return argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
 
 
+def add_flavor(parser: argparse.ArgumentParser) -> None:
+    """`--flavor`: the Jira simulator's deployment (the stack gives Data Center a PAT)."""
+    parser.add_argument(
+        "--flavor",
+        choices=["cloud", "datacenter"],
+        default="cloud",
+        help="the simulated Jira (Data Center: REST v2, a PAT, offset search, no bulk fetch)",
+    )
+
+
 def sync_once(
     stack: Stack, env: Mapping[str, str] | None = None, command: list[str] | None = None
 ) -> RunResult:
@@ -144,12 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issues", type=int, default=1000)
     parser.add_argument("--latencies", choices=[*LATENCIES, "all"], default="jira")
     parser.add_argument("--port-latency-ms", type=float, default=100.0, help="with `both`")
-    parser.add_argument(
-        "--flavor",
-        choices=["cloud", "datacenter"],
-        default="cloud",
-        help="the simulated Jira (Data Center: REST v2, offset search, no bulk fetch)",
-    )
+    add_flavor(parser)
     parser.add_argument("--profile", type=Path, help="write the integration's cProfile stats here")
     args = parser.parse_args(argv)
 

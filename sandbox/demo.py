@@ -13,7 +13,7 @@ import json
 import shutil
 import sys
 
-from sandbox.benchmark import print_counts
+from sandbox.benchmark import add_flavor, print_counts
 from sandbox.stack import ROOT, running_stack
 
 WORKDIR = ROOT / ".sandbox"
@@ -22,12 +22,7 @@ WORKDIR = ROOT / ".sandbox"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run one full sync against the local sandbox")
     parser.add_argument("--issues", type=int, default=250)
-    parser.add_argument(
-        "--flavor",
-        choices=["cloud", "datacenter"],
-        default="cloud",
-        help="the simulated Jira: Cloud, or Data Center (REST v2, a personal access token)",
-    )
+    add_flavor(parser)
     args = parser.parse_args(argv)
 
     shutil.rmtree(WORKDIR, ignore_errors=True)

@@ -41,7 +41,7 @@ from typing import Any
 import httpx
 
 from sandbox.benchmark import cli, jira_requests, print_counts, requests_since, sync_once
-from sandbox.jira_sim.webhooks import sign
+from sandbox.jira_sim.webhooks import delivery_headers
 from sandbox.stack import Stack, running_stack
 
 SECRET = "live-benchmark-secret"
@@ -124,12 +124,7 @@ class Sender:
 
     def send(self, sent: Sent) -> None:
         time.sleep(max(0.0, sent.due - time.monotonic()))
-        headers = {
-            "Content-Type": "application/json",
-            "X-Atlassian-Webhook-Identifier": sent.identifier,
-            "X-Hub-Signature": sign(sent.body, SECRET),
-            "User-Agent": "Atlassian Webhook HTTP Client",
-        }
+        headers = delivery_headers(sent.body, sent.identifier, SECRET)
         sent.at = time.time()
         try:
             response = self.http.post(self.url, content=sent.body, headers=headers)

@@ -16,6 +16,7 @@ from port_ocean.context import ocean as ocean_context
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
 from jira.selectors import JiraPortAppConfig
+from sandbox.jira_sim.store.records import adf
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = "https://myaccount.atlassian.net"
@@ -222,18 +223,6 @@ def since_pager(
         return json_response(body)
 
     return respond
-
-
-def adf(text: str) -> dict[str, Any]:
-    """Plain text as Atlassian Document Format, one paragraph per line."""
-    return {
-        "type": "doc",
-        "version": 1,
-        "content": [
-            {"type": "paragraph", "content": [{"type": "text", "text": line}]}
-            for line in text.split("\n")
-        ],
-    }
 
 
 def version(n: int, project_id: int = 10001, released: bool = False) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from .catalog import JsonDict, fmt_jira_dt
 from .fields import MULTI_VALUED, FieldSpec, split_list
 from .jql import JqlContext, JqlError, compile_query
 from .jql import parse as parse_jql
-from .store import ProjectRecord
 from .web import (
     INVALID_PAYLOAD,
     ISSUE_NOT_FOUND,
@@ -41,22 +40,23 @@ def jql_context(request: Request) -> JqlContext:
 # ------------------------------------------------------------------------------- projects
 
 
-def project_view(request: Request, rec: ProjectRecord, *, full: bool = False) -> JsonDict:
-    """A project; ``expand=insight`` adds its issue count and last issue update."""
-    dataset = state(request).dataset
-    out = dataset.project_json(rec, full=full)
+def with_insight(request: Request, views: list[JsonDict]) -> list[JsonDict]:
+    """Project ``views``; ``expand=insight`` adds each one's issue count and last issue update."""
     if "insight" in split_list(request.query_params.get("expand")):
-        count, last = dataset.project_issue_stats(rec.key)
-        out["insight"] = {"totalIssueCount": count}
-        if last is not None:
-            out["insight"]["lastIssueUpdateTime"] = fmt_jira_dt(last)
-    return out
+        stats = state(request).dataset.project_issue_stats()
+        for view in views:
+            count, last = stats.get(view["key"], (0, None))
+            view["insight"] = {"totalIssueCount": count}
+            if last is not None:
+                view["insight"]["lastIssueUpdateTime"] = fmt_jira_dt(last)
+    return views
 
 
 def live_projects(request: Request) -> list[JsonDict]:
-    """Every project but the archived ones, by key, as :func:`project_view` shows them."""
-    projects = sorted(state(request).dataset.projects.values(), key=lambda p: p.key)
-    return [project_view(request, p) for p in projects if not p.archived]
+    """Every project but the archived ones, by key, :func:`with_insight` when asked."""
+    ds = state(request).dataset
+    projects = sorted(ds.projects.values(), key=lambda p: p.key)
+    return with_insight(request, [ds.project_json(p) for p in projects if not p.archived])
 
 
 async def project_search(request: Request) -> Response:
@@ -66,7 +66,8 @@ async def project_search(request: Request) -> Response:
 
 
 async def project_get(request: Request) -> Response:
-    out = project_view(request, project_or_404(request), full=True)
+    rec = project_or_404(request)
+    [out] = with_insight(request, [state(request).dataset.project_json(rec, full=True)])
     await account(request, 1)
     return respond(request, out)
 

@@ -119,7 +119,8 @@ class SimMiddleware:
     ) -> None:
         sim = self.sim
         config = sim.config
-        await sim.faults.latency(config)
+        if config.latency_ms > 0:
+            await asyncio.sleep(config.latency_ms / 1000)
         authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")

@@ -1,4 +1,4 @@
-"""Latency, the burst limiter, failing and malformed paths, and random faults (429/5xx/timeout).
+"""The burst limiter, failing and malformed paths, and random faults (429/5xx/timeout).
 
 Randomness comes from a dedicated RNG seeded with ``fault_seed`` (default: ``seed``), so a
 fault drill replays identically for the same request sequence.
@@ -6,7 +6,6 @@ fault drill replays identically for the same request sequence.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 import re
@@ -66,14 +65,6 @@ class FaultEngine:
     def reconfigure(self, old: SimConfig, new: SimConfig) -> None:
         if old.effective_fault_seed != new.effective_fault_seed:
             self.rng = random.Random(new.effective_fault_seed)
-
-    async def latency(self, config: SimConfig) -> None:
-        if config.latency_ms > 0:
-            await asyncio.sleep(config.latency_ms / 1000)
-
-    async def item_delay(self, config: SimConfig, full_issues: int) -> None:
-        if config.per_item_ms > 0 and full_issues > 0:
-            await asyncio.sleep(config.per_item_ms * full_issues / 1000)
 
     def check(self, config: SimConfig, endpoint: str, path: str) -> Fault | None:
         """Burst, fail_paths, malformed_paths, then one random draw (429 / 5xx / timeout)."""

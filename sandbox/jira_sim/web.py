@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable, Mapping
@@ -137,7 +138,8 @@ async def account(request: Request, items: int, full: int = 0) -> None:
     """Count returned items (and full issues) in the stats and apply ``per_item_ms``."""
     sim = state(request)
     sim.stats.tallies.update(items_returned=items, issues_returned=full)
-    await sim.faults.item_delay(sim.config, full)
+    if sim.config.per_item_ms > 0 and full > 0:
+        await asyncio.sleep(sim.config.per_item_ms * full / 1000)
 
 
 async def respond_page(

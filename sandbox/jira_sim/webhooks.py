@@ -129,6 +129,21 @@ def _comment(dataset: Dataset, issue: JsonDict, comment_id: str) -> JsonDict:
     return _tombstone(dataset, "comment", comment_id)
 
 
+def delivery_headers(body: bytes, identifier: str, secret: str | None) -> dict[str, str]:
+    """Jira's headers on a delivery of ``body``: ``X-Atlassian-Webhook-Identifier`` (the same
+    again on a retry), ``X-Atlassian-Webhook-Flow: Primary`` and, when there is a ``secret``,
+    ``X-Hub-Signature: sha256=...`` over the exact bytes sent."""
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Atlassian-Webhook-Identifier": identifier,
+        "X-Atlassian-Webhook-Flow": "Primary",
+    }
+    if secret:
+        headers["X-Hub-Signature"] = sign(body, secret)
+    return headers
+
+
 @dataclass
 class Delivery:
     url: str
@@ -149,23 +164,12 @@ async def send_event(
     secret: str | None = None,
     identifier: str | None = None,
 ) -> Delivery:
-    """POST one event like Jira does; never raises for HTTP/transport errors.
-
-    Headers: ``X-Atlassian-Webhook-Identifier`` (unique, reuse it to simulate a retry),
-    ``X-Atlassian-Webhook-Flow: Primary`` and ``X-Hub-Signature: sha256=...`` over the exact
-    bytes sent when ``secret`` is given.
-    """
+    """POST one event like Jira does (:func:`delivery_headers`; a new ``identifier`` unless
+    given); never raises for HTTP/transport errors."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     event = str(payload.get("webhookEvent", ""))
     identifier = identifier or str(uuid.uuid4())
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": USER_AGENT,
-        "X-Atlassian-Webhook-Identifier": identifier,
-        "X-Atlassian-Webhook-Flow": "Primary",
-    }
-    if secret:
-        headers["X-Hub-Signature"] = sign(body, secret)
+    headers = delivery_headers(body, identifier, secret)
     try:
         async with httpx.AsyncClient(timeout=10.0) as http:
             response = await http.post(url, content=body, headers=headers)

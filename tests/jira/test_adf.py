@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from jira.adf import adf_to_text
-from tests.builders import adf
+from sandbox.jira_sim.store.records import adf
 
 
 def para(*nodes: dict[str, Any]) -> dict[str, Any]:

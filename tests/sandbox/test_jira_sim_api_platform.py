@@ -55,8 +55,9 @@ async def test_project_search_caps_page_size_and_expands_insight(jira: httpx.Asy
     data = r.json()
     assert data["maxResults"] == 100
     store = sim_state(jira).dataset
+    stats = store.project_issue_stats()
     for project in data["values"]:
-        count, _last = store.project_issue_stats(project["key"])
+        count, _last = stats[project["key"]]
         assert project["insight"]["totalIssueCount"] == count > 0
         assert project["insight"]["lastIssueUpdateTime"].endswith("+0000")
 

@@ -75,11 +75,14 @@ class StoreBase:
         issue_id = self._key_index.get(text.upper())
         return self.issues.get(issue_id) if issue_id is not None else None
 
-    def project_issue_stats(self, project_key: str) -> tuple[int, datetime | None]:
-        """How many issues the project holds, and when the last of them was updated."""
-        issues = [rec for rec in self.issues.values() if rec.project_key == project_key]
-        updated = [when for rec in issues if (when := rec.dt("updated"))]
-        return len(issues), max(updated, default=None)
+    def project_issue_stats(self) -> dict[str, tuple[int, datetime | None]]:
+        """Per project key: how many issues it holds, and when the last was updated (one pass)."""
+        stats: dict[str, tuple[int, datetime | None]] = {}
+        for rec in self.issues.values():
+            count, last = stats.get(rec.project_key, (0, None))
+            latest = max(filter(None, (last, rec.dt("updated"))), default=None)
+            stats[rec.project_key] = count + 1, latest
+        return stats
 
     def _default_user(self) -> JsonDict | None:
         if self.current_account_id and self.current_account_id in self.users:
