@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sandbox.jira_sim.config import UNKIND_ENV
 from sandbox.stack import LAUNCHER, RunResult, Stack, running_stack
 from sandbox.stages import profile_components, stage_seconds
 
@@ -62,6 +63,19 @@ def add_flavor(parser: argparse.ArgumentParser) -> None:
         default="cloud",
         help="the simulated Jira (Data Center: REST v2, a PAT, offset search, no bulk fetch)",
     )
+    parser.add_argument(
+        "--unkind",
+        action=_UnkindJira,
+        nargs=0,
+        help="the unkind Jira: every documented worst behaviour on (same as SANDBOX_JIRA_UNKIND=1)",
+    )
+
+
+class _UnkindJira(argparse.Action):
+    """`--unkind` sets SANDBOX_JIRA_UNKIND=1, which every stack this process starts reads."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        os.environ[UNKIND_ENV] = "1"
 
 
 def sync_once(

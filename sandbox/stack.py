@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from sandbox.jira_sim.config import SimConfig as JiraSimConfig
+from sandbox.jira_sim.config import unkind_requested
 from sandbox.port_sim import SimConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -263,12 +264,12 @@ def running_stack(
     workdir: Path | None = None,
     port_latency_ms: float = 0.0,
 ) -> Iterator[Stack]:
-    """Starts the Jira simulator (with `jira` knobs) and the Port simulator (every API request
-    delayed by `port_latency_ms`); stops both after."""
+    """Starts the Jira simulator (with `jira` knobs; the unkind Jira when SANDBOX_JIRA_UNKIND=1)
+    and the Port simulator (every API request delayed by `port_latency_ms`); stops both after."""
     with tempfile.TemporaryDirectory(prefix="jira-sandbox-") as scratch:
         work = workdir or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
-        jira = jira or {}
+        jira = {"unkind": True, **(jira or {})} if unkind_requested() else (jira or {})
         jira_process = _start("sandbox.jira_sim", ["--config-json", json.dumps(jira)], work, "jira")
         port_args = ["--latency-ms", str(port_latency_ms)]
         port_process = _start("sandbox.port_sim", port_args, work, "port")

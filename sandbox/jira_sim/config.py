@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import os
+from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The unkind Jira: every knob below at the worst value Jira's documentation allows. `unkind: true`
+# (or `--unkind` on the demo and the benchmarks, or SANDBOX_JIRA_UNKIND=1 for the end-to-end tests)
+# applies this profile; a knob given explicitly beside it wins. Each entry names a documented
+# behaviour the kind simulator never shows.
+UNKIND_PROFILE: Final[dict[str, Any]] = {}
+UNKIND_ENV: Final = "SANDBOX_JIRA_UNKIND"
+
+
+def unkind_requested() -> bool:
+    """Whether the environment asks for the unkind Jira (the end-to-end tests' setting)."""
+    return os.environ.get(UNKIND_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 class SimConfig(BaseModel):
@@ -56,6 +69,16 @@ class SimConfig(BaseModel):
     # Project keys the API user may not browse: /mypermissions?projectKey= says so.
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None
+
+    # the unkind Jira: applies UNKIND_PROFILE (see above)
+    unkind: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_unkind_profile(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("unkind"):
+            return {**UNKIND_PROFILE, **data}
+        return data
 
     @property
     def effective_fault_seed(self) -> int:
