@@ -17,6 +17,14 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
+from jira import config_errors, verdict  # noqa: E402
+
+# Ocean imports this file before it validates its settings: misspelt variables are warned about
+# now, and a configuration error becomes one line per setting (jira.config_errors); a ONCE run
+# that failed ends with its verdict under plain `ocean sail` too (jira.verdict).
+config_errors.install()
+verdict.print_at_exit()
+
 from loguru import logger  # noqa: E402
 from port_ocean.clients.port.types import UserAgentType  # noqa: E402
 from port_ocean.context.event import EventType, event, event_context  # noqa: E402

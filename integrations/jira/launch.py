@@ -52,26 +52,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _port_credentials(override: dict[str, Any]) -> str | None:
-    """The failing Port check's line, or None: one token request, no retry loop."""
-    import asyncio
-
-    from port_ocean.config.settings import IntegrationConfiguration
-
-    from jira.checks import port_credentials
-
-    port = IntegrationConfiguration(**override).port
-    # A loop of its own: asyncio.run() would leave none for Ocean's runner, which asks for one.
-    loop = asyncio.new_event_loop()
-    try:
-        check = loop.run_until_complete(
-            port_credentials(str(port.base_url), port.client_id, port.client_secret)
-        )
-    finally:
-        loop.close()
-    return check.line() if check.failed else None
-
-
 def _probe(args: argparse.Namespace) -> int:
     """Ocean's probe (what `ocean probe` runs), with one line per check on stdout."""
     import asyncio
@@ -107,33 +87,6 @@ def _probe(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _config_errors(exc: Exception) -> list[str]:
-    from pydantic import ValidationError
-
-    from jira.settings import ConfigurationError
-
-    if isinstance(exc, ConfigurationError):
-        return [str(exc)]
-    if isinstance(exc, ValidationError):
-        return [
-            f"Configuration error: {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        ]
-    return [f"Configuration error: {exc}"]
-
-
-def _configuration_failed(exc: Exception) -> int:
-    from loguru import logger
-
-    # Let Ocean's queued log lines out first (removing the handlers joins their writer
-    # threads, even under load): the error is the last line.
-    logger.complete()
-    logger.remove()
-    for line in _config_errors(exc):
-        print(line, file=sys.stderr, flush=True)
-    return 2
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     os.chdir(HERE)
@@ -144,36 +97,31 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OCEAN__EVENT_WORKERS_COUNT", str(DEFAULT_EVENT_WORKERS))
 
     from loguru import logger
-    from port_ocean.config.settings import IntegrationConfiguration
     from port_ocean.context.ocean import ocean
     from port_ocean.core.models import EventListenerType
     from port_ocean.run import run
-    from pydantic import ValidationError
 
+    from jira.config_errors import CONFIG_ERRORS, print_configuration_error
     from jira.outcome import OUTCOME
     from jira.progress import PROGRESS, summary_table
-    from jira.settings import ConfigurationError
+    from jira.verdict import print_verdict
 
     override: dict[str, Any] = {"event_listener": {"type": "ONCE"}} if args.once else {}
     try:
         if args.command == "probe":
             return _probe(args)
-        once = IntegrationConfiguration(**override).event_listener.type == EventListenerType.ONCE
-        if once and (port_failure := _port_credentials(override)):
-            print(f"Jira resync failed: nothing was synced: {port_failure}", file=sys.stderr)
-            return 1
         # Ocean's own runner (what `ocean sail` calls); main.py validates the Jira settings
-        # as Ocean loads it, before anything is served.
+        # and checks Port's credentials as Ocean loads it, before anything is served.
         run(".", args.log_level, args.port, config_override=override)
-    except (ConfigurationError, ValidationError) as exc:
-        return _configuration_failed(exc)
+    except CONFIG_ERRORS as exc:
+        return print_configuration_error(exc)
 
     logger.complete()  # Ocean logs from a queue: let it drain so our verdict is the last line
     if ocean.config.event_listener.type == EventListenerType.ONCE:
         if PROGRESS.kinds:
             print(summary_table(PROGRESS.kinds), flush=True)
         if not OUTCOME.succeeded:
-            print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr, flush=True)
+            print_verdict(OUTCOME.reason())
             return 1
         print("Jira resync completed", flush=True)
     return 0

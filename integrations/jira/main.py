@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
+from jira.errors import JiraError  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import window_start  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
@@ -30,18 +30,17 @@ from jira.paging import Page  # noqa: E402
 from jira.probe import on_probe, run_checks  # noqa: E402
 from jira.progress import PROGRESS  # noqa: E402
 from jira.resources import SelectorError  # noqa: E402
-from jira.setting_names import spec_setting_names, unknown_setting_warnings  # noqa: E402
 from jira.settings import ConfigurationError, JiraSettings  # noqa: E402
+from jira.verdict import check_port_credentials  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
 from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
 from jira.webhooks.registration import start_live_events  # noqa: E402
 
 # Bad settings stop the process here, while Ocean loads this file: one line naming the setting
-# (launch.py prints it and exits 2), before anything is served.
+# (jira.config_errors: exit 2), before anything is served; so do Port credentials Port refuses.
 settings_from_ocean()
-for _warning in unknown_setting_warnings(os.environ, spec_setting_names()):
-    logger.warning(_warning)
+check_port_credentials()
 
 
 def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
@@ -145,8 +144,9 @@ async def on_start() -> None:
     client = jira_client()
     try:
         deployment = await client.deployment()
-    except ConfigurationError as exc:
-        # Not a Jira, or a credential this deployment does not take: every kind fails with it.
+    except (ConfigurationError, JiraError) as exc:
+        # Not a Jira, unreachable, or credentials it refuses: one line (a ONCE run's checks
+        # end it with the same reason; every kind of a long-running one fails with it).
         logger.error(str(exc))
         return
     logger.info(

@@ -6,10 +6,14 @@ from typing import Any
 
 import httpx
 
-# Shown with a 401/403 so a user knows where to look first.
+from jira.settings import env_name
+
+# Shown with a 401/403 so a user knows where to look first: the settings, by spec name and
+# environment variable.
 SCOPES_HINT = (
-    "check atlassianUserEmail and atlassianUserToken, and that the token has the scopes the "
-    "docs list (read:jira-work, read:jira-user, read:account; manage:jira-webhook for live events)"
+    f"check atlassianUserEmail ({env_name('atlassianUserEmail')}) and atlassianUserToken "
+    f"({env_name('atlassianUserToken')}), and that the token has the scopes the docs list "
+    "(read:jira-work, read:jira-user, read:account; manage:jira-webhook for live events)"
 )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 from port_ocean.context.ocean import ocean
 from port_ocean.helpers.async_client import OceanAsyncClient
-from port_ocean.helpers.retry import RetryConfig
+from port_ocean.helpers.retry import RetryConfig, RetryTransport
 
 from jira.auth import TokenSource
 from jira.client import JiraClient
@@ -43,10 +44,19 @@ def _token_source() -> TokenSource | None:
     return current_token
 
 
+class QuietTransport(RetryTransport):
+    """Ocean's transport, without its log lines: it would log an ERROR for every failed
+    attempt, which jira.http retries and reports itself (one warning per retry)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{**kwargs, "logger": None})
+
+
 def _http_client() -> httpx.AsyncClient:
     # Retries are ours (jira.http): Ocean's transport must send each request once.
     seconds = os.environ.get("JIRA_HTTP_TIMEOUT_SECONDS")
     return OceanAsyncClient(
+        transport_class=QuietTransport,
         retry_config=RetryConfig(max_attempts=0),
         timeout=httpx.Timeout(float(seconds)) if seconds else DEFAULT_TIMEOUT,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),

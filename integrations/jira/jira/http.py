@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,10 @@ from jira.ratelimit import RateLimiter, RetryPolicy
 from jira.settings import ConfigurationError, JiraSettings
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+# A host that has never answered this process is more likely wrong (a misspelt name, a closed
+# port) than briefly down: a connection failure to it is retried twice, not the policy's
+# attempts (a host that answered before gets those).
+UNANSWERED_HOST_ATTEMPTS = 3
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=15.0)
 
 
@@ -58,7 +63,9 @@ class JiraHttp:
         self.credential = credential_of(settings, oauth_token)
         self._deployment: Deployment | None = None
         self._fatal: ConfigurationError | None = None
-        self._detecting = asyncio.Lock()
+        # The detection in flight: callers that wait for it share its answer or its failure.
+        self._detection: asyncio.Future[Deployment] | None = None
+        self._host_answered = False
 
     @property
     def base_url(self) -> str:
@@ -67,22 +74,32 @@ class JiraHttp:
     async def deployment(self) -> Deployment:
         """Which Jira this is: found once (`jira.deployment`), before the first request. A host
         that is no Jira, or a credential the deployment does not take, raises the same
-        `ConfigurationError` for every request."""
-        if self._deployment is None:
-            async with self._detecting:
-                if self._fatal is not None:
-                    raise self._fatal
-                if self._deployment is None:
-                    try:
-                        found = await detect_deployment(
-                            self.settings.deployment, self.base_url, self._read_if_found
-                        )
-                        self._check_credential(found)
-                    except ConfigurationError as exc:
-                        self._fatal = exc
-                        raise
-                    self._deployment = found
-        return self._deployment
+        `ConfigurationError` for every request; any other failure is shared by the requests
+        that waited for that detection (the next one after it tries again)."""
+        if self._deployment is not None:
+            return self._deployment
+        if self._fatal is not None:
+            raise self._fatal
+        detection = self._detection
+        if detection is None or detection.done():
+            detection = self._detection = asyncio.ensure_future(self._detect())
+        try:
+            return await asyncio.shield(detection)
+        finally:
+            if detection.done() and self._detection is detection:
+                self._detection = None
+
+    async def _detect(self) -> Deployment:
+        try:
+            found = await detect_deployment(
+                self.settings.deployment, self.base_url, self._read_if_found
+            )
+            self._check_credential(found)
+        except ConfigurationError as exc:
+            self._fatal = exc
+            raise
+        self._deployment = found
+        return found
 
     def _check_credential(self, deployment: Deployment) -> None:
         if self.credential not in ACCEPTED[deployment.flavor]:
@@ -113,6 +130,10 @@ class JiraHttp:
                 return await self._send("GET", url, endpoint, anonymous=True)
         except JiraNotFoundError:
             return None
+        except JiraMalformedResponse as exc:
+            raise ConfigurationError(
+                "jiraHost", f"{self.base_url} is not a Jira site: {exc}"
+            ) from None
 
     def _api_path(self, api: Api) -> str:
         """Where `api` is served on this site (its Cloud path until the deployment is known)."""
@@ -194,7 +215,10 @@ class JiraHttp:
         refreshed = False
         last_failure = ""
         malformed = False  # the last failure was a 2xx whose body is not JSON
-        for attempt in range(1, self.policy.max_attempts + 1):
+        attempts = self.policy.max_attempts
+        attempt = 0
+        while attempt < attempts:
+            attempt += 1
             wait: float | None = None  # 429s wait in limiter.slot(), scoped by their reason
             async with self.limiter.slot(endpoint):
                 try:
@@ -208,14 +232,21 @@ class JiraHttp:
                         else {"Authorization": self._auth.header, "Accept": "application/json"},
                     )
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
-                    last_failure = f"{type(exc).__name__} (no answer)"
+                    last_failure = _no_answer(exc)
                     malformed = False
                     response = None
+                    if not self._host_answered and isinstance(exc, _CONNECTION_FAILURES):
+                        attempts = min(attempts, UNANSWERED_HOST_ATTEMPTS)
             progress.count_request(None if response is None else response.status_code)
             if response is not None:
+                self._host_answered = True
                 self.limiter.on_response(response.headers)
                 status = response.status_code
                 if 200 <= status < 300:
+                    if _is_html(response):  # a web page is never a truncated JSON body
+                        raise JiraMalformedResponse(
+                            f"{endpoint} answered {status} with an HTML page, not JSON"
+                        )
                     try:
                         return _json_body(response)
                     except ValueError:
@@ -234,23 +265,23 @@ class JiraHttp:
                         wait = 0.0
                 else:
                     raise JiraApiError.from_response(response, endpoint, host=self.base_url)
-            if attempt == self.policy.max_attempts:
+            if attempt == attempts:
                 break
             if wait is None:
                 wait = self.policy.backoff(attempt)
             logger.warning(
-                f"Jira {endpoint}: {last_failure}; retry {attempt}/{self.policy.max_attempts - 1}"
+                f"Jira {endpoint}: {last_failure}; retry {attempt}/{attempts - 1}"
                 + (f" in {wait:.1f}s" if wait else " when the rate limit allows")
             )
             if wait:
                 await self._sleep(wait)
         if malformed:
             raise JiraMalformedResponse(
-                f"Jira {endpoint} returned {last_failure} "
-                f"{self.policy.max_attempts} times; giving up on this request"
+                f"Jira {endpoint} returned {last_failure} {attempts} times; giving up on this "
+                "request"
             )
         raise JiraUnavailableError(
-            f"Jira {endpoint} failed {self.policy.max_attempts} times (last: {last_failure})"
+            f"Jira {endpoint} failed {attempts} times (last: {last_failure})"
         )
 
 
@@ -276,6 +307,28 @@ class Endpoint:
         return await self.http.request(
             "POST", self.api, self.template, path_params=self.path_params, json_body=body
         )
+
+
+# The host cannot be reached at all (no such name, nothing listening, no route).
+_CONNECTION_FAILURES = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+def _no_answer(exc: BaseException) -> str:
+    """Why there was no answer, in words: httpx says "All connection attempts failed" for a
+    refused connection; the causes it wraps say which failure it was."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return "its name does not resolve (DNS)"
+        if isinstance(seen, ConnectionRefusedError):
+            return "it refused the connection (nothing listens on that port)"
+        seen = seen.__cause__ or seen.__context__
+    return f"{type(exc).__name__} (no answer)"
+
+
+def _is_html(response: httpx.Response) -> bool:
+    content_type = str(response.headers.get("content-type", ""))
+    return content_type.split(";")[0].strip().lower() == "text/html"
 
 
 def _json_body(response: httpx.Response) -> Any:

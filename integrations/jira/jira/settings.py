@@ -55,14 +55,46 @@ def _is_atlassian_site(hostname: str) -> bool:
     return hostname.endswith(".atlassian.net") or hostname == "api.atlassian.com"
 
 
-def _max_age(config: Mapping[str, Any]) -> int:
-    text = _text(config, "webhook_max_age_minutes")
+def validated_host(host: str | None) -> str:
+    """jiraHost, checked: an http(s) site URL (without a trailing slash), or a
+    ConfigurationError saying what is wrong with it and what to write instead."""
+    if host is None or not host.strip():
+        raise ConfigurationError(
+            "jiraHost", "is missing: set it to your site, e.g. https://example.atlassian.net"
+        )
+    host = host.strip()
+    parts = urlsplit(host)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        guess = urlsplit(f"https://{host}")
+        hint = f" (write https://{host})" if not parts.scheme and guess.hostname else ""
+        raise ConfigurationError(
+            "jiraHost",
+            f"must be a URL such as https://example.atlassian.net, got {host!r}{hint}",
+        )
+    if parts.query or parts.fragment:
+        raise ConfigurationError("jiraHost", f"must not carry a query or fragment, got {host!r}")
+    host = host.rstrip("/")
+    path = parts.path.rstrip("/")
+    # A Data Center site may live under a context path (https://example.com/jira); an
+    # Atlassian Cloud site is served at its root.
+    if path and _is_atlassian_site(parts.hostname) and not _GATEWAY_PATH.match(path):
+        raise ConfigurationError(
+            "jiraHost",
+            "must be the site root (https://example.atlassian.net) or the OAuth gateway "
+            f"https://api.atlassian.com/ex/jira/<cloudId>, got {host!r}",
+        )
+    return host
+
+
+def max_age_minutes(value: object) -> int:
+    """webhookMaxAgeMinutes, checked (None: the default)."""
+    text = None if value is None else (str(value).strip() or None)
     if text is None:
         return DEFAULT_WEBHOOK_MAX_AGE_MINUTES
     if not text.isdigit():
         raise ConfigurationError(
             "webhookMaxAgeMinutes",
-            f"must be a whole number of minutes (0 for no limit), got {text[:40]!r}",
+            f"must be a whole number of minutes (0 for no limit), e.g. 90, got {text[:40]!r}",
         )
     return int(text)
 
@@ -114,33 +146,8 @@ class JiraSettings:
             **{ours: config.get(theirs) for ours, theirs in SERVER_ALIASES.items()},
             **{k: v for k, v in config.items() if _text(config, k) is not None},
         }
-        host = _text(config, "jira_host")
-        if host is None:
-            raise ConfigurationError(
-                "jiraHost", "is missing: set it to your site, e.g. https://example.atlassian.net"
-            )
-        parts = urlsplit(host)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            guess = urlsplit(f"https://{host}")
-            hint = f" (write https://{host})" if not parts.scheme and guess.hostname else ""
-            raise ConfigurationError(
-                "jiraHost",
-                f"must be a URL such as https://example.atlassian.net, got {host!r}{hint}",
-            )
-        if parts.query or parts.fragment:
-            raise ConfigurationError(
-                "jiraHost", f"must not carry a query or fragment, got {host!r}"
-            )
-        host = host.rstrip("/")
-        path = parts.path.rstrip("/")
-        # A Data Center site may live under a context path (https://example.com/jira); an
-        # Atlassian Cloud site is served at its root.
-        if path and _is_atlassian_site(parts.hostname) and not _GATEWAY_PATH.match(path):
-            raise ConfigurationError(
-                "jiraHost",
-                "must be the site root (https://example.atlassian.net) or the OAuth gateway "
-                f"https://api.atlassian.com/ex/jira/<cloudId>, got {host!r}",
-            )
+        host = validated_host(_text(config, "jira_host"))
+        hostname = urlsplit(host).hostname or ""
 
         deployment = (_text(config, "jira_deployment") or "auto").lower()
         if deployment not in DEPLOYMENTS:
@@ -171,10 +178,10 @@ class JiraSettings:
             username=username,
             password=password,
             deployment=None if deployment == "auto" else deployment,
-            webhook_max_age_minutes=_max_age(config),
+            webhook_max_age_minutes=max_age_minutes(config.get("webhook_max_age_minutes")),
             oauth=oauth,
         )
-        cloud_only = deployment == "cloud" or _is_atlassian_site(parts.hostname)
+        cloud_only = deployment == "cloud" or _is_atlassian_site(hostname)
         if not settings.is_oauth and username is None:
             if email is None and cloud_only:
                 raise ConfigurationError(
