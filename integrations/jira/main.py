@@ -19,6 +19,7 @@ from port_ocean.context.ocean import ocean  # noqa: E402
 from port_ocean.core.incremental.cursor_context import active_incremental_cursor  # noqa: E402
 from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
+from port_ocean.exceptions.core import OceanAbortException  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
 from jira.errors import JiraError  # noqa: E402
@@ -80,7 +81,8 @@ def resync_handler(
             tracker.error = str(exc) or type(exc).__name__
             OUTCOME.kind_failed(kind_name, exc)
             logger.error(f"Kind {kind_name} failed; {consequence}: {exc}")
-            raise
+            # Logged above in one line: Ocean logs any other exception with its traceback.
+            raise OceanAbortException(f"Kind {kind_name} failed: {exc}") from exc
         finally:
             tracker.finish()
 

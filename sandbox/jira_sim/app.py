@@ -124,7 +124,8 @@ class SimMiddleware:
         authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
-        if not authorized and not public:
+        refused = any(re.search(pattern, ctx.path) for pattern in config.refused_paths)
+        if refused or (not authorized and not public):
             realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
             await unauthorized(ctx.base, realm)(scope, receive, send)
             return

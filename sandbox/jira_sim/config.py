@@ -66,6 +66,10 @@ class SimConfig(BaseModel):
     timeout_sleep_s: float = Field(default=30.0, ge=0)
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
+    # Paths (regexes) answered 401 whatever the credentials, anonymous serverInfo too: a site
+    # that refuses this user there (Atlassian's gateway answers 401 "scope does not match" to a
+    # scoped token without the endpoint's scope; sites can turn anonymous access off).
+    refused_paths: list[str] = Field(default_factory=list)
     # Project keys the API user may not browse: /mypermissions?projectKey= says so.
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None

@@ -22,6 +22,7 @@ from loguru import logger
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from jira import verdict
 from jira.setting_names import (
     PREFIX,
     misspelt_settings,
@@ -217,6 +218,7 @@ def configuration_error_lines(exc: BaseException, env: Mapping[str, str] = os.en
 
 def print_configuration_error(exc: BaseException) -> int:
     """Prints the error's lines as the process's last ones; returns the exit code."""
+    verdict.reported()
     # Let Ocean's queued log lines out first (removing the handlers joins their writer
     # threads, even under load): the error is the last line.
     logger.complete()

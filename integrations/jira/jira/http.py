@@ -126,8 +126,15 @@ class JiraHttp:
         try:
             try:
                 return await self._send("GET", url, endpoint)
-            except JiraAuthError:
-                return await self._send("GET", url, endpoint, anonymous=True)
+            except JiraAuthError as refused:
+                try:
+                    return await self._send("GET", url, endpoint, anonymous=True)
+                except JiraAuthError:
+                    # Refused with and without them: the credentials are what to fix, and no
+                    # request can work without them.
+                    raise ConfigurationError(
+                        "atlassianUserToken", f"was refused: {refused}"
+                    ) from None
         except JiraNotFoundError:
             return None
         except JiraMalformedResponse as exc:
@@ -317,7 +324,9 @@ def _no_answer(exc: BaseException) -> str:
     """Why there was no answer, in words: httpx says "All connection attempts failed" for a
     refused connection; the causes it wraps say which failure it was."""
     seen: BaseException | None = exc
-    while seen is not None:
+    visited: set[int] = set()  # a re-raised exception can be its own context
+    while seen is not None and id(seen) not in visited:
+        visited.add(id(seen))
         if isinstance(seen, socket.gaierror):
             return "its name does not resolve (DNS)"
         if isinstance(seen, ConnectionRefusedError):

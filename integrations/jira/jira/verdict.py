@@ -18,13 +18,18 @@ from jira.outcome import OUTCOME
 FAILED = "Jira resync failed"
 PORT_FAILED_EXIT_CODE = 1
 
-_printed = False
+_reported = False
+
+
+def reported() -> None:
+    """The process's last line is printed (a verdict, or a configuration error's lines)."""
+    global _reported
+    _reported = True
 
 
 def print_verdict(reason: str) -> None:
-    """Prints `Jira resync failed: <reason>` as the process's last line (once)."""
-    global _printed
-    _printed = True
+    """Prints `Jira resync failed: <reason>` as the process's last line."""
+    reported()
     logger.complete()  # Ocean logs from a queue: let it drain so the verdict is the last line
     sys.stdout.flush()
     print(f"{FAILED}: {reason}", file=sys.stderr, flush=True)
@@ -65,7 +70,7 @@ def check_port_credentials() -> None:
 
 def _at_exit() -> None:
     """Under `ocean sail`: a failed ONCE run's verdict after Ocean's shutdown lines."""
-    if not _printed and _is_once() and not OUTCOME.succeeded:
+    if not _reported and _is_once() and not OUTCOME.succeeded:
         print_verdict(OUTCOME.reason())
 
 
