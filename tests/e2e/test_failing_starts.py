@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -52,10 +52,12 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
-def start(stack: Stack, how: str, drop: tuple[str, ...] = (), **env: str) -> RunResult:
+def start(
+    stack: Stack, how: str, env: Mapping[str, str] | None = None, drop: tuple[str, ...] = ()
+) -> RunResult:
     """One ONCE start of the real integration, `how` it is started, with `env` over the
     stack's settings and the `drop` variables unset; the retry policy is the shipped one."""
-    environment = stack.integration_env(**env)
+    environment = stack.integration_env(**(env or {}))
     for name in (*drop, "JIRA_HTTP_MAX_ATTEMPTS", "JIRA_HTTP_RETRY_BASE_SECONDS"):
         environment.pop(name, None)
     if how == LAUNCH:
@@ -112,7 +114,7 @@ def assert_configuration_error(result: RunResult, *names: str) -> str:
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_token_jira_refuses(stack: Stack, how: str) -> None:
-    result = start(stack, how, **{TOKEN_ENV: WRONG_TOKEN})
+    result = start(stack, how, {TOKEN_ENV: WRONG_TOKEN})
     assert_jira_failure(result, how, "atlassianUserToken", TOKEN_ENV)
 
 
@@ -141,7 +143,7 @@ def test_jira_refusing_at_its_first_request_of_each_kind(
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_host_nothing_listens_on(stack: Stack, how: str) -> None:
-    result = start(stack, how, **{HOST_ENV: f"http://127.0.0.1:{free_port()}"})
+    result = start(stack, how, {HOST_ENV: f"http://127.0.0.1:{free_port()}"})
     assert_jira_failure(result, how, "jiraHost", HOST_ENV)
     assert "refused the connection" in result.last_line
     assert_retried_at_most_twice(result)
@@ -157,7 +159,7 @@ def assert_retried_at_most_twice(result: RunResult) -> None:
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_host_name_that_does_not_resolve(stack: Stack, how: str) -> None:
-    result = start(stack, how, **{HOST_ENV: "https://jira.sandbox.invalid"})
+    result = start(stack, how, {HOST_ENV: "https://jira.sandbox.invalid"})
     assert_jira_failure(result, how, "jiraHost", HOST_ENV)
     assert "does not resolve" in result.last_line
     assert_retried_at_most_twice(result)
@@ -201,13 +203,13 @@ def web_server(request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_host_that_is_no_jira(stack: Stack, how: str, web_server: str) -> None:
-    result = start(stack, how, **{HOST_ENV: web_server})
+    result = start(stack, how, {HOST_ENV: web_server})
     assert_jira_failure(result, how, "jiraHost", HOST_ENV, "not a Jira site")
 
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_port_secret_port_refuses(stack: Stack, how: str) -> None:
-    result = start(stack, how, OCEAN__PORT__CLIENT_SECRET=WRONG_SECRET)
+    result = start(stack, how, {"OCEAN__PORT__CLIENT_SECRET": WRONG_SECRET})
     assert result.returncode == 1, result.output[-3000:]
     assert result.last_line.startswith(FAILED)
     line = assert_one_clear_line(result, "OCEAN__PORT__CLIENT_SECRET", "Port rejected")
@@ -216,7 +218,7 @@ def test_a_port_secret_port_refuses(stack: Stack, how: str) -> None:
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_jira_host_without_its_scheme(stack: Stack, how: str) -> None:
-    result = start(stack, how, **{HOST_ENV: "example.atlassian.net"})
+    result = start(stack, how, {HOST_ENV: "example.atlassian.net"})
     line = assert_configuration_error(result, "jiraHost", HOST_ENV, "https://example.atlassian.net")
     assert "Input should be" not in line
 
@@ -233,7 +235,7 @@ def test_a_misspelt_jira_setting_is_named_on_the_line_of_the_setting_it_misspell
     stack: Stack, how: str
 ) -> None:
     misspelt = f"{CONFIG}JIRA_HOSTT"
-    result = start(stack, how, drop=(HOST_ENV,), **{misspelt: stack.jira_url})
+    result = start(stack, how, {misspelt: stack.jira_url}, drop=(HOST_ENV,))
     line = assert_configuration_error(result, "jiraHost", HOST_ENV, misspelt)
     assert "is missing" in line
     warned = [
@@ -247,7 +249,5 @@ def test_a_misspelt_jira_setting_is_named_on_the_line_of_the_setting_it_misspell
 @pytest.mark.parametrize("how", HOW)
 def test_a_misspelt_ocean_setting(stack: Stack, how: str) -> None:
     misspelt = "OCEAN__PORT__CLIENT_SECRT"
-    result = start(
-        stack, how, drop=("OCEAN__PORT__CLIENT_SECRET",), **{misspelt: PORT_CLIENT_SECRET}
-    )
+    result = start(stack, how, {misspelt: PORT_CLIENT_SECRET}, drop=("OCEAN__PORT__CLIENT_SECRET",))
     assert_configuration_error(result, "port.clientSecret", "OCEAN__PORT__CLIENT_SECRET", misspelt)
