@@ -63,10 +63,15 @@ def validated_host(host: str | None) -> str:
             "jiraHost", "is missing: set it to your site, e.g. https://example.atlassian.net"
         )
     host = host.strip()
-    parts = urlsplit(host)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        guess = urlsplit(f"https://{host}")
-        hint = f" (write https://{host})" if not parts.scheme and guess.hostname else ""
+    try:
+        parts = urlsplit(host)
+        hostname = parts.hostname
+        guess = urlsplit(f"https://{host}").hostname
+    except ValueError:  # e.g. an unclosed [IPv6 bracket
+        hostname = guess = None
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not hostname:
+        hint = f" (write https://{host})" if not parts.scheme and guess else ""
         raise ConfigurationError(
             "jiraHost",
             f"must be a URL such as https://example.atlassian.net, got {host!r}{hint}",
@@ -77,7 +82,7 @@ def validated_host(host: str | None) -> str:
     path = parts.path.rstrip("/")
     # A Data Center site may live under a context path (https://example.com/jira); an
     # Atlassian Cloud site is served at its root.
-    if path and _is_atlassian_site(parts.hostname) and not _GATEWAY_PATH.match(path):
+    if path and _is_atlassian_site(hostname) and not _GATEWAY_PATH.match(path):
         raise ConfigurationError(
             "jiraHost",
             "must be the site root (https://example.atlassian.net) or the OAuth gateway "
