@@ -45,6 +45,16 @@ def _is_once() -> bool:
         return False
 
 
+def _inside_a_running_loop() -> bool:
+    """Ocean's runner loads main.py before any loop runs; an app loaded inside one (Ocean's
+    test harness) talks to the Port its caller provides, and is not a start to check."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def check_port_credentials() -> None:
     """A ONCE run's first Port request: one token request, no retry loop. Refused (or Port
     unreachable), the run ends here with the verdict naming the Port settings."""
@@ -52,7 +62,7 @@ def check_port_credentials() -> None:
 
     from jira.checks import port_credentials
 
-    if not _is_once():
+    if not _is_once() or _inside_a_running_loop():
         return
     port = ocean.config.port
     # A loop of its own: asyncio.run() would leave none for Ocean's runner, which asks for one.
