@@ -16,6 +16,12 @@ SCOPES_HINT = (
     "(read:jira-work, read:jira-user, read:account; manage:jira-webhook for live events)"
 )
 
+# Shown with Data Center's 401: the settings of the credentials it takes.
+DATACENTER_CREDENTIALS_HINT = (
+    f"check atlassianUserToken ({env_name('atlassianUserToken')}), a personal access token, "
+    f"or username ({env_name('username')}) and password ({env_name('password')})"
+)
+
 
 class JiraError(Exception):
     """Base class of everything the Jira client raises."""

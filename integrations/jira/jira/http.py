@@ -24,6 +24,7 @@ from jira.auth import ACCEPTED, EXPECTED, JiraAuth, TokenSource, auth_for, crede
 from jira.deployment import Api as Api  # where the client and paginators import it
 from jira.deployment import Deployment, detect_deployment
 from jira.errors import (
+    DATACENTER_CREDENTIALS_HINT,
     JiraApiError,
     JiraAuthError,
     JiraMalformedResponse,
@@ -115,7 +116,8 @@ class JiraHttp:
         if error.status == 401 and deployment.is_datacenter:
             error.args = (
                 f"{self.base_url} ({deployment.describe()}) refused "
-                f"{self.credential.value} (401): it expects {EXPECTED[deployment.flavor]}",
+                f"{self.credential.value} (401): it expects {EXPECTED[deployment.flavor]}; "
+                f"{DATACENTER_CREDENTIALS_HINT}",
             )
         return error
 
