@@ -23,6 +23,7 @@ from port_ocean.core.models import Entity
 
 from jira import progress
 
+
 def literal_blueprint(resource: ResourceConfig) -> str | None:
     """The blueprint a resource maps to, when its mapping names it as a JQ string literal
     (`'"jiraTeam"'`, or single-quoted as Ocean also accepts: `"'jiraTeam'"`); None when it is
