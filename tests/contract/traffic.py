@@ -150,19 +150,23 @@ def _live_events(stack: Stack, recording: Recording) -> None:
     recording.close_phase(LIVE)
 
 
+def _first(stack: Stack, blueprint: str, keep: Callable[[dict[str, Any]], bool]) -> str:
+    """The first synced entity of `blueprint` whose properties `keep` accepts."""
+    entities = sorted(stack.entities(blueprint).items())
+    return next(
+        key for key, entity in entities if entity["properties"] and keep(entity["properties"])
+    )
+
+
 def _send_events(stack: Stack) -> None:
     _wait_for(lambda: len(wait_for_admin_webhook(stack)["events"]) > 1, "the webhook's repair")
     issues = sorted(synced_ids(stack, "jiraIssue"))
     renamed, gone = issues[0], issues[-1]
-    sprint = next(
-        s for s in stack.entities("jiraSprint").values() if s["properties"]["state"] == "active"
+    sprint = _first(stack, "jiraSprint", lambda p: p["state"] == "active")
+    version = _first(stack, "jiraRelease", lambda p: not p["released"])
+    worklog, project, user = (
+        _first(stack, blueprint, bool) for blueprint in ("jiraWorklog", "jiraProject", "jiraUser")
     )
-    worklog = sorted(synced_ids(stack, "jiraWorklog"))[0]
-    version = next(
-        k for k, e in stack.entities("jiraRelease").items() if not e["properties"]["released"]
-    )
-    project = sorted(synced_ids(stack, "jiraProject"))[0]
-    user = sorted(synced_ids(stack, "jiraUser"))[0]
 
     stack.jira("PUT", f"/_sim/issues/{renamed}", {"summary": "Live rename", "notify": True})
     stack.jira("DELETE", f"/_sim/issues/{gone}?notify=true")
@@ -171,7 +175,7 @@ def _send_events(stack: Stack) -> None:
     )
     stack.jira("DELETE", f"/_sim/worklogs/{worklog}?notify=true")
     stack.jira("PUT", f"/_sim/versions/{version}", {"released": True, "notify": True})
-    stack.jira("PUT", f"/_sim/sprints/{sprint['identifier']}", {"state": "closed", "notify": True})
+    stack.jira("PUT", f"/_sim/sprints/{sprint}", {"state": "closed", "notify": True})
     stack.jira("PUT", f"/_sim/projects/{project}", {"name": "Live project", "notify": True})
     stack.jira("PUT", f"/_sim/users/{user}", {"displayName": "Live User", "notify": True})
 
@@ -182,7 +186,7 @@ def _send_events(stack: Stack) -> None:
             and comment["id"] in synced_ids(stack, "jiraComment")
             and worklog not in synced_ids(stack, "jiraWorklog")
             and stack.entities("jiraRelease")[version]["properties"]["released"] is True
-            and sprint["identifier"] not in synced_ids(stack, "jiraSprint")
+            and sprint not in synced_ids(stack, "jiraSprint")
             and stack.entities("jiraProject")[project]["title"] == "Live project"
             and stack.entities("jiraUser")[user]["title"] == "Live User"
         )
