@@ -27,8 +27,8 @@ from jsonschema.validators import extend
 
 VENDORED: Final = Path(__file__).resolve().parent / "openapi"
 # Where each document's paths are served on a Jira site: the Teams API's server is
-# api.atlassian.com, which a site also serves under /gateway/api (Atlassian's Teams examples
-# call https://<site>.atlassian.net/gateway/api/public/teams/v1/...).
+# api.atlassian.com, and a site serves the same API under /gateway/api
+# ({site}/gateway/api/public/teams/v1/..., reference/jira-cloud-api.md, Teams).
 MOUNTS: Final = {"teams": "/gateway/api"}
 # The OAuth gateway (api.atlassian.com/ex/jira/{cloudId}) serves a site's paths below it.
 GATEWAY: Final = re.compile(r"^/ex/jira/[^/]+(?=/)")
