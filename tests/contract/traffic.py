@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import sandbox.stack
 from sandbox.stack import LAUNCHER, Stack, running_stack
 from tests.e2e.conftest import (
@@ -27,8 +29,17 @@ from tests.e2e.conftest import (
 )
 from tests.integration.harness_setup import every_kind_mapping
 
-# A small site that still pages (worklog feed) and has every kind of object.
-SITE = {"projects": 3, "users": 12, "teams": 2, "issues": 40, "worklog_feed_page": 50}
+# A small site that still pages (worklog feed, a busy issue's comments) and has every kind of
+# object. The kind Jira even under SANDBOX_JIRA_UNKIND=1: its faults (429s, 5xx, cut bodies)
+# are documented for every operation in prose, not in any operation's responses.
+SITE = {
+    "projects": 3,
+    "users": 12,
+    "teams": 2,
+    "issues": 40,
+    "worklog_feed_page": 50,
+    "unkind": False,
+}
 FULL, PROBE, INCREMENTAL_RUN, LIVE = "full resync", "probe", "incremental run", "live events"
 PHASES = (FULL, PROBE, INCREMENTAL_RUN, LIVE)
 INCREMENTAL = {
@@ -135,18 +146,14 @@ def _live_events(stack: Stack, recording: Recording) -> None:
     }
     stack.jira_rest("POST", "/rest/webhooks/1.0/webhook", hook)
     recording.skip()
-    original = sandbox.stack.free_port
-    sandbox.stack.free_port = lambda: port  # to know the base URL
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sandbox.stack, "free_port", lambda: port)  # the URL the hook names
         with stack.integration(
             OCEAN__EVENT_LISTENER='{"type":"WEBHOOKS_ONLY"}',
             OCEAN__BASE_URL=f"http://127.0.0.1:{port}",
             OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET=SECRET,
         ):
-            sandbox.stack.free_port = original
             _send_events(stack)
-    finally:
-        sandbox.stack.free_port = original
     recording.close_phase(LIVE)
 
 
