@@ -131,3 +131,5 @@ def test_vendored_documents_are_what_the_script_makes_of_atlassians() -> None:
         expected = vendor_openapi.trimmed(document, vendor_openapi.OPERATIONS[name], origin)
         vendored = (vendor_openapi.TARGET / f"{name}.json").read_text(encoding="utf-8")
         assert json.loads(vendored) == expected, name
+    enhanced = (vendor_openapi.TARGET / "software-enhanced.json").read_text(encoding="utf-8")
+    assert json.loads(enhanced) == vendor_openapi.ENHANCED_BACKLOG
