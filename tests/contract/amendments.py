@@ -89,10 +89,10 @@ class Waiver:
 
 
 _NO_ADMIN_WEBHOOK_DOCUMENT: Final = (
-    "Jira's admin webhooks (/rest/webhooks/1.0/webhook, documented at developer.atlassian.com/"
-    "cloud/jira/platform/webhooks/#registering-a-webhook-via-the-jira-rest-api) have no OpenAPI "
-    "description; the published /rest/api/3/webhook is for Connect and OAuth 2.0 apps only, "
-    "which an API-token integration is not"
+    "Jira's admin webhooks (POST /rest/webhooks/1.0/webhook, documented in Jira's webhook guide; "
+    "reference/jira-cloud-api.md, Webhooks) have no OpenAPI description; the published "
+    "/rest/api/3/webhook is the dynamic webhooks of Connect and OAuth 2.0 apps only, which an "
+    "API-token integration is not"
 )
 
 WAIVERS: Final = (
