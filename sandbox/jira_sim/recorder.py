@@ -58,20 +58,24 @@ class Recorder:
                 status[0] = int(message["status"])
             elif message["type"] == "http.response.body":
                 answered.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    # written before the client can read the end of the answer: a client that
+                    # has its answer finds the line in the file
+                    self._write(scope, b"".join(sent), status[0], b"".join(answered))
             await send(message)
 
-        try:
-            await self.app(scope, receiving, sending)
-        finally:
-            query = scope.get("query_string", b"").decode("latin-1")
-            line = {
-                "method": scope["method"],
-                "path": scope["path"],
-                "query": parse_qsl(query, keep_blank_values=True),
-                "body": _decoded(b"".join(sent)),
-                "status": status[0],
-                "response": _decoded(b"".join(answered)),
-            }
-            text = json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
-            with _WRITE, self.path.open("a", encoding="utf-8") as out:
-                out.write(text)
+        await self.app(scope, receiving, sending)
+
+    def _write(self, scope: Scope, sent: bytes, status: int, answered: bytes) -> None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        line = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": parse_qsl(query, keep_blank_values=True),
+            "body": _decoded(sent),
+            "status": status,
+            "response": _decoded(answered),
+        }
+        text = json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n"
+        with _WRITE, self.path.open("a", encoding="utf-8") as out:
+            out.write(text)
