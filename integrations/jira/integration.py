@@ -86,7 +86,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         """A ONCE run's fail-fast start: every check passes, or nothing is synced."""
         async with event_context(EventType.RESYNC, trigger_type="machine"):
             app_config = await self.port_app_config_handler.get_port_app_config(use_cache=False)
-        failed = failures(await run_checks(app_config.resources, live_events=False))
+        checks = await run_checks(app_config.resources, live_events=False, diagnose=False)
+        failed = failures(checks)
         OUTCOME.checks_failed([check.line() for check in failed])
         return not failed
 

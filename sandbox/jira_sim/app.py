@@ -232,6 +232,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "POST /rest/api/3/issue/bulkfetch": api_platform.bulkfetch,
             "GET /rest/api/3/issue/{issueIdOrKey}": api_platform.issue_get,
             "GET /rest/api/3/mypermissions": api_platform.my_permissions,
+            "POST /rest/api/3/permissions/project": api_platform.permitted_projects,
             "POST /rest/api/3/jql/parse": api_platform.jql_parse,
             "GET /rest/agile/1.0/board": api_agile.boards_list,
             "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
