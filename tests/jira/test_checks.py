@@ -424,3 +424,19 @@ async def test_jira_failing_midway_is_a_failed_check_not_a_crash(clock: FakeCloc
         "[FAIL] Jira: the checks could not finish: Jira POST /rest/api/3/permissions/project "
         "failed 2 times (last: HTTP 503)"
     ]
+
+
+@respx.mock
+async def test_a_refused_scope_midway_is_a_failed_check_not_a_crash(clock: FakeClock) -> None:
+    """A 403 (a scoped token without read:jira-work) is no credentials verdict: the resync's
+    reads would be refused the same, so the checks fail with Jira's answer."""
+    mock_jira()
+    respx.post(f"{SITE}/rest/api/3/permissions/project").respond(
+        403, json={"errorMessages": ["Unauthorized; scope does not match"]}
+    )
+    checks = await run(clock, [resource("issue")], diagnose=False)
+    [failed] = [c for c in checks if c.failed]
+    assert failed.name == "Jira"
+    assert failed.message.startswith("the checks could not finish: ")
+    assert "POST /rest/api/3/permissions/project answered 403" in failed.message
+    assert "read:jira-work" in failed.message  # the client's hint: the token's scopes

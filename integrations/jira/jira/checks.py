@@ -166,13 +166,13 @@ class JiraChecks:
         try:
             checks += await self.permission_checks()
             checks += await self.jql_checks()
-        except JiraAuthError as exc:
-            if exc.status != 401:
-                raise
-            # Without /myself, the first request refused says it (every resync request would be).
-            checks.append(await self.refused(exc))
-            return checks
-        except JiraError as exc:  # Jira stopped answering (after the client's retries)
+        except JiraError as exc:
+            if isinstance(exc, JiraAuthError) and exc.status == 401:
+                # Without /myself, the first request refused says it (every resync request
+                # would be refused the same).
+                checks.append(await self.refused(exc))
+                return checks
+            # Jira stopped answering (after the client's retries): so would the resync.
             checks.append(Check("Jira", Status.FAIL, f"the checks could not finish: {exc}"))
         checks += jq_checks(self.resources)
         return checks
@@ -206,7 +206,6 @@ class JiraChecks:
                 f"{self.host} did not answer ({exc}): check jiraHost ({env_name('jiraHost')}) and "
                 "that this network can reach it",
             )
-        self.teams_unavailable = teams_unavailable(self.client.settings, deployment)
         version = info.get("version") if isinstance(info, dict) else None
         label = (
             deployment.label
@@ -222,11 +221,11 @@ class JiraChecks:
             # The client's own line names the deployment and the credentials it takes.
             return Check(name, Status.FAIL, str(exc))
         fix = OAUTH_FIX if self.client.settings.is_oauth else CREDENTIALS_FIX
-        where = exc.endpoint  # `GET /rest/api/3/myself`: the client names endpoints so
         return Check(
             name,
             Status.FAIL,
-            f"{self.host} refused the credentials ({exc.status} to {where}): {fix}",
+            # the endpoint as the client names it: `GET /rest/api/3/myself`
+            f"{self.host} refused the credentials ({exc.status} to {exc.endpoint}): {fix}",
         )
 
     async def account_check(self) -> Check:
@@ -252,7 +251,7 @@ class JiraChecks:
         fails the check: the resync's team kind would fail on it. A 401 is the credentials;
         Jira not answering ends the checks (both raised)."""
         try:
-            async for _ in self.client.teams(str(self.client.settings.organization_id)):
+            async for _ in self.client.teams(self.client.settings.organization_id or ""):
                 break
         except JiraAuthError as exc:
             if exc.status == 401:
@@ -267,7 +266,9 @@ class JiraChecks:
         needed = {
             p for kind in self.kinds for p in required_permissions(kind, webhooks=self.webhooks)
         }
-        datacenter = (await self.client.deployment()).is_datacenter
+        deployment = await self.client.deployment()
+        self.teams_unavailable = teams_unavailable(self.client.settings, deployment)
+        datacenter = deployment.is_datacenter
         # Data Center has no POST /permissions/project (its REST reference lists none): there,
         # /mypermissions answers Browse projects "in any project", and its project list holds
         # only the projects the user may browse, so there is nothing to compare it with.
