@@ -30,6 +30,7 @@ from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 
+from jira import read_ahead  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
@@ -149,6 +150,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             succeeded = bool(await super().sync_raw_all(*args, **kwargs))
             return succeeded
         finally:
+            await read_ahead.end()
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
                 await resolve_stubs(PROGRESS.kinds, port_relation_target())

@@ -28,6 +28,7 @@ from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .fields import FieldsError
 from .jql import JqlError
+from .recorder import Recorder
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
@@ -249,6 +250,8 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
     if config.deployment == "datacenter":
         middleware.insert(0, Middleware(datacenter.DataCenterFacade, sim=sim))
         sim.webhooks.shape = datacenter.to_wire
+    if config.record_path:
+        middleware.insert(0, Middleware(Recorder, path=config.record_path))
     app = Starlette(
         routes=routes,
         middleware=middleware,

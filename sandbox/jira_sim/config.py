@@ -70,6 +70,9 @@ class SimConfig(BaseModel):
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None
 
+    # the traffic recorder (recorder.py): each request and answer appended to this JSONL file
+    record_path: str | None = None
+
     # the unkind Jira: applies UNKIND_PROFILE (see above)
     unkind: bool = False
 

@@ -65,6 +65,8 @@ class KindProgress:
     error: str | None = None
     # The install cannot read the kind (jira.unavailable): nothing read, its entities kept.
     skipped: bool = False
+    # Its resync handler started on it (ResyncProgress.begin); reads ahead may start earlier.
+    begun: bool = False
     started: float = field(init=False)
     ended: float | None = None
     _last_line: float = field(init=False)
@@ -156,20 +158,32 @@ class ResyncProgress:
         self.kinds = []
 
     def track(self, kind: str) -> KindProgress:
-        """A new tracker for `kind`, current for this task and the tasks it starts."""
+        """A new tracker for `kind`, begun: its handler reads the kind itself."""
+        tracker = self.new(kind)
+        self.begin(tracker)
+        return tracker
+
+    def new(self, kind: str) -> KindProgress:
+        """A new tracker for `kind` (made current where its reads run: `use`)."""
         interval = float(os.environ.get(INTERVAL_ENV) or PROGRESS_INTERVAL_SECONDS)
         tracker = KindProgress(kind, clock=self.clock, interval=interval)
         self.kinds.append(tracker)
-        _CURRENT.set(tracker)
-        logger.info(f"Progress {kind}: started")
-        self._keep_ticking()
         return tracker
+
+    def begin(self, tracker: KindProgress) -> None:
+        """The kind's handler starts on `tracker` (pages read ahead or not): it is current for
+        this task, says it started, and gets a line every interval until it finishes."""
+        use(tracker)
+        tracker.begun = True
+        logger.info(f"Progress {tracker.kind}: started")
+        self._keep_ticking()
 
     def of(self, kind: str) -> list[KindProgress]:
         return [tracker for tracker in self.kinds if tracker.kind == kind]
 
     def running(self) -> list[KindProgress]:
-        return [tracker for tracker in self.kinds if tracker.ended is None]
+        """The kinds a handler works on (read-ahead reads wait for theirs: no lines yet)."""
+        return [tracker for tracker in self.kinds if tracker.begun and tracker.ended is None]
 
     def _keep_ticking(self) -> None:
         """Start the ticker unless it runs (outside an event loop there is nothing to tick)."""
@@ -190,6 +204,11 @@ class ResyncProgress:
 
 def current() -> KindProgress | None:
     return _CURRENT.get()
+
+
+def use(tracker: KindProgress) -> None:
+    """`tracker` is the current kind's for this task and the tasks it starts."""
+    _CURRENT.set(tracker)
 
 
 def count_request(status: int | None) -> None:
