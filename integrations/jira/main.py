@@ -24,7 +24,7 @@ from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
-from jira import progress, read_ahead  # noqa: E402
+from jira import read_ahead  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import window_start  # noqa: E402
 from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
@@ -76,7 +76,7 @@ def resync_handler(
         ahead = reads.take(resource.index) if reads is not None else None
         if ahead is not None:
             tracker, pages = ahead
-            progress.use(tracker)
+            PROGRESS.begin(tracker)
         else:
             tracker, pages = PROGRESS.track(kind_name), None
         try:
