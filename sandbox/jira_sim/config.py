@@ -70,9 +70,14 @@ class SimConfig(BaseModel):
     # that refuses this user there (Atlassian's gateway answers 401 "scope does not match" to a
     # scoped token without the endpoint's scope; sites can turn anonymous access off).
     refused_paths: list[str] = Field(default_factory=list)
-    # Project keys the API user may not browse: /mypermissions?projectKey= says so.
+    # Project keys the API user may not browse: /mypermissions?projectKey= and
+    # POST /permissions/project say so (Jira still lists them: an admin of a project may not
+    # browse it).
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None
+
+    # the traffic recorder (recorder.py): each request and answer appended to this JSONL file
+    record_path: str | None = None
 
     # the unkind Jira: applies UNKIND_PROFILE (see above)
     unkind: bool = False
