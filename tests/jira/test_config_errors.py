@@ -170,10 +170,11 @@ def test_every_ocean_setting_is_named_with_its_variable_and_a_secret_never_shown
 ) -> None:
     setting = OCEAN_SETTINGS[variable]
     location = tuple(variable.removeprefix("OCEAN__").lower().split("__"))
-    [line] = configuration_error_lines(_error_at(location, value), {})
+    secret = f"s3cr3t-{value}"
+    [line] = configuration_error_lines(_error_at(location, secret), {})
     assert line.startswith(f"Configuration error: {setting.name} ({variable}) ")
     if setting.sensitive:
-        assert value not in line.removeprefix(f"Configuration error: {setting.name} ({variable})")
+        assert "s3cr3t-" not in line
     assert "\n" not in line
 
 
