@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from loguru import logger
 from port_ocean.config.dynamic import default_config_factory
@@ -161,6 +161,7 @@ def _error_at(location: tuple[str, ...], value: Any) -> ValidationError:
     )
 
 
+@settings(deadline=None)  # a loaded machine must not fail it
 @given(
     variable=st.sampled_from(sorted(OCEAN_SETTINGS)),
     value=st.text(min_size=1, max_size=80).filter(lambda t: t.strip() != ""),
@@ -178,6 +179,7 @@ def test_every_ocean_setting_is_named_with_its_variable_and_a_secret_never_shown
     assert "\n" not in line
 
 
+@settings(deadline=None)  # a loaded machine must not fail it
 @given(value=st.text(max_size=60))
 def test_any_rejected_jira_host_is_one_line_naming_the_setting(value: str) -> None:
     [line] = configuration_error_lines(

@@ -3,7 +3,7 @@ the closest valid one."""
 
 from __future__ import annotations
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from jira.setting_names import (
@@ -62,6 +62,7 @@ def test_oceans_own_misspellings_get_the_variable_they_misspell() -> None:
     }
 
 
+@settings(deadline=None)  # a loaded machine must not fail it
 @given(st.sets(st.sampled_from(sorted(OCEAN) + SPEC_VARIABLES)))
 def test_valid_variables_are_never_called_misspelt(variables: set[str]) -> None:
     assert misspelt_settings(dict.fromkeys(variables, "x"), spec_setting_names(), OCEAN) == {}
@@ -96,6 +97,7 @@ def ocean_typos(draw: st.DrawFn) -> str:
     return _one_typo(draw, top_level, "OCEAN__")
 
 
+@settings(deadline=None)  # a loaded machine must not fail it
 @given(spec_typos())
 def test_any_typo_of_a_spec_setting_is_hinted_with_a_valid_one(variable: str) -> None:
     assume(variable not in SPEC_VARIABLES)
@@ -104,6 +106,7 @@ def test_any_typo_of_a_spec_setting_is_hinted_with_a_valid_one(variable: str) ->
     assert any(valid in hints[variable] for valid in SPEC_VARIABLES)
 
 
+@settings(deadline=None)  # a loaded machine must not fail it
 @given(ocean_typos())
 def test_any_typo_of_an_ocean_setting_is_hinted_with_a_valid_one(variable: str) -> None:
     assume(variable not in OCEAN and not any(variable.startswith(f"{v}__") for v in OCEAN))

@@ -39,6 +39,8 @@ EXIT_CODE = 2  # a configuration error, however started
 # validated inside IntegrationConfiguration).
 _SETTINGS_MODELS = frozenset({"IntegrationConfiguration", "ApplicationSettings"})
 _CREDENTIALS = "your Port credentials' {} (Port: … → Credentials)"
+# A settings field's name; anything else in an error's location is a union member or an index.
+_SNAKE = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,9 @@ def _spec_settings() -> Mapping[str, Setting]:
         "webhookMaxAgeMinutes": "90",
     }
     return {
+        # Only the values of these are shown: any other could be a secret.
         env_name(name).removeprefix(PREFIX).lower(): Setting(
-            name, env_name(name), example=examples.get(name, "")
+            name, env_name(name), example=examples.get(name, ""), sensitive=name not in examples
         )
         for name in spec_setting_names()
     }
@@ -110,7 +113,7 @@ def _setting(location: Sequence[str]) -> Setting:
         return _spec_settings()[parts[0]]
     path: list[str] = []
     for part in parts:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", part):
+        if not _SNAKE.fullmatch(part):
             break  # a union member's name or a list index: the setting is the path so far
         path.append(part)
         if "OCEAN__" + "__".join(path).upper() in OCEAN_SETTINGS:
@@ -156,7 +159,7 @@ def _validation_lines(exc: ValidationError, env: Mapping[str, str]) -> list[str]
             continue
         # A union (eventListener): each member's complaint is about a listener the user did
         # not mean; the value as set says more.
-        union = any(not re.fullmatch(r"[a-z][a-z0-9_]*", part) for part in location)
+        union = any(not _SNAKE.fullmatch(part) for part in location)
         value = env.get(setting.variable, error.get("input"))
         missing = error["type"] == "missing" or value in (None, "")
         line = None if setting.sensitive else _spec_line(setting, value)
