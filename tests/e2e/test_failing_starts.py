@@ -118,12 +118,13 @@ def test_a_token_jira_refuses(stack: Stack, how: str) -> None:
     assert_jira_failure(result, how, "atlassianUserToken", TOKEN_ENV)
 
 
-# Jira refusing the credentials at its first request of each kind: serverInfo (with and
-# without them), /myself, /mypermissions, the issue search.
+# Jira refusing the credentials at each request a ONCE run makes first: serverInfo (with and
+# without them), /mypermissions, POST /permissions/project (the checks), the issue search (the
+# sync itself).
 REFUSED = {
     "serverInfo": r"/serverInfo$",
-    "myself": r"/myself$",
     "mypermissions": r"/mypermissions$",
+    "permissions-project": r"/permissions/project$",
     "search": r"/search/jql$",
 }
 
