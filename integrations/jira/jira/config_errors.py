@@ -194,10 +194,12 @@ def _variable_in(line: str) -> str | None:
     return found.group(1) if found else None
 
 
-def configuration_error_lines(exc: BaseException, env: Mapping[str, str] = os.environ) -> list[str]:
-    """What a configuration error prints: the misspelt variables' warnings, then one line per
-    wrong setting (the last names the setting to fix). A misspelling of a setting that is
-    missing or wrong is named on that setting's line."""
+def configuration_error_lines(
+    exc: BaseException, env: Mapping[str, str] = os.environ, *, warn: bool = True
+) -> list[str]:
+    """What a configuration error prints: the misspelt variables' warnings (`warn`: unless
+    they were logged already), then one line per wrong setting (the last names the setting to
+    fix). A misspelling of a setting that is missing or wrong is named on that setting's line."""
     if isinstance(exc, ValidationError):
         errors = _validation_lines(exc, env)
     elif isinstance(exc, SettingsError):
@@ -216,7 +218,7 @@ def configuration_error_lines(exc: BaseException, env: Mapping[str, str] = os.en
                 break
         else:
             warnings.append(misspelt_warning(variable, hint))
-    return warnings + errors
+    return warnings + errors if warn else errors
 
 
 def print_configuration_error(exc: BaseException) -> int:
@@ -227,7 +229,7 @@ def print_configuration_error(exc: BaseException) -> int:
     logger.complete()
     logger.remove()
     sys.stdout.flush()
-    for line in configuration_error_lines(exc):
+    for line in configuration_error_lines(exc, warn=not _installed):
         print(line, file=sys.stderr, flush=True)
     return EXIT_CODE
 
