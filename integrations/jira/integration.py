@@ -32,12 +32,18 @@ from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
+from jira.exits import install_configuration_exit  # noqa: E402
+from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 from jira.unavailable import kept, literal_blueprint  # noqa: E402
+
+# Ocean loads this file first, however it is started, then validates its settings: from here a
+# configuration error ends the process with one line and exit 2 (jira.exits).
+install_configuration_exit()
 
 
 class JiraPortAppConfigHandler(APIPortAppConfig):
@@ -101,6 +107,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
 
     def __init__(self, context: PortOceanContext) -> None:
         super().__init__(context)
+        # Ocean has just read its settings; ours fill what the user left unset.
+        apply_defaults(context.config)
         # Ocean's webhook manager maps live events with handlers of its own, built from
         # HandlerMixin's class defaults (JQEntityProcessor: a forked process pool per
         # delivery), not from the integration's: it gets our processor too.

@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Starts the Jira integration from any working directory with Ocean's own runner (what
-`ocean sail` runs), plus two things:
+"""Starts the Jira integration from any working directory with Ocean's own runner: the same
+code path as `ocean sail` from integrations/jira, the image's CMD and either Helm chart.
 
-- Ocean reads ./pyproject.toml and ./.port/resources from the working directory and main.py from
-  the integration path; this launcher runs from the integration's own folder so all resolve.
-- In ONCE mode `ocean sail` exits 0 even when the resync failed. This exits 1 instead, with the
-  reason on the last line, so CI jobs fail when the sync fails. Bad configuration exits 2 with one
-  line naming the setting.
-- A ONCE run fails fast: Port's credentials are checked with one token request before Ocean
-  starts, and the Jira checks of `jira.checks` run before anything syncs (integration.py); a
-  failing check ends the run with exit 1 and the check on the last line. A finished ONCE run
-  prints the summary table per kind just before the verdict line.
-- `launch.py probe` runs Ocean's connection probe with the same Jira checks and prints one line
-  per check; it exits 1 when one fails.
+Everything the integration needs happens in the integration itself, whichever way it starts:
+its defaults for Ocean's settings (32 event workers unless OCEAN__EVENT_WORKERS_COUNT says
+otherwise), bad configuration exiting 2 with one line naming the setting, a ONCE run checking
+Port's credentials before Ocean starts, printing the summary table per kind and exiting 1 with
+the reason on the last line when the sync failed (jira.exits, jira.ocean_defaults). This launcher
+only adds conveniences:
+
+- it runs from the integration's own folder, so Ocean finds ./pyproject.toml, ./.port/resources
+  and main.py from any working directory;
+- `--once` sets the ONCE event listener, like `ocean sail -O`;
+- `launch.py probe` runs Ocean's connection probe with the Jira checks and prints one line per
+  check; it exits 1 when one fails.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_EVENT_WORKERS = 32
 
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -50,26 +50,6 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     probe.add_argument("--probe-id", default=os.environ.get("OCEAN__PROBE_ID"))
     return parser.parse_args(argv)
-
-
-def _port_credentials(override: dict[str, Any]) -> str | None:
-    """The failing Port check's line, or None: one token request, no retry loop."""
-    import asyncio
-
-    from port_ocean.config.settings import IntegrationConfiguration
-
-    from jira.checks import port_credentials
-
-    port = IntegrationConfiguration(**override).port
-    # A loop of its own: asyncio.run() would leave none for Ocean's runner, which asks for one.
-    loop = asyncio.new_event_loop()
-    try:
-        check = loop.run_until_complete(
-            port_credentials(str(port.base_url), port.client_id, port.client_secret)
-        )
-    finally:
-        loop.close()
-    return check.line() if check.failed else None
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -107,75 +87,22 @@ def _probe(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _config_errors(exc: Exception) -> list[str]:
-    from pydantic import ValidationError
-
-    from jira.settings import ConfigurationError
-
-    if isinstance(exc, ConfigurationError):
-        return [str(exc)]
-    if isinstance(exc, ValidationError):
-        return [
-            f"Configuration error: {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        ]
-    return [f"Configuration error: {exc}"]
-
-
-def _configuration_failed(exc: Exception) -> int:
-    from loguru import logger
-
-    # Let Ocean's queued log lines out first (removing the handlers joins their writer
-    # threads, even under load): the error is the last line.
-    logger.complete()
-    logger.remove()
-    for line in _config_errors(exc):
-        print(line, file=sys.stderr, flush=True)
-    return 2
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     os.chdir(HERE)
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
-    # Live events: Ocean's workers each await one delivery's re-read, and concurrent re-reads
-    # are what jira.webhooks.rereads coalesces and batches; Ocean's default is 1 worker.
-    os.environ.setdefault("OCEAN__EVENT_WORKERS_COUNT", str(DEFAULT_EVENT_WORKERS))
 
-    from loguru import logger
-    from port_ocean.config.settings import IntegrationConfiguration
-    from port_ocean.context.ocean import ocean
-    from port_ocean.core.models import EventListenerType
     from port_ocean.run import run
-    from pydantic import ValidationError
 
-    from jira.outcome import OUTCOME
-    from jira.progress import PROGRESS, summary_table
-    from jira.settings import ConfigurationError
+    from jira.exits import install_configuration_exit
 
+    install_configuration_exit()  # before Ocean reads its settings (integration.py does it too)
+    if args.command == "probe":
+        return _probe(args)
+    # Ocean's own runner: what `ocean sail` calls, with what `ocean sail -O` overrides.
     override: dict[str, Any] = {"event_listener": {"type": "ONCE"}} if args.once else {}
-    try:
-        if args.command == "probe":
-            return _probe(args)
-        once = IntegrationConfiguration(**override).event_listener.type == EventListenerType.ONCE
-        if once and (port_failure := _port_credentials(override)):
-            print(f"Jira resync failed: nothing was synced: {port_failure}", file=sys.stderr)
-            return 1
-        # Ocean's own runner (what `ocean sail` calls); main.py validates the Jira settings
-        # as Ocean loads it, before anything is served.
-        run(".", args.log_level, args.port, config_override=override)
-    except (ConfigurationError, ValidationError) as exc:
-        return _configuration_failed(exc)
-
-    logger.complete()  # Ocean logs from a queue: let it drain so our verdict is the last line
-    if ocean.config.event_listener.type == EventListenerType.ONCE:
-        if PROGRESS.kinds:
-            print(summary_table(PROGRESS.kinds), flush=True)
-        if not OUTCOME.succeeded:
-            print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr, flush=True)
-            return 1
-        print("Jira resync completed", flush=True)
+    run(".", args.log_level, args.port, config_override=override)
     return 0
 
 

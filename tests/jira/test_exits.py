@@ -1,0 +1,95 @@
+"""The integration's own start-up defaults and exit codes (jira.ocean_defaults, jira.exits), the
+same whichever way the process starts; the real process runs in tests/e2e/test_launchers.py."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from port_ocean.config.settings import IntegrationConfiguration, PortSettings
+from pydantic import ValidationError
+
+from jira.exits import configuration_errors, once_verdict, runs_once
+from jira.ocean_defaults import DEFAULT_EVENT_WORKERS, apply_defaults
+from jira.outcome import OUTCOME
+from jira.settings import ConfigurationError
+
+PORT = PortSettings(client_id="id", client_secret="secret")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No OCEAN__ variable, .env or config.yaml of the machine leaks into the settings; Ocean
+    reads the integration's name from ./pyproject.toml."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "jira"\nversion = "0.1.0"\n')
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("OCEAN__")]:
+        monkeypatch.delenv(name)
+    yield
+    OUTCOME.start()
+
+
+def config(**values: Any) -> IntegrationConfiguration:
+    return IntegrationConfiguration(port=PORT, **values)
+
+
+def test_event_workers_default_to_the_integrations_own_count() -> None:
+    settings = config()
+    apply_defaults(settings)
+    assert settings.event_workers_count == DEFAULT_EVENT_WORKERS
+
+
+@given(st.integers(min_value=1, max_value=500))
+def test_an_explicit_event_worker_count_wins_from_the_environment(count: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OCEAN__EVENT_WORKERS_COUNT", str(count))
+        settings = config()
+    apply_defaults(settings)
+    assert settings.event_workers_count == count
+
+
+def test_an_explicit_event_worker_count_wins_from_a_dot_env_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("OCEAN__EVENT_WORKERS_COUNT=1\n")
+    settings = config()
+    apply_defaults(settings)
+    assert settings.event_workers_count == 1
+
+
+def test_only_a_syncing_once_run_is_once() -> None:
+    assert runs_once(config(event_listener={"type": "ONCE"}))
+    assert not runs_once(config(event_listener={"type": "ONCE", "should_resync": False}))  # probe
+    assert not runs_once(config(event_listener={"type": "POLLING"}))
+    assert not runs_once(config())
+
+
+def test_the_verdict_of_a_once_run() -> None:
+    OUTCOME.start()
+    assert once_verdict() == (
+        1,
+        "Jira resync failed: the resync did not finish (see the log above)",
+    )
+    OUTCOME.kind_failed("issue", RuntimeError("Jira answered 500"))
+    OUTCOME.finish(True)
+    assert once_verdict() == (1, "Jira resync failed: kind issue failed: Jira answered 500")
+    OUTCOME.start()
+    OUTCOME.finish(True)
+    assert once_verdict() == (0, "Jira resync completed")
+
+
+def test_configuration_errors_are_one_line_per_setting() -> None:
+    with pytest.raises(ValidationError) as invalid:
+        config(event_workers_count="many")
+    assert configuration_errors(invalid.value) == [
+        "Configuration error: event_workers_count: Input should be a valid integer, unable to "
+        "parse string as an integer"
+    ]
+    wrong = ConfigurationError("jiraHost", "is not a URL")
+    assert configuration_errors(wrong) == [
+        "Configuration error: jiraHost (OCEAN__INTEGRATION__CONFIG__JIRA_HOST) is not a URL"
+    ]
+    assert configuration_errors(RuntimeError("not about settings")) is None
