@@ -20,7 +20,7 @@ from sandbox.stack import (
     Stack,
     running_stack,
 )
-from tests.e2e.conftest import port_api, synced_issue_keys
+from tests.e2e.conftest import port_api, synced_issue_keys, synced_stack
 
 SIZE = {"projects": 3, "users": 12, "teams": 2, "issues": 80}
 FAILED = "Jira resync failed: nothing was synced: [FAIL] "
@@ -29,10 +29,7 @@ FAILED = "Jira resync failed: nothing was synced: [FAIL] "
 @pytest.fixture(scope="module")
 def synced() -> Iterator[Stack]:
     """A stack whose first ONCE run succeeded (the integration and its mapping exist in Port)."""
-    with running_stack(jira=SIZE) as stack:
-        result = stack.run_once()
-        assert result.returncode == 0, result.output[-3000:]
-        yield stack
+    yield from synced_stack(SIZE)
 
 
 def set_mapping(stack: Stack, mapping: dict[str, Any]) -> None:

@@ -17,7 +17,8 @@ import pytest
 
 from jira.ocean_defaults import DEFAULT_EVENT_WORKERS
 from sandbox.live_benchmark import BURST_ISSUES, SECRET, Sender, burst
-from sandbox.stack import LAUNCHER, ROOT, Stack, running_stack
+from sandbox.stack import LAUNCHER, ROOT, Stack
+from tests.e2e.conftest import synced_stack
 
 INTEGRATION_DIR = ROOT / "integrations" / "jira"
 OCEAN = Path(sys.executable).parent / "ocean"  # the venv's `ocean` command
@@ -33,10 +34,7 @@ FAILING_SEARCH = {"fail_paths": [r"/rest/api/3/search/jql", r"/rest/api/3/issue/
 @pytest.fixture(scope="module")
 def synced() -> Iterator[Stack]:
     """A site whose first ONCE sync (launch.py) put its issues in Port."""
-    with running_stack(jira=SITE) as stack:
-        result = stack.run_once()
-        assert result.returncode == 0, result.output[-3000:]
-        yield stack
+    yield from synced_stack(SITE)
 
 
 def wait_for_webhook(stack: Stack, url: str, timeout: float = 120) -> None:
