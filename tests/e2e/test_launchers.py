@@ -6,6 +6,7 @@ exit 1 with the reason on the last line, after the summary table, under both."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 from jira.ocean_defaults import DEFAULT_EVENT_WORKERS
 from sandbox.live_benchmark import BURST_ISSUES, SECRET, Sender, burst
 from sandbox.stack import LAUNCHER, ROOT, Stack
+from tests.deployment.test_dockerfile import DOCKERFILE, final_workdir, parse_dockerfile
 from tests.e2e.conftest import synced_stack
 
 INTEGRATION_DIR = ROOT / "integrations" / "jira"
@@ -25,6 +27,17 @@ OCEAN = Path(sys.executable).parent / "ocean"  # the venv's `ocean` command
 LAUNCHERS: dict[str, tuple[list[str], Path | None]] = {
     "launch.py": ([sys.executable, str(LAUNCHER)], None),
     "ocean sail": ([str(OCEAN), "sail"], INTEGRATION_DIR),
+}
+# What Port's port-ocean chart adds for every install (reference/deployment.md); it sets no
+# OCEAN__INTEGRATION__TYPE (Ocean then takes the name in ./pyproject.toml) and no command.
+PORT_CHART_EXTRAS = {
+    "OCEAN__INTEGRATION__TYPE": "",
+    "OCEAN__PROCESS_EXECUTION_MODE": "single_process",
+    "OCEAN__ALLOW_ENVIRONMENT_VARIABLES_JQ_ACCESS": "true",
+    "OCEAN__LAKEHOUSE_ENABLED": "true",
+    "OCEAN__PROCESSING_MODE": "dsp",
+    "OCEAN__STREAMING__ENABLED": "false",
+    "OCEAN__ACTIONS_PROCESSOR__ENABLED": "false",
 }
 SITE = {"issues": 200, "projects": 3, "users": 6, "teams": 1}
 WORKERS = re.compile(r"Live events: (\d+) event workers")
@@ -159,3 +172,27 @@ def test_bad_configuration_exits_2_with_one_line(synced: Stack, launcher: str) -
     assert result.returncode == 2, result.output[-3000:]
     assert result.last_line.startswith("Configuration error: event_workers_count:")
     assert "Traceback" not in result.output
+
+
+def image_command() -> tuple[list[str], Path]:
+    """The Dockerfile's CMD and final WORKDIR, with /app read as this checkout."""
+    runtime = parse_dockerfile(DOCKERFILE.read_text("utf-8"))[1][-1]
+    (cmd,) = [item.arguments for item in runtime.all("CMD")]
+    command = json.loads(cmd)
+    workdir = ROOT / final_workdir(runtime).relative_to("/app")
+    return [str(Path(sys.executable).parent / command[0]), *command[1:]], workdir
+
+
+def test_the_image_cmd_under_ports_chart_ends_a_once_run_like_launch_py(synced: Stack) -> None:
+    """Port's chart as a CronJob: its environment, the image's own CMD, no argument."""
+    command, workdir = image_command()
+    good = synced.run_once(PORT_CHART_EXTRAS, command=command, cwd=workdir)
+    assert good.returncode == 0, good.output[-3000:]
+    assert good.last_line == "Jira resync completed"
+    synced.jira("PATCH", "/_sim/config", FAILING_SEARCH)
+    try:
+        failed = synced.run_once(PORT_CHART_EXTRAS, command=command, cwd=workdir)
+    finally:
+        synced.jira("PATCH", "/_sim/config", {"fail_paths": []})
+    assert failed.returncode == 1, failed.output[-3000:]
+    assert failed.last_line.startswith("Jira resync failed: kind issue failed:"), failed.last_line
