@@ -93,10 +93,15 @@ def live_burst(stack: Stack, launcher: str, tag: str) -> tuple[dict[str, str], l
     ) as url:
         wait_for_webhook(stack, url)
         sender = Sender(stack, f"{url}/integration/webhook")
+        started = time.monotonic()
         sent = sender.send_all(burst(sender, keys[:BURST_ISSUES], tag))
         final = {s.key: s.summary for s in sent}
         missing = wait_for_titles(stack, final)
         statuses = [s.status for s in sent]
+        print(  # a figure for the reader, not an assertion
+            f"\n{launcher}: {len(sent)} deliveries, {len(final) - len(missing)} of "
+            f"{len(final)} changes in Port after {time.monotonic() - started:.1f} s"
+        )
     (log_file,) = set(stack.workdir.glob("integration-*.log")) - logs_before
     return missing, statuses, log_file.read_text(errors="replace")
 
