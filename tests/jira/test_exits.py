@@ -3,6 +3,7 @@ same whichever way the process starts; the real process runs in tests/e2e/test_l
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 from port_ocean.config.settings import IntegrationConfiguration, PortSettings
 from pydantic import ValidationError
 
-from jira.exits import configuration_errors, once_verdict, runs_once
+import jira.exits
+from jira.exits import configuration_errors, once_verdict, prepare_once_run, runs_once
 from jira.ocean_defaults import DEFAULT_EVENT_WORKERS, apply_defaults
 from jira.outcome import OUTCOME
 from jira.settings import ConfigurationError
@@ -93,3 +95,57 @@ def test_configuration_errors_are_one_line_per_setting() -> None:
         "Configuration error: jiraHost (OCEAN__INTEGRATION__CONFIG__JIRA_HOST) is not a URL"
     ]
     assert configuration_errors(RuntimeError("not about settings")) is None
+
+
+class Recorder:
+    """Stands in for atexit and the Port check: what prepare_once_run asked for."""
+
+    def __init__(self, failure: str | None) -> None:
+        self.failure = failure
+        self.checked = 0
+        self.registered: list[object] = []
+
+    def check(self, _: IntegrationConfiguration) -> str | None:
+        self.checked += 1
+        return self.failure
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> Recorder:
+        monkeypatch.setattr(jira.exits, "port_credentials_failure", self.check)
+        monkeypatch.setattr(atexit, "register", self.registered.append)
+        monkeypatch.setattr(atexit, "unregister", lambda _: None)
+        return self
+
+
+def test_a_once_run_checks_port_then_ends_with_the_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder(None).install(monkeypatch)
+    prepare_once_run(config(event_listener={"type": "ONCE"}))
+    assert recorder.checked == 1
+    assert len(recorder.registered) == 1  # the verdict at exit
+
+
+def test_wrong_port_credentials_end_a_once_run_with_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorder = Recorder("[FAIL] Port credentials: Port rejected them").install(monkeypatch)
+    with pytest.raises(SystemExit) as exited:
+        prepare_once_run(config(event_listener={"type": "ONCE"}))
+    assert exited.value.code == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "Jira resync failed: nothing was synced: [FAIL] Port credentials: Port rejected them"
+    )
+    assert recorder.registered == []
+
+
+def test_a_long_running_install_neither_checks_nor_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder = Recorder("[FAIL] not asked").install(monkeypatch)
+    prepare_once_run(config(event_listener={"type": "POLLING"}))
+    assert (recorder.checked, recorder.registered) == (0, [])
+
+
+async def test_an_app_embedded_in_a_running_loop_is_not_ended(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ocean's test harness loads main.py inside its event loop: not the integration's process."""
+    recorder = Recorder("[FAIL] not asked").install(monkeypatch)
+    prepare_once_run(config(event_listener={"type": "ONCE"}))
+    assert (recorder.checked, recorder.registered) == (0, [])

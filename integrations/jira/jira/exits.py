@@ -146,11 +146,23 @@ def _verdict_at_exit() -> None:
         _end(code)
 
 
+def _inside_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def prepare_once_run(config: IntegrationConfiguration) -> None:
-    """As Ocean loads the integration for a ONCE run: Port's credentials are checked (exit 1
-    when wrong), and at the process's exit, after Ocean's shutdown, the summary and the verdict
-    are printed; a failed or unfinished resync exits 1."""
-    if not runs_once(config):
+    """As Ocean's runner loads the integration for a ONCE run: Port's credentials are checked
+    (exit 1 when wrong), and at the process's exit, after Ocean's shutdown, the summary and the
+    verdict are printed; a failed or unfinished resync exits 1.
+
+    Ocean's runner (`ocean sail`, launch.py, the image) loads main.py outside any event loop;
+    an app loaded inside a running loop (Ocean's IntegrationTestHarness) is embedded in a
+    process that is not the integration's to end, so neither happens there."""
+    if not runs_once(config) or _inside_event_loop():
         return
     fail_fast_before_once(config)
     atexit.unregister(_verdict_at_exit)
