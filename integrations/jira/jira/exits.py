@@ -51,6 +51,14 @@ def _end(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _inside_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 # --- bad configuration ---------------------------------------------------------------------
 
 
@@ -69,9 +77,10 @@ def configuration_errors(exc: BaseException) -> list[str] | None:
 def install_configuration_exit() -> None:
     """An uncaught configuration error ends the process with exit 2 and its lines on stderr,
     not a traceback, whichever way the process was started (Ocean raises them while it loads
-    the integration: `ocean sail` itself catches nothing)."""
+    the integration: `ocean sail` itself catches nothing). Not inside a running event loop
+    (an app embedded in someone else's process, as in Ocean's IntegrationTestHarness)."""
     previous = sys.excepthook
-    if getattr(previous, "jira_configuration_exit", False):
+    if getattr(previous, "jira_configuration_exit", False) or _inside_event_loop():
         return
 
     def hook(kind: type[BaseException], exc: BaseException, trace: TracebackType | None) -> None:
@@ -144,14 +153,6 @@ def _verdict_at_exit() -> None:
     if code := print_verdict():
         logger.remove()
         _end(code)
-
-
-def _inside_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def prepare_once_run(config: IntegrationConfiguration) -> None:
