@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 #
-# Port Ocean integration for Jira Cloud.
+# Port Ocean integration for Jira Cloud and Jira Data Center/Server.
 #
 #   docker buildx build --platform linux/amd64,linux/arm64 \
-#     --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg VERSION=0.2.0 --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg SOURCE_URL=https://github.com/<your-org>/port-ocean-jira \
-#     -t "ghcr.io/<your-org>/port-ocean-jira:0.1.0" .
+#     -t "ghcr.io/<your-org>/port-ocean-jira:0.2.0" .
 #
 # Every dependency comes from requirements.lock (pinned, installed from wheels); no OS
 # package is installed, so the same steps run outside Docker:
@@ -36,13 +36,13 @@ RUN python -m venv /opt/venv \
 FROM ${PYTHON_IMAGE} AS runtime
 
 ARG PYTHON_IMAGE
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 ARG REVISION=unknown
 ARG CREATED=unknown
 ARG SOURCE_URL=https://github.com/your-org/port-ocean-jira
 
 LABEL org.opencontainers.image.title="port-ocean-jira" \
-      org.opencontainers.image.description="Port Ocean integration that syncs Jira Cloud into Port's software catalog" \
+      org.opencontainers.image.description="Port Ocean integration that syncs Jira Cloud and Jira Data Center/Server into Port's software catalog" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \

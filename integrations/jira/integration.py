@@ -30,6 +30,7 @@ from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 
+from jira import read_ahead  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.exits import install_configuration_exit  # noqa: E402
@@ -37,13 +38,35 @@ from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
-from jira.progress import PROGRESS, summary_table  # noqa: E402
+from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 from jira.unavailable import kept, literal_blueprint  # noqa: E402
 
 # Ocean loads this file first, however it is started, then validates its settings: from here a
 # configuration error ends the process with one line and exit 2 (jira.exits).
 install_configuration_exit()
+
+
+def port_relation_target() -> RelationTarget:
+    """The blueprint a relation points at, from Port's blueprint (one read per blueprint per
+    summary); None when Port cannot say: the summary then leaves that relation's stubs out."""
+    targets: dict[str, dict[str, str] | None] = {}
+
+    async def target(blueprint: str, relation: str) -> str | None:
+        if blueprint not in targets:
+            try:
+                schema = await ocean.port_client.get_blueprint(blueprint, should_log=False)
+                targets[blueprint] = {name: r.target for name, r in schema.relations.items()}
+            except Exception as exc:  # the summary only informs: a sync never fails on it
+                logger.warning(
+                    f"Resync summary: Port did not answer blueprint {blueprint} ({exc}); "
+                    "stub entities its relations made are left out of the summary"
+                )
+                targets[blueprint] = None
+        relations = targets[blueprint]
+        return relations.get(relation) if relations is not None else None
+
+    return target
 
 
 class JiraPortAppConfigHandler(APIPortAppConfig):
@@ -91,7 +114,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         """A ONCE run's fail-fast start: every check passes, or nothing is synced."""
         async with event_context(EventType.RESYNC, trigger_type="machine"):
             app_config = await self.port_app_config_handler.get_port_app_config(use_cache=False)
-        failed = failures(await run_checks(app_config.resources, live_events=False))
+        checks = await run_checks(app_config.resources, live_events=False, diagnose=False)
+        failed = failures(checks)
         OUTCOME.checks_failed([check.line() for check in failed])
         return not failed
 
@@ -103,6 +127,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         if trackers:
             trackers[-1].upserted += len(entities)
             trackers[-1].failed += len(errors)
+            trackers[-1].upserted_entities(entities)
         return entities, errors
 
     def __init__(self, context: PortOceanContext) -> None:
@@ -134,8 +159,10 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             succeeded = bool(await super().sync_raw_all(*args, **kwargs))
             return succeeded
         finally:
+            await read_ahead.end()
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
+                await resolve_stubs(PROGRESS.kinds, port_relation_target())
                 logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))
 
     async def sync_incremental(self, *args: Any, **kwargs: Any) -> None:

@@ -29,15 +29,72 @@ HERE = Path(__file__).resolve().parent
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
+HELP_DESCRIPTION = """\
+Runs the Jira (Cloud or Data Center/Server) -> Port integration with Ocean's own runner, from any
+working directory. Without arguments it runs long-lived: a resync when Port asks (or every
+OCEAN__SCHEDULED_RESYNC_INTERVAL minutes) plus Jira webhooks when OCEAN__BASE_URL is set.
+--once runs one full sync and exits; `probe` checks the connection and the mapping, syncing
+nothing. Every setting comes from environment variables (below)."""
+
+HELP_EPILOG = """\
+settings (environment variables):
+  OCEAN__PORT__CLIENT_ID, OCEAN__PORT__CLIENT_SECRET   Port credentials (required)
+  OCEAN__PORT__BASE_URL                 https://api.getport.io (EU) or https://api.us.getport.io
+  OCEAN__INTEGRATION__IDENTIFIER        this installation's id in Port
+  OCEAN__INTEGRATION__CONFIG__JIRA_HOST https://example.atlassian.net, or a Data Center URL
+  OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL + ..._ATLASSIAN_USER_TOKEN
+                                        Cloud: the user's email and API token;
+                                        Data Center: a personal access token as
+                                        ..._ATLASSIAN_USER_TOKEN (no email), or
+                                        ..._USERNAME + ..._PASSWORD
+  OCEAN__INTEGRATION__CONFIG__JIRA_DEPLOYMENT   auto (default), cloud or datacenter
+  OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID   needed for the team kind
+  OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET    Jira signs webhook deliveries with it
+  OCEAN__BASE_URL                       public URL of this process: enables Jira webhooks
+  OCEAN__EVENT_LISTENER                 {"type":"ONCE"} is what --once sets
+  OCEAN__INITIALIZE_PORT_RESOURCES=true create the default blueprints and mapping
+  JIRA_PROGRESS_INTERVAL_SECONDS        seconds between progress lines (default 5)
+  The full list: integrations/jira/.port/spec.yaml and README.md "Configuration".
+
+exit codes:
+  0  the sync (--once) or the probe succeeded; a long-running process stopped cleanly
+  1  the sync or a check failed; the reason is the last line
+     ("Jira resync failed: ..." or "Jira probe failed")
+  2  configuration error: one line naming the setting to fix
+
+docs:
+  README.md (the plain path), docs/installation.md (Helm, ArgoCD, CI, Docker),
+  docs/troubleshooting.md (every error and warning line: cause and fix);
+  https://docs.port.io/build-your-software-catalog/sync-data-to-catalog/project-management/jira/
+"""
+
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
-    parser.add_argument("--once", action="store_true", help="run one resync, then exit")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (APPLICATION__PORT wins)")
-    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    parser = argparse.ArgumentParser(
+        description=HELP_DESCRIPTION,
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="run one full sync, print the summary per kind, then exit (0 ok, 1 failed)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="HTTP port for webhooks and health checks (APPLICATION__PORT wins)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS, help="log verbosity")
     commands = parser.add_subparsers(dest="command")
-    probe = commands.add_parser("probe", help="check the connection and the mapping, then exit")
-    probe.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    probe = commands.add_parser(
+        "probe",
+        help="check the connection, the permissions and the mapping, then exit (0 ok, 1 failed)",
+        description="Runs Ocean's connection probe with the integration's checks and prints "
+        "one line per check; exits 1 when one fails, 2 on a configuration error.",
+    )
+    probe.add_argument("--log-level", default="INFO", choices=LOG_LEVELS, help="log verbosity")
     probe.add_argument("--kinds", help="comma-separated kinds to probe (default: every kind)")
     probe.add_argument(
         "--mapping", type=Path, help="a mapping (YAML) to check instead of the default mapping"
@@ -48,7 +105,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         choices=["log", "file", "port"],
         help="where Ocean writes the probe report (port needs --probe-id)",
     )
-    probe.add_argument("--probe-id", default=os.environ.get("OCEAN__PROBE_ID"))
+    probe.add_argument(
+        "--probe-id",
+        default=os.environ.get("OCEAN__PROBE_ID"),
+        help="the probe's id in Port, with --reporting-mode port (default: OCEAN__PROBE_ID)",
+    )
     return parser.parse_args(argv)
 
 

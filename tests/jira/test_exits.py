@@ -16,7 +16,7 @@ from port_ocean.config.settings import IntegrationConfiguration, PortSettings
 from pydantic import ValidationError
 
 import jira.exits
-from jira.exits import configuration_errors, once_verdict, prepare_once_run, runs_once
+from jira.exits import configuration_errors, prepare_once_run, print_verdict, runs_once
 from jira.ocean_defaults import DEFAULT_EVENT_WORKERS, apply_defaults
 from jira.outcome import OUTCOME
 from jira.settings import ConfigurationError
@@ -69,18 +69,25 @@ def test_only_a_syncing_once_run_is_once() -> None:
     assert not runs_once(config())
 
 
-def test_the_verdict_of_a_once_run() -> None:
+def verdict(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """print_verdict's exit code and the line it printed last (stdout or stderr)."""
+    code = print_verdict()
+    out, err = capsys.readouterr()
+    return code, (err if code else out).splitlines()[-1]
+
+
+def test_the_verdict_of_a_once_run(capsys: pytest.CaptureFixture[str]) -> None:
     OUTCOME.start()
-    assert once_verdict() == (
+    assert verdict(capsys) == (
         1,
         "Jira resync failed: the resync did not finish (see the log above)",
     )
     OUTCOME.kind_failed("issue", RuntimeError("Jira answered 500"))
     OUTCOME.finish(True)
-    assert once_verdict() == (1, "Jira resync failed: kind issue failed: Jira answered 500")
+    assert verdict(capsys) == (1, "Jira resync failed: kind issue failed: Jira answered 500")
     OUTCOME.start()
     OUTCOME.finish(True)
-    assert once_verdict() == (0, "Jira resync completed")
+    assert verdict(capsys) == (0, "Jira resync completed")
 
 
 def test_configuration_errors_are_one_line_per_setting() -> None:

@@ -416,6 +416,19 @@ class JiraClient:
             if isinstance(entry, dict)
         }
 
+    async def permitted_projects(self, keys: Iterable[str]) -> list[str]:
+        """The keys of every project where the user holds all of `keys` (project permissions),
+        in one request whatever the number of projects (Cloud's `POST /permissions/project`)."""
+        body = await self.http.request(
+            "POST", Api.PLATFORM, "/permissions/project", json_body={"permissions": list(keys)}
+        )
+        projects = body.get("projects") if isinstance(body, dict) else None
+        return [
+            str(project["key"])
+            for project in projects or []
+            if isinstance(project, dict) and project.get("key")
+        ]
+
     async def has_permission(self, permission: str) -> bool:
         return (await self.my_permissions([permission])).get(permission, False)
 

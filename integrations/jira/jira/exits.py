@@ -33,8 +33,6 @@ from jira.settings import ConfigurationError
 
 CONFIGURATION_EXIT = 2
 FAILED_EXIT = 1
-RESYNC_COMPLETED = "Jira resync completed"
-RESYNC_FAILED = "Jira resync failed: "
 
 
 def _drain_logs() -> None:
@@ -128,15 +126,8 @@ def fail_fast_before_once(config: IntegrationConfiguration) -> None:
     if failure is None:
         return
     _drain_logs()
-    print(f"{RESYNC_FAILED}nothing was synced: {failure}", file=sys.stderr, flush=True)
+    print(f"Jira resync failed: nothing was synced: {failure}", file=sys.stderr, flush=True)
     sys.exit(FAILED_EXIT)
-
-
-def once_verdict() -> tuple[int, str]:
-    """The finished ONCE run's exit code and last line."""
-    if OUTCOME.succeeded:
-        return 0, RESYNC_COMPLETED
-    return FAILED_EXIT, f"{RESYNC_FAILED}{OUTCOME.reason()}"
 
 
 def print_verdict() -> int:
@@ -144,9 +135,11 @@ def print_verdict() -> int:
     _drain_logs()
     if PROGRESS.kinds:
         print(summary_table(PROGRESS.kinds), flush=True)
-    code, line = once_verdict()
-    print(line, file=sys.stderr if code else sys.stdout, flush=True)
-    return code
+    if OUTCOME.succeeded:
+        print("Jira resync completed", flush=True)
+        return 0
+    print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr, flush=True)
+    return FAILED_EXIT
 
 
 def _verdict_at_exit() -> None:
