@@ -84,6 +84,10 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('APPLICATION__PORT', '8000') + '/health/live', timeout=4)"]
 
-# The launcher resolves the working directory itself, so it runs from anywhere; in ONCE
-# mode (OCEAN__EVENT_LISTENER='{"type":"ONCE"}') it exits non-zero when the sync failed.
-CMD ["python", "/app/integrations/jira/launch.py"]
+# Plain `ocean sail` from the integration's folder (Ocean reads ./pyproject.toml, ./.port and
+# main.py there): what Port's port-ocean chart runs (it sets no command), what our chart runs,
+# and the same code path as launch.py. The integration itself sets its defaults (32 event
+# workers), exits 2 on bad configuration, and in ONCE mode
+# (OCEAN__EVENT_LISTENER='{"type":"ONCE"}') prints the summary and exits 1 when the sync failed.
+WORKDIR /app/integrations/jira
+CMD ["ocean", "sail"]

@@ -17,13 +17,11 @@ _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-from jira import config_errors, verdict  # noqa: E402
+from jira.config_errors import warn_misspelt_settings  # noqa: E402
 
 # Ocean imports this file before it validates its settings: misspelt variables are warned about
-# now, and a configuration error becomes one line per setting (jira.config_errors); a ONCE run
-# that failed ends with its verdict under plain `ocean sail` too (jira.verdict).
-config_errors.install()
-verdict.print_at_exit()
+# now, so the hint is there even when validation fails (jira.config_errors).
+warn_misspelt_settings()
 
 from loguru import logger  # noqa: E402
 from port_ocean.clients.port.types import UserAgentType  # noqa: E402
@@ -41,12 +39,18 @@ from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 from jira import read_ahead  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
+from jira.exits import install_configuration_exit  # noqa: E402
+from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 from jira.unavailable import kept, literal_blueprint  # noqa: E402
+
+# Ocean loads this file first, however it is started, then validates its settings: from here a
+# configuration error ends the process with one line and exit 2 (jira.exits).
+install_configuration_exit()
 
 
 def port_relation_target() -> RelationTarget:
@@ -134,6 +138,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
 
     def __init__(self, context: PortOceanContext) -> None:
         super().__init__(context)
+        # Ocean has just read its settings; ours fill what the user left unset.
+        apply_defaults(context.config)
         # Ocean's webhook manager maps live events with handlers of its own, built from
         # HandlerMixin's class defaults (JQEntityProcessor: a forked process pool per
         # delivery), not from the integration's: it gets our processor too.

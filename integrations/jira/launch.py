@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Starts the Jira integration from any working directory with Ocean's own runner (what
-`ocean sail` runs), with these differences:
+"""Starts the Jira integration from any working directory with Ocean's own runner: the same
+code path as `ocean sail` from integrations/jira, the image's CMD and either Helm chart.
 
-- Ocean reads ./pyproject.toml and ./.port/resources from the working directory and main.py from
-  the integration path; this launcher runs from the integration's own folder so all resolve.
-- In ONCE mode `ocean sail` exits 0 even when the resync failed. This exits 1 instead, with the
-  reason on the last line, so CI jobs fail when the sync fails. Bad configuration exits 2 with one
-  line naming the setting.
-- A ONCE run fails fast: Port's credentials are checked with one token request before Ocean
-  starts, and the Jira checks of `jira.checks` run before anything syncs (integration.py); a
-  failing check ends the run with exit 1 and the check on the last line. A finished ONCE run
-  prints the summary table per kind just before the verdict line.
-- `launch.py probe` runs Ocean's connection probe with the same Jira checks and prints one line
-  per check; it exits 1 when one fails.
+Everything the integration needs happens in the integration itself, whichever way it starts:
+its defaults for Ocean's settings (32 event workers unless OCEAN__EVENT_WORKERS_COUNT says
+otherwise), bad configuration exiting 2 with one line naming the setting, a ONCE run checking
+Port's credentials before Ocean starts, printing the summary table per kind and exiting 1 with
+the reason on the last line when the sync failed (jira.exits, jira.ocean_defaults). This launcher
+only adds conveniences:
+
+- it runs from the integration's own folder, so Ocean finds ./pyproject.toml, ./.port/resources
+  and main.py from any working directory;
+- `--once` sets the ONCE event listener, like `ocean sail -O`;
+- `launch.py probe` runs Ocean's connection probe with the Jira checks and prints one line per
+  check; it exits 1 when one fails.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_EVENT_WORKERS = 32
 
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -153,38 +153,17 @@ def main(argv: list[str] | None = None) -> int:
     os.chdir(HERE)
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
-    # Live events: Ocean's workers each await one delivery's re-read, and concurrent re-reads
-    # are what jira.webhooks.rereads coalesces and batches; Ocean's default is 1 worker.
-    os.environ.setdefault("OCEAN__EVENT_WORKERS_COUNT", str(DEFAULT_EVENT_WORKERS))
 
-    from loguru import logger
-    from port_ocean.context.ocean import ocean
-    from port_ocean.core.models import EventListenerType
     from port_ocean.run import run
 
-    from jira.config_errors import CONFIG_ERRORS, print_configuration_error
-    from jira.outcome import OUTCOME
-    from jira.progress import PROGRESS, summary_table
-    from jira.verdict import print_verdict
+    from jira.exits import install_configuration_exit
 
+    install_configuration_exit()  # before Ocean reads its settings (integration.py does it too)
+    if args.command == "probe":
+        return _probe(args)
+    # Ocean's own runner: what `ocean sail` calls, with what `ocean sail -O` overrides.
     override: dict[str, Any] = {"event_listener": {"type": "ONCE"}} if args.once else {}
-    try:
-        if args.command == "probe":
-            return _probe(args)
-        # Ocean's own runner (what `ocean sail` calls); main.py validates the Jira settings
-        # and checks Port's credentials as Ocean loads it, before anything is served.
-        run(".", args.log_level, args.port, config_override=override)
-    except CONFIG_ERRORS as exc:
-        return print_configuration_error(exc)
-
-    logger.complete()  # Ocean logs from a queue: let it drain so our verdict is the last line
-    if ocean.config.event_listener.type == EventListenerType.ONCE:
-        if PROGRESS.kinds:
-            print(summary_table(PROGRESS.kinds), flush=True)
-        if not OUTCOME.succeeded:
-            print_verdict(OUTCOME.reason())
-            return 1
-        print("Jira resync completed", flush=True)
+    run(".", args.log_level, args.port, config_override=override)
     return 0
 
 

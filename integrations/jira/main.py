@@ -26,6 +26,7 @@ from port_ocean.utils.signal import signal_handler  # noqa: E402
 
 from jira import read_ahead  # noqa: E402
 from jira.errors import JiraError  # noqa: E402
+from jira.exits import prepare_once_run  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import window_start  # noqa: E402
 from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
@@ -35,16 +36,17 @@ from jira.probe import on_probe, run_checks  # noqa: E402
 from jira.progress import PROGRESS  # noqa: E402
 from jira.resources import SelectorError  # noqa: E402
 from jira.settings import ConfigurationError, JiraSettings  # noqa: E402
-from jira.verdict import check_port_credentials  # noqa: E402
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
 from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
 from jira.webhooks.registration import start_live_events  # noqa: E402
 
 # Bad settings stop the process here, while Ocean loads this file: one line naming the setting
-# (jira.config_errors: exit 2), before anything is served; so do Port credentials Port refuses.
+# and exit 2 (jira.exits, in jira.config_errors' words), before anything is served.
 settings_from_ocean()
-check_port_credentials()
+# A ONCE run: Port's credentials are checked now (exit 1 when wrong), and the run ends with the
+# summary, the verdict on the last line and exit 1 when it failed (jira.exits).
+prepare_once_run(ocean.config)
 
 
 def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
@@ -104,7 +106,6 @@ for _kind in KINDS:
     if _kind.changed is not None:
         # Ocean registers these only when OCEAN__INTEGRATION__INCREMENTAL_SYNC_ENABLED is set.
         ocean.on_incremental_resync(_kind.name)(resync_handler(_kind, incremental=True))
-
 
 
 def _read_ahead_of(config: ResourceConfig) -> AsyncIterator[Page] | None:

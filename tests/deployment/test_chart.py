@@ -801,3 +801,14 @@ def test_examples_point_at_this_chart() -> None:
     chart_sources = [s for s in application["spec"]["sources"] if "path" in s]
     assert [s["path"] for s in chart_sources] == ["charts/jira-integration"]
     assert Path(REPO_ROOT, chart_sources[0]["path"], "Chart.yaml").exists()
+
+
+def test_every_workload_runs_the_images_own_command(rendered: dict[str, Rendered]) -> None:
+    """Like Port's port-ocean chart: no command, args or workingDir, so every workload (the
+    Deployment, the sync CronJob and Job, the live-events replicas) runs the image's CMD, the
+    one code path launch.py and `ocean sail` share."""
+    for scenario, result in rendered.items():
+        for spec in result.pod_specs():
+            for container in spec["containers"]:
+                overrides = {"command", "args", "workingDir"} & set(container)
+                assert not overrides, (scenario, container["name"], overrides)

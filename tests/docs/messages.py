@@ -10,7 +10,7 @@ joined with `+` or implicit concatenation, or built as an f-string is still one 
 - `ConfigurationError(setting, what)`: printed as `Configuration error: <setting> (<ENV>) <what>`
   and exit 2;
 - `Check(name, Status.FAIL | Status.WARN, message)`: printed as `[FAIL] <name>: <message>`;
-- `print(..., file=sys.stderr)`: launch.py's verdict lines;
+- `print(..., file=sys.stderr)`: the verdict and configuration lines (jira/exits.py);
 - `warn_once(...)` and `<report>.warn(...)`: helpers that log a warning once;
 - `raise E(...)` and `super().__init__(...)` of the exceptions the integration defines (their
   text ends the `Kind … failed; …: …` and `[FAIL]` lines);
@@ -58,7 +58,7 @@ DYNAMIC_SITES: dict[str, tuple[str, ...]] = {
     # warn_once / Report.warn: their callers' templates are read as messages.
     "jira/resources.py | logger.warning(message)": (),
     "jira/webhooks/registration.py | logger.warning(message)": (),
-    "launch.py | print(line, file=sys.stderr, flush=True)": (
+    "jira/exits.py | print(line, file=sys.stderr)": (
         "Configuration error: … (…) …",
         "Configuration error: …: …",
     ),

@@ -4,20 +4,17 @@ never a secret; a misspelling of the setting is named on its line."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from loguru import logger
 from port_ocean.config.dynamic import default_config_factory
 from port_ocean.config.settings import IntegrationConfiguration
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from jira import config_errors
 from jira.config_errors import OCEAN_SETTINGS, configuration_error_lines, is_configuration_error
 from jira.setting_names import SPEC
 from jira.settings import ConfigurationError
@@ -197,25 +194,3 @@ def test_any_rejected_jira_host_is_one_line_naming_the_setting(value: str) -> No
         {},
     )
     assert line.startswith(f"Configuration error: jiraHost ({HOST}) ")
-
-
-def test_under_ocean_sail_a_configuration_error_ends_the_process_with_its_lines(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    exits: list[int] = []
-    monkeypatch.setattr("os._exit", exits.append)
-    others: list[BaseException] = []
-    hook = config_errors._excepthook(lambda kind, exc, tb: others.append(exc))
-    error = ConfigurationError("jiraHost", "is missing")
-    try:
-        hook(ConfigurationError, error, None)
-    finally:
-        logger.add(sys.stderr)  # the hook removed every handler, as the process ends there
-    assert exits == [2]
-    assert capsys.readouterr().err.splitlines()[-1] == (
-        f"Configuration error: jiraHost ({HOST}) is missing"
-    )
-    crash = RuntimeError("not a setting")
-    hook(RuntimeError, crash, None)
-    assert others == [crash] and exits == [2]  # anything else: the previous hook, as before
-    assert sys.excepthook is not hook

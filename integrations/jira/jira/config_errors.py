@@ -1,7 +1,7 @@
 """Settings errors in one voice, Ocean's own settings included: every invalid or missing setting
 is one line, `Configuration error: <setting> (<VARIABLE>) <what is wrong>: <what to set>, e.g.
-<example>`, however the integration was started (`launch.py` prints these lines; under plain
-`ocean sail`, `install()` makes them the process's last lines instead of a traceback).
+<example>`, however the integration was started (jira.exits prints these lines as the process's
+last, exit 2).
 
 Misspelt variables (jira.setting_names) are warned about before anything validates, and when a
 setting is missing or wrong while a misspelling of it is set, its line says so.
@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from types import TracebackType
 from typing import Any
 
 from loguru import logger
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from jira import verdict
 from jira.setting_names import (
     PREFIX,
     misspelt_settings,
@@ -33,8 +30,6 @@ from jira.setting_names import (
 )
 from jira.settings import ConfigurationError, env_name, max_age_minutes, validated_host
 
-CONFIG_ERRORS: tuple[type[Exception], ...] = (ConfigurationError, ValidationError, SettingsError)
-EXIT_CODE = 2  # a configuration error, however started
 # The settings models whose validation errors are configuration errors (the spec's settings are
 # validated inside IntegrationConfiguration).
 _SETTINGS_MODELS = frozenset({"IntegrationConfiguration", "ApplicationSettings"})
@@ -198,8 +193,9 @@ def configuration_error_lines(
     exc: BaseException, env: Mapping[str, str] = os.environ, *, warn: bool = True
 ) -> list[str]:
     """What a configuration error prints: the misspelt variables' warnings (`warn`: unless
-    they were logged already), then one line per wrong setting (the last names the setting to
-    fix). A misspelling of a setting that is missing or wrong is named on that setting's line."""
+    warn_misspelt_settings logged them already), then one line per wrong setting (the last
+    names the setting to fix). A misspelling of a setting that is missing or wrong is named on
+    that setting's line."""
     if isinstance(exc, ValidationError):
         errors = _validation_lines(exc, env)
     elif isinstance(exc, SettingsError):
@@ -221,43 +217,8 @@ def configuration_error_lines(
     return warnings + errors if warn else errors
 
 
-def print_configuration_error(exc: BaseException) -> int:
-    """Prints the error's lines as the process's last ones; returns the exit code."""
-    verdict.reported()
-    # Let Ocean's queued log lines out first (removing the handlers joins their writer
-    # threads, even under load): the error is the last line.
-    logger.complete()
-    logger.remove()
-    sys.stdout.flush()
-    for line in configuration_error_lines(exc, warn=not _installed):
-        print(line, file=sys.stderr, flush=True)
-    return EXIT_CODE
-
-
-ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], Any]
-
-
-def _excepthook(previous: ExceptHook) -> ExceptHook:
-    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> Any:
-        if not is_configuration_error(exc):
-            return previous(kind, exc, tb)
-        code = print_configuration_error(exc)
-        sys.stderr.flush()
-        os._exit(code)  # an excepthook cannot set the exit code otherwise
-
-    return hook
-
-
-_installed = False
-
-
-def install() -> None:
-    """Called while Ocean loads the integration, before it validates its settings: warns about
-    misspelt variables now, and turns a configuration error that ends the process (Ocean's
-    settings validation under `ocean sail`, or the integration's) into its lines, exit 2."""
-    global _installed
-    for warning in unknown_setting_warnings(os.environ, spec_setting_names(), ocean_variables()):
+def warn_misspelt_settings(env: Mapping[str, str] = os.environ) -> None:
+    """Logs the misspelt variables' warnings: called while Ocean loads the integration, before
+    it validates its settings, so a hint is there even when validation then fails."""
+    for warning in unknown_setting_warnings(env, spec_setting_names(), ocean_variables()):
         logger.warning(warning)
-    if not _installed:
-        sys.excepthook = _excepthook(sys.excepthook)
-        _installed = True
