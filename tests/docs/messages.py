@@ -62,7 +62,7 @@ DYNAMIC_SITES: dict[str, tuple[str, ...]] = {
         "Configuration error: … (…) …",
         "Configuration error: …: …",
     ),
-    "main.py | logger.warning(_warning)": (
+    "jira/config_errors.py | logger.warning(warning)": (
         "… is not a setting of this integration and is ignored: …",
     ),
     "main.py | logger.error(str(exc))": ("Configuration error: … (…) …",),
