@@ -175,7 +175,9 @@ def test_bad_configuration_exits_2_with_one_line(synced: Stack, launcher: str) -
     command, cwd = LAUNCHERS[launcher]
     result = synced.run_once(command=command, cwd=cwd, OCEAN__EVENT_WORKERS_COUNT="many")
     assert result.returncode == 2, result.output[-3000:]
-    assert result.last_line.startswith("Configuration error: event_workers_count:")
+    assert result.last_line.startswith(
+        "Configuration error: eventWorkersCount (OCEAN__EVENT_WORKERS_COUNT) is 'many'"
+    )
     assert "Traceback" not in result.output
 
 
