@@ -49,11 +49,16 @@ DYNAMIC_SITES: dict[str, tuple[str, ...]] = {
         "Configuration error: … (…) …",
         "Jira … answered …: …",
     ),
-    "jira/checks.py | Check(name, Status.WARN, message, (kind,))": (
+    "jira/checks.py | Check(name, Status.WARN, message, (kind,), resync_warns=True)": (
         "[warn] Permissions of kind team: skipped: …",
     ),
-    "jira/checks.py | Check(name, _STATUS[status], message, (kind,))": (
+    "jira/checks.py | Check(name, found, message, (kind,))": (
         "[FAIL] Permissions of kind …: missing …",
+        "[warn] Permissions of kind …: missing …",
+    ),
+    "jira/mapping_checks.py | Check(name, status, '; '.join(bad) + f'; fix it in the mapping{consequence}', kinds=(resource.kind,))": (
+        "[FAIL] …: …; fix it in the mapping",
+        "[warn] …: …; fix it in the mapping (until then Port gets those fields empty)",
     ),
     # warn_once / Report.warn: their callers' templates are read as messages.
     "jira/resources.py | logger.warning(message)": (),
