@@ -236,6 +236,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
             "GET /rest/agile/1.0/board/{boardId}/sprint": api_agile.board_sprints,
             "GET /rest/agile/1.0/board/{boardId}/epic": api_agile.board_epics,
+            "GET /rest/agile/1.0/board/{boardId}/backlog": api_agile.agile_backlog,
             "GET /rest/software/1.0/board/{boardId}/backlog": api_agile.board_backlog,
             "GET /rest/agile/1.0/sprint/{sprintId}": api_agile.sprint_get,
             "GET /gateway/api/public/teams/v1/org/{orgId}/teams": api_teams.list_teams,

@@ -161,9 +161,7 @@ def routes(config: Any) -> dict[str, Any]:
 
 def as_requested(template: str) -> str:
     """A route template as the client asked for it, before `DataCenterFacade` rewrote it."""
-    return template.replace("/rest/api/3/", f"{V2}/").replace(
-        "/rest/software/1.0/", "/rest/agile/1.0/"
-    )
+    return template.replace("/rest/api/3/", f"{V2}/")
 
 
 class DataCenterFacade:
@@ -197,8 +195,6 @@ class DataCenterFacade:
         scope["headers"] = [*kept, (b"authorization", cloud.encode())]
         if path.startswith(f"{V2}/") and path not in OWN_PATHS:
             path = "/rest/api/3/" + path[len(V2) + 1 :]
-        elif path.startswith("/rest/agile/1.0/board/") and path.endswith("/backlog"):
-            path = "/rest/software/1.0/" + path[len("/rest/agile/1.0/") :]
         scope["path"], scope["raw_path"] = path, path.encode()
         await self.app(scope, receive, _reshaping(send))
 
