@@ -23,9 +23,9 @@ from starlette.responses import Response
 from .api_platform import jql_context
 from .catalog import JsonDict
 from .fields import FieldSpec, split_list
-from .store import IssueRecord
 from .jql import compile_query, parse
 from .search import decode_token, encode_token
+from .store import IssueRecord
 from .web import (
     JiraError,
     account,

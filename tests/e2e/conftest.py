@@ -124,3 +124,16 @@ def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[d
         items += page[key]
         if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
             return items
+
+
+def token_paged(stack: Stack, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a GET endpoint paged by `nextPageToken` until `isLast` (the enhanced
+    backlog), read straight from Jira."""
+    items: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = jira_get(stack, path, **params, **token)
+        items += page[key]
+        if page.get("isLast", True):
+            return items
+        token = {"nextPageToken": page["nextPageToken"]}

@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     jira_issue_keys,
     paged,
     synced_ids,
+    token_paged,
     wait_for_admin_webhook,
 )
 from tests.integration.harness_setup import every_kind_mapping
@@ -82,7 +83,7 @@ def jira_truth(stack: Stack) -> dict[str, set[str]]:
     }
     for b in boards:
         try:
-            items = paged(
+            items = token_paged(
                 stack,
                 f"/rest/software/1.0/board/{b['id']}/backlog",
                 key="issues",

@@ -10,6 +10,7 @@ import respx
 
 from jira.client import JiraClient
 from jira.errors import JiraMalformedResponse
+from jira.http import Api
 from tests.builders import (
     SITE,
     array_pager,
@@ -174,3 +175,21 @@ async def test_worklog_feed_without_last_page_stops_when_there_is_no_next_page(
     )
     assert len(await collect_pages(client.updated_worklogs(0))) == 1
     assert route.call_count == 1
+
+
+@respx.mock
+async def test_an_offset_page_that_comes_back_again_fails_instead_of_looping(
+    client: JiraClient,
+) -> None:
+    """A site that ignores `startAt` (and says neither `isLast` nor `total`) answers the first
+    page again and again: the kind fails with one line instead of asking forever."""
+    route = respx.get(f"{SITE}/rest/agile/1.0/board/1/backlog").respond(
+        json={"maxResults": 2, "issues": [issue(1), issue(2)]}
+    )
+    with pytest.raises(JiraMalformedResponse) as failure:
+        await collect_pages(client.board_backlog(1, None, None, Api.AGILE))
+    assert route.call_count == 2
+    assert str(failure.value) == (
+        "Jira GET /rest/agile/1.0/board/{id}/backlog answered the same page again at startAt=2; "
+        "stopping to avoid an endless loop"
+    )

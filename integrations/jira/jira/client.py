@@ -14,6 +14,7 @@ from jira.paging import (
     array_pages,
     cursor_pages,
     offset_pages,
+    query_token_pages,
     relay_pages,
     since_pages,
     token_pages,
@@ -350,16 +351,24 @@ class JiraClient:
             page_size=AGILE_PAGE_SIZE,
         )
 
-    def board_backlog(
+    async def board_backlog(
         self, board_id: int | str, jql: str | None, fields: str | None, api: Api = Api.SOFTWARE
     ) -> AsyncIterator[Page]:
-        """A board's backlog from the software API, or the agile one (`api`)."""
-        return offset_pages(
-            self.http.at(api, "/board/{id}/backlog", id=board_id),
-            params={"jql": (jql or "").strip() or None, "fields": _csv(fields)},
-            page_size=BACKLOG_PAGE_SIZE,
-            values_key="issues",
+        """A board's backlog from the software API, or the agile one (`api`). Cloud's
+        software API (the enhanced backlog) is token paged; the agile API, which Data Center
+        serves the software one under, pages by offset."""
+        endpoint = self.http.at(api, "/board/{id}/backlog", id=board_id)
+        params = {"jql": (jql or "").strip() or None, "fields": _csv(fields)}
+        software = (await self.deployment()).paths[api] == Api.SOFTWARE.value
+        pages = (
+            query_token_pages(endpoint, params=params, page_size=BACKLOG_PAGE_SIZE)
+            if software
+            else offset_pages(
+                endpoint, params=params, page_size=BACKLOG_PAGE_SIZE, values_key="issues"
+            )
         )
+        async for page in pages:
+            yield page
 
     # Comments and worklogs: the items listed below an issue, by the same two endpoints
     def issue_items(
