@@ -123,7 +123,9 @@ class SimMiddleware:
             await asyncio.sleep(config.latency_ms / 1000)
         authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
-        public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
+        public = ctx.path == "/_edge/tenant_info" or (
+            not headers.get("authorization") and ctx.path.endswith("/serverInfo")
+        )
         if not authorized and not public:
             realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
             await unauthorized(ctx.base, realm)(scope, receive, send)
@@ -239,6 +241,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "GET /rest/agile/1.0/board/{boardId}/backlog": api_agile.agile_backlog,
             "GET /rest/software/1.0/board/{boardId}/backlog": api_agile.board_backlog,
             "GET /rest/agile/1.0/sprint/{sprintId}": api_agile.sprint_get,
+            "GET /_edge/tenant_info": api_teams.tenant_info,
             "GET /gateway/api/public/teams/v1/org/{orgId}/teams": api_teams.list_teams,
             "POST /gateway/api/public/teams/v1/org/{orgId}/teams/{teamId}/members": api_teams.team_members,
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,

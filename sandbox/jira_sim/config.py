@@ -11,7 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # (or `--unkind` on the demo and the benchmarks, or SANDBOX_JIRA_UNKIND=1 for the end-to-end tests)
 # applies this profile; a knob given explicitly beside it wins. Each entry names a documented
 # behaviour the kind simulator never shows.
-UNKIND_PROFILE: Final[dict[str, Any]] = {}
+UNKIND_PROFILE: Final[dict[str, Any]] = {
+    # Teams API queryTeams (openapi/teams.json): "if the org is site-scoped, teams will not be
+    # included in response if siteId is not provided" (KB: Fetch Site-scoped Atlassian Teams).
+    "site_scoped_team_share": 0.5,
+}
 UNKIND_ENV: Final = "SANDBOX_JIRA_UNKIND"
 
 
@@ -43,6 +47,9 @@ class SimConfig(BaseModel):
     users: int = Field(default=10, ge=1)
     teams: int = Field(default=2, ge=0)
     members_per_team: int = Field(default=4, ge=0)
+    # The share of the teams (the last ones) pinned to this site: listed, and their members
+    # read, only with `siteId` = cloud_id.
+    site_scoped_team_share: float = Field(default=0.0, ge=0, le=1)
     issues: int = Field(default=60, ge=0)
     # Jira Software and per-issue extras (drawn from their own RNGs: the data above is the
     # same with or without them)

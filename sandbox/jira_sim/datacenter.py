@@ -48,6 +48,7 @@ ABSENT: Final = (
     "/rest/api/3/",
     "/rest/software/",
     "/gateway/",
+    "/_edge/",
     f"{V2}/issue/bulkfetch",
     f"{V2}/search/jql",
 )
