@@ -60,6 +60,7 @@ def mock_jira(
         "projects": respx.get(f"{SITE}/rest/api/3/project/search").respond(
             json={"values": [{"key": "OPS"}, {"key": "SEC"}], "isLast": True}
         ),
+        "tenant": respx.get(f"{SITE}/_edge/tenant_info").respond(json={"cloudId": "cloud-1"}),
         "teams": respx.get(url__regex=rf"{SITE}/gateway/api/public/teams/v1/org/.*/teams").respond(
             teams_status, json={"entities": [], "cursor": None}
         ),

@@ -223,7 +223,8 @@ class JiraChecks:
         if not settings.organization_id:
             return {ORGANIZATION_ID: False, TEAMS_API: False}
         try:
-            async for _ in self.client.teams(settings.organization_id):
+            site_id = await self.client.site_cloud_id()
+            async for _ in self.client.teams(settings.organization_id, site_id):
                 break
         except JiraError:
             return {ORGANIZATION_ID: True, TEAMS_API: False}

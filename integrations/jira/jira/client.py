@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from jira.deployment import Deployment
-from jira.errors import JiraApiError, JiraNotFoundError
+from jira.errors import JiraApiError, JiraMalformedResponse, JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -91,6 +91,7 @@ def _v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str
 class JiraClient:
     def __init__(self, http: JiraHttp) -> None:
         self.http = http
+        self._cloud_id: str | None = None
 
     @property
     def settings(self) -> JiraSettings:
@@ -161,20 +162,40 @@ class JiraClient:
         result: dict[str, Any] = await self.http.at(Api.PLATFORM, "/user").get({param: account_id})
         return result
 
-    # Teams (Atlassian's Teams public API, per organization)
-    def teams(self, organization_id: str) -> AsyncIterator[Page]:
+    # Teams (Atlassian's Teams public API, per organization; `site_id`, the site's cloud id,
+    # makes it list the teams pinned to the site too)
+    def teams(self, organization_id: str, site_id: str) -> AsyncIterator[Page]:
         return cursor_pages(
             self.http.at(Api.TEAMS, "/org/{org}/teams", org=organization_id),
-            params={"size": TEAM_PAGE_SIZE},
+            params={"size": TEAM_PAGE_SIZE, "siteId": site_id},
         )
 
-    def team_members(self, organization_id: str, team_id: str) -> AsyncIterator[Page]:
+    def team_members(self, organization_id: str, team_id: str, site_id: str) -> AsyncIterator[Page]:
         return relay_pages(
             self.http.at(
                 Api.TEAMS, "/org/{org}/teams/{team}/members", org=organization_id, team=team_id
             ),
             page_size=MEMBER_PAGE_SIZE,
+            params={"siteId": site_id},
         )
+
+    async def site_cloud_id(self) -> str:
+        """The site's cloud id: from jiraHost on the gateway, else `/_edge/tenant_info` (read
+        once). Raises when the site does not tell it."""
+        if self.settings.cloud_id is not None:
+            return self.settings.cloud_id
+        if self._cloud_id is None:
+            endpoint = self.http.at(Api.EDGE, "/tenant_info")
+            answer = await endpoint.get()
+            cloud_id = answer.get("cloudId") if isinstance(answer, dict) else None
+            if not isinstance(cloud_id, str) or not cloud_id.strip():
+                raise JiraMalformedResponse(
+                    f"Jira {self.http.url(Api.EDGE, '/tenant_info')} did not give the site's "
+                    "cloud id, which Atlassian's Teams API needs (siteId) to list the teams "
+                    "pinned to this site"
+                )
+            self._cloud_id = cloud_id.strip()
+        return self._cloud_id
 
     # Issues
     async def search_issues(

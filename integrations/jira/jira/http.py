@@ -272,9 +272,14 @@ class Endpoint:
             "GET", self.api, self.template, path_params=self.path_params, params=params
         )
 
-    async def post(self, body: Mapping[str, Any]) -> Any:
+    async def post(self, body: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> Any:
         return await self.http.request(
-            "POST", self.api, self.template, path_params=self.path_params, json_body=body
+            "POST",
+            self.api,
+            self.template,
+            path_params=self.path_params,
+            params=params,
+            json_body=body,
         )
 
 

@@ -192,13 +192,17 @@ def query_token_pages(
 
 
 def relay_pages(
-    endpoint: Endpoint, *, page_size: int = 50, items_key: str = "results"
+    endpoint: Endpoint,
+    *,
+    page_size: int = 50,
+    items_key: str = "results",
+    params: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Page]:
     async def ask(after: Any) -> Any:
         request: dict[str, Any] = {"first": page_size}
         if after:
             request["after"] = after
-        return await endpoint.post(request)
+        return await endpoint.post(request, params)
 
     def end_cursor(page: dict[str, Any]) -> Any:
         info = page.get("pageInfo") or {}
