@@ -29,7 +29,7 @@ from jira.errors import (
     JiraNotFoundError,
     JiraUnavailableError,
 )
-from jira.ratelimit import RateLimiter, RetryPolicy
+from jira.ratelimit import RateLimiter, RetryPolicy, retry_after_seconds
 from jira.settings import ConfigurationError, JiraSettings
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -232,6 +232,9 @@ class JiraHttp:
                             endpoint, response.headers, self.policy.backoff(attempt)
                         )
                         wait = 0.0
+                    elif (asked := retry_after_seconds(response.headers)) is not None:
+                        # a 503's Retry-After is the least wait (RFC 7231 §7.1.3)
+                        wait = max(asked, self.policy.backoff(attempt))
                 else:
                     raise JiraApiError.from_response(response, endpoint, host=self.base_url)
             if attempt == self.policy.max_attempts:
