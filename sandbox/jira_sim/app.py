@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from typing import Final
 
 from loguru import logger
@@ -18,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
@@ -57,9 +60,14 @@ class SimState:
     webhooks: WebhookRegistry
 
     def apply_config(self, new: SimConfig) -> None:
-        """Merge-at-runtime: faults and credentials change at once; data knobs don't regenerate."""
+        """Merge-at-runtime: faults, time and credentials change at once; data knobs don't
+        regenerate."""
         self.faults.reconfigure(self.config, new)
         self.config = new
+        self.dataset.index_lag_s = new.search_lag_s
+        caller = self.dataset.users.get(self.dataset.current_account_id or "")
+        if new.user_time_zone and caller is not None:
+            caller["timeZone"] = new.user_time_zone
 
     def serve_at(self, url: str) -> None:
         """The URL the simulator listens on: links in webhook payloads point there."""
@@ -109,6 +117,7 @@ class SimMiddleware:
         stats = self.sim.stats
         stats.begin(template)
         status = [500]
+        send = _dated(send, self.sim.dataset.now)
         try:
             await self._pipeline(scope, receive, status_recorder(send, status), ctx, headers)
         finally:
@@ -130,7 +139,7 @@ class SimMiddleware:
             realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
             await unauthorized(ctx.base, realm)(scope, receive, send)
             return
-        fault = sim.faults.check(config, ctx.template, ctx.path)
+        fault = sim.faults.check(config, ctx.template, ctx.path, sim.dataset.now())
         if fault is not None:
             sim.stats.faults[fault.kind] += 1
             if fault.response is not None:
@@ -142,6 +151,20 @@ class SimMiddleware:
                 await self.app(scope, receive, _truncating(send))
                 return
         await self.app(scope, receive, send)
+
+
+def _dated(send: Send, now: Callable[[], datetime]) -> Send:
+    """`send` with a `Date` header on Jira's clock (RFC 9110 §6.6.1), which can differ from
+    this host's (`clock_offset_s`)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+            date = format_datetime(now(), usegmt=True).encode("latin-1")
+            message = {**message, "headers": [*kept, (b"date", date)]}
+        await send(message)
+
+    return wrapped
 
 
 def _truncating(send: Send) -> Send:
@@ -185,6 +208,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
     """
     config = config or SimConfig()
     dataset = dataset if dataset is not None else generate_dataset(config)
+    host_clock = dataset.clock
     sim = SimState(
         config=config,
         dataset=dataset,
@@ -264,5 +288,8 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             Exception: _server_error,
         },
     )
+    # Jira's clock runs `clock_offset_s` off this host's (read at each tick: it can change).
+    dataset.clock = lambda: host_clock() + timedelta(seconds=sim.config.clock_offset_s)
+    sim.apply_config(config)
     app.state.sim = sim
     return app

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .catalog import fmt_jira_dt
 from .fields import FieldSpec
 from .web import (
     INVALID_PAYLOAD,
@@ -93,9 +94,13 @@ def to_wire(value: Any) -> Any:
 async def server_info(request: Request) -> Response:
     """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions): the
     deployment type and version the integration reads."""
-    cloud = state(request).config.deployment == "cloud"
+    sim = state(request)
+    cloud = sim.config.deployment == "cloud"
     version = "1001.0.0-SNAPSHOT" if cloud else VERSION
-    return respond(request, {"version": version, "deploymentType": "Cloud" if cloud else "Server"})
+    deployment = "Cloud" if cloud else "Server"
+    # serverTime: "The time in Jira when this request was responded to", on Jira's clock
+    now = fmt_jira_dt(sim.dataset.now())
+    return respond(request, {"version": version, "deploymentType": deployment, "serverTime": now})
 
 
 async def project_list(request: Request) -> Response:
