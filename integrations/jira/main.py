@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,9 @@ from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
+from jira.client import JiraClient  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
-from jira.incremental import window_start  # noqa: E402
+from jira.incremental import jira_window_start  # noqa: E402
 from jira.kinds import KINDS, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
@@ -50,7 +51,16 @@ def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
     cursor = active_incremental_cursor()
     if kind.changed is None or cursor is None:
         raise RuntimeError(f"incremental run of {kind.name} without a cursor or a reader")
-    return kind.changed(jira_client(), config, window_start(cursor, datetime.now(UTC)))
+    return _changed(kind.changed, config, cursor)
+
+
+async def _changed(
+    read: Callable[[JiraClient, Any, datetime], AsyncIterator[Page]], config: Any, cursor: datetime
+) -> AsyncIterator[Page]:
+    """What changed since Ocean's `cursor`, on Jira's clock."""
+    client = jira_client()
+    async for page in read(client, config, await jira_window_start(client, cursor)):
+        yield page
 
 
 def resync_handler(

@@ -427,6 +427,10 @@ class JiraClient:
         return found
 
     # The calling user (its `timeZone` is the one Jira reads absolute JQL dates in)
+    async def server_info(self) -> dict[str, Any]:
+        result = await self.http.at(Api.PLATFORM, "/serverInfo").get()
+        return result if isinstance(result, dict) else {}
+
     async def myself(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.http.at(Api.PLATFORM, "/myself").get()
         return result or {}
