@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from jira.deployment import Deployment
-from jira.errors import JiraApiError, JiraMalformedResponse, JiraNotFoundError
+from jira.errors import JiraApiError, JiraError, JiraMalformedResponse, JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -24,6 +24,10 @@ from jira.settings import JiraSettings
 
 PROJECT_PAGE_SIZE = 50
 USER_PAGE_SIZE = 1000
+# Data Center's /user/search lists only its first 100 users from Jira 10 (JRASERVER-78660),
+# its first 1000 before (JRASERVER-65089), whatever startAt asks: a list ending at one of
+# these may be cut short.
+USER_SEARCH_CAPS = frozenset({100, 1000})
 TEAM_PAGE_SIZE = 300
 MEMBER_PAGE_SIZE = 50
 ISSUE_PAGE_SIZE = 100
@@ -148,13 +152,21 @@ class JiraClient:
                 yield page
             return
         except JiraNotFoundError:
-            pass  # before Data Center 10: the user search, `.` matching every username
+            pass  # before Data Center 10.3: the user search, `.` matching every username
+        search = self.http.at(Api.PLATFORM, "/user/search")
+        listed = 0
         async for page in array_pages(
-            self.http.at(Api.PLATFORM, "/user/search"),
-            params={"username": ".", "includeInactive": "true"},
-            page_size=USER_PAGE_SIZE,
+            search, params={"username": ".", "includeInactive": "true"}, page_size=USER_PAGE_SIZE
         ):
+            listed += len(page)
             yield page
+        if listed in USER_SEARCH_CAPS:
+            raise JiraError(
+                f"Jira {self.http.url(Api.PLATFORM, '/user/search')} listed exactly {listed} "
+                "users, the most it lists (it has no /rest/api/2/user/list before Data Center "
+                "10.3): more may exist, so the user kind fails rather than delete the users it "
+                "could not list; upgrade to Data Center 10.3 or later to sync users"
+            )
 
     async def user(self, account_id: str) -> dict[str, Any]:
         # On Data Center a user's `accountId` is its key (jira.datacenter_shapes).
