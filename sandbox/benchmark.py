@@ -31,7 +31,7 @@ from typing import Any
 
 from sandbox.jira_sim.config import UNKIND_ENV
 from sandbox.stack import LAUNCHER, RunResult, Stack, running_stack
-from sandbox.stages import profile_components, stage_seconds
+from sandbox.stages import profile_components, stage_seconds, timeline
 
 STANDARD_LATENCY = {"latency_ms": 300.0, "per_item_ms": 3.0, "burst_limit_rps": 100.0}
 LATENCIES = {"jira": (True, False), "both": (True, True), "zero": (False, False)}
@@ -156,6 +156,9 @@ def run(
     print("  stages (wall time, from Ocean's log)")
     for stage, seconds in stage_seconds(result.output).items():
         print(f"      {seconds:7.2f} s  {stage}")
+    print("  timeline (seconds from the first log line; what each kind's time went to)")
+    for span in timeline(result.output):
+        print(f"    {span.line()}")
     if profile is not None:
         print(f"  profile ({profile}): seconds of the event loop's thread, under cProfile")
         for component, seconds in profile_components(str(profile)):

@@ -21,7 +21,10 @@ time between the first and the last log line:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 MARKERS: tuple[tuple[str, str], ...] = (
@@ -40,27 +43,77 @@ STAGES = ("start-up", *dict.fromkeys(stage for _, stage in MARKERS))  # in the o
 _LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| \w+\s*\| (.*)$")
 
 
+def _stamped(log: str) -> Iterator[tuple[float, str]]:
+    """(seconds since the log's first timestamp, message) for each timestamped line."""
+    first: datetime | None = None
+    for line in log.splitlines():
+        match = _LINE.match(line)
+        if match:
+            at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f")
+            first = first or at
+            yield (at - first).total_seconds(), match[2]
+
+
+def _stage_changes(log: str) -> Iterator[tuple[float, str, str]]:
+    """(when, stage, message) at each marker, after start-up at 0; last, ("end") the log's end."""
+    last: float | None = None
+    for at, message in _stamped(log):
+        if last is None:
+            yield 0.0, "start-up", message
+        last = at
+        for prefix, starts in MARKERS:
+            if message.startswith(prefix):
+                yield at, starts, message
+                break
+    yield last or 0.0, "end", ""
+
+
 def stage_seconds(log: str) -> dict[str, float]:
     """Seconds per stage, in `STAGES` order."""
     seconds = dict.fromkeys(STAGES, 0.0)
-    stage = "start-up"
-    since: datetime | None = None
-    last: datetime | None = None
-    for line in log.splitlines():
-        match = _LINE.match(line)
-        if not match:
-            continue
-        at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f")
-        since = since or at
-        last = at
-        for prefix, starts in MARKERS:
-            if match[2].startswith(prefix):
-                seconds[stage] += (at - since).total_seconds()
-                stage, since = starts, at
-                break
-    if since is not None and last is not None:
-        seconds[stage] += (last - since).total_seconds()
+    for (at, stage, _), (until, _, _) in pairwise(_stage_changes(log)):
+        seconds[stage] += until - at
     return {name: round(value, 2) for name, value in seconds.items()}
+
+
+@dataclass(frozen=True)
+class Span:
+    """One row of a sync's timeline: what ran from `start` to `end` (seconds from the first
+    log line), and for a kind, where its time went (seconds per stage)."""
+
+    start: float
+    end: float
+    what: str
+    stages: dict[str, float]
+
+    def line(self) -> str:
+        parts = ", ".join(f"{stage} {s:.1f}" for stage, s in self.stages.items() if s >= 0.05)
+        return f"{self.start:6.1f} - {self.end:6.1f} s  {self.what}" + (f" ({parts})" if parts else "")
+
+
+_RESOURCE = re.compile(r"Starting processing resource (\S+) with index (\d+)")
+
+
+def timeline(log: str) -> list[Span]:
+    """Start-up, each resource (its kind and index), and reconciliation with shutdown, each
+    with its start and end: the stages of `stage_seconds`, grouped by what they ran for."""
+    spans: list[Span] = []
+    what, start, stages = "start-up", 0.0, dict[str, float]()
+    for (at, stage, message), (until, _, _) in pairwise(_stage_changes(log)):
+        resource = _RESOURCE.match(message)
+        if resource is not None or stage == "reconciliation":
+            spans.append(Span(round(start, 2), round(at, 2), what, _rounded(stages)))
+            what = f"kind {resource[1]}-{resource[2]}" if resource else "reconciliation, shutdown"
+            start, stages = at, {}
+        stages[stage] = stages.get(stage, 0.0) + until - at
+        end = until
+    if stages:
+        spans.append(Span(round(start, 2), round(end, 2), what, _rounded(stages)))
+    return spans
+
+
+def _rounded(stages: dict[str, float]) -> dict[str, float]:
+    return {stage: round(seconds, 2) for stage, seconds in stages.items()}
 
 
 # ----------------------------------------------------------------------- a cProfile of a sync

@@ -30,6 +30,7 @@ from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 
+from jira import read_ahead  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
@@ -85,7 +86,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         """A ONCE run's fail-fast start: every check passes, or nothing is synced."""
         async with event_context(EventType.RESYNC, trigger_type="machine"):
             app_config = await self.port_app_config_handler.get_port_app_config(use_cache=False)
-        failed = failures(await run_checks(app_config.resources, live_events=False))
+        checks = await run_checks(app_config.resources, live_events=False, diagnose=False)
+        failed = failures(checks)
         OUTCOME.checks_failed([check.line() for check in failed])
         return not failed
 
@@ -126,6 +128,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             succeeded = bool(await super().sync_raw_all(*args, **kwargs))
             return succeeded
         finally:
+            await read_ahead.end()
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
                 logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))

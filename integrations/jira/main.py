@@ -15,17 +15,20 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
 from loguru import logger  # noqa: E402
-from port_ocean.context.event import event  # noqa: E402
+from port_ocean.context.event import EventType, event  # noqa: E402
 from port_ocean.context.ocean import ocean  # noqa: E402
+from port_ocean.context.resource import resource  # noqa: E402
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # noqa: E402
 from port_ocean.core.incremental.cursor_context import active_incremental_cursor  # noqa: E402
 from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
+from jira import progress, read_ahead  # noqa: E402
 from jira.client import JiraClient  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import jira_window_start  # noqa: E402
-from jira.kinds import KINDS, Kind  # noqa: E402
+from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
 from jira.probe import on_probe, run_checks  # noqa: E402
@@ -79,12 +82,18 @@ def resync_handler(
         config = event.resource_config
         if config is None:
             raise RuntimeError(f"resync of {kind_name} called outside a resource's event")
-        tracker = PROGRESS.track(kind_name)
+        reads = None if incremental else read_ahead.current()
+        ahead = reads.take(resource.index) if reads is not None else None
+        if ahead is not None:
+            tracker, pages = ahead
+            progress.use(tracker)
+        else:
+            tracker, pages = PROGRESS.track(kind_name), None
         try:
             invalid = getattr(config, "selector_error", None)
             if invalid:
                 raise SelectorError(invalid)
-            async for page in _pages(kind, config, incremental):
+            async for page in pages or _pages(kind, config, incremental):
                 tracker.page_read(len(page))
                 yield page
         except Exception as exc:
@@ -104,6 +113,25 @@ for _kind in KINDS:
     if _kind.changed is not None:
         # Ocean registers these only when OCEAN__INTEGRATION__INCREMENTAL_SYNC_ENABLED is set.
         ocean.on_incremental_resync(_kind.name)(resync_handler(_kind, incremental=True))
+
+
+
+def _read_ahead_of(config: ResourceConfig) -> AsyncIterator[Page] | None:
+    """The pages of a resource whose reads can start with the resync (a known kind with a
+    valid selector); None leaves it to its handler, which reports what is wrong."""
+    kind = KINDS_BY_NAME.get(config.kind)
+    if kind is None or getattr(config, "selector_error", None):
+        return None
+    return kind.fetch(jira_client(), config)
+
+
+@ocean.on_resync_start()
+async def start_reading_ahead() -> None:
+    """A full resync starts the Jira reads of every resource at once (jira.read_ahead)."""
+    if event.event_type != EventType.RESYNC:
+        return
+    read_ahead.begin().start(event.port_app_config.resources, _read_ahead_of, PROGRESS.new)
+
 
 # Live events: one processor per kind that declares events, all on Ocean's one webhook route,
 # behind a gate that answers bad deliveries before Ocean's route (which always says 200).

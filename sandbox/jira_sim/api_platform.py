@@ -185,6 +185,43 @@ async def my_permissions(request: Request) -> Response:
     return respond(request, {"permissions": granted})
 
 
+# Jira's built-in project permissions: what `POST /permissions/project` accepts (a global
+# permission such as ADMINISTER or USER_PICKER answers 400, "a project permission is not found").
+PROJECT_PERMISSIONS: Final = frozenset(
+    {
+        "ADD_COMMENTS", "ADMINISTER_PROJECTS", "ARCHIVE_ISSUES", "ASSIGNABLE_USER",
+        "ASSIGN_ISSUES", "BROWSE_PROJECTS", "CLOSE_ISSUES", "CREATE_ATTACHMENTS",
+        "CREATE_ISSUES", "DELETE_ALL_ATTACHMENTS", "DELETE_ALL_COMMENTS", "DELETE_ALL_WORKLOGS",
+        "DELETE_ISSUES", "DELETE_OWN_ATTACHMENTS", "DELETE_OWN_COMMENTS", "DELETE_OWN_WORKLOGS",
+        "EDIT_ALL_COMMENTS", "EDIT_ALL_WORKLOGS", "EDIT_ISSUES", "EDIT_OWN_COMMENTS",
+        "EDIT_OWN_WORKLOGS", "LINK_ISSUES", "MANAGE_SPRINTS_PERMISSION", "MANAGE_WATCHERS",
+        "MODIFY_REPORTER", "MOVE_ISSUES", "RESOLVE_ISSUES", "RESTORE_ISSUES", "SCHEDULE_ISSUES",
+        "SET_ISSUE_SECURITY", "TRANSITION_ISSUES", "VIEW_DEV_TOOLS", "VIEW_READONLY_WORKFLOW",
+        "VIEW_VOTERS_AND_WATCHERS", "WORK_ON_ISSUES",
+    }
+)  # fmt: skip
+
+
+async def permitted_projects(request: Request) -> Response:
+    """``POST /rest/api/3/permissions/project`` (getPermittedProjects): every project where the
+    user holds all the permissions asked, as ``{"projects": [{"id": int, "key": str}]}``; none
+    on a ``forbidden_projects`` one (as /mypermissions says), nor on an archived one."""
+    body = await read_object(request, required=True)
+    keys = body.get("permissions")
+    if set(body) - {"permissions"} or not isinstance(keys, list):
+        raise JiraError(400, INVALID_PAYLOAD)
+    unknown = [key for key in keys if key not in PROJECT_PERMISSIONS]
+    if unknown:
+        raise JiraError(400, f"No project permission with key '{unknown[0]}' exists.")
+    forbidden = set(state(request).config.forbidden_projects)
+    projects = [
+        {"id": int(view["id"]), "key": view["key"]}
+        for view in live_projects(request)
+        if view["key"] not in forbidden
+    ]
+    return respond(request, {"projects": projects})
+
+
 # ------------------------------------------------------------------------------- checks
 # What the integration's start-up checks and probe read besides /myself and serverInfo (in
 # datacenter.py, for both modes): does JQL parse.

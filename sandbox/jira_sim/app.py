@@ -31,6 +31,7 @@ from .data import Dataset, generate_dataset
 from .faults import FaultEngine
 from .fields import FieldsError
 from .jql import JqlError
+from .recorder import Recorder
 from .registry import WebhookRegistry
 from .search import SearchEngine
 from .web import (
@@ -257,6 +258,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "POST /rest/api/3/issue/bulkfetch": api_platform.bulkfetch,
             "GET /rest/api/3/issue/{issueIdOrKey}": api_platform.issue_get,
             "GET /rest/api/3/mypermissions": api_platform.my_permissions,
+            "POST /rest/api/3/permissions/project": api_platform.permitted_projects,
             "POST /rest/api/3/jql/parse": api_platform.jql_parse,
             "GET /rest/agile/1.0/board": api_agile.boards_list,
             "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
@@ -277,6 +279,8 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
     if config.deployment == "datacenter":
         middleware.insert(0, Middleware(datacenter.DataCenterFacade, sim=sim))
         sim.webhooks.shape = datacenter.to_wire
+    if config.record_path:
+        middleware.insert(0, Middleware(Recorder, path=config.record_path))
     app = Starlette(
         routes=routes,
         middleware=middleware,

@@ -96,9 +96,14 @@ class SimConfig(BaseModel):
     timeout_sleep_s: float = Field(default=30.0, ge=0)
     fail_paths: list[str] = Field(default_factory=list)
     malformed_paths: list[str] = Field(default_factory=list)  # 200 with a truncated JSON body
-    # Project keys the API user may not browse: /mypermissions?projectKey= says so.
+    # Project keys the API user may not browse: /mypermissions?projectKey= and
+    # POST /permissions/project say so (Jira still lists them: an admin of a project may not
+    # browse it).
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None
+
+    # the traffic recorder (recorder.py): each request and answer appended to this JSONL file
+    record_path: str | None = None
 
     # the unkind Jira: applies UNKIND_PROFILE (see above)
     unkind: bool = False

@@ -69,9 +69,11 @@ async def test_full_resync_reads_every_kind_in_pages_and_deletes_nothing() -> No
     entities = by_blueprint(result.upserted_entities)
     assert {bp: len(items) for bp, items in entities.items()} == DEFAULT_MAPPING_COUNTS
     # several pages of every kind were read
-    assert (
-        len(transport.calls_for("/rest/api/3/project/search")) == 9
-    )  # project, release, component
+    # the project kind's list (with insight), then one list for release and component
+    assert len(transport.calls_for("/rest/api/3/project/search")) == 6
+    # one list of boards for board, sprint and epic: each page asked for once
+    board_list = [c.request.url for c in transport.calls_for("/rest/agile/1.0/board?")]
+    assert board_list and len(set(map(str, board_list))) == len(board_list)
     assert len(transport.calls_for("/rest/api/3/users/search")) == 6
     assert len(transport.calls_for("/org/org-1/teams?")) == 4
     assert len(transport.calls_for("/rest/api/3/search/jql")) == 3  # id pages (of 2 here)
@@ -85,6 +87,16 @@ async def test_full_resync_reads_every_kind_in_pages_and_deletes_nothing() -> No
         "/rest/agile/1.0/board/3/sprint",
     ]  # not the kanban board
     assert {u.params["state"] for u in sprint_calls} == {"active,future"}
+
+
+async def test_every_kinds_reads_start_with_the_resync_not_after_the_previous_kind() -> None:
+    # Ocean processes user first and issue last; the issue search starts while the user
+    # list is still being read, so the issue kind finds its first pages already read.
+    _, transport = await default_resync()
+    urls = [str(call.request.url) for call in transport.calls]
+    first_search = next(i for i, url in enumerate(urls) if "/search/jql" in url)
+    last_user_page = max(i for i, url in enumerate(urls) if "/users/search" in url)
+    assert first_search < last_user_page
 
 
 async def test_full_resync_maps_projects_issues_and_users_exactly() -> None:

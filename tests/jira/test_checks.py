@@ -26,6 +26,9 @@ SERVER = {"deploymentType": "Cloud", "version": "1001.0.0", "baseUrl": SITE}
 ORG = "org-1"
 
 
+PROJECTS = ["OPS", "SEC"]
+
+
 def permissions_answer(
     request: httpx.Request, denied: frozenset[str], hidden: frozenset[str]
 ) -> httpx.Response:
@@ -35,12 +38,26 @@ def permissions_answer(
     return httpx.Response(200, json={"permissions": granted})
 
 
+def permitted_answer(
+    request: httpx.Request, projects: list[str], denied: frozenset[str], hidden: frozenset[str]
+) -> httpx.Response:
+    """POST /permissions/project: the projects where every permission asked is held."""
+    keys = json.loads(request.content)["permissions"]
+    if denied & set(keys):
+        return httpx.Response(200, json={"projects": []})
+    permitted = [key for key in projects if key not in hidden]
+    return httpx.Response(
+        200, json={"projects": [{"id": 10000 + i, "key": k} for i, k in enumerate(permitted)]}
+    )
+
+
 def mock_jira(
     *,
     denied: frozenset[str] = frozenset(),
     hidden: frozenset[str] = frozenset(),
     jql_errors: dict[str, list[str]] | None = None,
     teams_status: int = 200,
+    projects: list[str] = PROJECTS,
 ) -> dict[str, respx.Route]:
     errors = jql_errors or {}
 
@@ -51,16 +68,17 @@ def mock_jira(
             json={"queries": [{"query": q, "errors": errors.get(q, [])} for q in queries]},
         )
 
+    listed = {"values": [{"key": key} for key in projects[:50]], "isLast": len(projects) <= 50}
     return {
         "server": respx.get(f"{SITE}/rest/api/3/serverInfo").respond(json=SERVER),
         "myself": respx.get(f"{SITE}/rest/api/3/myself").respond(json=ME),
         "permissions": respx.get(f"{SITE}/rest/api/3/mypermissions").mock(
             side_effect=lambda r: permissions_answer(r, denied, hidden)
         ),
-        "projects": respx.get(f"{SITE}/rest/api/3/project/search").respond(
-            json={"values": [{"key": "OPS"}, {"key": "SEC"}], "isLast": True}
+        "permitted": respx.post(f"{SITE}/rest/api/3/permissions/project").mock(
+            side_effect=lambda r: permitted_answer(r, projects, denied, hidden)
         ),
-        "tenant": respx.get(f"{SITE}/_edge/tenant_info").respond(json={"cloudId": "cloud-1"}),
+        "projects": respx.get(f"{SITE}/rest/api/3/project/search").respond(json=listed),
         "teams": respx.get(url__regex=rf"{SITE}/gateway/api/public/teams/v1/org/.*/teams").respond(
             teams_status, json={"entities": [], "cursor": None}
         ),
@@ -81,17 +99,34 @@ def jira_client(clock: FakeClock, **config: Any) -> JiraClient:
 
 
 async def run(
-    clock: FakeClock, resources: list[ResourceConfig], webhooks: bool = False, **config: Any
+    clock: FakeClock,
+    resources: list[ResourceConfig],
+    webhooks: bool = False,
+    diagnose: bool = True,
+    **config: Any,
 ) -> list[Check]:
     client = jira_client(clock, **config)
     try:
-        return await JiraChecks(client, resources, webhooks=webhooks).run()
+        checks = JiraChecks(client, resources, webhooks=webhooks, diagnose=diagnose)
+        return await checks.run()
     finally:
         await client.http.aclose()
 
 
 def failed_lines(checks: list[Check]) -> list[str]:
     return [check.line() for check in checks if check.failed]
+
+
+def warned(checks: list[Check]) -> dict[str, Check]:
+    return {check.name: check for check in checks if check.status is Status.WARN}
+
+
+DEFAULT_KINDS = ["user", "team", "project", "release", "component", "board", "sprint", "epic"]
+
+
+def default_mapping() -> list[ResourceConfig]:
+    """The kinds of the default mapping (integrations/jira/.port/resources), issue with JQL."""
+    return [resource(kind) for kind in DEFAULT_KINDS] + [resource("issue", jql="project = OPS")]
 
 
 @respx.mock
@@ -102,12 +137,33 @@ async def test_everything_passes_and_says_who_and_what(clock: FakeClock) -> None
         [resource("project"), resource("issue"), resource("team")],
         atlassian_organization_id=ORG,
     )
-    assert failed_lines(checks) == []
+    assert failed_lines(checks) == [] and warned(checks) == {}
     lines = "\n".join(check.line() for check in checks)
     assert "Jira Cloud 1001.0.0" in lines
     assert "Demo User (5b10, me@example.com)" in lines
-    assert "[ok] Permissions of kind team: granted: ATLASSIAN_ORGANIZATION_ID, TEAMS_API" in lines
+    assert "[ok] Permissions of kind team: granted: TEAMS_API" in lines
+    assert "[ok] Projects: the user may browse 2 project(s)" in lines
     assert "[ok] JQL of kind issue (resource 2) selector.jql: parses" in lines
+
+
+@pytest.mark.parametrize("organization", [ORG, None])
+@respx.mock
+async def test_a_once_run_checks_in_at_most_five_requests_whatever_the_projects(
+    clock: FakeClock, organization: str | None
+) -> None:
+    """Browse projects on every project in one request, and nothing only the probe needs."""
+    routes = mock_jira(projects=[f"P{n}" for n in range(120)], hidden=frozenset({"P7"}))
+    checks = await run(
+        clock, default_mapping(), diagnose=False, atlassian_organization_id=organization
+    )
+    assert failed_lines(checks) == []
+    assert sum(route.call_count for route in routes.values()) <= 5
+    assert routes["permitted"].call_count == 1 and routes["permissions"].call_count == 1
+    asked = routes["permissions"].calls.last.request.url.params["permissions"]
+    assert asked == "USER_PICKER"  # Browse projects is asked of every project at once
+    assert not routes["myself"].called and not routes["projects"].called
+    assert any(c.line() == "[ok] Projects: the user may browse 119 project(s)" for c in checks)
+    assert routes["teams"].called is (organization is not None)
 
 
 @respx.mock
@@ -124,6 +180,24 @@ async def test_wrong_token_stops_at_the_credentials_with_the_settings_to_fix(
 
 
 @respx.mock
+async def test_without_myself_the_first_refused_request_names_the_credentials(
+    clock: FakeClock,
+) -> None:
+    routes = mock_jira()
+    respx.get(f"{SITE}/rest/api/3/mypermissions").respond(401, json={"errorMessages": ["no"]})
+    checks = await run(clock, default_mapping(), diagnose=False)
+    assert failed_lines(checks) == [
+        f"[FAIL] Jira credentials: {SITE} refused the credentials (401 to GET "
+        "/rest/api/3/mypermissions): check atlassianUserEmail "
+        "(OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL) and atlassianUserToken "
+        "(OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN): the token must belong to that "
+        "email and not be revoked"
+    ]
+    assert checks[-1].name == "Jira credentials"  # nothing else is tried
+    assert not routes["permitted"].called and not routes["parse"].called
+
+
+@respx.mock
 async def test_an_unreachable_host_names_jira_host(clock: FakeClock) -> None:
     respx.get(f"{SITE}/rest/api/3/serverInfo").mock(side_effect=httpx.ConnectError("refused"))
     checks = await run(clock, [resource("issue")])
@@ -132,13 +206,33 @@ async def test_an_unreachable_host_names_jira_host(clock: FakeClock) -> None:
 
 
 @respx.mock
-async def test_a_project_the_user_cannot_browse_fails_with_its_key(clock: FakeClock) -> None:
-    mock_jira(hidden=frozenset({"SEC"}))
+async def test_a_listed_project_the_user_cannot_browse_is_a_warning_with_its_key(
+    clock: FakeClock,
+) -> None:
+    """The resync lists it and reads nothing of it: it does not fail, so neither do the checks."""
+    routes = mock_jira(hidden=frozenset({"SEC"}))
     checks = await run(clock, [resource("project"), resource("release"), resource("user")])
-    [failed] = [c for c in checks if c.failed]
-    assert failed.scope == {"project": "SEC"}
-    assert failed.kinds == ("project", "release")  # the user kind does not read per project
-    assert "Browse projects in SEC's permission scheme" in failed.message
+    assert failed_lines(checks) == []
+    hidden = warned(checks)["Project SEC"]
+    assert hidden.scope == {"project": "SEC"}
+    assert hidden.kinds == ("project", "release")  # the user kind does not read per project
+    assert "Browse projects in SEC's permission scheme" in hidden.message
+    assert routes["permitted"].call_count == 1
+    assert all(r.url.params.get("projectKey") is None for r, _ in routes["permissions"].calls)
+
+
+@respx.mock
+async def test_browsing_no_project_at_all_warns_that_the_kinds_read_nothing(
+    clock: FakeClock,
+) -> None:
+    mock_jira(denied=frozenset({"BROWSE_PROJECTS"}))
+    checks = await run(clock, [resource("issue"), resource("user")], diagnose=False)
+    assert failed_lines(checks) == []
+    assert warned(checks)["Permissions of kind issue"].message == (
+        "missing Browse projects: grant it to the Jira user in the projects' permission scheme "
+        "(Project settings → Permissions); until then the user may browse no project, so the "
+        "kind reads nothing"
+    )
 
 
 @respx.mock
@@ -154,19 +248,30 @@ async def test_a_missing_global_permission_fails_only_the_kinds_that_need_it(
 
 
 @respx.mock
-async def test_webhooks_need_administer_for_live_kinds_only(clock: FakeClock) -> None:
+async def test_live_events_without_administer_warn_and_only_for_live_kinds(
+    clock: FakeClock,
+) -> None:
+    """Webhook registration warns without ADMINISTER and the resyncs run: not a failure."""
     mock_jira(denied=frozenset({"ADMINISTER"}))
     checks = await run(clock, [resource("issue"), resource("epic")], webhooks=True)
-    [failed] = [c for c in checks if c.failed]
-    assert failed.kinds == ("issue",) and "ADMINISTER" in failed.message
+    assert failed_lines(checks) == []
+    [warning] = warned(checks).values()
+    assert warning.kinds == ("issue",) and "ADMINISTER" in warning.message
+    assert warning.message.endswith("until then only resyncs update Port")
 
 
+@pytest.mark.parametrize("diagnose", [True, False])
 @respx.mock
-async def test_team_kind_without_organization_id_names_the_setting(clock: FakeClock) -> None:
+async def test_team_kind_without_organization_id_is_skipped_with_the_setting_named(
+    clock: FakeClock, diagnose: bool
+) -> None:
     routes = mock_jira()
-    checks = await run(clock, [resource("team")])
-    [failed] = [c for c in checks if c.failed]
-    assert "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID" in failed.message
+    checks = await run(clock, [resource("team"), resource("user")], diagnose=diagnose)
+    assert failed_lines(checks) == []
+    team = warned(checks)["Permissions of kind team"]
+    assert team.message.startswith("skipped: set atlassianOrganizationId")
+    assert "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID" in team.message
+    assert team.resync_warns  # logged as info: the resync's own skip is the one warning
     assert not routes["teams"].called
 
 
@@ -176,6 +281,32 @@ async def test_teams_api_refusing_the_organization_fails_the_team_kind(clock: Fa
     checks = await run(clock, [resource("team")], atlassian_organization_id=ORG)
     [failed] = [c for c in checks if c.failed]
     assert "Teams API" in failed.message and "ATLASSIAN_ORGANIZATION_ID" not in failed.message
+
+
+@respx.mock
+async def test_data_center_asks_browse_projects_with_the_global_permissions(
+    clock: FakeClock,
+) -> None:
+    """Data Center has no POST /permissions/project, and lists only projects the user browses."""
+    dc = "https://jira.example.com"
+    respx.get(f"{dc}/rest/api/2/serverInfo").respond(
+        json={"deploymentType": "Server", "version": "10.3.1"}
+    )
+    asked = respx.get(f"{dc}/rest/api/2/mypermissions").mock(
+        side_effect=lambda r: permissions_answer(r, frozenset(), frozenset())
+    )
+    respx.post(f"{dc}/rest/api/2/jql/parse").respond(json={"queries": [{"errors": []}]})
+    settings = JiraSettings.from_config({"jira_server_host": dc, "token": "pat-SECRET"})
+    client = JiraClient(build_http(settings, clock, max_attempts=2))
+    try:
+        resources = [resource("issue", jql="project = OPS"), resource("user"), resource("team")]
+        checks = await JiraChecks(client, resources, webhooks=False, diagnose=False).run()
+    finally:
+        await client.http.aclose()
+    assert failed_lines(checks) == []
+    assert asked.call_count == 1
+    assert asked.calls.last.request.url.params["permissions"] == "BROWSE_PROJECTS,USER_PICKER"
+    assert warned(checks)["Permissions of kind team"].message.startswith("skipped: ")
 
 
 @respx.mock
@@ -211,11 +342,21 @@ def mapped(**mappings: Any) -> ResourceConfig:
     return parsed
 
 
-def test_jq_that_does_not_compile_names_where_it_is() -> None:
+def test_a_property_that_does_not_compile_warns_naming_where_it_is() -> None:
+    """Ocean maps it to null and upserts the entities without it: the resync goes on."""
     [check] = jq_checks([mapped(properties={"status": ".fields.status.name |", "ok": ".id"})])
-    assert check.failed
+    assert check.status is Status.WARN
     assert "port.entity.mappings.properties.status = '.fields.status.name |'" in check.message
+    assert check.message.endswith("(until then Port gets those fields empty)")
     assert "properties.ok" not in check.message
+
+
+@pytest.mark.parametrize("place", ["identifier", "blueprint"])
+def test_an_identifier_or_blueprint_that_does_not_compile_fails(place: str) -> None:
+    """No entity of the resource could be made."""
+    [check] = jq_checks([mapped(**{place: ".key |"}, properties={"status": ".x |"})])
+    assert check.failed
+    assert f"port.entity.mappings.{place} = '.key |'" in check.message
 
 
 def test_jq_inside_search_relations_is_checked() -> None:
@@ -236,12 +377,12 @@ def test_valid_jq_passes() -> None:
     ("url", "status"),
     [
         ("https://jira.example.com", Status.OK),
-        ("jira.example.com", Status.FAIL),
-        ("ftp://jira.example.com", Status.FAIL),
+        ("jira.example.com", Status.WARN),  # the resyncs run; Jira gets no webhook address
+        ("ftp://jira.example.com", Status.WARN),
         (None, Status.WARN),
     ],
 )
-def test_base_url_must_be_absolute_http_when_live_events_are_on(
+def test_base_url_should_be_absolute_http_when_live_events_are_on(
     url: str | None, status: Status
 ) -> None:
     check = base_url_check(url, live_events=True)
@@ -277,9 +418,25 @@ def test_every_kind_declares_its_permissions_and_live_kinds_come_from_the_table(
 @respx.mock
 async def test_jira_failing_midway_is_a_failed_check_not_a_crash(clock: FakeClock) -> None:
     mock_jira()
-    respx.get(f"{SITE}/rest/api/3/mypermissions").respond(503)
+    respx.post(f"{SITE}/rest/api/3/permissions/project").respond(503)
     checks = await run(clock, [resource("issue")])
     assert failed_lines(checks) == [
-        "[FAIL] Jira: the checks could not finish: Jira GET /rest/api/3/mypermissions failed 2 "
-        "times (last: HTTP 503)"
+        "[FAIL] Jira: the checks could not finish: Jira POST /rest/api/3/permissions/project "
+        "failed 2 times (last: HTTP 503)"
     ]
+
+
+@respx.mock
+async def test_a_refused_scope_midway_is_a_failed_check_not_a_crash(clock: FakeClock) -> None:
+    """A 403 (a scoped token without read:jira-work) is no credentials verdict: the resync's
+    reads would be refused the same, so the checks fail with Jira's answer."""
+    mock_jira()
+    respx.post(f"{SITE}/rest/api/3/permissions/project").respond(
+        403, json={"errorMessages": ["Unauthorized; scope does not match"]}
+    )
+    checks = await run(clock, [resource("issue")], diagnose=False)
+    [failed] = [c for c in checks if c.failed]
+    assert failed.name == "Jira"
+    assert failed.message.startswith("the checks could not finish: ")
+    assert "POST /rest/api/3/permissions/project answered 403" in failed.message
+    assert "read:jira-work" in failed.message  # the client's hint: the token's scopes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -231,6 +232,42 @@ async def test_oauth_401_reloads_the_token_and_retries_a_post(clock: FakeClock) 
     assert first.headers["Authorization"] == "Bearer old-token"
     assert second.headers["Authorization"] == "Bearer new-token"
     assert json.loads(second.content) == {"jql": "project = A"}
+
+
+@respx.mock
+async def test_requests_refused_together_all_retry_with_the_one_refreshed_token(
+    clock: FakeClock,
+) -> None:
+    # Ocean's token file rotates while several requests are in flight with the old token:
+    # each is refused, one reads the new token, and every one of them retries with it.
+    token_file = {"token": "old-token"}
+    settings = JiraSettings.from_config(
+        {"jira_host": "https://api.atlassian.com/ex/jira/c1", "atlassian_user_token": "cfg"},
+        oauth=True,
+    )
+    http = JiraHttp(
+        settings, httpx.AsyncClient(), token_source=lambda: token_file["token"], sleep=clock.sleep
+    )
+    in_flight = asyncio.Event()
+    arrived = 0
+
+    async def jira(request: httpx.Request) -> httpx.Response:
+        nonlocal arrived
+        if request.headers["Authorization"] == "Bearer new-token":
+            return httpx.Response(200, json={"ok": True})
+        arrived += 1
+        if arrived == 3:
+            token_file["token"] = "new-token"  # rotated once all three were sent
+            in_flight.set()
+        await in_flight.wait()
+        return httpx.Response(401)
+
+    respx.get(url__startswith="https://api.atlassian.com/ex/jira/c1/rest/api/3/").mock(
+        side_effect=jira
+    )
+    paths = ["/myself", "/serverInfo", "/mypermissions"]
+    answers = await asyncio.gather(*(http.request("GET", Api.PLATFORM, p) for p in paths))
+    assert answers == [{"ok": True}] * 3
 
 
 @respx.mock

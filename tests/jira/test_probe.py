@@ -85,3 +85,32 @@ def test_the_default_mapping_is_what_the_probe_reads_by_default() -> None:
         == Path(probe.__file__).parents[1] / ".port/resources/port-app-config.yaml"
     )
     assert {r.kind for r in probe.mapping_resources(probe.DEFAULT_MAPPING)} >= {"issue", "project"}
+
+
+async def test_a_skipped_kind_passes_the_probe_as_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    skipped = Check(
+        "Permissions of kind team",
+        Status.WARN,
+        "skipped: set atlassianOrganizationId",
+        ("team",),
+        resync_warns=True,
+    )
+    context = await probed(monkeypatch, [Check("Jira host", Status.OK, "answered"), skipped])
+    await context.finalize()
+    assert context.status is ProbeStatus.COMPLETED
+    assert by_kind(context)[("team", "")][1] == (
+        "[warn] Permissions of kind team: skipped: set atlassianOrganizationId"
+    )
+
+
+def test_checks_warn_in_the_log_unless_the_resync_warns_itself(warnings: list[str]) -> None:
+    probe.log_checks(
+        [
+            Check("Permissions of kind team", Status.WARN, "skipped: no id", resync_warns=True),
+            Check("JQL", Status.WARN, "cannot parse"),
+            Check("Projects", Status.OK, "browse 3"),
+        ]
+    )
+    assert warnings == ["Check [warn] JQL: cannot parse"]

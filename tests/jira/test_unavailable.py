@@ -14,7 +14,7 @@ from jira.progress import ResyncProgress, summary_table
 from jira.selectors import TeamResourceConfig
 from jira.settings import JiraSettings
 from jira.teams import fetch_teams
-from jira.unavailable import kept
+from jira.unavailable import kept, literal_blueprint
 from tests.builders import SITE
 from tests.conftest import FakeClock, build_http
 
@@ -66,3 +66,36 @@ async def test_a_skipped_team_kind_keeps_its_entities_in_port(
     issue = Entity.parse_obj({"identifier": "P1-1", "blueprint": "jiraIssue"})
     assert kept([team, issue], [team_resource()], resync) == [team]
     assert summary_table([tracker]).splitlines()[1].startswith("team (skipped)  ")
+
+
+@pytest.mark.parametrize(
+    ("blueprint", "literal"),
+    [
+        ('"jiraTeam"', "jiraTeam"),
+        ("'jiraTeam'", "jiraTeam"),  # Ocean rewrites single quotes: the same literal
+        (" 'jiraTeam' ", "jiraTeam"),
+        ('"jira\\u0054eam"', "jiraTeam"),
+        ('"team-\\(.teamId)"', None),  # interpolated per object
+        ('.type + "Team"', None),
+        ("if .x then 'a' else 'b' end", None),
+    ],
+)
+def test_a_blueprint_named_as_a_literal_is_told_apart_however_it_is_quoted(
+    blueprint: str, literal: str | None
+) -> None:
+    raw = team_resource().dict(by_alias=True)
+    raw["port"]["entity"]["mappings"]["blueprint"] = blueprint
+    resource = TeamResourceConfig.parse_obj(raw)
+    assert literal_blueprint(resource) == literal
+
+
+def test_a_single_quoted_team_blueprint_on_a_skipped_kind_still_lets_other_kinds_delete(
+    clock: FakeClock,
+) -> None:
+    raw = team_resource().dict(by_alias=True)
+    raw["port"]["entity"]["mappings"]["blueprint"] = "'jiraTeam'"
+    resync = ResyncProgress(clock)
+    resync.track("team").skipped = True
+    team = Entity.parse_obj({"identifier": "team-1", "blueprint": "jiraTeam"})
+    stale_issue = Entity.parse_obj({"identifier": "P1-1", "blueprint": "jiraIssue"})
+    assert kept([team, stale_issue], [TeamResourceConfig.parse_obj(raw)], resync) == [team]

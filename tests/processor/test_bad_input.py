@@ -144,3 +144,16 @@ def test_an_unknown_mapping_engine_names_the_setting() -> None:
     message = str(raised.value)
     assert "mappingEngine" in message and "OCEAN__INTEGRATION__CONFIG__MAPPING_ENGINE" in message
     assert "compiled, ocean" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("comment", ["# C:\\", "# two \\\\\\", "#\\"])
+async def test_an_expression_ending_in_a_comment_that_ends_in_a_backslash_maps_as_ocean_does(
+    comment: str,
+) -> None:
+    # jq continues a comment onto the next line after an odd number of backslashes: such a
+    # comment must not swallow what the shared program puts after the expression.
+    mapping = {**GOOD, "title": f".fields.summary {comment}"}
+    with ocean_app():
+        expected, actual = await both(resource(mapping), _issues(3))
+    assert actual == expected
+    assert [e["title"] for e in actual.passed] == ["Issue 1", "Issue 2", "Issue 3"]

@@ -6,9 +6,31 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jsonschema
+import pytest
 
 from sandbox.jira_sim import SimConfig
 from tests.sandbox.support import asgi_client, jira_error, sim_state
+
+# getPermittedProjects' 200 answer, as Atlassian's OpenAPI document (jira-platform.json,
+# components PermittedProjects and ProjectIdentifierBean) states it.
+PERMITTED_PROJECTS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "projects": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "integer", "format": "int64"},
+                    "key": {"type": "string"},
+                },
+            },
+        }
+    },
+}
 
 DEFAULT_JQL = "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
 
@@ -252,6 +274,32 @@ async def test_mypermissions_for_a_project_the_user_may_not_browse() -> None:
             params = {"permissions": "BROWSE_PROJECTS", "projectKey": project}
             r = await c.get("/rest/api/3/mypermissions", params=params)
             assert r.json()["permissions"]["BROWSE_PROJECTS"]["havePermission"] is allowed
+
+
+async def test_permitted_projects_answers_per_the_openapi_schema_without_forbidden_ones() -> None:
+    async with asgi_client(
+        config=SimConfig(projects=4, issues=1, forbidden_projects=["PLAT"])
+    ) as c:
+        listed = [p["key"] for p in (await c.get("/rest/api/3/project/search")).json()["values"]]
+        r = await c.post(
+            "/rest/api/3/permissions/project", json={"permissions": ["BROWSE_PROJECTS"]}
+        )
+        assert r.status_code == 200
+        jsonschema.validate(r.json(), PERMITTED_PROJECTS)
+        keys = [p["key"] for p in r.json()["projects"]]
+        assert "PLAT" in listed and keys == [key for key in listed if key != "PLAT"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"permissions": ["ADMINISTER"]}, {"permissions": "BROWSE_PROJECTS"}, {}, {"keys": []}],
+)
+async def test_permitted_projects_refuses_what_is_not_a_list_of_project_permissions(
+    body: dict[str, Any],
+) -> None:
+    async with asgi_client(config=SimConfig(issues=1)) as c:
+        r = await c.post("/rest/api/3/permissions/project", json=body)
+        assert r.status_code == 400 and r.json()["errorMessages"]
 
 
 async def test_the_checks_endpoints_myself_server_info_and_jql_parse() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.stages import STAGES, stage_seconds
+from sandbox.stages import STAGES, stage_seconds, timeline
 
 # Ocean's INFO lines (shape as the integration prints them), one kind with two batches.
 LOG = """\
@@ -48,3 +48,21 @@ def test_each_marker_starts_a_stage_that_lasts_until_the_next() -> None:
 
 def test_a_log_without_phase_lines_is_all_start_up() -> None:
     assert set(stage_seconds("no timestamps here\n").values()) == {0.0}
+
+
+def test_the_timeline_gives_each_resource_its_start_end_and_stages() -> None:
+    spans = timeline(LOG)
+    assert [(s.start, s.end, s.what) for s in spans] == [
+        (0.0, 1.0, "start-up"),
+        (1.0, 8.5, "kind issue-0"),
+        (8.5, 9.4, "reconciliation, shutdown"),
+    ]
+    assert spans[1].stages == {
+        "kind setup": 0.25,
+        "waiting for Jira": 2.85,
+        "mapping": 1.5,
+        "Port diff searches": 2.0,
+        "Port upserts": 0.6,
+        "kind wrap-up": 0.3,
+    }
+    assert spans[1].line().startswith("   1.0 -    8.5 s  kind issue-0 (kind setup 0.2, waiting")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.errors import JiraApiError
+from jira.webhooks.dedupe import Applied, NewestApplied
 from jira.webhooks.processors import LiveEventsContext
 from tests.builders import SITE, issue, json_response, resource
 from tests.webhooks.payloads import SECRET, body_of, issue_event, project_event, sign, worklog_event
@@ -151,3 +153,81 @@ async def test_a_transient_failure_is_retried_and_removes_nothing(
     processor = PROCESSOR["worklog"](event)
     with pytest.raises(RetryableError):
         await processor.handle_event(event.payload, resource("worklog", since="-30d"))
+
+
+def _deselected() -> None:
+    """Jira still has P1-1, but the selector's JQL no longer selects it."""
+    search_returning()
+    respx.get(f"{API}/issue/P1-1").mock(return_value=json_response(issue(1)))
+
+
+def _mapped_to(blueprint: str) -> Any:
+    """The issue resource of `issue_resource()`, mapped to another blueprint."""
+    raw = issue_resource().dict(by_alias=True)
+    raw["port"]["entity"]["mappings"]["blueprint"] = f'"{blueprint}"'
+    return type(issue_resource()).parse_obj(raw)
+
+
+@respx.mock
+async def test_two_resources_with_one_selector_each_apply_every_delivery(
+    live: LiveEventsContext,
+) -> None:
+    # Issues mapped to two blueprints: Ocean hands each delivery to both resources at once.
+    # They share Jira's answer, and each writes its own entities: update and removal alike.
+    search_returning(issue(1, updated="2024-01-02T10:00:05.000+0000"))
+    resources = [_mapped_to("jiraIssue"), _mapped_to("issueMirror")]
+    payload = issue_event("jira:issue_updated")
+    results = await asyncio.gather(*(handle("issue", payload, r) for r in resources))
+    assert [len(r.updated_raw_results) for r in results] == [1, 1]
+
+    _deselected()
+    results = await asyncio.gather(*(handle("issue", payload, r) for r in resources))
+    assert [len(r.deleted_raw_results) for r in results] == [1, 1]
+
+
+@respx.mock
+async def test_an_issue_reselected_after_its_removal_comes_back_whatever_the_clocks(
+    live: LiveEventsContext,
+) -> None:
+    # Jira's clock runs an hour behind the host: the removal must not be stamped with the
+    # host's time, or the re-selected issue (updated in Jira's clock) is refused as older.
+    live.now_ms = lambda: 1704189600000 + 3_600_000
+    resource = issue_resource()
+    search_returning(issue(1, updated="2024-01-02T10:00:00.000+0000"))
+    await handle("issue", issue_event("jira:issue_updated"), resource)
+    _deselected()  # at 10:00:05
+    gone = await handle("issue", issue_event("jira:issue_updated"), resource)
+    assert len(gone.deleted_raw_results) == 1
+    back = issue(1, updated="2024-01-02T10:00:09.000+0000")  # re-selected at 10:00:09
+    search_returning(back)
+    again = await handle("issue", issue_event("jira:issue_updated"), resource)
+    assert again.updated_raw_results == [back]
+
+
+@pytest.mark.parametrize(
+    ("applied", "late", "accepted"),
+    [
+        # a removal read before a newer state, finishing after it, removes nothing
+        (Applied(2, 500, removed=False), Applied(1, None, removed=True), False),
+        # a removal read after it removes it, whatever Jira's or the host's clock says
+        (Applied(1, 500, removed=False), Applied(2, None, removed=True), True),
+        # a state read before the removal cannot bring the object back ...
+        (Applied(2, 500, removed=True), Applied(1, 500, removed=False), False),
+        # ... nor can the removed state answered late by a lagging search ...
+        (Applied(2, 500, removed=True), Applied(3, 500, removed=False), False),
+        # ... but a state Jira changed since the removal does
+        (Applied(2, 500, removed=True), Applied(3, 501, removed=False), True),
+        # between two states, Jira's version decides (a lagging search answers late) ...
+        (Applied(1, 500, removed=False), Applied(2, 400, removed=False), False),
+        # ... or, for kinds without one, the order of the reads
+        (Applied(2, None, removed=False), Applied(1, None, removed=False), False),
+        # a removal after a removal is harmless
+        (Applied(2, 500, removed=True), Applied(1, None, removed=True), True),
+    ],
+)
+def test_the_order_of_reads_and_jiras_versions_decide_what_is_applied(
+    applied: Applied, late: Applied, accepted: bool
+) -> None:
+    newest = NewestApplied()
+    assert newest.accept("P1-1", applied)
+    assert newest.accept("P1-1", late) is accepted

@@ -152,8 +152,8 @@ async def test_a_delivery_during_its_objects_read_waits_for_a_fresh_read() -> No
     await asyncio.sleep(0)
     assert reads == ["v1"]  # not read again while the first read is in flight
     release.set()
-    assert (await first)[0] == {"summary": "v1"}
-    assert (await second)[0] == {"summary": "v2"}  # a read after the change, never before
+    assert (await first).state == {"summary": "v1"}
+    assert (await second).state == {"summary": "v2"}  # a read after the change, never before
     assert reads == ["v1", "v2"]
 
 
@@ -164,7 +164,8 @@ def test_one_coalescer_serves_one_event_loop_after_another() -> None:
         return {"read": payload}
 
     async def once(n: int) -> tuple[Any, bool]:
-        return await rereads.read("g", "P1-1", n, Reader(read_one))
+        outcome = await rereads.read("g", "P1-1", n, Reader(read_one))
+        return outcome.state, outcome.reports
 
     # Ocean runs one loop for the life of the process; the test suite runs one per test
     assert asyncio.run(once(1)) == ({"read": 1}, True)

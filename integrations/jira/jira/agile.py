@@ -15,7 +15,7 @@ from typing import Any
 
 from loguru import logger
 
-from jira import relations
+from jira import read_ahead, relations
 from jira.client import JiraClient
 from jira.errors import JiraApiError
 from jira.fanout import Fanout, children, enrich, tagged
@@ -53,7 +53,18 @@ def _per_board(
     """`read(board)` for every board (or `boards`); Jira's 400 for a board means only that it
     has nothing of the kind (`nothing_here`)."""
     fanout = Fanout(kind, board_label, client.concurrency, _is_400, nothing_here)
-    return children(boards if boards is not None else client.boards(), read, fanout)
+    return children(boards if boards is not None else _boards(client), read, fanout)
+
+
+def _boards(
+    client: JiraClient, board_type: str | None = None, project_key: str | None = None
+) -> AsyncIterator[Page]:
+    """The boards (of a type, of a project), read once per resync for every kind that needs
+    them (jira.read_ahead)."""
+    return read_ahead.shared_list(
+        ("boards", client, board_type, project_key),
+        lambda: client.boards(board_type, project_key),
+    )
 
 
 def _on_board(board: dict[str, Any], pages: AsyncIterator[Page]) -> AsyncIterator[Page]:
@@ -97,7 +108,7 @@ async def _add_projects(client: JiraClient, board: dict[str, Any]) -> None:
 
 async def fetch_boards(client: JiraClient, resource: BoardResourceConfig) -> AsyncIterator[Page]:
     selector = resource.selector
-    boards = client.boards(selector.board_type, selector.project_key)
+    boards = _boards(client, selector.board_type, selector.project_key)
     fanout = Fanout("board", board_label, client.concurrency)
     async for page in enrich(boards, lambda board: _add_projects(client, board), fanout):
         yield page
@@ -141,7 +152,7 @@ async def _board_sprints(
 
 async def _boards_with_sprints(client: JiraClient) -> AsyncIterator[Page]:
     # Kanban boards have no sprints (Jira answers 400): not asked at all.
-    async for page in client.boards():
+    async for page in _boards(client):
         scrum = [board for board in page if board.get("type") != "kanban"]
         if scrum:
             yield scrum

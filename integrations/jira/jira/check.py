@@ -22,6 +22,9 @@ class Check:
     message: str
     kinds: tuple[str, ...] = ()  # the mapped kinds it concerns (empty: the whole integration)
     scope: Mapping[str, str] | None = None  # e.g. {"project": "ABC"}
+    # The resync warns about it itself when it gets there (a kind it skips): logged as info by
+    # the checks, so that a run warns once.
+    resync_warns: bool = False
 
     @property
     def failed(self) -> bool:

@@ -2,16 +2,18 @@
 
 The same checks serve Ocean's connection probe (`launch.py probe`, `jira.probe`) and the
 fail-fast start of a ONCE run (`integration.py`): the Jira host answers and says which
-deployment it is; the credentials work and whose account they are; each mapped kind has the
-permissions it needs (`jira.permissions`; per project for the project-scoped kinds); every JQL in
-the mapping parses; every JQ expression compiles (`jira.mapping_checks`); OCEAN__BASE_URL is an
-absolute http(s) URL when live events are on. Port's credentials (`port_credentials`) are checked
-before Ocean starts, by the launcher.
+deployment it is; the credentials work (and, in the probe, whose account they are); each mapped
+kind has the permissions it needs (`jira.permissions`; Browse projects on which projects); every
+JQL in the mapping parses; every JQ expression compiles (`jira.mapping_checks`); OCEAN__BASE_URL
+is an absolute http(s) URL when live events are on. Port's credentials (`port_credentials`) are
+checked before Ocean starts, by the launcher.
+
+A check fails only where the resync itself would fail, so that a run it fails could not have
+succeeded; where the resync would go on, the check warns (each check says which, and why).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,16 +30,17 @@ from jira.mapping_checks import jq_checks, mapped_jql
 from jira.permissions import (
     BROWSE_PROJECTS,
     KIND_PERMISSIONS,
-    ORGANIZATION_ID,
+    PROJECT_PERMISSIONS,
     TEAMS_API,
     JiraPermissionVerdict,
     required_permissions,
+    resync_goes_on,
 )
 from jira.settings import ConfigurationError, env_name
 from jira.teams import teams_unavailable
 
-# Project-scoped permissions are checked on the first page of projects only: enough to catch a
-# permission scheme that hides a project, without a request per project on large sites.
+# The probe compares the first page of listed projects with those the user may browse: enough
+# to name the projects a permission scheme hides, in one request.
 PROJECT_CHECK_MAX = 50
 PORT_TIMEOUT_SECONDS = 15.0
 
@@ -106,17 +109,28 @@ def base_url_check(base_url: str | None, *, live_events: bool) -> Check | None:
         )
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
+        # A warning: Jira gets no usable webhook address, but the resyncs run as without one.
         return Check(
             name,
-            Status.FAIL,
+            Status.WARN,
             f"must be an absolute http(s) URL such as https://jira-integration.example.com, "
-            f"got {base_url!r}",
+            f"got {base_url!r}; until then only resyncs update Port",
         )
     return Check(name, Status.OK, f"Jira will send live events to {base_url}")
 
 
 class JiraChecks:
-    """The Jira-side checks against one client, for the mapping's resources."""
+    """The Jira-side checks against one client, for the mapping's resources.
+
+    Each check fails only where the resync itself would fail; where the resync would go on
+    (skipping a kind, reading nothing of a project, without live events) it warns, and says
+    what the resync does instead. `diagnose` adds the checks that cost requests without
+    deciding whether a resync can run: whose account it is (`/myself`) and which listed
+    projects the user may not browse. The probe and a long-running install's start run them;
+    a ONCE run leaves them out, so its checks cost a fixed handful of requests: serverInfo
+    (the client asks it once for the resync too), `/mypermissions` for the global
+    permissions, `POST /permissions/project` for Browse projects on every project at once,
+    `/jql/parse` and one Teams API page, each only when the mapping needs it."""
 
     def __init__(
         self,
@@ -125,12 +139,14 @@ class JiraChecks:
         *,
         webhooks: bool,
         kinds: Iterable[str] | None = None,
+        diagnose: bool = True,
     ) -> None:
         self.client = client
         self.resources = resources
         # The kinds whose permissions are checked: the mapping's, unless asked for others.
         self.kinds = sorted(set(kinds) if kinds is not None else {r.kind for r in resources})
         self.webhooks = webhooks
+        self.diagnose = diagnose
         # Why the team kind cannot be read on this install (skipped, with a warning), if so.
         self.teams_unavailable: str | None = None
 
@@ -143,26 +159,33 @@ class JiraChecks:
         checks = [await self.host_check()]
         if checks[-1].failed:
             return checks
-        checks.append(await self.account_check())
-        if checks[-1].failed:
-            return checks
+        if self.diagnose:
+            checks.append(await self.account_check())
+            if checks[-1].failed:
+                return checks
         try:
-            checks += self.kind_checks(await self.global_permissions())
-            checks += await self.project_checks()
+            checks += await self.permission_checks()
             checks += await self.jql_checks()
-        except JiraError as exc:  # Jira stopped answering (after the client's retries)
+        except JiraError as exc:
+            if isinstance(exc, JiraAuthError) and exc.status == 401:
+                # Without /myself, the first request refused says it (every resync request
+                # would be refused the same).
+                checks.append(await self.refused(exc))
+                return checks
+            # Jira stopped answering (after the client's retries): so would the resync.
             checks.append(Check("Jira", Status.FAIL, f"the checks could not finish: {exc}"))
         checks += jq_checks(self.resources)
         return checks
 
     async def host_check(self) -> Check:
         """The host answers serverInfo, and which deployment it is (found as the client finds
-        it, jira.deployment)."""
+        it, jira.deployment). Fails where the resync's first request would."""
         name = "Jira host"
         try:
             deployment = await self.client.deployment()
             info: Any = None
-            if deployment.deployment_type is None:  # found without asking the host: ask it now
+            if deployment.deployment_type is None and self.diagnose:
+                # Found without asking the host: ask it now, for the version (the probe).
                 info = await self.client.http.request("GET", Api.PLATFORM, "/serverInfo")
         except ConfigurationError as exc:  # no Jira there, or a credential it does not take
             return Check(name, Status.FAIL, str(exc))
@@ -183,7 +206,6 @@ class JiraChecks:
                 f"{self.host} did not answer ({exc}): check jiraHost ({env_name('jiraHost')}) and "
                 "that this network can reach it",
             )
-        self.teams_unavailable = teams_unavailable(self.client.settings, deployment)
         version = info.get("version") if isinstance(info, dict) else None
         label = (
             deployment.label
@@ -192,21 +214,27 @@ class JiraChecks:
         )
         return Check(name, Status.OK, f"{self.host} answered: {label}")
 
-    async def account_check(self) -> Check:
+    async def refused(self, exc: JiraAuthError) -> Check:
+        """The credentials check for a 401: every resync request would be refused the same."""
         name = "Jira credentials"
+        if (await self.client.deployment()).is_datacenter:
+            # The client's own line names the deployment and the credentials it takes.
+            return Check(name, Status.FAIL, str(exc))
         fix = OAUTH_FIX if self.client.settings.is_oauth else CREDENTIALS_FIX
+        return Check(
+            name,
+            Status.FAIL,
+            # the endpoint as the client names it: `GET /rest/api/3/myself`
+            f"{self.host} refused the credentials ({exc.status} to {exc.endpoint}): {fix}",
+        )
+
+    async def account_check(self) -> Check:
+        """Whose account the credentials are (diagnosis: any other request proves them)."""
+        name = "Jira credentials"
         try:
             me = await self.client.myself()
         except JiraAuthError as exc:
-            if (await self.client.deployment()).is_datacenter:
-                # The client's own line names the deployment and the credentials it takes.
-                return Check(name, Status.FAIL, str(exc))
-            return Check(
-                name,
-                Status.FAIL,
-                f"{self.host} refused the credentials ({exc.status} to GET "
-                f"/rest/api/3/myself): {fix}",
-            )
+            return await self.refused(exc)
         except JiraError as exc:
             return Check(name, Status.FAIL, f"GET /rest/api/3/myself failed: {exc}")
         me = me if isinstance(me, dict) else {}
@@ -218,27 +246,45 @@ class JiraChecks:
         )
         return Check(name, Status.OK, f"they work; the account is {who} ({details})")
 
-    async def _teams_permissions(self) -> dict[str, bool]:
-        settings = self.client.settings
-        if not settings.organization_id:
-            return {ORGANIZATION_ID: False, TEAMS_API: False}
+    async def _teams_api(self) -> bool:
+        """Whether the Teams API answers for atlassianOrganizationId (one page). A refusal
+        fails the check: the resync's team kind would fail on it. A 401 is the credentials;
+        Jira not answering ends the checks (both raised)."""
         try:
-            site_id = await self.client.site_cloud_id()
-            async for _ in self.client.teams(settings.organization_id, site_id):
+            async for _ in self.client.teams(self.client.settings.organization_id or ""):
                 break
-        except JiraError:
-            return {ORGANIZATION_ID: True, TEAMS_API: False}
-        return {ORGANIZATION_ID: True, TEAMS_API: True}
+        except JiraAuthError as exc:
+            if exc.status == 401:
+                raise
+            return False
+        except JiraApiError:
+            return False
+        return True
 
-    async def global_permissions(self) -> dict[str, bool]:
+    async def permission_checks(self) -> list[Check]:
+        """Each kind's permissions, then the projects the project-scoped kinds read."""
         needed = {
             p for kind in self.kinds for p in required_permissions(kind, webhooks=self.webhooks)
         }
-        jira_keys = sorted(needed - {ORGANIZATION_ID, TEAMS_API})
-        granted = await self.client.my_permissions(jira_keys) if jira_keys else {}
-        if "team" in self.kinds and self.teams_unavailable is None:
-            granted.update(await self._teams_permissions())
-        return granted
+        deployment = await self.client.deployment()
+        self.teams_unavailable = teams_unavailable(self.client.settings, deployment)
+        datacenter = deployment.is_datacenter
+        # Data Center has no POST /permissions/project (its REST reference lists none): there,
+        # /mypermissions answers Browse projects "in any project", and its project list holds
+        # only the projects the user may browse, so there is nothing to compare it with.
+        per_project = needed & PROJECT_PERMISSIONS if not datacenter else set()
+        global_keys = sorted(needed - per_project - {TEAMS_API})
+        granted = await self.client.my_permissions(global_keys) if global_keys else {}
+        browsable: list[str] | None = None
+        if per_project:
+            browsable = await self.client.permitted_projects(sorted(per_project))
+            granted[BROWSE_PROJECTS] = bool(browsable)
+        if TEAMS_API in needed and self.teams_unavailable is None:
+            granted[TEAMS_API] = await self._teams_api()
+        checks = self.kind_checks(granted)
+        if browsable:
+            checks += await self.project_checks(browsable)
+        return checks
 
     def kind_checks(self, granted: Mapping[str, bool]) -> list[Check]:
         verdict = JiraPermissionVerdict(webhooks=self.webhooks)
@@ -246,49 +292,53 @@ class JiraChecks:
         for kind in self.kinds:
             name = f"Permissions of kind {kind}"
             if kind == "team" and self.teams_unavailable is not None:
+                # The resync skips the kind with one warning and keeps its entities in Port
+                # (jira.unavailable): a warning here, logged as info so that a run warns once.
                 message = f"skipped: {self.teams_unavailable}"
-                checks.append(Check(name, Status.WARN, message, (kind,)))
+                checks.append(Check(name, Status.WARN, message, (kind,), resync_warns=True))
                 continue
             status, message = verdict.verdict(kind, granted)
-            checks.append(Check(name, _STATUS[status], message, (kind,)))
+            denied = tuple(
+                p for p in required_permissions(kind, webhooks=self.webhooks) if not granted.get(p)
+            )
+            found = _STATUS[status]
+            if found is Status.FAIL and resync_goes_on(denied):
+                found = Status.WARN
+            checks.append(Check(name, found, message, (kind,)))
         return checks
 
-    async def project_checks(self) -> list[Check]:
-        """Browse projects on each listed project, for the project-scoped kinds mapped."""
+    async def project_checks(self, browsable: Sequence[str]) -> list[Check]:
+        """The projects the user may browse; with `diagnose`, also each listed project (of the
+        first page) it may not. Such a project is a warning: the resync lists it, finds none of
+        its issues, and skips it in the per-project kinds with a warning of their own."""
         scoped = tuple(k for k in self.kinds if BROWSE_PROJECTS in KIND_PERMISSIONS.get(k, ()))
-        if not scoped:
-            return []
-        keys: list[str] = []
-        async for page in self.client.projects():
-            keys += [str(p["key"]) for p in page if isinstance(p, dict) and p.get("key")]
-            break
-        keys = keys[:PROJECT_CHECK_MAX]
-        answers = await asyncio.gather(
-            *(self.client.my_permissions([BROWSE_PROJECTS], project=key) for key in keys)
-        )
-        checks: list[Check] = []
-        for key, granted in zip(keys, answers, strict=True):
-            if not granted.get(BROWSE_PROJECTS):
-                checks.append(
-                    Check(
-                        f"Project {key}",
-                        Status.FAIL,
-                        f"Jira lists it but the user may not browse it (kinds "
-                        f"{', '.join(scoped)} read it): grant Browse projects in {key}'s "
-                        "permission scheme, or archive the project if it should not be synced",
-                        scoped,
-                        {"project": key},
-                    )
-                )
-        if not checks:
-            checks.append(
-                Check(
-                    "Projects",
-                    Status.OK,
-                    f"Browse projects granted on the {len(keys)} project(s) checked",
-                    scoped,
-                )
+        allowed = set(browsable)
+        hidden: list[str] = []
+        if self.diagnose:
+            async for page in self.client.projects():
+                keys = [str(p["key"]) for p in page if isinstance(p, dict) and p.get("key")]
+                hidden = [key for key in keys[:PROJECT_CHECK_MAX] if key not in allowed]
+                break
+        checks = [
+            Check(
+                f"Project {key}",
+                Status.WARN,
+                f"Jira lists it but the user may not browse it, so kinds {', '.join(scoped)} "
+                f"read nothing of it: grant Browse projects in {key}'s permission scheme, or "
+                "archive the project if it should not be synced",
+                scoped,
+                {"project": key},
             )
+            for key in hidden
+        ]
+        checks.append(
+            Check(
+                "Projects",
+                Status.OK,
+                f"the user may browse {len(allowed)} project(s)",
+                scoped,
+            )
+        )
         return checks
 
     async def jql_checks(self) -> list[Check]:

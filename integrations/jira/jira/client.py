@@ -176,7 +176,9 @@ class JiraClient:
 
     # Teams (Atlassian's Teams public API, per organization; `site_id`, the site's cloud id,
     # makes it list the teams pinned to the site too)
-    def teams(self, organization_id: str, site_id: str) -> AsyncIterator[Page]:
+    def teams(self, organization_id: str, site_id: str | None = None) -> AsyncIterator[Page]:
+        """The organization's teams, and with `site_id` the site's own (the team kind always
+        names it; whether the API answers for the organization needs no site)."""
         return cursor_pages(
             self.http.at(Api.TEAMS, "/org/{org}/teams", org=organization_id),
             params={"size": TEAM_PAGE_SIZE, "siteId": site_id},
@@ -461,6 +463,19 @@ class JiraClient:
             for key, entry in (entries or {}).items()
             if isinstance(entry, dict)
         }
+
+    async def permitted_projects(self, keys: Iterable[str]) -> list[str]:
+        """The keys of every project where the user holds all of `keys` (project permissions),
+        in one request whatever the number of projects (Cloud's `POST /permissions/project`)."""
+        body = await self.http.request(
+            "POST", Api.PLATFORM, "/permissions/project", json_body={"permissions": list(keys)}
+        )
+        projects = body.get("projects") if isinstance(body, dict) else None
+        return [
+            str(project["key"])
+            for project in projects or []
+            if isinstance(project, dict) and project.get("key")
+        ]
 
     async def has_permission(self, permission: str) -> bool:
         return (await self.my_permissions([permission])).get(permission, False)

@@ -182,8 +182,9 @@ class _ProgramBuilder:
         except Exception as error:
             raise Unshareable(text) from error
         body = self._guard + self._processor._format_filter(text)
-        # The newline ends a trailing `# comment` before the closing parenthesis.
-        self.slots.append(f"(try [first({body}\n)] catch null)")
+        # The newlines end a trailing `# comment` before the closing parenthesis: jq carries a
+        # comment that ends in an odd number of backslashes onto the next line, never two.
+        self.slots.append(f"(try [first({body}\n\n)] catch null)")
         return len(self.slots) - 1
 
     def node(self, value: Any, path: str) -> _Node:

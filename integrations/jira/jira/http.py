@@ -136,10 +136,13 @@ class JiraHttp:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    def _refresh_bearer_token(self) -> bool:
-        """After a 401 under OAuth: takes a newer token from Ocean's token file, if any."""
+    def _refresh_bearer_token(self, sent: str) -> bool:
+        """After a 401 under OAuth to a request sent with the header `sent`: whether a newer
+        token is there to retry with (a concurrent request's refresh, or Ocean's token file)."""
         if not self.settings.is_oauth or self._token_source is None:
             return False
+        if self._auth.header != sent:  # refreshed meanwhile, for a request sent alongside
+            return True
         token = self._token_source()
         if not token or f"Bearer {token}" == self._auth.header:
             return False
@@ -196,6 +199,7 @@ class JiraHttp:
         malformed = False  # the last failure was a 2xx whose body is not JSON
         for attempt in range(1, self.policy.max_attempts + 1):
             wait: float | None = None  # 429s wait in limiter.slot(), scoped by their reason
+            authorization = self._auth.header
             async with self.limiter.slot(endpoint):
                 try:
                     response = await self._client.request(
@@ -205,7 +209,7 @@ class JiraHttp:
                         json=json_body,
                         headers={"Accept": "application/json"}
                         if anonymous
-                        else {"Authorization": self._auth.header, "Accept": "application/json"},
+                        else {"Authorization": authorization, "Accept": "application/json"},
                     )
                 except (httpx.TimeoutException, httpx.TransportError) as exc:
                     last_failure = f"{type(exc).__name__} (no answer)"
@@ -221,7 +225,7 @@ class JiraHttp:
                     except ValueError:
                         last_failure = f"a {status} answer whose body is not valid JSON"
                         malformed = True
-                elif status == 401 and not refreshed and self._refresh_bearer_token():
+                elif status == 401 and not refreshed and self._refresh_bearer_token(authorization):
                     refreshed = True
                     continue
                 elif status in RETRYABLE_STATUS and (idempotent or status == 429):

@@ -67,23 +67,45 @@ def jq_expressions(resource: ResourceConfig) -> Iterator[tuple[str, str]]:
             yield f"{base}.{where}", value
 
 
+# Where an expression that does not compile leaves the resync no entity to make: the items
+# cannot be selected or split, or no entity gets an identifier or a blueprint. Anywhere else
+# (title, properties, relations…) Ocean maps it to null, logs the field as misconfigured and
+# upserts the entities without it: the resync goes on, so the check warns.
+ENTITY_PLACES = (
+    "selector.query",
+    "port.itemsToParse",
+    "port.entity.mappings.identifier",
+    "port.entity.mappings.blueprint",
+)
+
+
+def _fails_every_entity(where: str) -> bool:
+    return any(where == place or where.startswith(f"{place}.") for place in ENTITY_PLACES)
+
+
 def jq_checks(resources: Sequence[ResourceConfig]) -> list[Check]:
     checks: list[Check] = []
     for index, resource in enumerate(resources):
         bad: list[str] = []
+        status = Status.WARN
         for where, expression in jq_expressions(resource):
             try:
                 jq.compile(expression)
             except ValueError as exc:
                 first = str(exc).splitlines()[0] if str(exc) else "invalid"
                 bad.append(f"{where} = {expression!r} does not compile ({first})")
+                if _fails_every_entity(where):
+                    status = Status.FAIL
         name = f"JQ of kind {resource.kind} (resource {index + 1})"
         if bad:
+            consequence = (
+                "" if status is Status.FAIL else " (until then Port gets those fields empty)"
+            )
             checks.append(
                 Check(
                     name,
-                    Status.FAIL,
-                    "; ".join(bad) + "; fix it in the mapping",
+                    status,
+                    "; ".join(bad) + f"; fix it in the mapping{consequence}",
                     kinds=(resource.kind,),
                 )
             )

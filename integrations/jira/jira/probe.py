@@ -42,7 +42,7 @@ def log_checks(checks: Iterable[Check]) -> None:
     for check in checks:
         if check.status is Status.FAIL:
             logger.error(f"Check {check.line()}")
-        elif check.status is Status.WARN:
+        elif check.status is Status.WARN and not check.resync_warns:
             logger.warning(f"Check {check.line()}")
         else:
             logger.info(f"Check {check.line()}")
@@ -53,13 +53,20 @@ def _base_url() -> str | None:
 
 
 async def run_checks(
-    resources: Sequence[ResourceConfig], *, live_events: bool, kinds: Iterable[str] | None = None
+    resources: Sequence[ResourceConfig],
+    *,
+    live_events: bool,
+    kinds: Iterable[str] | None = None,
+    diagnose: bool = True,
 ) -> list[Check]:
-    """Every check, logged one line each. `live_events`: this run would register a webhook."""
+    """Every check, logged one line each. `live_events`: this run would register a webhook;
+    `diagnose`: also the checks that only explain (`JiraChecks`; a ONCE run leaves them out)."""
     base_url = _base_url()
     base = base_url_check(base_url, live_events=live_events)
     webhooks = base is not None and base.status is Status.OK
-    checks = await JiraChecks(jira_client(), resources, webhooks=webhooks, kinds=kinds).run()
+    checks = await JiraChecks(
+        jira_client(), resources, webhooks=webhooks, kinds=kinds, diagnose=diagnose
+    ).run()
     if base is not None:
         checks.append(base)
     log_checks(checks)

@@ -95,10 +95,15 @@ class ResyncProgress:
 
     def track(self, kind: str) -> KindProgress:
         """A new tracker for `kind`, current for this task and the tasks it starts."""
+        tracker = self.new(kind)
+        use(tracker)
+        return tracker
+
+    def new(self, kind: str) -> KindProgress:
+        """A new tracker for `kind` (made current where its reads run: `use`)."""
         interval = float(os.environ.get(INTERVAL_ENV) or PROGRESS_INTERVAL_SECONDS)
         tracker = KindProgress(kind, clock=self.clock, interval=interval)
         self.kinds.append(tracker)
-        _CURRENT.set(tracker)
         return tracker
 
     def of(self, kind: str) -> list[KindProgress]:
@@ -107,6 +112,11 @@ class ResyncProgress:
 
 def current() -> KindProgress | None:
     return _CURRENT.get()
+
+
+def use(tracker: KindProgress) -> None:
+    """`tracker` is the current kind's for this task and the tasks it starts."""
+    _CURRENT.set(tracker)
 
 
 def count_request(status: int | None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
-from jira import relations
+from jira import read_ahead, relations
 from jira.client import JiraClient
 from jira.fanout import Fanout, children, tagged
 from jira.paging import Page
@@ -33,7 +33,7 @@ def _per_project(
 ) -> AsyncIterator[Page]:
     """`read(project_key)` for every live project; each item carries its project."""
     return children(
-        client.projects(),
+        read_ahead.shared_list(("projects", client), client.projects),
         lambda project: tagged(read(str(project["key"])), **_parent(project)),
         Fanout(kind, project_label, client.concurrency),
     )

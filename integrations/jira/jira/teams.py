@@ -2,10 +2,9 @@
 
 Atlassian's Teams API is per organization and is served under the site; it is asked with
 `siteId`, the site's cloud id (`/_edge/tenant_info`), without which it leaves out the teams
-pinned to the site. On Data Center, without
-atlassianOrganizationId, with an OAuth token, or with jiraHost on the api.atlassian.com gateway
-(scoped tokens), the kind is skipped with one warning, and the team entities already in Port are
-kept (jira.unavailable).
+pinned to the site. On Data Center, without atlassianOrganizationId, with an OAuth token, or
+with jiraHost on the api.atlassian.com gateway (scoped tokens), the kind is skipped with one
+warning, and the team entities already in Port are kept (jira.unavailable).
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ async def _with_members(
     team[relations.MEMBERS] = members
 
 
-# Why a long-running install skips the kind (a ONCE run fails its checks on it instead).
+# The setting is optional (Port's docs: "required to sync teams"): without it the kind is skipped.
 NO_ORGANIZATION_ID = (
     "set atlassianOrganizationId (OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID) to sync "
     "teams; find it at admin.atlassian.com/o/<organizationId>"
@@ -41,8 +40,7 @@ NO_ORGANIZATION_ID = (
 
 def teams_unavailable(settings: JiraSettings, deployment: Deployment) -> str | None:
     """Why this install cannot read Atlassian's Teams API at all (the kind is then skipped with
-    one warning, its entities kept in Port), or None. A missing atlassianOrganizationId is not
-    such a reason: it is a setting to fill in (the ONCE checks fail on it)."""
+    one warning, its entities kept in Port), or None."""
     if not deployment.has_teams:
         return f"{deployment.label} has no Atlassian Teams API"
     if settings.is_oauth:
@@ -56,19 +54,18 @@ def teams_unavailable(settings: JiraSettings, deployment: Deployment) -> str | N
             "jiraHost names; use an unscoped API token with jiraHost set to your site "
             "(https://<site>.atlassian.net) to sync teams"
         )
+    if not settings.organization_id:
+        return NO_ORGANIZATION_ID
     return None
 
 
 async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> AsyncIterator[Page]:
     settings = client.settings
     unavailable = teams_unavailable(settings, await client.deployment())
-    if unavailable is not None:
-        skip(resource, unavailable)
-        return
-    if not settings.organization_id:
-        skip(resource, NO_ORGANIZATION_ID)
-        return
     organization_id = settings.organization_id
+    if unavailable is not None or not organization_id:
+        skip(resource, unavailable or NO_ORGANIZATION_ID)
+        return
     # Without siteId Atlassian leaves the teams pinned to the site out (they would be deleted
     # from Port): no cloud id fails the kind instead.
     site_id = await client.site_cloud_id()

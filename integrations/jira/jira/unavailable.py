@@ -13,23 +13,27 @@ trackers are the resync's own): the other kinds' stale entities are deleted as b
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Iterable
 
 from loguru import logger
+from port_ocean.core.handlers.entity_processor.jq_entity_processor import JQEntityProcessor
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.models import Entity
 
 from jira import progress
 
-_JQ_STRING = re.compile(r'\s*"([^"\\]*)"\s*')
-
 
 def literal_blueprint(resource: ResourceConfig) -> str | None:
     """The blueprint a resource maps to, when its mapping names it as a JQ string literal
-    (`'"jiraTeam"'`); None when it is computed per object."""
-    found = _JQ_STRING.fullmatch(resource.port.entity.mappings.blueprint)
-    return found.group(1) if found else None
+    (`'"jiraTeam"'`, or single-quoted as Ocean also accepts: `"'jiraTeam'"`); None when it is
+    computed per object. Ocean's own quote rewriting reads it first, so both agree."""
+    expression = JQEntityProcessor._format_filter(resource.port.entity.mappings.blueprint)
+    try:
+        value = json.loads(expression)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None
 
 
 def skip(resource: ResourceConfig, reason: str) -> None:

@@ -2,8 +2,8 @@
 
 - `RecentIds`: delivery ids already accepted (Jira repeats X-Atlassian-Webhook-Identifier on
   retries), so a retried delivery is answered without being queued twice.
-- `NewestApplied`: per object, the newest version applied so far, so that when event workers run
-  concurrently an older state fetched late never overwrites a newer one.
+- `NewestApplied`: per object, the newest state applied so far (`Applied`), so that when event
+  workers run concurrently an older state fetched late never overwrites a newer one.
 
 Both forget the least recently used entries beyond their size; forgetting only costs a redundant
 (idempotent) update, never a wrong one.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 
 DEFAULT_DELIVERY_IDS = 10_000
 DEFAULT_OBJECTS = 50_000
@@ -53,20 +54,43 @@ class RecentIds(_Bounded[str, None]):
         self._entries.pop(delivery_id, None)
 
 
-class NewestApplied(_Bounded[Hashable, int]):
+@dataclass(frozen=True)
+class Applied:
+    """The newest state of one object applied to Port.
+
+    `read` numbers the re-read that answered it: the re-reads of one object never overlap
+    (jira.webhooks.rereads), so their order is the order of Jira's states, whatever the clocks.
+    `updated` is Jira's own version of the content (epoch ms, None for kinds without one); a
+    removal keeps the version it removed, so only a state Jira changed since can come back.
+    """
+
+    read: int
+    updated: int | None
+    removed: bool
+
+    def admits(self, new: Applied) -> bool:
+        """Whether `new` is not older than this state."""
+        if new.removed:  # removed as of its read: older only than a state read after it
+            return self.removed or new.read > self.read
+        if self.removed:  # back only when read after the removal and changed since
+            changed = new.updated is None or self.updated is None or new.updated > self.updated
+            return new.read > self.read and changed
+        if new.updated is not None and self.updated is not None:
+            return new.updated >= self.updated  # Jira's version decides: a lagging search
+        return new.read >= self.read
+
+
+class NewestApplied(_Bounded[Hashable, Applied]):
     def __init__(self, size: int = DEFAULT_OBJECTS) -> None:
         super().__init__(size)
 
-    def accept(self, key: Hashable, version: int | None) -> bool:
-        """True (and remembered) unless a newer version of `key` was already applied.
-
-        Versions are Jira epoch milliseconds; an unknown version is always accepted. Equal
-        versions are accepted: the same state applied twice is harmless.
-        """
-        if version is None:
-            return True
+    def accept(self, key: Hashable, state: Applied) -> bool:
+        """True (and remembered) unless a newer state of `key` was already applied. The same
+        state applied twice is accepted, and so is a removal after a removal: both harmless."""
         newest = self._entries.get(key)
-        if newest is not None and version < newest:
+        if newest is not None and not newest.admits(state):
             return False
-        self._remember(key, version if newest is None else max(newest, version))
+        if newest is not None and state.removed and state.updated is None:
+            state = Applied(state.read, newest.updated, True)
+        self._remember(key, state)
         return True

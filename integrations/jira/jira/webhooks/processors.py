@@ -12,8 +12,12 @@
   `timestamp` is older than webhookMaxAgeMinutes is ignored (a replay; Jira's own retries come
   sooner).
 - Ordering: delivery is at-least-once and unordered, and several workers may run at once. A
-  bounded map keeps the newest version applied per object and selector (an object's last
-  change, or the time Jira said it is gone); an older state that finishes late is dropped.
+  bounded map keeps the newest state applied per object and resource (`dedupe.Applied`): the
+  order of the re-reads, which never overlap for one object, and Jira's own `updated`. An older
+  state that finishes late is dropped; no host clock is involved, so a state newer than a
+  removal (re-selected, re-created) is never refused for the host's clock or a read in flight.
+- Resources: Ocean hands each delivery to every resource of the kind. Resources with the same
+  selector share one re-read, but each reports its own result (its own entities).
 """
 
 from __future__ import annotations
@@ -46,9 +50,9 @@ from jira.factory import jira_client, settings_from_ocean
 from jira.kinds import KINDS, Kind, LiveEvents
 from jira.resources import warn_once
 from jira.webhooks import signature
-from jira.webhooks.dedupe import NewestApplied
+from jira.webhooks.dedupe import Applied, NewestApplied
 from jira.webhooks.events import event_name, event_time_ms, payload_problem
-from jira.webhooks.rereads import Item, Reader, ReReads
+from jira.webhooks.rereads import Outcome, Reader, ReReads
 
 
 class JiraTransientError(RetryableError):
@@ -83,9 +87,18 @@ class LiveEventsContext:
 CONTEXT = LiveEventsContext()
 
 
-def _selector_fingerprint(resource: ResourceConfig) -> str:
-    raw = resource.selector.json(sort_keys=True)
+def _fingerprint(raw: str) -> str:
     return hashlib.sha1(raw.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def _selector_fingerprint(resource: ResourceConfig) -> str:
+    """Resources whose selectors match read the same objects: one re-read serves them all."""
+    return _fingerprint(resource.selector.json(sort_keys=True))
+
+
+def _resource_fingerprint(resource: ResourceConfig) -> str:
+    """One resource of the mapping (selector, blueprint and mapping): it reports on its own."""
+    return _fingerprint(resource.json(sort_keys=True))
 
 
 def _empty() -> WebhookEventRawResults:
@@ -168,11 +181,9 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             return resource
         return self.kind.resource_config.parse_obj(resource.dict(by_alias=True))
 
-    async def _reread(
-        self, resource: ResourceConfig, payload: EventPayload
-    ) -> tuple[Item | BaseException, bool]:
+    async def _reread(self, resource: ResourceConfig, payload: EventPayload) -> Outcome:
         """The payload's object as Jira holds it now (coalesced with concurrent deliveries),
-        and whether this delivery reports it."""
+        and whether this delivery reports it for `resource`."""
         live, client = self.live(), CONTEXT.client()
         fetch_many = live.fetch_many
         reader = Reader(
@@ -182,7 +193,13 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         )
         obj = live.object_of(payload) or {}
         group = (self.kind.name, _selector_fingerprint(resource))
-        return await CONTEXT.rereads.read(group, live.stable_id(obj), payload, reader)
+        return await CONTEXT.rereads.read(
+            group,
+            live.stable_id(obj),
+            payload,
+            reader,
+            reporter=_resource_fingerprint(resource),
+        )
 
     async def handle_event(
         self, payload: EventPayload, resource: ResourceConfig
@@ -201,10 +218,11 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             logger.warning(f"Ignoring {name} for {label}: {stale}")
             return _empty()
         typed = self._resource(resource)
-        order_key = (self.kind.name, _selector_fingerprint(typed), live.stable_id(obj))
+        order_key = (self.kind.name, _resource_fingerprint(typed), live.stable_id(obj))
         superseded = live.superseded(payload) if live.superseded else []
 
-        outcome, reports = await self._reread(typed, payload)
+        read = await self._reread(typed, payload)
+        outcome, reports = read.state, read.reports
         if isinstance(outcome, JiraAuthError) and outcome.status == 403:
             if reports:
                 logger.warning(
@@ -225,9 +243,9 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         changed = await self._also_changed(typed, payload, name)
 
         if item is None:
-            # Jira's answer, not the payload's time, decides: gone (or deselected) as of now,
-            # so an older state read earlier and finishing late cannot bring it back.
-            if not CONTEXT.newest.accept(order_key, CONTEXT.now_ms()):
+            # Jira's answer decides: gone (or deselected) as of its read, so an older state
+            # read earlier and finishing late cannot bring it back.
+            if not CONTEXT.newest.accept(order_key, Applied(read.number, None, removed=True)):
                 logger.info(f"Ignoring {name} for {label}: a newer state was already applied")
                 return _empty()
             return WebhookEventRawResults(
@@ -237,8 +255,8 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         if name in live.delete_events:
             logger.info(f"{name} for {label}: Jira still has it, selected; refreshing, not removing")
         updated = [item, *changed]
-        version = (live.updated_at(item) if live.updated_at else None) or event_time_ms(payload)
-        if not CONTEXT.newest.accept(order_key, version):
+        version = live.updated_at(item) if live.updated_at else None
+        if not CONTEXT.newest.accept(order_key, Applied(read.number, version, removed=False)):
             logger.info(f"Ignoring an older state of {label}: a newer one was already applied")
             updated = updated[1:]
         return WebhookEventRawResults(updated_raw_results=updated, deleted_raw_results=superseded)
@@ -250,7 +268,7 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         found: list[dict[str, Any]] = []
         also_changed = self.live().also_changed
         for other in also_changed(payload) if also_changed else []:
-            outcome, _ = await self._reread(resource, dict(other))
+            outcome = (await self._reread(resource, dict(other))).state
             if isinstance(outcome, JiraUnavailableError | JiraMalformedResponse):
                 raise JiraTransientError(f"{name}: {outcome}") from outcome
             if isinstance(outcome, dict):

@@ -11,14 +11,18 @@ await its re-read. Here the re-reads of concurrent deliveries meet:
   several requests at once (bounded by `parallel`, within the Jira client's own limit).
 - Events for one object stay in order: while its read is in flight, a new delivery waits for
   the next read, which starts only after that one has finished, so what it sees is never older.
+  Reads are numbered as they start, so the numbers of one object's reads follow Jira's states.
 
-One delivery of each shared read "owns" the result (the newest one): it alone reports it, so
-Port is written once for the object, not once per delivery.
+One delivery of each shared read "owns" the result (the newest one) for each reporter: it alone
+reports it, so Port is written once for the object, not once per delivery. A reporter is one of
+the mapping's resources: Ocean hands every delivery to each resource of the kind, and resources
+with the same selector share the read, yet each must write its own entities.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +38,15 @@ ReadMany = Callable[[Sequence[Any]], Awaitable[Sequence[Item | BaseException]]]
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What one delivery learns from a shared read."""
+
+    state: Item | BaseException
+    reports: bool
+    number: int  # the read's place in this process's order of reads (see Shared.number)
+
+
+@dataclass(frozen=True)
 class Reader:
     """How to read one group's objects: one at a time, or also several in one request."""
 
@@ -44,10 +57,12 @@ class Reader:
 
 @dataclass
 class Shared:
-    """One read shared by the deliveries of one object; `owner` is the newest of them."""
+    """One read shared by the deliveries of one object; `owners` holds the newest of them for
+    each reporter."""
 
     payload: Any
-    owner: object
+    owners: dict[Hashable, object] = field(default_factory=dict)
+    number: int = 0  # set when the read starts: reads of one object are numbered in order
     result: asyncio.Future[Item | BaseException] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -66,6 +81,7 @@ class ReReads:
         self.window = window
         self.parallel = parallel
         self._groups: dict[Hashable, _Group] = {}
+        self._numbers = itertools.count(1)
         self._semaphore: asyncio.Semaphore | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -78,22 +94,29 @@ class ReReads:
             self._loop, self._groups, self._semaphore = loop, {}, asyncio.Semaphore(self.parallel)
 
     async def read(
-        self, group: Hashable, obj: Hashable, payload: Any, reader: Reader
-    ) -> tuple[Item | BaseException, bool]:
-        """The object's current state (or the exception reading it raised), and whether this
-        delivery owns the result (only the owner reports it)."""
+        self,
+        group: Hashable,
+        obj: Hashable,
+        payload: Any,
+        reader: Reader,
+        reporter: Hashable = None,
+    ) -> Outcome:
+        """The object's current state (or the exception reading it raised), whether this
+        delivery owns the result for `reporter` (only the owner reports it), and the read's
+        number."""
         self._on_this_loop()
         state = self._groups.setdefault(group, _Group(reader))
         state.reader = reader  # the newest (a client may have been replaced)
         me = object()
         shared = state.pending.get(obj)
         if shared is None:
-            shared = state.pending[obj] = Shared(payload, me)
+            shared = state.pending[obj] = Shared(payload)
         else:
-            shared.payload, shared.owner = payload, me
+            shared.payload = payload
+        shared.owners[reporter] = me
         self._schedule(group, state, self.window)
         outcome = await asyncio.shield(shared.result)
-        return outcome, shared.owner is me
+        return Outcome(outcome, shared.owners[reporter] is me, shared.number)
 
     def _schedule(self, group: Hashable, state: _Group, delay: float) -> None:
         if state.flush is None:
@@ -106,6 +129,8 @@ class ReReads:
         size = max(1, state.reader.batch_size if state.reader.read_many else 1)
         for start in range(0, len(ready), size):
             batch = {obj: state.pending.pop(obj) for obj in ready[start : start + size]}
+            for shared in batch.values():
+                shared.number = next(self._numbers)
             state.busy.update(batch)
             task = asyncio.get_running_loop().create_task(self._run(group, state, batch))
             self._tasks.add(task)

@@ -1,0 +1,168 @@
+"""One full resync's Jira reads, started together so that Ocean's kind-by-kind processing finds
+each kind's first pages already read.
+
+Ocean processes the mapping's resources one after another: each waits for its own first Jira
+answer after the previous one's Port writes. When a full resync starts (`start`, from Ocean's
+resync-start hook), the reads of every resource begin at once, each into a queue of at most
+`pages_ahead` pages; the resource's resync handler then takes its pages from there (`take`).
+What waits is bounded (`pages_ahead` pages per resource), the Jira client's concurrency and rate
+limits bound the requests, and Ocean's order, its per-kind bookkeeping and its delete phase are
+unchanged: a read that fails is raised by its own resource's handler, so that kind fails alone
+and deletes nothing.
+
+The parent lists several kinds read (the projects of release and component, the boards of
+board, sprint, epic and backlog) are read once per resync (`shared_list`) and handed to each
+kind as copies; never across resyncs: each resync starts with none.
+
+Each read runs with its kind's progress tracker current (jira.progress), so the requests it
+makes, and a kind it skips (jira.unavailable), are recorded for that kind as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+
+from jira import progress
+from jira.paging import Page
+
+PAGES_AHEAD = 4
+"""Pages read ahead per resource, beyond the one its handler is on."""
+
+OpenPages = Callable[[ResourceConfig], AsyncIterator[Page] | None]
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+@dataclass
+class _Stream:
+    tracker: progress.KindProgress
+    queue: asyncio.Queue[object]
+    task: asyncio.Task[None] | None = None
+    taken: bool = False
+
+
+@dataclass
+class ResyncReads:
+    """The reads of one full resync: a stream per resource index, and the shared lists."""
+
+    pages_ahead: int = PAGES_AHEAD
+    _streams: dict[int, _Stream] = field(default_factory=dict)
+    _lists: dict[Hashable, asyncio.Future[list[Page]]] = field(default_factory=dict)
+
+    def start(
+        self,
+        resources: Sequence[ResourceConfig],
+        open_pages: OpenPages,
+        tracker_for: Callable[[str], progress.KindProgress],
+    ) -> None:
+        """Starts reading every resource that `open_pages` can read (None: it cannot)."""
+        for index, resource in enumerate(resources):
+            pages = open_pages(resource)
+            if pages is None:
+                continue
+            stream = _Stream(tracker_for(resource.kind), asyncio.Queue(self.pages_ahead))
+            stream.task = asyncio.create_task(
+                self._read(stream, pages), name=f"read-ahead-{resource.kind}-{index}"
+            )
+            self._streams[index] = stream
+
+    @staticmethod
+    async def _read(stream: _Stream, pages: AsyncIterator[Page]) -> None:
+        progress.use(stream.tracker)
+        try:
+            async for page in pages:
+                await stream.queue.put(page)
+        except Exception as error:  # raised by the kind's own handler: that kind fails alone
+            await stream.queue.put(_Failed(error))
+        else:
+            await stream.queue.put(_END)
+
+    def take(self, index: int) -> tuple[progress.KindProgress, AsyncIterator[Page]] | None:
+        """The tracker and pages read ahead for resource `index`, or None (read it directly)."""
+        stream = self._streams.get(index)
+        if stream is None or stream.taken:
+            return None
+        stream.taken = True
+        return stream.tracker, self._pages(stream)
+
+    @staticmethod
+    async def _pages(stream: _Stream) -> AsyncIterator[Page]:
+        while (item := await stream.queue.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            assert isinstance(item, list)
+            yield item
+
+    async def shared_list(
+        self, key: Hashable, read: Callable[[], AsyncIterator[Page]]
+    ) -> AsyncIterator[Page]:
+        """The pages of `read()`, read once for this resync; each caller gets its own copies of
+        the items (kinds add their own keys to them). A failed read is not kept: the next kind
+        that needs the list asks Jira again."""
+        pending = self._lists.get(key)
+        if pending is None:
+            pending = self._lists[key] = asyncio.ensure_future(_collect(read()))
+        try:
+            pages = await asyncio.shield(pending)
+        except Exception:
+            if self._lists.get(key) is pending:
+                del self._lists[key]
+            raise
+        for page in pages:
+            yield [dict(item) for item in page]
+
+    async def close(self) -> None:
+        """Stops every read still going (the resync ended, or was aborted)."""
+        tasks = [s.task for s in self._streams.values() if s.task is not None]
+        tasks += [f for f in self._lists.values() if isinstance(f, asyncio.Task)]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        self._streams.clear()
+        self._lists.clear()
+
+
+async def _collect(pages: AsyncIterator[Page]) -> list[Page]:
+    return [page async for page in pages]
+
+
+_CURRENT: ContextVar[ResyncReads | None] = ContextVar("jira_resync_reads", default=None)
+
+
+def begin() -> ResyncReads:
+    """A new scope of reads, current for this task and the tasks it starts from now on."""
+    reads = ResyncReads()
+    _CURRENT.set(reads)
+    return reads
+
+
+def current() -> ResyncReads | None:
+    return _CURRENT.get()
+
+
+async def end() -> None:
+    """Closes the current scope (if any); the next resync starts with a new one."""
+    reads = _CURRENT.get()
+    _CURRENT.set(None)
+    if reads is not None:
+        await reads.close()
+
+
+def shared_list(key: Hashable, read: Callable[[], AsyncIterator[Page]]) -> AsyncIterator[Page]:
+    """`read()`'s pages, shared with the other kinds of the current full resync (if any)."""
+    reads = _CURRENT.get()
+    return reads.shared_list(key, read) if reads is not None else read()
