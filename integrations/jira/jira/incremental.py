@@ -83,7 +83,8 @@ async def jira_clock_offset(client: JiraClient) -> timedelta:
     if jira_now is None:
         logger.warning(
             "Jira's serverInfo did not give its serverTime; incremental windows assume Jira's "
-            f"clock agrees with this host's (they overlap by {OVERLAP} for small differences)"
+            f"clock agrees with this host's (their {OVERLAP.total_seconds() / 60:.0f}-minute "
+            "overlap covers small differences)"
         )
     else:
         offset = jira_now - (asked + (answered - asked) / 2)
