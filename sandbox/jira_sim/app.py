@@ -64,11 +64,16 @@ class SimState:
         """Merge-at-runtime: faults, time and credentials change at once; data knobs don't
         regenerate."""
         self.faults.reconfigure(self.config, new)
-        self.config = new
+        old, self.config = self.config, new
         self.dataset.index_lag_s = new.search_lag_s
+        if new.user_time_zone and (new.user_time_zone != old.user_time_zone or old is new):
+            self.set_user_time_zone(new.user_time_zone)
+
+    def set_user_time_zone(self, zone: str) -> None:
+        """The API user's `timeZone` (a user edit through /_sim/users changes it too)."""
         caller = self.dataset.users.get(self.dataset.current_account_id or "")
-        if new.user_time_zone and caller is not None:
-            caller["timeZone"] = new.user_time_zone
+        if caller is not None:
+            caller["timeZone"] = zone
 
     def serve_at(self, url: str) -> None:
         """The URL the simulator listens on: links in webhook payloads point there."""
