@@ -1,11 +1,11 @@
 # syntax=docker/dockerfile:1
 #
-# Port Ocean integration for Jira Cloud.
+# Port Ocean integration for Jira Cloud and Jira Data Center/Server.
 #
 #   docker buildx build --platform linux/amd64,linux/arm64 \
-#     --build-arg VERSION=0.1.0 --build-arg REVISION="$(git rev-parse HEAD)" \
+#     --build-arg VERSION=0.2.0 --build-arg REVISION="$(git rev-parse HEAD)" \
 #     --build-arg SOURCE_URL=https://github.com/<your-org>/port-ocean-jira \
-#     -t "ghcr.io/<your-org>/port-ocean-jira:0.1.0" .
+#     -t "ghcr.io/<your-org>/port-ocean-jira:0.2.0" .
 #
 # Every dependency comes from requirements.lock (pinned, installed from wheels); no OS
 # package is installed, so the same steps run outside Docker:
@@ -36,13 +36,13 @@ RUN python -m venv /opt/venv \
 FROM ${PYTHON_IMAGE} AS runtime
 
 ARG PYTHON_IMAGE
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 ARG REVISION=unknown
 ARG CREATED=unknown
 ARG SOURCE_URL=https://github.com/your-org/port-ocean-jira
 
 LABEL org.opencontainers.image.title="port-ocean-jira" \
-      org.opencontainers.image.description="Port Ocean integration that syncs Jira Cloud into Port's software catalog" \
+      org.opencontainers.image.description="Port Ocean integration that syncs Jira Cloud and Jira Data Center/Server into Port's software catalog" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
@@ -84,6 +84,10 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('APPLICATION__PORT', '8000') + '/health/live', timeout=4)"]
 
-# The launcher resolves the working directory itself, so it runs from anywhere; in ONCE
-# mode (OCEAN__EVENT_LISTENER='{"type":"ONCE"}') it exits non-zero when the sync failed.
-CMD ["python", "/app/integrations/jira/launch.py"]
+# Plain `ocean sail` from the integration's folder (Ocean reads ./pyproject.toml, ./.port and
+# main.py there): what Port's port-ocean chart runs (it sets no command), what our chart runs,
+# and the same code path as launch.py. The integration itself sets its defaults (32 event
+# workers), exits 2 on bad configuration, and in ONCE mode
+# (OCEAN__EVENT_LISTENER='{"type":"ONCE"}') prints the summary and exits 1 when the sync failed.
+WORKDIR /app/integrations/jira
+CMD ["ocean", "sail"]

@@ -12,6 +12,7 @@ import argparse
 import json
 import shutil
 import sys
+from typing import Any
 
 from sandbox.benchmark import add_flavor, print_counts
 from sandbox.stack import ROOT, running_stack
@@ -52,8 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     print("Jira sandbox → Port sandbox")
     status = "succeeded" if result.returncode == 0 else f"FAILED (exit {result.returncode})"
     print(f"  sync         {status} in {result.seconds:.1f} s (process start to exit)")
-    counts = [f"{bp}: {len(entities[bp])}" for bp in blueprints if entities.get(bp)]
+    counts = [_count(bp, entities[bp]) for bp in blueprints if entities.get(bp)]
     print(f"  in Port      {', '.join(counts)}")
+    if any(_stubs(entities[bp]) for bp in blueprints if entities.get(bp)):
+        print(
+            "               (stubs: relation targets the sync did not select, e.g. the parent of"
+            " a selected issue; Port creates them with only an identifier. The summary table"
+            " in .sandbox/integration.log names them per relation.)"
+        )
     note = f" ({', '.join(unmapped)}: not in the default mapping, see docs/kinds.md)"
     print(f"  blueprints   {len(blueprints)} created{note if unmapped else ''}")
     print(f"  Jira served  {jira_stats['total']} requests")
@@ -63,6 +70,22 @@ def main(argv: list[str] | None = None) -> int:
     if result.returncode != 0:
         print(f"  reason       {result.last_line}")
     return result.returncode
+
+
+def _stubs(entities: dict[str, dict[str, Any]]) -> int:
+    """Entities Port created for a relation target: an identifier, nothing mapped."""
+    return sum(
+        1
+        for entity in entities.values()
+        if entity.get("title") is None
+        and not entity.get("properties")
+        and not entity.get("relations")
+    )
+
+
+def _count(blueprint: str, entities: dict[str, dict[str, Any]]) -> str:
+    stubs = _stubs(entities)
+    return f"{blueprint}: {len(entities)}" + (f" ({stubs} stubs)" if stubs else "")
 
 
 if __name__ == "__main__":

@@ -149,9 +149,10 @@ def _announced(sender: Sender, key: str, summary: str, tag: str) -> list[Sent]:
     return [Sent(key, summary, body, identifier) for identifier in [*ids, ids[0]]]
 
 
-def _burst(sender: Sender, keys: list[str]) -> Iterator[Sent]:
-    """Each issue changed once, the deliveries in random order, all at once."""
-    deliveries = [sent for key in keys for sent in _announced(sender, key, f"{key} burst", "burst")]
+def burst(sender: Sender, keys: list[str], tag: str = "burst") -> Iterator[Sent]:
+    """Each issue changed once (its summary: `{key} {tag}`), the deliveries in random order,
+    all at once."""
+    deliveries = [sent for key in keys for sent in _announced(sender, key, f"{key} {tag}", tag)]
     random.Random(7).shuffle(deliveries)
     yield from deliveries
 
@@ -197,12 +198,12 @@ def _percentile(values: list[float], q: float) -> float:
 @contextmanager
 def _live_integration(stack: Stack) -> Iterator[str]:
     """The integration in WEBHOOKS_ONLY mode; yields the webhook URL it registered in Jira."""
-    env = {
-        "OCEAN__EVENT_LISTENER": '{"type":"WEBHOOKS_ONLY"}',
-        "OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET": SECRET,
-        "APPLICATION__LOG_LEVEL": "WARNING",
-    }
-    with stack.integration(live_events=True, **env):
+    with stack.integration(
+        live_events=True,
+        OCEAN__EVENT_LISTENER='{"type":"WEBHOOKS_ONLY"}',
+        OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET=SECRET,
+        APPLICATION__LOG_LEVEL="WARNING",
+    ):
         deadline = time.monotonic() + 60
         while not (admin := stack.jira("GET", "/_sim/webhooks")["admin"]):
             if time.monotonic() > deadline:
@@ -236,7 +237,7 @@ def run(mode: str) -> int:
             sender = Sender(stack, url)
             before = jira_requests(stack)
             started = time.monotonic()
-            sent = sender.send_all((_burst if mode == "burst" else _sustained)(sender, keys))
+            sent = sender.send_all((burst if mode == "burst" else _sustained)(sender, keys))
             send_seconds = time.monotonic() - started
             final = {s.key: s.summary for s in sorted(sent, key=lambda s: s.at)}
             _wait_for_port(watch, final)

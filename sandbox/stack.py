@@ -227,11 +227,19 @@ class Stack:
         )
 
     @contextmanager
-    def integration(self, *, live_events: bool = False, **env: str) -> Iterator[str]:
+    def integration(
+        self,
+        *,
+        live_events: bool = False,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+        **env: str,
+    ) -> Iterator[str]:
         """Starts a long-running integration (POLLING by default); yields its base URL.
 
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
-        webhook in the Jira simulator and receives the simulator's events."""
+        webhook in the Jira simulator and receives the simulator's events. `command`/`cwd`
+        replace the launcher (e.g. `ocean sail` from the integration's folder)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port)}
@@ -239,7 +247,10 @@ class Stack:
             merged["OCEAN__BASE_URL"] = url
         log = self.workdir / f"integration-{port}.log"
         process = _spawn(
-            [sys.executable, str(LAUNCHER)], log, self.integration_env(**{**merged, **env})
+            command or [sys.executable, str(LAUNCHER)],
+            log,
+            self.integration_env(**{**merged, **env}),
+            cwd,
         )
         try:
             yield _wait_until(lambda: _answers(url), process, "the integration", 60)

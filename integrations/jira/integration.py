@@ -33,12 +33,40 @@ from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 from jira import read_ahead  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
+from jira.exits import install_configuration_exit  # noqa: E402
+from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
-from jira.progress import PROGRESS, summary_table  # noqa: E402
+from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 from jira.unavailable import kept, literal_blueprint  # noqa: E402
+
+# Ocean loads this file first, however it is started, then validates its settings: from here a
+# configuration error ends the process with one line and exit 2 (jira.exits).
+install_configuration_exit()
+
+
+def port_relation_target() -> RelationTarget:
+    """The blueprint a relation points at, from Port's blueprint (one read per blueprint per
+    summary); None when Port cannot say: the summary then leaves that relation's stubs out."""
+    targets: dict[str, dict[str, str] | None] = {}
+
+    async def target(blueprint: str, relation: str) -> str | None:
+        if blueprint not in targets:
+            try:
+                schema = await ocean.port_client.get_blueprint(blueprint, should_log=False)
+                targets[blueprint] = {name: r.target for name, r in schema.relations.items()}
+            except Exception as exc:  # the summary only informs: a sync never fails on it
+                logger.warning(
+                    f"Resync summary: Port did not answer blueprint {blueprint} ({exc}); "
+                    "stub entities its relations made are left out of the summary"
+                )
+                targets[blueprint] = None
+        relations = targets[blueprint]
+        return relations.get(relation) if relations is not None else None
+
+    return target
 
 
 class JiraPortAppConfigHandler(APIPortAppConfig):
@@ -99,10 +127,13 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         if trackers:
             trackers[-1].upserted += len(entities)
             trackers[-1].failed += len(errors)
+            trackers[-1].upserted_entities(entities)
         return entities, errors
 
     def __init__(self, context: PortOceanContext) -> None:
         super().__init__(context)
+        # Ocean has just read its settings; ours fill what the user left unset.
+        apply_defaults(context.config)
         # Ocean's webhook manager maps live events with handlers of its own, built from
         # HandlerMixin's class defaults (JQEntityProcessor: a forked process pool per
         # delivery), not from the integration's: it gets our processor too.
@@ -131,6 +162,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
             await read_ahead.end()
             OUTCOME.finish(succeeded)
             if PROGRESS.kinds:
+                await resolve_stubs(PROGRESS.kinds, port_relation_target())
                 logger.info("Resync summary per kind:\n" + summary_table(PROGRESS.kinds))
 
     async def sync_incremental(self, *args: Any, **kwargs: Any) -> None:

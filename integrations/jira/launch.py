@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Starts the Jira integration from any working directory with Ocean's own runner (what
-`ocean sail` runs), plus two things:
+"""Starts the Jira integration from any working directory with Ocean's own runner: the same
+code path as `ocean sail` from integrations/jira, the image's CMD and either Helm chart.
 
-- Ocean reads ./pyproject.toml and ./.port/resources from the working directory and main.py from
-  the integration path; this launcher runs from the integration's own folder so all resolve.
-- In ONCE mode `ocean sail` exits 0 even when the resync failed. This exits 1 instead, with the
-  reason on the last line, so CI jobs fail when the sync fails. Bad configuration exits 2 with one
-  line naming the setting.
-- A ONCE run fails fast: Port's credentials are checked with one token request before Ocean
-  starts, and the Jira checks of `jira.checks` run before anything syncs (integration.py); a
-  failing check ends the run with exit 1 and the check on the last line. A finished ONCE run
-  prints the summary table per kind just before the verdict line.
-- `launch.py probe` runs Ocean's connection probe with the same Jira checks and prints one line
-  per check; it exits 1 when one fails.
+Everything the integration needs happens in the integration itself, whichever way it starts:
+its defaults for Ocean's settings (32 event workers unless OCEAN__EVENT_WORKERS_COUNT says
+otherwise), bad configuration exiting 2 with one line naming the setting, a ONCE run checking
+Port's credentials before Ocean starts, printing the summary table per kind and exiting 1 with
+the reason on the last line when the sync failed (jira.exits, jira.ocean_defaults). This launcher
+only adds conveniences:
+
+- it runs from the integration's own folder, so Ocean finds ./pyproject.toml, ./.port/resources
+  and main.py from any working directory;
+- `--once` sets the ONCE event listener, like `ocean sail -O`;
+- `launch.py probe` runs Ocean's connection probe with the Jira checks and prints one line per
+  check; it exits 1 when one fails.
 """
 
 from __future__ import annotations
@@ -24,20 +25,76 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_EVENT_WORKERS = 32
 
 
 LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
+HELP_DESCRIPTION = """\
+Runs the Jira (Cloud or Data Center/Server) -> Port integration with Ocean's own runner, from any
+working directory. Without arguments it runs long-lived: a resync when Port asks (or every
+OCEAN__SCHEDULED_RESYNC_INTERVAL minutes) plus Jira webhooks when OCEAN__BASE_URL is set.
+--once runs one full sync and exits; `probe` checks the connection and the mapping, syncing
+nothing. Every setting comes from environment variables (below)."""
+
+HELP_EPILOG = """\
+settings (environment variables):
+  OCEAN__PORT__CLIENT_ID, OCEAN__PORT__CLIENT_SECRET   Port credentials (required)
+  OCEAN__PORT__BASE_URL                 https://api.getport.io (EU) or https://api.us.getport.io
+  OCEAN__INTEGRATION__IDENTIFIER        this installation's id in Port
+  OCEAN__INTEGRATION__CONFIG__JIRA_HOST https://example.atlassian.net, or a Data Center URL
+  OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_EMAIL + ..._ATLASSIAN_USER_TOKEN
+                                        Cloud: the user's email and API token;
+                                        Data Center: a personal access token as
+                                        ..._ATLASSIAN_USER_TOKEN (no email), or
+                                        ..._USERNAME + ..._PASSWORD
+  OCEAN__INTEGRATION__CONFIG__JIRA_DEPLOYMENT   auto (default), cloud or datacenter
+  OCEAN__INTEGRATION__CONFIG__ATLASSIAN_ORGANIZATION_ID   needed for the team kind
+  OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET    Jira signs webhook deliveries with it
+  OCEAN__BASE_URL                       public URL of this process: enables Jira webhooks
+  OCEAN__EVENT_LISTENER                 {"type":"ONCE"} is what --once sets
+  OCEAN__INITIALIZE_PORT_RESOURCES=true create the default blueprints and mapping
+  JIRA_PROGRESS_INTERVAL_SECONDS        seconds between progress lines (default 5)
+  The full list: integrations/jira/.port/spec.yaml and README.md "Configuration".
+
+exit codes:
+  0  the sync (--once) or the probe succeeded; a long-running process stopped cleanly
+  1  the sync or a check failed; the reason is the last line
+     ("Jira resync failed: ..." or "Jira probe failed")
+  2  configuration error: one line naming the setting to fix
+
+docs:
+  README.md (the plain path), docs/installation.md (Helm, ArgoCD, CI, Docker),
+  docs/troubleshooting.md (every error and warning line: cause and fix);
+  https://docs.port.io/build-your-software-catalog/sync-data-to-catalog/project-management/jira/
+"""
+
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=" ".join((__doc__ or "").split("\n\n")[0].split()))
-    parser.add_argument("--once", action="store_true", help="run one resync, then exit")
-    parser.add_argument("--port", type=int, default=8000, help="HTTP port (APPLICATION__PORT wins)")
-    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    parser = argparse.ArgumentParser(
+        description=HELP_DESCRIPTION,
+        epilog=HELP_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="run one full sync, print the summary per kind, then exit (0 ok, 1 failed)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="HTTP port for webhooks and health checks (APPLICATION__PORT wins)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS, help="log verbosity")
     commands = parser.add_subparsers(dest="command")
-    probe = commands.add_parser("probe", help="check the connection and the mapping, then exit")
-    probe.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
+    probe = commands.add_parser(
+        "probe",
+        help="check the connection, the permissions and the mapping, then exit (0 ok, 1 failed)",
+        description="Runs Ocean's connection probe with the integration's checks and prints "
+        "one line per check; exits 1 when one fails, 2 on a configuration error.",
+    )
+    probe.add_argument("--log-level", default="INFO", choices=LOG_LEVELS, help="log verbosity")
     probe.add_argument("--kinds", help="comma-separated kinds to probe (default: every kind)")
     probe.add_argument(
         "--mapping", type=Path, help="a mapping (YAML) to check instead of the default mapping"
@@ -48,28 +105,12 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         choices=["log", "file", "port"],
         help="where Ocean writes the probe report (port needs --probe-id)",
     )
-    probe.add_argument("--probe-id", default=os.environ.get("OCEAN__PROBE_ID"))
+    probe.add_argument(
+        "--probe-id",
+        default=os.environ.get("OCEAN__PROBE_ID"),
+        help="the probe's id in Port, with --reporting-mode port (default: OCEAN__PROBE_ID)",
+    )
     return parser.parse_args(argv)
-
-
-def _port_credentials(override: dict[str, Any]) -> str | None:
-    """The failing Port check's line, or None: one token request, no retry loop."""
-    import asyncio
-
-    from port_ocean.config.settings import IntegrationConfiguration
-
-    from jira.checks import port_credentials
-
-    port = IntegrationConfiguration(**override).port
-    # A loop of its own: asyncio.run() would leave none for Ocean's runner, which asks for one.
-    loop = asyncio.new_event_loop()
-    try:
-        check = loop.run_until_complete(
-            port_credentials(str(port.base_url), port.client_id, port.client_secret)
-        )
-    finally:
-        loop.close()
-    return check.line() if check.failed else None
 
 
 def _probe(args: argparse.Namespace) -> int:
@@ -107,75 +148,22 @@ def _probe(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _config_errors(exc: Exception) -> list[str]:
-    from pydantic import ValidationError
-
-    from jira.settings import ConfigurationError
-
-    if isinstance(exc, ConfigurationError):
-        return [str(exc)]
-    if isinstance(exc, ValidationError):
-        return [
-            f"Configuration error: {'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()
-        ]
-    return [f"Configuration error: {exc}"]
-
-
-def _configuration_failed(exc: Exception) -> int:
-    from loguru import logger
-
-    # Let Ocean's queued log lines out first (removing the handlers joins their writer
-    # threads, even under load): the error is the last line.
-    logger.complete()
-    logger.remove()
-    for line in _config_errors(exc):
-        print(line, file=sys.stderr, flush=True)
-    return 2
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parse(argv)
     os.chdir(HERE)
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
-    # Live events: Ocean's workers each await one delivery's re-read, and concurrent re-reads
-    # are what jira.webhooks.rereads coalesces and batches; Ocean's default is 1 worker.
-    os.environ.setdefault("OCEAN__EVENT_WORKERS_COUNT", str(DEFAULT_EVENT_WORKERS))
 
-    from loguru import logger
-    from port_ocean.config.settings import IntegrationConfiguration
-    from port_ocean.context.ocean import ocean
-    from port_ocean.core.models import EventListenerType
     from port_ocean.run import run
-    from pydantic import ValidationError
 
-    from jira.outcome import OUTCOME
-    from jira.progress import PROGRESS, summary_table
-    from jira.settings import ConfigurationError
+    from jira.exits import install_configuration_exit
 
+    install_configuration_exit()  # before Ocean reads its settings (integration.py does it too)
+    if args.command == "probe":
+        return _probe(args)
+    # Ocean's own runner: what `ocean sail` calls, with what `ocean sail -O` overrides.
     override: dict[str, Any] = {"event_listener": {"type": "ONCE"}} if args.once else {}
-    try:
-        if args.command == "probe":
-            return _probe(args)
-        once = IntegrationConfiguration(**override).event_listener.type == EventListenerType.ONCE
-        if once and (port_failure := _port_credentials(override)):
-            print(f"Jira resync failed: nothing was synced: {port_failure}", file=sys.stderr)
-            return 1
-        # Ocean's own runner (what `ocean sail` calls); main.py validates the Jira settings
-        # as Ocean loads it, before anything is served.
-        run(".", args.log_level, args.port, config_override=override)
-    except (ConfigurationError, ValidationError) as exc:
-        return _configuration_failed(exc)
-
-    logger.complete()  # Ocean logs from a queue: let it drain so our verdict is the last line
-    if ocean.config.event_listener.type == EventListenerType.ONCE:
-        if PROGRESS.kinds:
-            print(summary_table(PROGRESS.kinds), flush=True)
-        if not OUTCOME.succeeded:
-            print(f"Jira resync failed: {OUTCOME.reason()}", file=sys.stderr, flush=True)
-            return 1
-        print("Jira resync completed", flush=True)
+    run(".", args.log_level, args.port, config_override=override)
     return 0
 
 

@@ -24,8 +24,9 @@ from port_ocean.core.models import EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import ASYNC_GENERATOR_RESYNC_TYPE  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
-from jira import progress, read_ahead  # noqa: E402
+from jira import read_ahead  # noqa: E402
 from jira.client import JiraClient  # noqa: E402
+from jira.exits import prepare_once_run  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import jira_window_start  # noqa: E402
 from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
@@ -42,10 +43,13 @@ from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
 from jira.webhooks.registration import start_live_events  # noqa: E402
 
 # Bad settings stop the process here, while Ocean loads this file: one line naming the setting
-# (launch.py prints it and exits 2), before anything is served.
+# and exit 2 (jira.exits), before anything is served.
 settings_from_ocean()
 for _warning in unknown_setting_warnings(os.environ, spec_setting_names()):
     logger.warning(_warning)
+# A ONCE run: Port's credentials are checked now (exit 1 when wrong), and the run ends with the
+# summary, the verdict on the last line and exit 1 when it failed (jira.exits).
+prepare_once_run(ocean.config)
 
 
 def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
@@ -86,7 +90,7 @@ def resync_handler(
         ahead = reads.take(resource.index) if reads is not None else None
         if ahead is not None:
             tracker, pages = ahead
-            progress.use(tracker)
+            PROGRESS.begin(tracker)
         else:
             tracker, pages = PROGRESS.track(kind_name), None
         try:

@@ -142,6 +142,11 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "existing-secret": merged(
         without_credentials(DOCS_VALUES), {"secret": {"existingSecret": "jira-credentials"}}
     ),
+    # Port's chart values naming an existing Secret beside inline credentials (ignored).
+    "port-chart-existing-secret": merged(
+        port_chart_values(PORT_CHART_PLACEHOLDERS),
+        {"secret": {"create": False, "name": "jira-ocean-credentials"}},
+    ),
     "live-events-http": merged(
         DOCS_VALUES,
         {
@@ -303,6 +308,16 @@ def test_every_scenario_renders_the_expected_objects(rendered: dict[str, Rendere
             "Deployment-live-events",
         },
         "existing-secret": {"ServiceAccount", "ConfigMap", "Service", "Deployment"},
+        "port-chart-existing-secret": {
+            "ServiceAccount",
+            "ConfigMap",
+            "Secret-ca",
+            "Service",
+            "Ingress",
+            "Deployment",
+            "Deployment-live-events",
+            "CronJob-incremental",
+        },
         "live-events-http": {
             "ServiceAccount",
             "Secret",
@@ -612,9 +627,19 @@ def test_existing_secret_replaces_inline_secrets(rendered: dict[str, Rendered]) 
     assert not sensitive_env_names() & set(env)
 
 
-def test_existing_secret_and_inline_secrets_are_exclusive(chart: helm.Chart) -> None:
-    values = merged(DOCS_VALUES, {"secret": {"existingSecret": "jira-credentials"}})
-    assert "secret.existingSecret is set" in render_error(chart, values)
+def test_existing_secret_wins_over_inline_secrets(
+    render: Callable[[dict[str, Any]], Rendered],
+) -> None:
+    """Port's meaning: the existing Secret is read, the inline values are ignored and named."""
+    rendered = render(merged(DOCS_VALUES, {"secret": {"existingSecret": "jira-credentials"}}))
+    assert not rendered.of_kind("Secret")
+    (container,) = pod_spec(rendered.get("Deployment", RELEASE))["containers"]
+    assert [ref for ref in container["envFrom"] if "secretRef" in ref] == [
+        {"secretRef": {"name": "jira-credentials"}}
+    ]
+    notes = rendered.text["jira-integration/templates/NOTES.txt"]
+    assert "These inline values are ignored" in notes
+    assert "port.clientId, port.clientSecret, integration.secrets.atlassianUserEmail" in notes
 
 
 @pytest.mark.parametrize(
@@ -776,3 +801,14 @@ def test_examples_point_at_this_chart() -> None:
     chart_sources = [s for s in application["spec"]["sources"] if "path" in s]
     assert [s["path"] for s in chart_sources] == ["charts/jira-integration"]
     assert Path(REPO_ROOT, chart_sources[0]["path"], "Chart.yaml").exists()
+
+
+def test_every_workload_runs_the_images_own_command(rendered: dict[str, Rendered]) -> None:
+    """Like Port's port-ocean chart: no command, args or workingDir, so every workload (the
+    Deployment, the sync CronJob and Job, the live-events replicas) runs the image's CMD, the
+    one code path launch.py and `ocean sail` share."""
+    for scenario, result in rendered.items():
+        for spec in result.pod_specs():
+            for container in spec["containers"]:
+                overrides = {"command", "args", "workingDir"} & set(container)
+                assert not overrides, (scenario, container["name"], overrides)

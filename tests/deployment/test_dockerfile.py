@@ -230,14 +230,26 @@ def test_the_lock_file_it_installs_exists_and_is_pinned(stages: list[Stage]) -> 
     assert "port-ocean" in names
 
 
-def test_cmd_runs_the_launcher_that_exists(runtime: Stage) -> None:
+def final_workdir(stage: Stage) -> PurePosixPath:
+    workdir = PurePosixPath("/")
+    for item in stage.all("WORKDIR"):
+        workdir = workdir / item.arguments
+    return workdir
+
+
+def test_cmd_is_plain_ocean_sail_from_the_integration_folder(runtime: Stage) -> None:
+    """Port's port-ocean chart sets no command: the image's CMD must be the one code path
+    (`ocean sail`, what launch.py also runs), started where Ocean finds the integration."""
+    assert runtime.all("ENTRYPOINT") == []
     command = json.loads(runtime.one("CMD").arguments)
-    assert command == ["python", "/app/integrations/jira/launch.py"]
-    source = repo_path_for(PurePosixPath(command[1]), runtime)
-    assert source is not None, "the launcher is not copied into the image"
-    assert source == REPO_ROOT / "integrations" / "jira" / "launch.py"
-    assert source.is_file()
-    assert not is_ignored(source.relative_to(REPO_ROOT).as_posix())
+    assert command == ["ocean", "sail"]
+    workdir = final_workdir(runtime)
+    assert workdir == PurePosixPath("/app/integrations/jira")
+    for name in ("main.py", "integration.py", "launch.py"):
+        source = repo_path_for(workdir / name, runtime)
+        assert source == REPO_ROOT / "integrations" / "jira" / name, f"{name} is not copied"
+        assert source.is_file()
+        assert not is_ignored(source.relative_to(REPO_ROOT).as_posix())
 
 
 def test_image_contains_what_ocean_reads(runtime: Stage) -> None:

@@ -3,8 +3,9 @@
 The builder stage's RUN (a venv from requirements.lock, `pip check`), the runtime COPYs and the
 compile step are replayed with `/opt/venv` and `/app` moved into a temporary directory; then the
 image's CMD runs the integration in ONCE mode against the simulators, from the image's WORKDIR,
-with the image's HOME. Catches a missing file in the image, an unpinned or broken lock file, and
-a launcher that only works from the repository checkout.
+with the image's HOME and no other command or argument (as Port's port-ocean chart runs it).
+Catches a missing file in the image, an unpinned or broken lock file, a launcher that only works
+from the repository checkout, and an image whose failed ONCE sync would exit 0.
 """
 
 from __future__ import annotations
@@ -86,19 +87,26 @@ def test_the_dockerfile_steps_build_a_runnable_integration(tmp_path: Path) -> No
                 [str(venv / "bin" / "python"), *compile_step[1:]], check=True, timeout=300
             )
     (cmd,) = [json.loads(args) for op, args in instructions("runtime") if op == "CMD"]
-    command = [
-        str(venv / "bin" / "python") if cmd[0] == "python" else cmd[0],
-        *[moved(a) for a in cmd[1:]],
-    ]
+    # the image's PATH starts with /opt/venv/bin: its `python` and `ocean` come from there
+    command = [str(venv / "bin" / cmd[0]), *[moved(a) for a in cmd[1:]]]
+    workdir = app
+    for op, args in instructions("runtime"):
+        if op == "WORKDIR":
+            workdir = Path(moved(args))
+    image_env = {"HOME": str(home), "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
 
     with running_stack(jira={"projects": 2, "users": 6, "teams": 1, "issues": 30}) as stack:
-        result = stack.run_once(
-            command=command,
-            cwd=app,
-            HOME=str(home),
-            PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        )
+        result = stack.run_once(image_env, command=command, cwd=workdir)
         assert result.returncode == 0, result.output[-3000:]
         assert result.last_line == "Jira resync completed"
+        assert "kind " in result.output and "upserted" in result.output  # the summary table
+        assert "32 event workers (the integration's default" in result.output
         assert len(stack.entities("jiraProject")) == 2
         assert stack.entities("jiraIssue")
+
+        # the same image, the sync failing: exit 1 and the reason last, as launch.py does
+        failing = [r"/rest/api/3/search/jql", r"/rest/api/3/issue/bulkfetch"]
+        stack.jira("PATCH", "/_sim/config", {"fail_paths": failing})
+        failed = stack.run_once(image_env, command=command, cwd=workdir)
+        assert failed.returncode == 1, failed.output[-3000:]
+        assert failed.last_line.startswith("Jira resync failed: kind issue failed:")

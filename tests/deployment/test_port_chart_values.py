@@ -181,7 +181,8 @@ def test_existing_secrets_by_name_and_list(render: Render) -> None:
     ("override", "message"),
     [
         ({"secret": {"create": False, "name": ""}}, "secret.create is false: set secret.name"),
-        ({"secret": {"create": False}}, "secret.create is false"),
+        # (create false beside the values file's secret.name is Port's existing-Secret case.)
+        ({"secret": {"create": False, "name": None}}, "secret.create is false"),
         ({"secret": {"name": ["a", "b"]}}, "set secret.create=false"),
         ({"secret": {"existingSecret": "x"}}, "secret.existingSecret and secret.name"),
     ],
@@ -467,3 +468,53 @@ def test_deployment_annotations(render: Render) -> None:
     for name in (RELEASE, f"{RELEASE}-live-events"):
         metadata = rendered.get("Deployment", name)["metadata"]
         assert metadata["annotations"] == {"example.com/monitoring": "on"}
+
+
+# --------------------------------------------------------------------------- existing Secret
+
+
+def test_existing_secret_beside_inline_credentials_is_used(render: Render) -> None:
+    """Port's chart: `secret.create: false` + `secret.name` reads that Secret and ignores the
+    inline `port.clientId`/`clientSecret` and `integration.secrets` left in the values file;
+    NOTES.txt names what was ignored so the user can delete it."""
+    values = merged(PORT_VALUES, {"secret": {"create": False, "name": "jira-ocean-credentials"}})
+    assert values["port"]["clientId"] and values["integration"]["secrets"]
+    rendered = render(values)
+
+    # No credentials Secret is rendered (only the CA bundle's), so nothing overwrites theirs.
+    assert [s["metadata"]["name"] for s in rendered.of_kind("Secret")] == [f"{RELEASE}-ca"]
+    for workload in rendered.workloads():
+        (container,) = pod_spec(workload)["containers"]
+        assert [ref for ref in container["envFrom"] if "secretRef" in ref] == [
+            {"secretRef": {"name": "jira-ocean-credentials"}}
+        ]
+        env = container_env(rendered, workload)
+        assert "OCEAN__PORT__CLIENT_ID" not in env
+        assert "OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN" not in env
+    # The ignored values appear nowhere in what reaches the cluster.
+    manifests = "\n".join(
+        text for path, text in rendered.text.items() if not path.endswith("NOTES.txt")
+    )
+    for ignored in (PORT_CLIENT_ID, PORT_CLIENT_SECRET, JIRA_EMAIL, JIRA_TOKEN):
+        assert ignored not in manifests
+        assert base64.b64encode(ignored.encode()).decode() not in manifests
+
+    notes = rendered.text["jira-integration/templates/NOTES.txt"]
+    assert "existing Secret(s) jira-ocean-credentials." in notes
+    assert (
+        "port.clientId, port.clientSecret, integration.secrets.atlassianUserEmail, "
+        "integration.secrets.atlassianUserToken" in notes
+    )
+    for ignored in (PORT_CLIENT_ID, PORT_CLIENT_SECRET, JIRA_EMAIL, JIRA_TOKEN):
+        assert ignored not in notes
+
+
+def test_existing_secret_without_inline_credentials_names_nothing_ignored(
+    render: Render,
+) -> None:
+    values = merged(PORT_VALUES, {"secret": {"create": False, "name": "jira-ocean-credentials"}})
+    del values["port"]["clientId"], values["port"]["clientSecret"]
+    del values["integration"]["secrets"]
+    notes = render(values).text["jira-integration/templates/NOTES.txt"]
+    assert "existing Secret(s) jira-ocean-credentials." in notes
+    assert "ignored" not in notes

@@ -35,6 +35,15 @@ def stack() -> Iterator[Stack]:
         yield running
 
 
+def synced_stack(size: dict[str, int]) -> Iterator[Stack]:
+    """A stack of `size` whose first ONCE run (launch.py) succeeded: the integration, its
+    mapping and the site's entities are in Port (for module-scoped fixtures)."""
+    with running_stack(jira=size) as stack:
+        result = stack.run_once()
+        assert result.returncode == 0, result.output[-3000:]
+        yield stack
+
+
 def jira_get(stack: Stack, path: str, **params: Any) -> Any:
     return stack.jira_rest("GET", path, params=params)
 

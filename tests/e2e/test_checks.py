@@ -25,7 +25,13 @@ from sandbox.stack import (
     Stack,
     running_stack,
 )
-from tests.e2e.conftest import jira_issue_keys, port_api, synced_ids, synced_issue_keys
+from tests.e2e.conftest import (
+    jira_issue_keys,
+    port_api,
+    synced_ids,
+    synced_issue_keys,
+    synced_stack,
+)
 
 # More projects than a page of /project/search: the checks' cost must not grow with them.
 SIZE = {"projects": 32, "users": 12, "teams": 2, "issues": 150}
@@ -38,10 +44,7 @@ CHECKS_MAX_JIRA_REQUESTS = 5
 @pytest.fixture(scope="module")
 def synced() -> Iterator[Stack]:
     """A stack whose first ONCE run succeeded (the integration and its mapping exist in Port)."""
-    with running_stack(jira=SIZE) as stack:
-        result = stack.run_once()
-        assert result.returncode == 0, result.output[-3000:]
-        yield stack
+    yield from synced_stack(SIZE)
 
 
 def set_mapping(stack: Stack, mapping: dict[str, Any]) -> None:
@@ -161,10 +164,10 @@ def test_without_organization_id_plain_ocean_sail_skips_teams_and_syncs_the_rest
     teams = synced_ids(synced, "jiraTeam")
     ocean = Path(sys.executable).parent / "ocean"  # the venv's `ocean` command
     result = run_counting_checks(synced, NO_ORGANIZATION_ID, [str(ocean), "sail", "-O"])
-    # Lead: `ocean sail` in ONCE mode exits 0 even when the resync failed until NAME=launchers'
-    # change is merged, so here the Port contents below are what proves it; then this exit code
-    # means it too.
+    # `ocean sail` ends a ONCE run as launch.py does (jira.exits): its exit code and verdict
+    # mean it, and the Port contents below prove it.
     assert result.returncode == 0, result.output[-3000:]
+    assert result.last_line == "Jira resync completed"
     assert_synced_without_teams(synced, result, teams)
 
 

@@ -182,6 +182,26 @@ integration or this chart; NOTES.txt names those that are set.
 {{- join ", " $found -}}
 {{- end -}}
 
+{{/*
+Inline credentials set beside an existing Secret (secret.existingSecret, or secret.create=false
+with secret.name), comma-separated. As in Port's chart, the existing Secret is what the pods
+read and these values are ignored; NOTES.txt names them.
+*/}}
+{{- define "jira-integration.ignoredInlineCredentials" -}}
+{{- $found := list -}}
+{{- if not (include "jira-integration.createSecret" .) -}}
+{{- if .Values.port.clientId -}}{{- $found = append $found "port.clientId" -}}{{- end -}}
+{{- if .Values.port.clientSecret -}}{{- $found = append $found "port.clientSecret" -}}{{- end -}}
+{{- range $key, $value := .Values.integration.secrets -}}
+{{- if not (or (kindIs "invalid" $value) (eq (toString $value) "")) -}}
+{{- $found = append $found (printf "integration.secrets.%s" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.liveEvents.redis.password -}}{{- $found = append $found "liveEvents.redis.password" -}}{{- end -}}
+{{- end -}}
+{{- join ", " $found -}}
+{{- end -}}
+
 {{- define "jira-integration.redisEnabled" -}}
 {{- if and (include "jira-integration.liveEventsEnabled" .) .Values.liveEvents.redis.url -}}true{{- end -}}
 {{- end -}}
@@ -203,21 +223,13 @@ sync
 Values checks the JSON schema cannot express.
 */}}
 {{- define "jira-integration.validate" -}}
-{{- $secrets := .Values.integration.secrets -}}
-{{- $inlineCredentials := or .Values.port.clientId .Values.port.clientSecret $secrets.atlassianUserEmail $secrets.atlassianUserToken $secrets.token $secrets.password $secrets.webhookSecret .Values.liveEvents.redis.password -}}
 {{- if .Values.secret.existingSecret -}}
 {{- if .Values.secret.name -}}
 {{- fail "secret.existingSecret and secret.name are both set: name the existing Secret once (secret.existingSecret, or secret.create=false with secret.name)" -}}
 {{- end -}}
-{{- if $inlineCredentials -}}
-{{- fail "secret.existingSecret is set: leave port.clientId, port.clientSecret, integration.secrets.* and liveEvents.redis.password empty and put them in that Secret instead" -}}
-{{- end -}}
 {{- else if not .Values.secret.create -}}
 {{- if not .Values.secret.name -}}
 {{- fail "secret.create is false: set secret.name to the existing Secret(s) holding OCEAN__PORT__CLIENT_ID, OCEAN__PORT__CLIENT_SECRET and OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN" -}}
-{{- end -}}
-{{- if $inlineCredentials -}}
-{{- fail "secret.create is false: leave port.clientId, port.clientSecret, integration.secrets.* and liveEvents.redis.password empty and put them in the Secret named by secret.name" -}}
 {{- end -}}
 {{- else if kindIs "slice" .Values.secret.name -}}
 {{- fail "secret.name is a list of existing Secrets: set secret.create=false (the chart renders one Secret, named by a string)" -}}

@@ -1,18 +1,30 @@
-"""How far a resync is: a progress line per kind at most every few seconds, and a summary table.
+"""How far a resync is: a progress line when each kind starts and ends and every few seconds in
+between, and a summary table that reconciles with what Port holds.
 
 The resync handler opens a `KindProgress` per kind (`track`); the Jira HTTP layer counts each
 request and 429 against the kind being read (a context variable, so fan-out tasks count for the
 kind that started them), and the issue reader announces the totals its id pages reveal
-(`expect`). After the resync, `summary_table` renders one row per kind.
+(`expect`). A line comes when a page arrives and the interval has passed, and a ticker task
+writes one for every kind still running when no page came for an interval (a slow or throttled
+Jira, retries), so the log never goes quiet for longer than the interval.
+
+Each kind records what it upserted (`upserted_entities`): the entities' identifiers and the
+relation targets they name. Port creates an identifier-only stub entity for a relation target
+it does not hold (Ocean upserts with createMissingRelatedEntities), so a blueprint in Port can
+hold more entities than were upserted; `summary_table` names those targets per blueprint once
+`resolve_stubs` knows which blueprint each relation points at.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from loguru import logger
 
@@ -20,6 +32,18 @@ PROGRESS_INTERVAL_SECONDS = 5.0
 INTERVAL_ENV = "JIRA_PROGRESS_INTERVAL_SECONDS"  # for demos and tests of short syncs
 
 Clock = Callable[[], float]
+
+
+class UpsertedEntity(Protocol):
+    """What the summary reads of an entity Ocean upserted (port_ocean.core.models.Entity)."""
+
+    identifier: Any
+    blueprint: Any
+    relations: dict[str, Any]
+
+
+# (blueprint, relation) -> the blueprint the relation points at; None: unknown.
+RelationTarget = Callable[[str, str], Awaitable[str | None]]
 
 
 @dataclass
@@ -41,9 +65,18 @@ class KindProgress:
     error: str | None = None
     # The install cannot read the kind (jira.unavailable): nothing read, its entities kept.
     skipped: bool = False
+    # Its resync handler started on it (ResyncProgress.begin); reads ahead may start earlier.
+    begun: bool = False
     started: float = field(init=False)
     ended: float | None = None
     _last_line: float = field(init=False)
+    # blueprint -> identifiers this kind upserted; (blueprint, relation) -> target identifiers.
+    synced: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    related: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    # Filled by resolve_stubs: target blueprint -> relation targets no kind upserted, and
+    # the relations of this kind that named them.
+    stubs: dict[str, set[str]] = field(default_factory=dict)
+    stub_relations: dict[str, set[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.started = self.clock()
@@ -59,7 +92,11 @@ class KindProgress:
     def page_read(self, items: int) -> None:
         self.sent = self.read
         self.read += items
-        if self.clock() - self._last_line >= self.interval:
+        self.log_if_due()
+
+    def log_if_due(self) -> None:
+        """The progress line, when the last one is an interval old."""
+        if self.ended is None and self.clock() - self._last_line >= self.interval:
             self._last_line = self.clock()
             logger.info(self.line())
 
@@ -73,11 +110,37 @@ class KindProgress:
             text += f", {percent:.0f}% of {self.expected}{eta}"
         elif self.expected:
             text += f", at least {self.expected} to read"
+        if self.requests:
+            text += f", {self.requests} Jira requests"
+            if self.throttled:
+                text += f" ({self.throttled} answered 429 and retried)"
+        elif self.read == 0 and self.ended is None:
+            text += ", waiting for Jira's first answer"
         return text
+
+    def upserted_entities(self, entities: Iterable[UpsertedEntity]) -> None:
+        """Entities Ocean upserted for this kind: their identifiers and relation targets."""
+        for entity in entities:
+            blueprint = str(entity.blueprint)
+            if isinstance(entity.identifier, str):
+                self.synced[blueprint].add(entity.identifier)
+            for relation, value in (entity.relations or {}).items():
+                targets = value if isinstance(value, list) else [value]
+                # A search relation (a dict) names no identifier: Port creates nothing for it.
+                named = {target for target in targets if isinstance(target, str) and target}
+                if named:
+                    self.related[(blueprint, relation)] |= named
 
     def finish(self) -> None:
         self.sent = self.read
         self.ended = self.clock()
+        if self.error:
+            outcome = f"failed after {self.read} read (the error is above)"
+        elif self.skipped:
+            outcome = "skipped (not readable by this install), its entities kept"
+        else:
+            outcome = f"done, {self.read} read"
+        logger.info(f"Progress {self.kind}: {outcome} in {self.seconds:.1f}s")
 
 
 _CURRENT: ContextVar[KindProgress | None] = ContextVar("jira_kind_progress", default=None)
@@ -89,14 +152,15 @@ class ResyncProgress:
     def __init__(self, clock: Clock = time.monotonic) -> None:
         self.clock = clock
         self.kinds: list[KindProgress] = []
+        self._ticker: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self.kinds = []
 
     def track(self, kind: str) -> KindProgress:
-        """A new tracker for `kind`, current for this task and the tasks it starts."""
+        """A new tracker for `kind`, begun: its handler reads the kind itself."""
         tracker = self.new(kind)
-        use(tracker)
+        self.begin(tracker)
         return tracker
 
     def new(self, kind: str) -> KindProgress:
@@ -106,8 +170,36 @@ class ResyncProgress:
         self.kinds.append(tracker)
         return tracker
 
+    def begin(self, tracker: KindProgress) -> None:
+        """The kind's handler starts on `tracker` (pages read ahead or not): it is current for
+        this task, says it started, and gets a line every interval until it finishes."""
+        use(tracker)
+        tracker.begun = True
+        logger.info(f"Progress {tracker.kind}: started")
+        self._keep_ticking()
+
     def of(self, kind: str) -> list[KindProgress]:
         return [tracker for tracker in self.kinds if tracker.kind == kind]
+
+    def running(self) -> list[KindProgress]:
+        """The kinds a handler works on (read-ahead reads wait for theirs: no lines yet)."""
+        return [tracker for tracker in self.kinds if tracker.begun and tracker.ended is None]
+
+    def _keep_ticking(self) -> None:
+        """Start the ticker unless it runs (outside an event loop there is nothing to tick)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._ticker is None or self._ticker.done():
+            self._ticker = loop.create_task(self._tick(), name="jira-resync-progress")
+
+    async def _tick(self) -> None:
+        """A line for each running kind whose last one is an interval old; ends with them."""
+        while running := self.running():
+            await asyncio.sleep(min(tracker.interval for tracker in running) / 2)
+            for tracker in self.running():
+                tracker.log_if_due()
 
 
 def current() -> KindProgress | None:
@@ -136,11 +228,54 @@ def expect(items: int, *, final: bool) -> None:
         tracker.expected_final = final
 
 
+async def resolve_stubs(kinds: Iterable[KindProgress], relation_target: RelationTarget) -> None:
+    """Which relation targets no kind of the resync upserted (Port holds them as stubs)."""
+    trackers = list(kinds)
+    synced: dict[str, set[str]] = defaultdict(set)
+    for tracker in trackers:
+        for blueprint, identifiers in tracker.synced.items():
+            synced[blueprint] |= identifiers
+    for tracker in trackers:
+        stubs: dict[str, set[str]] = defaultdict(set)
+        relations: dict[str, set[str]] = defaultdict(set)
+        for (blueprint, relation), targets in tracker.related.items():
+            target = await relation_target(blueprint, relation)
+            missing = targets - synced[target] if target is not None else set()
+            if target is not None and missing:
+                stubs[target] |= missing
+                relations[target].add(relation)
+        tracker.stubs, tracker.stub_relations = dict(stubs), dict(relations)
+
+
+def stubs_line(kinds: Iterable[KindProgress]) -> str | None:
+    """The relation targets that Port holds as stub entities, per blueprint, or None."""
+    stubs: dict[str, set[str]] = defaultdict(set)
+    named_by: dict[str, set[str]] = defaultdict(set)
+    for tracker in kinds:
+        for blueprint, identifiers in tracker.stubs.items():
+            stubs[blueprint] |= identifiers
+            relations = tracker.stub_relations.get(blueprint, set())
+            named_by[blueprint] |= {f"{tracker.kind}.{relation}" for relation in relations}
+    if not stubs:
+        return None
+    parts = [
+        f"{blueprint} {len(stubs[blueprint])} (from {', '.join(sorted(named_by[blueprint]))})"
+        for blueprint in sorted(stubs)
+    ]
+    return (
+        "Stub entities: relation targets this resync did not sync, which Port creates with "
+        "only an identifier unless it holds them already (so a blueprint can count more "
+        "entities than were upserted): " + "; ".join(parts)
+    )
+
+
 COLUMNS = ("kind", "read", "upserted", "failed", "deleted", "requests", "429s", "time")
 
 
 def summary_table(kinds: Iterable[KindProgress]) -> str:
-    """One row per kind (a kind mapped twice gets two rows), as aligned plain text."""
+    """One row per kind (a kind mapped twice gets two rows), as aligned plain text, after the
+    stub entities line when relation targets were not synced."""
+    kinds = list(kinds)
     rows = [COLUMNS] + [
         (
             tracker.kind
@@ -156,13 +291,15 @@ def summary_table(kinds: Iterable[KindProgress]) -> str:
         for tracker in kinds
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    return "\n".join(
+    table = [
         "  ".join(
             cell.ljust(width) if i == 0 else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         ).rstrip()
         for row in rows
-    )
+    ]
+    stubs = stubs_line(kinds)
+    return "\n".join([stubs, *table] if stubs else table)
 
 
 PROGRESS = ResyncProgress()
