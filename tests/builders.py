@@ -363,6 +363,25 @@ def token_pager(
     return respond
 
 
+def query_token_pager(
+    items: list[dict[str, Any]], max_page: int = 2, items_key: str = "issues"
+) -> Responder:
+    """GET with ?nextPageToken (the enhanced backlog): {issues, isLast, nextPageToken}; no
+    startAt, no total, and a startAt sent anyway is ignored, as Atlassian describes it."""
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        query = _query(request)
+        start = _position(query.get("nextPageToken"))
+        size = min(int(query.get("maxResults", 50)), max_page)
+        page: dict[str, Any] = {items_key: items[start : start + size], "maxResults": size}
+        page["isLast"] = start + size >= len(items)
+        if not page["isLast"]:
+            page["nextPageToken"] = _token(start + size)
+        return json_response(page)
+
+    return respond
+
+
 def cursor_pager(items: list[dict[str, Any]], max_page: int = 2) -> Responder:
     """Teams: {entities, cursor}; the last page is EMPTY and still carries a cursor."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ from port_ocean.exceptions.core import OceanAbortException  # noqa: E402
 from port_ocean.utils.signal import signal_handler  # noqa: E402
 
 from jira import read_ahead  # noqa: E402
+from jira.client import JiraClient  # noqa: E402
 from jira.errors import JiraError  # noqa: E402
 from jira.exits import prepare_once_run  # noqa: E402
 from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
-from jira.incremental import window_start  # noqa: E402
+from jira.incremental import jira_window_start  # noqa: E402
 from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
@@ -55,7 +56,16 @@ def _pages(kind: Kind, config: Any, incremental: bool) -> AsyncIterator[Page]:
     cursor = active_incremental_cursor()
     if kind.changed is None or cursor is None:
         raise RuntimeError(f"incremental run of {kind.name} without a cursor or a reader")
-    return kind.changed(jira_client(), config, window_start(cursor, datetime.now(UTC)))
+    return _changed(kind.changed, config, cursor)
+
+
+async def _changed(
+    read: Callable[[JiraClient, Any, datetime], AsyncIterator[Page]], config: Any, cursor: datetime
+) -> AsyncIterator[Page]:
+    """What changed since Ocean's `cursor`, on Jira's clock."""
+    client = jira_client()
+    async for page in read(client, config, await jira_window_start(client, cursor)):
+        yield page
 
 
 def resync_handler(

@@ -5,8 +5,12 @@
   cross-team board also lists the sprints of other boards it shares (each sprint names its own
   ``originBoardId``).
 - ``/board/{id}/epic``: ``isLast`` but no ``total``; ``done=true|false``.
-- ``/rest/software/1.0/board/{id}/backlog``: ``{startAt, maxResults, total, issues}`` with
+- ``/rest/software/1.0/board/{id}/backlog`` (getIssuesForBacklogJSIS, the enhanced backlog):
+  token paged as Atlassian's current Jira Software description says, ``{issues, isLast,
+  nextPageToken}`` (no ``startAt``, no ``total``; a ``startAt`` sent anyway is ignored), with
   ``jql`` and ``fields``; a board without a backlog answers 400.
+- ``/rest/agile/1.0/board/{id}/backlog`` (getIssuesForBacklog, and Data Center's only
+  backlog): ``{startAt, maxResults, total, issues}``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from .api_platform import jql_context
 from .catalog import JsonDict
 from .fields import FieldSpec, split_list
 from .jql import compile_query, parse
+from .search import decode_token, encode_token
+from .store import IssueRecord
 from .web import (
     JiraError,
     account,
@@ -91,14 +97,40 @@ async def board_epics(request: Request) -> Response:
     return await respond_page(request, epics, total=False)
 
 
-async def board_backlog(request: Request) -> Response:
+def _backlog(request: Request) -> tuple[list[IssueRecord], FieldSpec, str]:
+    """The board's backlog issues the request's ``jql`` selects, its fields, and the JQL."""
     ds = state(request).dataset
     board = _board(request)
     if not board["backlog"]:
         raise JiraError(400, "The board does not have the backlog enabled.")
     q = request.query_params
     spec = FieldSpec.parse(q.get("fields"), default=["*navigable"])
-    issues = ds.board_backlog(board)
-    selected = compile_query(parse(q.get("jql") or ""), jql_context(request))
-    issues = [rec for rec in issues if selected(rec)]
+    jql = q.get("jql") or ""
+    selected = compile_query(parse(jql), jql_context(request))
+    return [rec for rec in ds.board_backlog(board) if selected(rec)], spec, jql
+
+
+async def board_backlog(request: Request) -> Response:
+    """The enhanced backlog: ``nextPageToken`` (opaque, naming the JQL and the next offset)
+    until ``isLast``."""
+    issues, spec, jql = _backlog(request)
+    q = request.query_params
+    _, size = window(q)
+    token = q.get("nextPageToken")
+    start = int(decode_token(f"backlog {board_id(request)} {jql}", token)[0]) if token else 0
+    page = [spec.issue(rec) for rec in issues[start : start + size]]
+    await account(request, len(page), len(page) if spec.full else 0)
+    body: JsonDict = {"maxResults": size, "issues": page, "isLast": start + size >= len(issues)}
+    if not body["isLast"]:
+        body["nextPageToken"] = encode_token(f"backlog {board_id(request)} {jql}", [start + size])
+    return respond(request, body)
+
+
+def board_id(request: Request) -> str:
+    return str(request.path_params["boardId"])
+
+
+async def agile_backlog(request: Request) -> Response:
+    """The agile API's backlog: offset paged, with ``total``."""
+    issues, spec, _ = _backlog(request)
     return await respond_issues(request, issues, spec, *window(request.query_params))

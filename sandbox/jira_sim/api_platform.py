@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -34,7 +33,12 @@ def jql_context(request: Request) -> JqlContext:
     sim = state(request)
     caller = sim.dataset.users.get(sim.dataset.current_account_id or "") or {}
     zone = ZoneInfo(str(caller.get("timeZone") or "UTC"))
-    return JqlContext(dataset=sim.dataset, now=datetime.now(UTC), zone=zone)
+    return JqlContext(
+        dataset=sim.dataset,
+        now=sim.dataset.now(),
+        zone=zone,
+        later_when_ambiguous=sim.config.ambiguous_local_time == "later",
+    )
 
 
 # ------------------------------------------------------------------------------- projects
@@ -102,8 +106,9 @@ async def myself(request: Request) -> Response:
 
 
 async def search_jql(request: Request) -> Response:
-    """``POST /rest/api/3/search/jql``: nextPageToken paging, default fields = id
-    (``reconcileIssues`` is taken and ignored: every issue is indexed at once here)."""
+    """``POST /rest/api/3/search/jql``: nextPageToken paging, default fields = id;
+    ``reconcileIssues`` (at most 50 ids) shows those issues as they are now, however recently
+    written (``search_lag_s``)."""
     sim = state(request)
     params = await read_object(request)
     jql = params.get("jql") or ""
@@ -113,7 +118,14 @@ async def search_jql(request: Request) -> Response:
     requested = int_param(params.get("maxResults"), "maxResults", 50)
     max_results = min(requested if requested > 0 else 50, 100 if spec.full else 5000)
     token = params.get("nextPageToken") or None
-    issues, next_token = sim.search.page(jql, jql_context(request), token, max_results)
+    reconciled = params.get("reconcileIssues") or []
+    if not isinstance(reconciled, list) or not all(isinstance(i, int) for i in reconciled):
+        raise JiraError(400, INVALID_PAYLOAD)
+    if len(reconciled) > 50:
+        raise JiraError(400, "reconcileIssues accepts at most 50 issue ids.")
+    issues, next_token = sim.search.page(
+        jql, jql_context(request), token, max_results, frozenset(reconciled)
+    )
     out: JsonDict = {"issues": [spec.issue(rec) for rec in issues]}
     if next_token:
         out["nextPageToken"] = next_token

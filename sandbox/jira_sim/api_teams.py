@@ -1,5 +1,9 @@
 """Atlassian Teams public API (org-scoped, cursor paged; the integration never calls it with
-an OAuth token)."""
+an OAuth token), and ``/_edge/tenant_info``, the site's cloud id.
+
+Teams pinned to the site (the last ``site_scoped_team_share`` of them) are listed, and their
+members read, only when ``siteId`` names the site's cloud id, as Atlassian documents.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Final
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .web import JiraError, account, int_param, read_object, respond, state
+from .web import JiraError, account, ctx, int_param, read_object, respond, state
 
 DEFAULT_TEAMS_PAGE: Final = 50
 MAX_MEMBERS_PAGE: Final = 50
@@ -21,12 +25,24 @@ def _offset(cursor: str) -> int:
     return int(cursor)
 
 
+def _visible(request: Request) -> list[str]:
+    """The ids of the teams this request may see: the organization's, and the site's own ones
+    only when ``siteId`` is the site's cloud id."""
+    sim = state(request)
+    ids = list(sim.dataset.teams)
+    pinned = round(sim.config.site_scoped_team_share * len(ids))
+    if request.query_params.get("siteId") == sim.config.cloud_id:
+        return ids
+    return ids[: len(ids) - pinned]
+
+
 async def list_teams(request: Request) -> Response:
     """``{entities, cursor}``; past the end: ``entities: []`` that STILL carries a cursor."""
     q = request.query_params
     size = int_param(q.get("size"), "size", DEFAULT_TEAMS_PAGE)
     offset = _offset(q["cursor"]) if q.get("cursor") else 0
-    page = list(state(request).dataset.teams.values())[offset : offset + size]
+    teams = state(request).dataset.teams
+    page = [teams[team_id] for team_id in _visible(request)[offset : offset + size]]
     await account(request, len(page))
     return respond(request, {"entities": page, "cursor": str(offset + len(page))})
 
@@ -35,7 +51,7 @@ async def team_members(request: Request) -> Response:
     """Relay-style paging in the JSON body: ``{first, after}``."""
     dataset = state(request).dataset
     team_id = request.path_params["teamId"]
-    if team_id not in dataset.teams:
+    if team_id not in _visible(request):
         raise JiraError(404, f"Team '{team_id}' was not found.")
     members = dataset.team_members.get(team_id, [])
     body = await read_object(request)
@@ -48,3 +64,10 @@ async def team_members(request: Request) -> Response:
         "hasNextPage": offset + len(page) < len(members),
     }
     return respond(request, {"results": [{"accountId": a} for a in page], "pageInfo": page_info})
+
+
+async def tenant_info(request: Request) -> Response:
+    """``{cloudId}``, served without credentials on the site (not under the gateway)."""
+    if ctx(request).gateway:
+        raise JiraError(404, f"null for uri: {ctx(request).base}/_edge/tenant_info")
+    return respond(request, {"cloudId": state(request).config.cloud_id})

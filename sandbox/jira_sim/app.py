@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from typing import Final
 
 from loguru import logger
@@ -18,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.serving import RequestStats, is_control, route_table, route_template, status_recorder
 
@@ -58,9 +61,19 @@ class SimState:
     webhooks: WebhookRegistry
 
     def apply_config(self, new: SimConfig) -> None:
-        """Merge-at-runtime: faults and credentials change at once; data knobs don't regenerate."""
+        """Merge-at-runtime: faults, time and credentials change at once; data knobs don't
+        regenerate."""
         self.faults.reconfigure(self.config, new)
-        self.config = new
+        old, self.config = self.config, new
+        self.dataset.index_lag_s = new.search_lag_s
+        if new.user_time_zone and (new.user_time_zone != old.user_time_zone or old is new):
+            self.set_user_time_zone(new.user_time_zone)
+
+    def set_user_time_zone(self, zone: str) -> None:
+        """The API user's `timeZone` (a user edit through /_sim/users changes it too)."""
+        caller = self.dataset.users.get(self.dataset.current_account_id or "")
+        if caller is not None:
+            caller["timeZone"] = zone
 
     def serve_at(self, url: str) -> None:
         """The URL the simulator listens on: links in webhook payloads point there."""
@@ -110,6 +123,7 @@ class SimMiddleware:
         stats = self.sim.stats
         stats.begin(template)
         status = [500]
+        send = _dated(send, self.sim.dataset.now)
         try:
             await self._pipeline(scope, receive, status_recorder(send, status), ctx, headers)
         finally:
@@ -124,13 +138,15 @@ class SimMiddleware:
             await asyncio.sleep(config.latency_ms / 1000)
         authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
-        public = not headers.get("authorization") and ctx.path.endswith("/serverInfo")
+        public = ctx.path == "/_edge/tenant_info" or (
+            not headers.get("authorization") and ctx.path.endswith("/serverInfo")
+        )
         refused = any(re.search(pattern, ctx.path) for pattern in config.refused_paths)
         if refused or (not authorized and not public):
             realm = 'Bearer realm="api.atlassian.com"' if ctx.gateway else BASIC_REALM
             await unauthorized(ctx.base, realm)(scope, receive, send)
             return
-        fault = sim.faults.check(config, ctx.template, ctx.path)
+        fault = sim.faults.check(config, ctx.template, ctx.path, sim.dataset.now())
         if fault is not None:
             sim.stats.faults[fault.kind] += 1
             if fault.response is not None:
@@ -142,6 +158,20 @@ class SimMiddleware:
                 await self.app(scope, receive, _truncating(send))
                 return
         await self.app(scope, receive, send)
+
+
+def _dated(send: Send, now: Callable[[], datetime]) -> Send:
+    """`send` with a `Date` header on Jira's clock (RFC 9110 §6.6.1), which can differ from
+    this host's (`clock_offset_s`)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+            date = format_datetime(now(), usegmt=True).encode("latin-1")
+            message = {**message, "headers": [*kept, (b"date", date)]}
+        await send(message)
+
+    return wrapped
 
 
 def _truncating(send: Send) -> Send:
@@ -185,6 +215,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
     """
     config = config or SimConfig()
     dataset = dataset if dataset is not None else generate_dataset(config)
+    host_clock = dataset.clock
     sim = SimState(
         config=config,
         dataset=dataset,
@@ -239,8 +270,10 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "GET /rest/agile/1.0/board/{boardId}/project": api_agile.board_projects,
             "GET /rest/agile/1.0/board/{boardId}/sprint": api_agile.board_sprints,
             "GET /rest/agile/1.0/board/{boardId}/epic": api_agile.board_epics,
+            "GET /rest/agile/1.0/board/{boardId}/backlog": api_agile.agile_backlog,
             "GET /rest/software/1.0/board/{boardId}/backlog": api_agile.board_backlog,
             "GET /rest/agile/1.0/sprint/{sprintId}": api_agile.sprint_get,
+            "GET /_edge/tenant_info": api_teams.tenant_info,
             "GET /gateway/api/public/teams/v1/org/{orgId}/teams": api_teams.list_teams,
             "POST /gateway/api/public/teams/v1/org/{orgId}/teams/{teamId}/members": api_teams.team_members,
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
@@ -265,5 +298,8 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             Exception: _server_error,
         },
     )
+    # Jira's clock runs `clock_offset_s` off this host's (read at each tick: it can change).
+    dataset.clock = lambda: host_clock() + timedelta(seconds=sim.config.clock_offset_s)
+    sim.apply_config(config)
     app.state.sim = sim
     return app

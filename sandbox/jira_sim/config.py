@@ -11,7 +11,25 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # (or `--unkind` on the demo and the benchmarks, or SANDBOX_JIRA_UNKIND=1 for the end-to-end tests)
 # applies this profile; a knob given explicitly beside it wins. Each entry names a documented
 # behaviour the kind simulator never shows.
-UNKIND_PROFILE: Final[dict[str, Any]] = {}
+UNKIND_PROFILE: Final[dict[str, Any]] = {
+    # Teams API queryTeams (openapi/teams.json): "if the org is site-scoped, teams will not be
+    # included in response if siteId is not provided" (KB: Fetch Site-scoped Atlassian Teams).
+    "site_scoped_team_share": 0.5,
+    # Jira stamps `updated`, webhook timestamps and its `Date` header (RFC 9110 §6.6.1: the
+    # origin's clock) with its own clock; nothing ties it to the client's: ten minutes behind.
+    "clock_offset_s": -600.0,
+    # RFC 9110 §10.2.3 (RFC 7231 §7.1.3): Retry-After is delay-seconds OR an HTTP-date.
+    "retry_after_http_date": True,
+    # /myself `timeZone` is the zone absolute JQL dates are read in (User.timeZone in
+    # jira-platform.json); St John's crosses DST (and is off UTC by a half hour).
+    "user_time_zone": "America/St_Johns",
+    # Jira does not document which instant a wall time in the DST fall-back hour names
+    # (JQL `updated` "breaks across DST fallback", jira-cloud-api.md §2.1): the later one.
+    "ambiguous_local_time": "later",
+    # /search/jql: "Recent updates might not be immediately visible … use reconcileIssues"
+    # (SearchAndReconcileRequestBean, jira-platform.json): the index lags writes.
+    "search_lag_s": 5.0,
+}
 UNKIND_ENV: Final = "SANDBOX_JIRA_UNKIND"
 
 
@@ -43,6 +61,9 @@ class SimConfig(BaseModel):
     users: int = Field(default=10, ge=1)
     teams: int = Field(default=2, ge=0)
     members_per_team: int = Field(default=4, ge=0)
+    # The share of the teams (the last ones) pinned to this site: listed, and their members
+    # read, only with `siteId` = cloud_id.
+    site_scoped_team_share: float = Field(default=0.0, ge=0, le=1)
     issues: int = Field(default=60, ge=0)
     # Jira Software and per-issue extras (drawn from their own RNGs: the data above is the
     # same with or without them)
@@ -58,7 +79,16 @@ class SimConfig(BaseModel):
     latency_ms: float = Field(default=0.0, ge=0)
     per_item_ms: float = Field(default=0.0, ge=0)
 
+    # time: Jira's clock (seconds ahead of this host; negative: behind), the API user's time
+    # zone (None: the generated one), which instant an ambiguous wall time names, and how
+    # long a write stays invisible to /search/jql unless reconcileIssues names the issue
+    clock_offset_s: float = 0.0
+    user_time_zone: str | None = None
+    ambiguous_local_time: Literal["earlier", "later"] = "earlier"
+    search_lag_s: float = Field(default=0.0, ge=0)
+
     # rate limits and faults
+    retry_after_http_date: bool = False  # Retry-After as an HTTP date, not seconds
     burst_limit_rps: float = Field(default=0.0, ge=0)
     rate_429: float = Field(default=0.0, ge=0, le=1)
     rate_5xx: float = Field(default=0.0, ge=0, le=1)

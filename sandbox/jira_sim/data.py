@@ -101,7 +101,10 @@ def generate_dataset(config: SimConfig, *, now: datetime | None = None) -> Datas
     ``(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)`` keeps about 69% of the
     issues (it drops the Done issues not touched in the last week).
     """
-    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    # on Jira's clock, which runs `clock_offset_s` off this host's (the app keeps it so)
+    now = (now or datetime.now(UTC) + timedelta(seconds=config.clock_offset_s)).replace(
+        microsecond=0
+    )
     rng = random.Random(config.seed)
     ds = Dataset(clock=lambda: now)
     _gen_users(ds, config, rng)

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .catalog import fmt_jira_dt
 from .fields import FieldSpec
 from .web import (
     INVALID_PAYLOAD,
@@ -48,6 +49,7 @@ ABSENT: Final = (
     "/rest/api/3/",
     "/rest/software/",
     "/gateway/",
+    "/_edge/",
     f"{V2}/issue/bulkfetch",
     f"{V2}/search/jql",
 )
@@ -92,9 +94,13 @@ def to_wire(value: Any) -> Any:
 async def server_info(request: Request) -> Response:
     """`GET /rest/api/{2,3}/serverInfo` in either mode (Cloud answers both versions): the
     deployment type and version the integration reads."""
-    cloud = state(request).config.deployment == "cloud"
+    sim = state(request)
+    cloud = sim.config.deployment == "cloud"
     version = "1001.0.0-SNAPSHOT" if cloud else VERSION
-    return respond(request, {"version": version, "deploymentType": "Cloud" if cloud else "Server"})
+    deployment = "Cloud" if cloud else "Server"
+    # serverTime: "The time in Jira when this request was responded to", on Jira's clock
+    now = fmt_jira_dt(sim.dataset.now())
+    return respond(request, {"version": version, "deploymentType": deployment, "serverTime": now})
 
 
 async def project_list(request: Request) -> Response:
@@ -161,9 +167,7 @@ def routes(config: Any) -> dict[str, Any]:
 
 def as_requested(template: str) -> str:
     """A route template as the client asked for it, before `DataCenterFacade` rewrote it."""
-    return template.replace("/rest/api/3/", f"{V2}/").replace(
-        "/rest/software/1.0/", "/rest/agile/1.0/"
-    )
+    return template.replace("/rest/api/3/", f"{V2}/")
 
 
 class DataCenterFacade:
@@ -197,8 +201,6 @@ class DataCenterFacade:
         scope["headers"] = [*kept, (b"authorization", cloud.encode())]
         if path.startswith(f"{V2}/") and path not in OWN_PATHS:
             path = "/rest/api/3/" + path[len(V2) + 1 :]
-        elif path.startswith("/rest/agile/1.0/board/") and path.endswith("/backlog"):
-            path = "/rest/software/1.0/" + path[len("/rest/agile/1.0/") :]
         scope["path"], scope["raw_path"] = path, path.encode()
         await self.app(scope, receive, _reshaping(send))
 

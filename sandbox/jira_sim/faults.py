@@ -12,6 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Final, Literal
 
 from starlette.responses import Response
@@ -27,6 +28,14 @@ SERVER_ERRORS: Final = {
     502: "Bad gateway (simulated).",
     503: "Service unavailable (simulated).",
 }
+
+
+def retry_after(config: SimConfig, now: datetime, seconds: int) -> str:
+    """`Retry-After` for a wait of `seconds`: delay-seconds, or (`retry_after_http_date`) the
+    HTTP date that far past Jira's `now`, which RFC 9110 §10.2.3 allows too."""
+    if config.retry_after_http_date:
+        return format_datetime(now + timedelta(seconds=seconds), usegmt=True)
+    return str(seconds)
 
 
 class TokenBucket:
@@ -66,14 +75,18 @@ class FaultEngine:
         if old.effective_fault_seed != new.effective_fault_seed:
             self.rng = random.Random(new.effective_fault_seed)
 
-    def check(self, config: SimConfig, endpoint: str, path: str) -> Fault | None:
-        """Burst, fail_paths, malformed_paths, then one random draw (429 / 5xx / timeout)."""
+    def check(
+        self, config: SimConfig, endpoint: str, path: str, now: datetime | None = None
+    ) -> Fault | None:
+        """Burst, fail_paths, malformed_paths, then one random draw (429 / 5xx / timeout).
+        `now` is Jira's clock (its `Retry-After` dates and `X-RateLimit-Reset` count from it)."""
+        now = now or datetime.now(UTC)
         if config.burst_limit_rps > 0:
             bucket = self.buckets.get(endpoint)
             if bucket is None or bucket.rate != config.burst_limit_rps:
                 bucket = self.buckets[endpoint] = TokenBucket(config.burst_limit_rps)
             if not bucket.take():
-                return Fault("burst", self._burst_429(config, with_retry_after=True))
+                return Fault("burst", self._burst_429(config, now, with_retry_after=True))
         if any(re.search(pattern, path) for pattern in config.fail_paths):
             return Fault("fail_path", json_response(error_body(SERVER_ERRORS[500]), "", 500))
         if any(re.search(pattern, path) for pattern in config.malformed_paths):
@@ -85,24 +98,26 @@ class FaultEngine:
         if roll < config.rate_429:
             variant = self.rng.random()
             if variant < 0.5:
-                return Fault("429", self._burst_429(config, with_retry_after=True))
+                return Fault("429", self._burst_429(config, now, with_retry_after=True))
             if variant < 0.75:
-                return Fault("429_no_retry_after", self._burst_429(config, with_retry_after=False))
+                return Fault(
+                    "429_no_retry_after", self._burst_429(config, now, with_retry_after=False)
+                )
             return Fault("429_bare", json_response(error_body(RATE_LIMITED), "", 429))
         roll -= config.rate_429
         if roll < config.rate_5xx:
             status = self.rng.choice((500, 502, 503))
-            retry_after = {"Retry-After": "1"} if status == 503 else None
+            wait = {"Retry-After": retry_after(config, now, 1)} if status == 503 else None
             body = error_body(SERVER_ERRORS[status])
-            return Fault(str(status), json_response(body, "", status, retry_after))
+            return Fault(str(status), json_response(body, "", status, wait))
         roll -= config.rate_5xx
         if roll < config.rate_timeout:
             return Fault("timeout", action="timeout")
         return None
 
-    def _burst_429(self, config: SimConfig, *, with_retry_after: bool) -> Response:
+    def _burst_429(self, config: SimConfig, now: datetime, *, with_retry_after: bool) -> Response:
         limit = math.ceil(config.burst_limit_rps) if config.burst_limit_rps > 0 else 100
-        reset = datetime.now(UTC) + timedelta(seconds=1)
+        reset = now + timedelta(seconds=1)
         headers = {
             "RateLimit-Reason": "jira-burst-based",
             "X-RateLimit-Limit": str(limit),
@@ -110,5 +125,5 @@ class FaultEngine:
             "X-RateLimit-Reset": fmt_jira_dt(reset, "Z"),
         }
         if with_retry_after:
-            headers["Retry-After"] = "1"
+            headers["Retry-After"] = retry_after(config, now, 1)
         return json_response(error_body(RATE_LIMITED), "", 429, headers)

@@ -203,8 +203,11 @@ def parse(text: str) -> Query:
 class JqlContext:
     dataset: Dataset
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # Absolute dates ("2024-05-01 10:00") are read in the caller's time zone, as Jira does.
+    # Absolute dates ("2024-05-01 10:00") are read in the caller's time zone, as Jira does;
+    # a wall time the DST fall-back hour makes ambiguous names the earlier instant, or the
+    # later one with `later_when_ambiguous`.
     zone: tzinfo = UTC
+    later_when_ambiguous: bool = False
 
 
 Predicate = Callable[[IssueRecord], bool]
@@ -260,7 +263,8 @@ def _when(text: str, name: str, ctx: JqlContext) -> datetime:
         return ctx.now.replace(second=0, microsecond=0) + delta
     for pattern in _DATE_FORMATS:
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=ctx.zone)
+            wall = datetime.strptime(text.strip(), pattern)
+            return wall.replace(tzinfo=ctx.zone, fold=1 if ctx.later_when_ambiguous else 0)
         except ValueError:
             continue
     raise JqlError(

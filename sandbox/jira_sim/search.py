@@ -1,4 +1,6 @@
-"""JQL search with ``nextPageToken`` keyset paging and the optional index lag.
+"""JQL search with ``nextPageToken`` keyset paging and the optional index lag (an issue
+written less than ``search_lag_s`` ago is searched as the index still holds it, unless
+``reconcileIssues`` names it).
 
 The token is opaque base64 of ``{"q": <jql hash>, "after": <sort key of the last issue>}``:
 paging is stable under inserts/deletes (like a real index cursor) and needs no server state.
@@ -56,29 +58,42 @@ class SearchEngine:
         self.dataset = dataset
         self._cache: dict[tuple[Any, ...], Evaluated] = {}
 
-    def evaluate(self, jql: str, ctx: JqlContext) -> Evaluated:
+    def evaluate(
+        self, jql: str, ctx: JqlContext, reconciled: frozenset[int] = frozenset()
+    ) -> Evaluated:
         minute = ctx.now.replace(second=0, microsecond=0)
-        cache_key = (jql.strip(), self.dataset.version, minute)
+        lagging = self.dataset.lagging(self.dataset.now(), reconciled)
+        cache_key = (jql.strip(), self.dataset.version, minute, tuple(sorted(lagging)))
         if cache_key not in self._cache:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            self._cache[cache_key] = self._evaluate(jql, ctx)
+            self._cache[cache_key] = self._evaluate(jql, ctx, lagging)
         return self._cache[cache_key]
 
-    def _evaluate(self, jql: str, ctx: JqlContext) -> Evaluated:
+    def _evaluate(
+        self, jql: str, ctx: JqlContext, lagging: dict[int, IssueRecord | None]
+    ) -> Evaluated:
         query = parse(jql)
         if query.where is None:
             raise JqlError(UNBOUNDED)
         predicate = compile_query(query, ctx)
         order = ordering(query)
-        keyed = order.sort([rec for rec in self.dataset.issues.values() if predicate(rec)])
+        indexed = [
+            lagging[rec.id] if rec.id in lagging else rec for rec in self.dataset.issues.values()
+        ]
+        keyed = order.sort([rec for rec in indexed if rec is not None and predicate(rec)])
         return Evaluated(order, [k for k, _ in keyed], [r for _, r in keyed])
 
     def page(
-        self, jql: str, ctx: JqlContext, token: str | None, max_results: int
+        self,
+        jql: str,
+        ctx: JqlContext,
+        token: str | None,
+        max_results: int,
+        reconciled: frozenset[int] = frozenset(),
     ) -> tuple[list[IssueRecord], str | None]:
         """One page of issues and the next token (None on the last page)."""
-        evaluated = self.evaluate(jql, ctx)
+        evaluated = self.evaluate(jql, ctx, reconciled)
         start = 0
         if token:  # the token names this JQL, so its key compares with these
             start = evaluated.ordering.after(evaluated.keys, decode_token(jql, token))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Final, TypedDict, Unpack
@@ -48,7 +47,8 @@ def build_event(
     reference names the object (``key`` for issue and comment events, ``account_id`` for
     ``user_*``, ``project_key`` for ``project_*``, ...). Deleted objects come from the store's
     tombstones. Raises :class:`NotFoundError` for an unknown object."""
-    payload: JsonDict = {"timestamp": int(time.time() * 1000), "webhookEvent": event}
+    # stamped on Jira's clock
+    payload: JsonDict = {"timestamp": int(dataset.now().timestamp() * 1000), "webhookEvent": event}
     family = event.removeprefix("jira:").split("_")[0]
     if family in ("issue", "comment"):
         payload.update(_issue_event(dataset, event, refs.get("key"), refs.get("comment_id")))

@@ -133,3 +133,31 @@ def paged(stack: Stack, path: str, key: str = "values", **params: Any) -> list[d
         items += page[key]
         if not page[key] or page.get("isLast") or len(items) >= page.get("total", 1 << 30):
             return items
+
+
+def wait_until_searchable(stack: Stack, summaries: dict[str, str], timeout: float = 90) -> None:
+    """Wait until Jira's search shows these issues with these summaries. Its index lags
+    writes by a few seconds ("Recent updates might not be immediately visible", the unkind
+    simulator's search_lag_s): a run that reads by search sees a write only after that."""
+    jql = f"key in ({', '.join(sorted(summaries))})"
+    deadline = time.monotonic() + timeout
+    while True:
+        found = stack.search(jql, ["summary"])
+        shown = {i["key"]: i["fields"]["summary"] for i in found}
+        if all(shown.get(key) == summary for key, summary in summaries.items()):
+            return
+        assert time.monotonic() < deadline, f"Jira's search did not show {summaries}"
+        time.sleep(0.5)
+
+
+def token_paged(stack: Stack, path: str, key: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a GET endpoint paged by `nextPageToken` until `isLast` (the enhanced
+    backlog), read straight from Jira."""
+    items: list[dict[str, Any]] = []
+    token: dict[str, str] = {}
+    while True:
+        page = jira_get(stack, path, **params, **token)
+        items += page[key]
+        if page.get("isLast", True):
+            return items
+        token = {"nextPageToken": page["nextPageToken"]}

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 import sandbox.stack
-from sandbox.stack import INTEGRATION_ID, Stack, running_stack
+from sandbox.stack import INTEGRATION_ID, JIRA_ORG, Stack, running_stack
 from tests.e2e.conftest import (
     SECRET,
     create_integration,
@@ -23,6 +23,7 @@ from tests.e2e.conftest import (
     jira_issue_keys,
     paged,
     synced_ids,
+    token_paged,
     wait_for_admin_webhook,
 )
 from tests.integration.harness_setup import every_kind_mapping
@@ -79,10 +80,19 @@ def jira_truth(stack: Stack) -> dict[str, set[str]]:
             for e in paged(stack, f"/rest/agile/1.0/board/{b['id']}/epic", done="false")
         },
         "jiraBacklogItem": set(),
+        # every team, the ones pinned to the site too (listed only with its cloud id)
+        "jiraTeam": {
+            t["teamId"]
+            for t in jira_get(
+                stack,
+                f"/gateway/api/public/teams/v1/org/{JIRA_ORG}/teams",
+                siteId=jira_get(stack, "/_edge/tenant_info")["cloudId"],
+            )["entities"]
+        },
     }
     for b in boards:
         try:
-            items = paged(
+            items = token_paged(
                 stack,
                 f"/rest/software/1.0/board/{b['id']}/backlog",
                 key="issues",

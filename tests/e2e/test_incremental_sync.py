@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.stack import INTEGRATION_ID, Stack
-from tests.e2e.conftest import NO_FAULTS, create_integration, jira_get, paged, synced_issue_keys
+from tests.e2e.conftest import (
+    NO_FAULTS,
+    create_integration,
+    jira_get,
+    paged,
+    synced_issue_keys,
+    wait_until_searchable,
+)
 from tests.integration.harness_setup import every_kind_mapping
 
 INCREMENTAL = {
@@ -59,6 +66,7 @@ def test_an_incremental_run_writes_exactly_what_changed_and_deletes_nothing(
     for key in changed:
         stack.jira("PUT", f"/_sim/issues/{key}", {"fields": {"summary": f"Changed {key}"}})
     stack.jira("DELETE", f"/_sim/issues/{gone}")
+    wait_until_searchable(stack, {key: f"Changed {key}" for key in changed})
     requests_before = jira_requests(stack)
 
     started = datetime.now(UTC)
@@ -121,6 +129,7 @@ def test_a_failed_kind_keeps_its_cursor_and_the_next_run_catches_up(stack: Stack
     board, key = _backlog_issue(stack)
     item = f"{board}-{key}"
     stack.jira("PUT", f"/_sim/issues/{key}", {"fields": {"summary": "Moved up the backlog"}})
+    wait_until_searchable(stack, {key: "Moved up the backlog"})
     # The backlog kind (second) fails: Jira refuses the board list.
     stack.jira("PATCH", "/_sim/config", {"fail_paths": [f"{BOARD_LIST}$"]})
 

@@ -20,6 +20,7 @@ from tests.builders import (
     json_response,
     offset_pager,
     project,
+    query_token_pager,
     relay_pager,
     sprint,
     team,
@@ -31,6 +32,7 @@ from tests.integration.harness_setup import (
     Route,
 )
 
+CLOUD_ID = "cloud-1"  # what the site's /_edge/tenant_info tells
 DOCS_ASSIGNEE = "712020:05acda87-42da-44d8-b21e-f71a508e5d11"
 
 
@@ -100,7 +102,7 @@ def backlog(request: httpx.Request) -> httpx.Response:
     if board_id == 2:
         return json_response({"errorMessages": ["The board does not have a backlog"]}, 400)
     items = {1: [issue(4), issue(7, priority={"name": "High"})], 3: []}[board_id]
-    return offset_pager(items, values_key="issues", is_last=False)(request)
+    return query_token_pager(items)(request)
 
 
 def site_routes(issues: list[dict[str, Any]] | None = None) -> list[Route]:
@@ -108,6 +110,7 @@ def site_routes(issues: list[dict[str, Any]] | None = None) -> list[Route]:
     return [
         ("GET", "/rest/api/3/project/search", offset_pager(projects)),
         ("GET", "/rest/api/3/users/search", array_pager([user(n) for n in range(1, 10)])),
+        ("GET", "/_edge/tenant_info", json_response({"cloudId": CLOUD_ID})),
         ("GET", "/teams/v1/org/org-1/teams", cursor_pager([team(n) for n in range(1, 6)])),
         ("POST", "/members", members_for),
         ("POST", "/rest/api/3/search/jql", token_pager(issues or all_issues())),

@@ -379,6 +379,8 @@ async def test_wrong_token_fails_each_kind_with_a_clear_message() -> None:
         ("POST", "/rest/api/3/", unauthorized),
         ("GET", "/rest/agile/1", unauthorized),
         ("GET", "/teams/v1/", unauthorized),
+        # the site's cloud id is public (Atlassian's KB "Find Your Cloud Site's Cloud ID")
+        ("GET", "/_edge/tenant_info", {"status_code": 200, "json": {"cloudId": "cloud-1"}}),
     ]
     async with harness(routes) as (h, _):
         result = await h.trigger_resync()

@@ -9,7 +9,17 @@ import pytest
 import respx
 
 from jira.client import JiraClient
-from tests.builders import SITE, board, epic, issue, json_response, offset_pager, project, sprint
+from tests.builders import (
+    SITE,
+    board,
+    epic,
+    issue,
+    json_response,
+    offset_pager,
+    project,
+    query_token_pager,
+    sprint,
+)
 from tests.jira.support import board_id, fetch, per_board
 
 AGILE = f"{SITE}/rest/agile/1.0"
@@ -183,9 +193,7 @@ async def test_backlog_uses_the_software_api_with_jql_and_fields(
     backlog = respx.get(url__regex=rf"{SITE}/rest/software/1\.0/board/\d+/backlog").mock(
         side_effect=per_board(
             {
-                1: offset_pager(
-                    [issue(n) for n in range(1, 6)], values_key="issues", is_last=False
-                ),
+                1: query_token_pager([issue(n) for n in range(1, 6)]),
                 2: json_response({"errorMessages": ["The board does not have a backlog"]}, 400),
             }
         )
@@ -194,7 +202,10 @@ async def test_backlog_uses_the_software_api_with_jql_and_fields(
     found = await fetch(client, "backlog", jql="priority = High", fields=["summary", "status"])
     assert [(i["key"], i["__boardId"]) for i in found] == [(f"P1-{n}", 1) for n in range(1, 6)]
     params = [c.request.url.params for c in backlog.calls if board_id(c.request) == 1]
-    assert [p["startAt"] for p in params] == ["0", "2", "4"]  # paged by total
+    # paged by token, as Atlassian describes the enhanced backlog (it has no startAt)
+    assert len(params) == 3 and "nextPageToken" not in params[0]
+    assert all(p["nextPageToken"] for p in params[1:])
+    assert all("startAt" not in p for p in params)
     assert params[0]["jql"] == "priority = High" and params[0]["fields"] == "summary,status"
     assert not agile_backlog.called
     assert warnings == []  # the kanban board has no backlog: skipped quietly
@@ -204,7 +215,7 @@ async def test_backlog_uses_the_software_api_with_jql_and_fields(
 async def test_backlog_defaults_are_port_integration_s(client: JiraClient) -> None:
     respx.get(f"{AGILE}/board").mock(side_effect=offset_pager([board(1)]))
     route = respx.get(f"{SITE}/rest/software/1.0/board/1/backlog").mock(
-        side_effect=offset_pager([], values_key="issues", is_last=False)
+        side_effect=query_token_pager([])
     )
     assert await fetch(client, "backlog") == []
     params = route.calls[-1].request.url.params

@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from jira.client import JiraClient
-from jira.errors import JiraAuthError
+from jira.errors import JiraAuthError, JiraError
 from jira.http import Api, JiraHttp
 from jira.issues import fetch_issues
 from jira.paging import window_pages
@@ -411,3 +411,31 @@ async def test_the_bulk_fetch_on_data_center_is_a_search_then_one_read_each_when
     found = await dc_client.bulkfetch_issues(["1", "3"], ["updated"])
     assert [i["key"] for i in found] == ["A-1"]
     assert not [c for c in respx.calls if "bulkfetch" in str(c.request.url)]
+
+
+@pytest.mark.parametrize("cap", [100, 1000])
+@respx.mock
+async def test_a_user_search_that_stops_at_its_cap_fails_the_kind(
+    dc_client: JiraClient, cap: int
+) -> None:
+    """Jira 10's /user/search lists only its first 100 users, whatever startAt says
+    (JRASERVER-78660, JRASERVER-78520); before 10 its first 1000 (JRASERVER-65089). Without
+    /user/list (Data Center 10.3+) a list that ends right at a cap may hide the rest: the user
+    kind fails, so no user is deleted from Port, instead of taking the cap for all."""
+    serve_server_info()
+    respx.get(f"{V2}/user/list").respond(404)
+    users = [{"key": f"k{i}", "name": f"u{i}", "displayName": "U"} for i in range(cap + 50)]
+
+    def capped(request: httpx.Request) -> httpx.Response:
+        start, size = int(request.url.params["startAt"]), int(request.url.params["maxResults"])
+        return httpx.Response(200, json=users[:cap][start : start + min(size, cap)])
+
+    respx.get(f"{V2}/user/search").mock(side_effect=capped)
+    with pytest.raises(JiraError) as failure:
+        await pages_of(dc_client.users())
+    assert str(failure.value) == (
+        f"Jira {DC}/rest/api/2/user/search listed exactly {cap} users, the most it lists "
+        "(it has no /rest/api/2/user/list before Data Center 10.3): more may exist, so the "
+        "user kind fails rather than delete the users it could not list; upgrade to Data "
+        "Center 10.3 or later to sync users"
+    )

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jira.client import JiraClient
-from jira.incremental import OVERLAP, changed_since, jql_date, window_start
+from jira.incremental import OVERLAP, changed_since, jira_window_start, jql_date, window_start
 from jira.jql import UnbalancedJqlError, and_clause
 from jira.kinds import KINDS, KINDS_BY_NAME
 from tests.builders import (
@@ -274,3 +274,80 @@ async def test_changed_backlogs_narrow_each_boards_backlog(client: JiraClient) -
 
     assert [i["key"] for i in got] == ["P1-1"]
     assert backlog.calls[0].request.url.params["jql"] == 'updated >= "2026-03-10 12:00"'
+
+
+# The DST fall-back hour: a wall time there names two instants; Jira may read either
+
+
+def _readings(bound: str, zone: ZoneInfo) -> list[datetime]:
+    wall = datetime.strptime(bound, "%Y-%m-%d %H:%M")
+    return [wall.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)]
+
+
+FALL_BACK = {
+    "America/New_York": datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
+    "America/St_Johns": datetime(2026, 11, 1, 4, 30, tzinfo=UTC),
+    "Europe/Berlin": datetime(2026, 10, 25, 1, 0, tzinfo=UTC),
+    "Australia/Lord_Howe": datetime(2026, 4, 4, 15, 0, tzinfo=UTC),  # a half-hour shift
+}
+
+
+def test_in_the_fall_back_hour_the_bound_is_the_earlier_wall_time() -> None:
+    """01:30 on 2026-11-01 in New York is 05:30 UTC (EDT) and 06:30 UTC (EST): a window from
+    05:30 UTC must not be written "01:30", which Jira may read as 06:30 (an hour missed)."""
+    zone = ZoneInfo("America/New_York")
+    since = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+    bound = jql_date(since, zone)
+    assert bound == "2026-11-01 00:30"
+    assert max(_readings(bound, zone)) <= since
+
+
+@given(
+    zone_name=st.sampled_from(sorted(FALL_BACK)),
+    minutes=st.integers(min_value=-150, max_value=150),
+    seconds=st.integers(min_value=0, max_value=59),
+)
+def test_no_reading_of_the_bound_starts_the_window_late(
+    zone_name: str, minutes: int, seconds: int
+) -> None:
+    """Around every fall-back, both instants a bound can name are at or before the window's
+    start, and it reads at most the DST shift (plus the minute rounded down) more."""
+    zone = ZoneInfo(zone_name)
+    since = FALL_BACK[zone_name] + timedelta(minutes=minutes, seconds=seconds)
+    readings = _readings(jql_date(since, zone), zone)
+    assert max(readings) <= since
+    assert since - min(readings) < timedelta(hours=2, minutes=1)
+
+
+# Jira's clock
+
+
+def server_info(jira_time: datetime | None) -> respx.Route:
+    body: dict[str, Any] = {"deploymentType": "Cloud", "version": "1001.0.0"}
+    if jira_time is not None:
+        body["serverTime"] = jira_time.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+    return respx.get(f"{API}/serverInfo").mock(return_value=json_response(body))
+
+
+@respx.mock
+async def test_the_window_is_moved_onto_jira_s_clock(client: JiraClient) -> None:
+    """Jira stamps `updated` on its own clock: when it runs ten minutes behind this host, a
+    change made just after the last run is stamped before that run's cursor, and a window kept
+    on this host's clock (5 minutes of overlap) would miss it."""
+    host_now = datetime.now(UTC)
+    route = server_info(host_now - timedelta(minutes=10))
+    cursor = host_now - timedelta(minutes=30)
+    start = await jira_window_start(client, cursor)
+    assert abs(start - (cursor - OVERLAP - timedelta(minutes=10))) < timedelta(seconds=5)
+    await jira_window_start(client, cursor)
+    assert route.call_count == 1  # Jira's clock is read once per client
+
+
+@respx.mock
+async def test_a_jira_that_does_not_tell_its_time_keeps_the_host_s_clock(
+    client: JiraClient, warnings: list[str]
+) -> None:
+    server_info(None)
+    cursor = datetime.now(UTC) - timedelta(minutes=30)
+    assert await jira_window_start(client, cursor) == cursor - OVERLAP
+    assert any("serverTime" in message for message in warnings)

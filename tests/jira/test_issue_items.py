@@ -13,6 +13,7 @@ import respx
 from pydantic.v1 import ValidationError
 
 from jira.client import JiraClient
+from jira.issue_items import fetch_one_comment
 from jira.selectors import WorklogSelector
 from tests.builders import (
     SITE,
@@ -21,6 +22,7 @@ from tests.builders import (
     issue,
     json_response,
     offset_pager,
+    resource,
     since_pager,
     token_pager,
     worklog,
@@ -196,3 +198,23 @@ async def test_comments_default_to_the_bounded_issue_jql(client: JiraClient) -> 
     assert json.loads(search.calls[0].request.content)["jql"] == (
         "(statusCategory != Done) OR (created >= -1w) OR (updated >= -1w)"
     )
+
+
+@respx.mock
+async def test_a_comment_event_re_reads_its_issue_read_after_write(client: JiraClient) -> None:
+    """A comment on an issue created a moment ago: Jira's search may not show the issue yet
+    unless `reconcileIssues` names it (jira-platform.json); without it the comment would be
+    taken as no longer selected."""
+    def lagging_search(request: httpx.Request) -> httpx.Response:
+        named = json.loads(request.content).get("reconcileIssues") == [20001]
+        return httpx.Response(
+            200, json={"issues": [{"id": "20001", "key": "P1-1"}] if named else [], "isLast": True}
+        )
+
+    respx.post(f"{SITE}/rest/api/3/search/jql").mock(side_effect=lagging_search)
+    respx.get(f"{SITE}/rest/api/3/issue/P1-1/comment/7").respond(
+        json={"id": "7", "body": "hello", "created": "2026-01-01T00:00:00.000+0000"}
+    )
+    payload = {"comment": {"id": "7"}, "issue": {"id": "20001", "key": "P1-1"}}
+    found = await fetch_one_comment(client, resource("comment"), payload)  # type: ignore[arg-type]
+    assert found is not None and found["id"] == "7"

@@ -10,6 +10,7 @@ import respx
 
 from jira.client import JiraClient
 from jira.errors import JiraMalformedResponse
+from jira.http import Api
 from tests.builders import (
     SITE,
     array_pager,
@@ -69,7 +70,7 @@ async def test_users_answer_that_is_not_an_array_fails(client: JiraClient) -> No
 async def test_teams_stop_on_an_empty_page_even_with_a_cursor(client: JiraClient) -> None:
     teams = [team(n) for n in range(3)]
     route = respx.get(TEAMS).mock(side_effect=cursor_pager(teams))
-    pages = await collect_pages(client.teams("org-1"))
+    pages = await collect_pages(client.teams("org-1", "cloud-1"))
     assert [len(p) for p in pages] == [2, 1]
     assert route.call_count == 3
     assert route.calls[2].request.url.params["cursor"]  # the empty page was reached by cursor
@@ -79,7 +80,7 @@ async def test_teams_stop_on_an_empty_page_even_with_a_cursor(client: JiraClient
 async def test_team_members_page_through_the_json_body(client: JiraClient) -> None:
     members = [{"accountId": f"acc-{n}"} for n in range(5)]
     route = respx.post(f"{TEAMS}/team-1/members").mock(side_effect=relay_pager(members))
-    pages = await collect_pages(client.team_members("org-1", "team-1"))
+    pages = await collect_pages(client.team_members("org-1", "team-1", "cloud-1"))
     assert [m["accountId"] for page in pages for m in page] == [f"acc-{n}" for n in range(5)]
     bodies = [json.loads(c.request.content) for c in route.calls]
     assert bodies[0] == {"first": 50}
@@ -124,9 +125,9 @@ async def test_teams_and_members_fail_on_a_repeated_cursor_instead_of_looping(
         json={"results": [{"accountId": "a"}], "pageInfo": {"hasNextPage": True, "endCursor": "x"}}
     )
     with pytest.raises(JiraMalformedResponse, match="teams repeated a page token"):
-        await collect_pages(client.teams("org-1"))
+        await collect_pages(client.teams("org-1", "cloud-1"))
     with pytest.raises(JiraMalformedResponse, match="members repeated a page token"):
-        await collect_pages(client.team_members("org-1", "team-1"))
+        await collect_pages(client.team_members("org-1", "team-1", "cloud-1"))
 
 
 @respx.mock
@@ -174,3 +175,21 @@ async def test_worklog_feed_without_last_page_stops_when_there_is_no_next_page(
     )
     assert len(await collect_pages(client.updated_worklogs(0))) == 1
     assert route.call_count == 1
+
+
+@respx.mock
+async def test_an_offset_page_that_comes_back_again_fails_instead_of_looping(
+    client: JiraClient,
+) -> None:
+    """A site that ignores `startAt` (and says neither `isLast` nor `total`) answers the first
+    page again and again: the kind fails with one line instead of asking forever."""
+    route = respx.get(f"{SITE}/rest/agile/1.0/board/1/backlog").respond(
+        json={"maxResults": 2, "issues": [issue(1), issue(2)]}
+    )
+    with pytest.raises(JiraMalformedResponse) as failure:
+        await collect_pages(client.board_backlog(1, None, None, Api.AGILE))
+    assert route.call_count == 2
+    assert str(failure.value) == (
+        "Jira GET /rest/agile/1.0/board/{id}/backlog answered the same page again at startAt=2; "
+        "stopping to avoid an endless loop"
+    )

@@ -57,10 +57,52 @@ async def test_epics_and_backlogs(agile_site: httpx.AsyncClient) -> None:
     done = await get(agile_site, f"{AGILE}/board/1/epic", done="true")
     assert all(e["done"] for e in done["values"])
     backlog = await get(agile_site, "/rest/software/1.0/board/1/backlog", fields="summary,status")
-    assert backlog["total"] > 0 and set(backlog["issues"][0]["fields"]) == {"summary", "status"}
+    assert backlog["issues"] and set(backlog["issues"][0]["fields"]) == {"summary", "status"}
     assert all(i["fields"]["status"]["name"] != "Done" for i in backlog["issues"])
     todo = await get(agile_site, "/rest/software/1.0/board/1/backlog", jql="statusCategory = new")
-    assert 0 < todo["total"] < backlog["total"]
+    assert 0 < len(todo["issues"]) < len(backlog["issues"])
     assert (await agile_site.get("/rest/software/1.0/board/1001/backlog")).status_code == 400
     kanban = await get(agile_site, "/rest/software/1.0/board/1003/backlog")
     assert all(i["fields"]["status"]["name"] == "To Do" for i in kanban["issues"])
+
+
+async def backlog_by_token(site: httpx.AsyncClient, path: str, **params: Any) -> list[Any]:
+    """Every page of a token-paged backlog, following `nextPageToken` until `isLast`."""
+    pages: list[Any] = []
+    token: str | None = None
+    while True:
+        page = await get(site, path, **params, **({"nextPageToken": token} if token else {}))
+        pages.append(page)
+        if page["isLast"]:
+            return pages
+        token = page["nextPageToken"]
+
+
+async def test_the_enhanced_backlog_is_token_paged_as_atlassian_describes_it(
+    agile_site: httpx.AsyncClient,
+) -> None:
+    """`GET /rest/software/1.0/board/{id}/backlog` (getIssuesForBacklogJSIS): `nextPageToken`
+    and `isLast`; no `startAt`, no `total`, and a `startAt` sent anyway changes nothing."""
+    path = "/rest/software/1.0/board/1/backlog"
+    pages = await backlog_by_token(agile_site, path, maxResults=3, fields="summary")
+    assert len(pages) > 2
+    assert all("startAt" not in p and "total" not in p for p in pages)
+    assert all(p["nextPageToken"] for p in pages[:-1]) and "nextPageToken" not in pages[-1]
+    keys = [i["key"] for p in pages for i in p["issues"]]
+    whole = await get(agile_site, path, maxResults=50, fields="summary")
+    assert whole["isLast"] is True and keys == [i["key"] for i in whole["issues"]]
+    assert len(set(keys)) == len(keys)
+    ignored = await get(agile_site, path, maxResults=3, fields="summary", startAt=3)
+    assert [i["key"] for i in ignored["issues"]] == keys[:3]
+    other = await agile_site.get(path, params={"nextPageToken": "not-a-token"})
+    assert other.status_code == 400
+
+
+async def test_the_agile_backlog_stays_offset_paged(agile_site: httpx.AsyncClient) -> None:
+    """`GET /rest/agile/1.0/board/{id}/backlog` (getIssuesForBacklog): startAt, total."""
+    first = await get(agile_site, f"{AGILE}/board/1/backlog", maxResults=3, fields="summary")
+    second = await get(
+        agile_site, f"{AGILE}/board/1/backlog", maxResults=3, startAt=3, fields="summary"
+    )
+    assert first["startAt"] == 0 and second["startAt"] == 3 and first["total"] > 3
+    assert {i["key"] for i in first["issues"]}.isdisjoint(i["key"] for i in second["issues"])

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.sandbox.support import sim_state
+from sandbox.jira_sim import SimConfig as JiraConfig
+from tests.sandbox.support import asgi_client, sim_state
 
 CLOUD = "11111111-2222-3333-4444-555555555555"
 
@@ -64,3 +65,29 @@ async def test_team_members_relay_paging(jira: httpx.AsyncClient) -> None:
     assert len(members) == 4
     missing = url.replace(team["teamId"], "nope")
     assert (await jira.post(missing, json={})).status_code == 404
+
+
+async def test_site_scoped_teams_are_listed_only_with_the_site_s_id() -> None:
+    """Atlassian's Teams API: teams pinned to a site are not returned without `siteId`
+    (teams.json, queryTeams; KB "How to Fetch Site-scoped Atlassian Teams"); the site's id is
+    its cloud id, which `/_edge/tenant_info` tells without credentials."""
+    config = JiraConfig(teams=4, site_scoped_team_share=0.5)
+    url = "/gateway/api/public/teams/v1/org/sandbox-org/teams"
+    async with asgi_client(config=config) as jira:
+        every = list(sim_state(jira).dataset.teams)
+        anonymous = httpx.AsyncClient(transport=jira._transport, base_url=str(jira.base_url))
+        tenant = await anonymous.get("/_edge/tenant_info")
+        assert tenant.status_code == 200 and tenant.json() == {"cloudId": CLOUD}
+        with_site = (await jira.get(url, params={"siteId": CLOUD})).json()["entities"]
+        without = (await jira.get(url)).json()["entities"]
+        elsewhere = (await jira.get(url, params={"siteId": "another-site"})).json()["entities"]
+        assert [t["teamId"] for t in with_site] == every
+        assert [t["teamId"] for t in without] == every[:2] == [t["teamId"] for t in elsewhere]
+        members = f"{url}/{every[3]}/members"
+        assert (await jira.post(members, json={})).status_code == 404
+        found = await jira.post(members, params={"siteId": CLOUD}, json={})
+        assert found.status_code == 200 and found.json()["results"]
+
+
+def test_the_unkind_jira_pins_teams_to_the_site() -> None:
+    assert JiraConfig(unkind=True).site_scoped_team_share > 0

@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from jira.deployment import Deployment
-from jira.errors import JiraApiError, JiraNotFoundError
+from jira.errors import JiraApiError, JiraError, JiraMalformedResponse, JiraNotFoundError
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
     array_pages,
     cursor_pages,
     offset_pages,
+    query_token_pages,
     relay_pages,
     since_pages,
     token_pages,
@@ -23,6 +24,10 @@ from jira.settings import JiraSettings
 
 PROJECT_PAGE_SIZE = 50
 USER_PAGE_SIZE = 1000
+# Data Center's /user/search lists only its first 100 users from Jira 10 (JRASERVER-78660),
+# its first 1000 before (JRASERVER-65089), whatever startAt asks: a list ending at one of
+# these may be cut short.
+USER_SEARCH_CAPS = frozenset({100, 1000})
 TEAM_PAGE_SIZE = 300
 MEMBER_PAGE_SIZE = 50
 ISSUE_PAGE_SIZE = 100
@@ -90,6 +95,7 @@ def _v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str
 class JiraClient:
     def __init__(self, http: JiraHttp) -> None:
         self.http = http
+        self._cloud_id: str | None = None
 
     @property
     def settings(self) -> JiraSettings:
@@ -146,13 +152,21 @@ class JiraClient:
                 yield page
             return
         except JiraNotFoundError:
-            pass  # before Data Center 10: the user search, `.` matching every username
+            pass  # before Data Center 10.3: the user search, `.` matching every username
+        search = self.http.at(Api.PLATFORM, "/user/search")
+        listed = 0
         async for page in array_pages(
-            self.http.at(Api.PLATFORM, "/user/search"),
-            params={"username": ".", "includeInactive": "true"},
-            page_size=USER_PAGE_SIZE,
+            search, params={"username": ".", "includeInactive": "true"}, page_size=USER_PAGE_SIZE
         ):
+            listed += len(page)
             yield page
+        if listed in USER_SEARCH_CAPS:
+            raise JiraError(
+                f"Jira {self.http.url(Api.PLATFORM, '/user/search')} listed exactly {listed} "
+                "users, the most it lists (it has no /rest/api/2/user/list before Data Center "
+                "10.3): more may exist, so the user kind fails rather than delete the users it "
+                "could not list; upgrade to Data Center 10.3 or later to sync users"
+            )
 
     async def user(self, account_id: str) -> dict[str, Any]:
         # On Data Center a user's `accountId` is its key (jira.datacenter_shapes).
@@ -160,20 +174,42 @@ class JiraClient:
         result: dict[str, Any] = await self.http.at(Api.PLATFORM, "/user").get({param: account_id})
         return result
 
-    # Teams (Atlassian's Teams public API, per organization)
-    def teams(self, organization_id: str) -> AsyncIterator[Page]:
+    # Teams (Atlassian's Teams public API, per organization; `site_id`, the site's cloud id,
+    # makes it list the teams pinned to the site too)
+    def teams(self, organization_id: str, site_id: str | None = None) -> AsyncIterator[Page]:
+        """The organization's teams, and with `site_id` the site's own (the team kind always
+        names it; whether the API answers for the organization needs no site)."""
         return cursor_pages(
             self.http.at(Api.TEAMS, "/org/{org}/teams", org=organization_id),
-            params={"size": TEAM_PAGE_SIZE},
+            params={"size": TEAM_PAGE_SIZE, "siteId": site_id},
         )
 
-    def team_members(self, organization_id: str, team_id: str) -> AsyncIterator[Page]:
+    def team_members(self, organization_id: str, team_id: str, site_id: str) -> AsyncIterator[Page]:
         return relay_pages(
             self.http.at(
                 Api.TEAMS, "/org/{org}/teams/{team}/members", org=organization_id, team=team_id
             ),
             page_size=MEMBER_PAGE_SIZE,
+            params={"siteId": site_id},
         )
+
+    async def site_cloud_id(self) -> str:
+        """The site's cloud id: from jiraHost on the gateway, else `/_edge/tenant_info` (read
+        once). Raises when the site does not tell it."""
+        if self.settings.cloud_id is not None:
+            return self.settings.cloud_id
+        if self._cloud_id is None:
+            endpoint = self.http.at(Api.EDGE, "/tenant_info")
+            answer = await endpoint.get()
+            cloud_id = answer.get("cloudId") if isinstance(answer, dict) else None
+            if not isinstance(cloud_id, str) or not cloud_id.strip():
+                raise JiraMalformedResponse(
+                    f"Jira {self.http.url(Api.EDGE, '/tenant_info')} did not give the site's "
+                    "cloud id, which Atlassian's Teams API needs (siteId) to list the teams "
+                    "pinned to this site"
+                )
+            self._cloud_id = cloud_id.strip()
+        return self._cloud_id
 
     # Issues
     async def search_issues(
@@ -350,16 +386,24 @@ class JiraClient:
             page_size=AGILE_PAGE_SIZE,
         )
 
-    def board_backlog(
+    async def board_backlog(
         self, board_id: int | str, jql: str | None, fields: str | None, api: Api = Api.SOFTWARE
     ) -> AsyncIterator[Page]:
-        """A board's backlog from the software API, or the agile one (`api`)."""
-        return offset_pages(
-            self.http.at(api, "/board/{id}/backlog", id=board_id),
-            params={"jql": (jql or "").strip() or None, "fields": _csv(fields)},
-            page_size=BACKLOG_PAGE_SIZE,
-            values_key="issues",
+        """A board's backlog from the software API, or the agile one (`api`). Cloud's
+        software API (the enhanced backlog) is token paged; the agile API, which Data Center
+        serves the software one under, pages by offset."""
+        endpoint = self.http.at(api, "/board/{id}/backlog", id=board_id)
+        params = {"jql": (jql or "").strip() or None, "fields": _csv(fields)}
+        software = (await self.deployment()).paths[api] == Api.SOFTWARE.value
+        pages = (
+            query_token_pages(endpoint, params=params, page_size=BACKLOG_PAGE_SIZE)
+            if software
+            else offset_pages(
+                endpoint, params=params, page_size=BACKLOG_PAGE_SIZE, values_key="issues"
+            )
         )
+        async for page in pages:
+            yield page
 
     # Comments and worklogs: the items listed below an issue, by the same two endpoints
     def issue_items(
@@ -397,6 +441,10 @@ class JiraClient:
         return found
 
     # The calling user (its `timeZone` is the one Jira reads absolute JQL dates in)
+    async def server_info(self) -> dict[str, Any]:
+        result = await self.http.at(Api.PLATFORM, "/serverInfo").get()
+        return result if isinstance(result, dict) else {}
+
     async def myself(self) -> dict[str, Any]:
         result: dict[str, Any] = await self.http.at(Api.PLATFORM, "/myself").get()
         return result or {}

@@ -30,6 +30,7 @@ class Api(StrEnum):
     SOFTWARE = "/rest/software/1.0"
     WEBHOOKS = "/rest/webhooks/1.0"
     TEAMS = "/gateway/api/public/teams/v1"
+    EDGE = "/_edge"  # Atlassian's edge on a Cloud site: tenant_info tells its cloud id
 
 
 class Flavor(StrEnum):

@@ -31,7 +31,7 @@ from jira.errors import (
     JiraNotFoundError,
     JiraUnavailableError,
 )
-from jira.ratelimit import RateLimiter, RetryPolicy
+from jira.ratelimit import RateLimiter, RetryPolicy, retry_after_seconds
 from jira.settings import ConfigurationError, JiraSettings
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -276,6 +276,9 @@ class JiraHttp:
                             endpoint, response.headers, self.policy.backoff(attempt)
                         )
                         wait = 0.0
+                    elif (asked := retry_after_seconds(response.headers)) is not None:
+                        # a 503's Retry-After is the least wait (RFC 7231 §7.1.3)
+                        wait = max(asked, self.policy.backoff(attempt))
                 else:
                     raise JiraApiError.from_response(response, endpoint, host=self.base_url)
             if attempt == attempts:
@@ -316,9 +319,14 @@ class Endpoint:
             "GET", self.api, self.template, path_params=self.path_params, params=params
         )
 
-    async def post(self, body: Mapping[str, Any]) -> Any:
+    async def post(self, body: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> Any:
         return await self.http.request(
-            "POST", self.api, self.template, path_params=self.path_params, json_body=body
+            "POST",
+            self.api,
+            self.template,
+            path_params=self.path_params,
+            params=params,
+            json_body=body,
         )
 
 

@@ -141,9 +141,12 @@ async def fetch_changed_worklogs(
         yield page
 
 
-async def _selected_issue_key(client: JiraClient, jql: str | None, ref: str) -> str | None:
-    """The key of issue `ref` when the selector's JQL (if any) still selects it."""
-    issue = await selected_issue(client, jql, ref, ["key"])
+async def _selected_issue_key(
+    client: JiraClient, jql: str | None, ref: str, issue_id: int | None = None
+) -> str | None:
+    """The key of issue `ref` when the selector's JQL (if any) still selects it (`issue_id`,
+    when known, makes the search read-after-write: the issue may have changed a moment ago)."""
+    issue = await selected_issue(client, jql, ref, ["key"], issue_id=issue_id)
     return str(issue["key"]) if issue is not None else None
 
 
@@ -201,7 +204,9 @@ async def fetch_one_comment(
     client: JiraClient, resource: CommentResourceConfig, payload: Payload
 ) -> dict[str, Any] | None:
     comment_id = str(payload["comment"]["id"])
-    key = await _selected_issue_key(client, resource.selector.jql, str(payload["issue"]["key"]))
+    issue = payload["issue"]
+    issue_id = int(issue["id"]) if str(issue.get("id", "")).isdigit() else None
+    key = await _selected_issue_key(client, resource.selector.jql, str(issue["key"]), issue_id)
     if key is None:
         return None
     return with_comment_fields(await client.issue_item("comment", key, comment_id), key)

@@ -3,6 +3,8 @@
 - `offset_pages`: PageBean `{values, startAt, total, isLast}` (projects, boards, versions…).
 - `array_pages`: a bare array paged with startAt until an empty page (users).
 - `token_pages`: `nextPageToken` in a POST body; no total (issue search).
+- `query_token_pages`: `nextPageToken` as a GET query parameter, `isLast`; no `startAt`, no
+  total (the enhanced backlog, `/rest/software/1.0/board/{id}/backlog`).
 - `cursor_pages`: a cursor that may still be present on the empty last page (Teams), or with
   `isLast` (Data Center's `/user/list`: `values`, `nextCursor`).
 - `relay_pages`: Relay-style `{first, after}` body and `pageInfo` (team members).
@@ -11,13 +13,16 @@
 - `since_pages`: a change feed `{values, since, until, lastPage, nextPage}` paged by asking
   again `since` the page's `until` (worklogs updated or deleted since a time).
 
-A token or cursor that comes back twice would loop forever: that raises instead, failing the
-kind (and so deleting nothing) rather than silently truncating it.
+A token or cursor that comes back twice, or an offset page that comes back again (a site that
+ignores `startAt`), would loop forever: that raises instead, failing the kind (and so deleting
+nothing) rather than silently truncating it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -54,6 +59,17 @@ class _SeenGuard:
         self._seen.add(token)
 
 
+def _check_new_page(seen: set[str], values: Page, endpoint: str, start: int) -> None:
+    """Raise when `values` is a page already read: asking on would never end."""
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+    if digest in seen:
+        raise JiraMalformedResponse(
+            f"Jira {endpoint} answered the same page again at startAt={start}; "
+            "stopping to avoid an endless loop"
+        )
+    seen.add(digest)
+
+
 async def offset_pages(
     endpoint: Endpoint,
     *,
@@ -62,10 +78,12 @@ async def offset_pages(
     values_key: str = "values",
 ) -> AsyncIterator[Page]:
     start = 0
+    seen: set[str] = set()
     while True:
         body = await endpoint.get({**(params or {}), "startAt": start, "maxResults": page_size})
         values = _items(body, values_key, endpoint.name("GET"))
         if values:
+            _check_new_page(seen, values, endpoint.name("GET"), start)
             yield values
         start += len(values)
         total = body.get("total")
@@ -155,14 +173,36 @@ def cursor_pages(
     )
 
 
+def query_token_pages(
+    endpoint: Endpoint,
+    *,
+    params: Mapping[str, Any] | None = None,
+    page_size: int = 50,
+    items_key: str = "issues",
+) -> AsyncIterator[Page]:
+    async def ask(token: Any) -> Any:
+        query = {**(params or {}), "maxResults": page_size}
+        if token:
+            query["nextPageToken"] = token
+        return await endpoint.get(query)
+
+    return _chained(
+        endpoint.name("GET"), ask, items_key, lambda page: _unless_last(page, "nextPageToken")
+    )
+
+
 def relay_pages(
-    endpoint: Endpoint, *, page_size: int = 50, items_key: str = "results"
+    endpoint: Endpoint,
+    *,
+    page_size: int = 50,
+    items_key: str = "results",
+    params: Mapping[str, Any] | None = None,
 ) -> AsyncIterator[Page]:
     async def ask(after: Any) -> Any:
         request: dict[str, Any] = {"first": page_size}
         if after:
             request["after"] = after
-        return await endpoint.post(request)
+        return await endpoint.post(request, params)
 
     def end_cursor(page: dict[str, Any]) -> Any:
         info = page.get("pageInfo") or {}

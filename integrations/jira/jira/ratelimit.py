@@ -42,8 +42,21 @@ class RetryPolicy:
         return raw * factor
 
 
+def _jira_now(headers: Mapping[str, str], now: float | None) -> float:
+    """Jira's time when it answered: its `Date` header, else this host's clock. Dates Jira
+    writes in headers are on its clock, which can run minutes off this host's."""
+    value = headers.get("date")
+    if value:
+        try:
+            return parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            pass
+    return now if now is not None else time.time()
+
+
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """`Retry-After` as seconds (it may be a number or an HTTP date); None when absent."""
+    """`Retry-After` as seconds (it may be a number or an HTTP date, RFC 7231 §7.1.3); None
+    when absent or unreadable. A date counts from Jira's `Date` header when it sent one."""
     value = headers.get("retry-after")
     if not value:
         return None
@@ -55,12 +68,13 @@ def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) ->
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
-    current = now if now is not None else time.time()
-    return max(0.0, when.timestamp() - current)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - _jira_now(headers, now))
 
 
 def reset_in_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """`X-RateLimit-Reset` (ISO 8601) as seconds from now."""
+    """`X-RateLimit-Reset` (ISO 8601) as seconds from Jira's `Date` (or this host's now)."""
     value = headers.get("x-ratelimit-reset")
     if not value:
         return None
@@ -70,8 +84,7 @@ def reset_in_seconds(headers: Mapping[str, str], now: float | None = None) -> fl
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    current = now if now is not None else time.time()
-    return max(0.0, when.timestamp() - current)
+    return max(0.0, when.timestamp() - _jira_now(headers, now))
 
 
 class RateLimiter:

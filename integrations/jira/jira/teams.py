@@ -1,9 +1,10 @@
 """The team kind: Atlassian teams of the organization, with their members when asked.
 
-Atlassian's Teams API is per organization and is served under the site: on Data Center, without
-atlassianOrganizationId, with an OAuth token, or with jiraHost on the api.atlassian.com gateway
-(scoped tokens), the kind is skipped with one warning, and the team entities already in Port are
-kept (jira.unavailable).
+Atlassian's Teams API is per organization and is served under the site; it is asked with
+`siteId`, the site's cloud id (`/_edge/tenant_info`), without which it leaves out the teams
+pinned to the site. On Data Center, without atlassianOrganizationId, with an OAuth token, or
+with jiraHost on the api.atlassian.com gateway (scoped tokens), the kind is skipped with one
+warning, and the team entities already in Port are kept (jira.unavailable).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from jira.settings import JiraSettings
 from jira.unavailable import skip
 
 
-async def _with_members(client: JiraClient, organization_id: str, team: dict[str, Any]) -> None:
+async def _with_members(
+    client: JiraClient, organization_id: str, site_id: str, team: dict[str, Any]
+) -> None:
     members: list[dict[str, Any]] = []
-    async for page in client.team_members(organization_id, str(team["teamId"])):
+    async for page in client.team_members(organization_id, str(team["teamId"]), site_id):
         members.extend(page)
     team[relations.MEMBERS] = members
 
@@ -63,7 +66,12 @@ async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> Async
     if unavailable is not None or not organization_id:
         skip(resource, unavailable or NO_ORGANIZATION_ID)
         return
-    async for page in client.teams(organization_id):
+    # Without siteId Atlassian leaves the teams pinned to the site out (they would be deleted
+    # from Port): no cloud id fails the kind instead.
+    site_id = await client.site_cloud_id()
+    async for page in client.teams(organization_id, site_id):
         if resource.selector.include_members:
-            await asyncio.gather(*(_with_members(client, organization_id, t) for t in page))
+            await asyncio.gather(
+                *(_with_members(client, organization_id, site_id, t) for t in page)
+            )
         yield page

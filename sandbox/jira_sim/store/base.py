@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import cast
@@ -47,6 +48,10 @@ class StoreBase:
         }
         self._next_worklog_id = 10000
         self._worklog_stamps: set[int] = set()
+        # The search index lags writes by `index_lag_s` (0: it never does): issue id -> (when
+        # it was last written, the state the index still holds; None for a new issue).
+        self.index_lag_s = 0.0
+        self.unindexed: dict[int, tuple[datetime, IssueRecord | None]] = {}
 
     # ------------------------------------------------------------------ helpers
     def now(self) -> datetime:
@@ -54,6 +59,26 @@ class StoreBase:
 
     def _touch(self) -> None:
         self.version += 1
+
+    def _before_write(self, issue_id: int, indexed: IssueRecord | None) -> None:
+        """Note that issue `issue_id` is about to change from `indexed` (None: it is new):
+        the search index keeps that state for `index_lag_s`."""
+        if self.index_lag_s <= 0:
+            return
+        now = self.now()
+        pending = self.unindexed.get(issue_id)
+        if pending is not None and (now - pending[0]).total_seconds() < self.index_lag_s:
+            indexed = pending[1]  # not indexed since the earlier write either
+        self.unindexed[issue_id] = (now, copy.deepcopy(indexed))
+
+    def lagging(self, now: datetime, reconciled: frozenset[int]) -> dict[int, IssueRecord | None]:
+        """The issues the search index does not show as they are yet (not named in
+        `reconciled`), with the state it still holds."""
+        return {
+            issue_id: indexed
+            for issue_id, (written, indexed) in self.unindexed.items()
+            if issue_id not in reconciled and (now - written).total_seconds() < self.index_lag_s
+        }
 
     def public(self, obj: JsonDict) -> JsonDict:
         """A copy of ``obj`` with URLs on :attr:`public_base`."""

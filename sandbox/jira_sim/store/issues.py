@@ -225,6 +225,7 @@ class IssueStore(WorklogStore):
         key = f"{project.key}-{number}"
         if key in self._key_index:
             raise ValueError(f"issue key {key} already exists")
+        self._before_write(issue_id, None)
         rec = IssueRecord(
             id=issue_id,
             key=key,
@@ -248,6 +249,7 @@ class IssueStore(WorklogStore):
     ) -> JsonDict:
         """Update fields (simple values accepted); records a changelog and bumps ``updated``."""
         rec = require(self.get_issue(key), key)
+        self._before_write(rec.id, rec)
         now = self.now()
         values = dict(fields)
         has_parent = "parent" in values

@@ -1,0 +1,67 @@
+"""`Retry-After` as an HTTP date (RFC 7231 §7.1.3 allows it) on 429 and 503, read against
+Jira's own clock (its `Date` header): a Jira whose clock runs ahead of or behind this host's
+still gets exactly the wait it asked for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+import respx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jira.http import Api, JiraHttp
+from jira.ratelimit import retry_after_seconds
+from tests.builders import SITE
+from tests.conftest import FakeClock
+
+MYSELF = f"{SITE}/rest/api/3/myself"
+HOST_NOW = datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+
+
+def http_date(when: datetime) -> str:
+    return format_datetime(when, usegmt=True)
+
+
+def asked_to_wait(seconds: int, jira_clock_offset: timedelta) -> dict[str, str]:
+    """A Jira whose clock is `jira_clock_offset` off the host's, asking for `seconds`."""
+    jira_now = HOST_NOW + jira_clock_offset
+    return {
+        "Date": http_date(jira_now),
+        "Retry-After": http_date(jira_now + timedelta(seconds=seconds)),
+    }
+
+
+@given(
+    seconds=st.integers(min_value=0, max_value=3600),
+    offset_minutes=st.integers(min_value=-180, max_value=180),
+)
+def test_an_http_date_is_read_against_jira_s_own_clock(seconds: int, offset_minutes: int) -> None:
+    headers = httpx.Headers(asked_to_wait(seconds, timedelta(minutes=offset_minutes)))
+    assert retry_after_seconds(headers, now=HOST_NOW.timestamp()) == seconds
+
+
+def test_without_a_date_header_the_host_clock_is_the_reference() -> None:
+    headers = httpx.Headers({"Retry-After": http_date(HOST_NOW + timedelta(seconds=9))})
+    assert retry_after_seconds(headers, now=HOST_NOW.timestamp()) == 9
+    assert retry_after_seconds(httpx.Headers({"Retry-After": "soon"})) is None
+
+
+@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("offset", [timedelta(minutes=-30), timedelta(minutes=45)])
+@respx.mock
+async def test_429_and_503_wait_the_http_date_jira_gave(
+    http: JiraHttp, clock: FakeClock, status: int, offset: timedelta
+) -> None:
+    route = respx.get(MYSELF).mock(
+        side_effect=[
+            httpx.Response(status, headers=asked_to_wait(20, offset)),
+            httpx.Response(200, json={"ok": True}),
+        ]
+    )
+    assert await http.request("GET", Api.PLATFORM, "/myself") == {"ok": True}
+    assert route.call_count == 2
+    assert clock.sleeps == [20.0]
