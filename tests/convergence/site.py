@@ -19,6 +19,9 @@ from sandbox.jira_sim.store.records import IssueRecord
 # 3 projects (PA, PLAT, MOB), 3 users, 6 issues, a scrum board with 6 sprints per project.
 SITE_CONFIG: Final = SimConfig(
     unkind=True,
+    # Every step runs in one process, one after another: latency would only slow it down.
+    latency_ms=0.0,
+    per_item_ms=0.0,
     projects=3,
     users=3,
     teams=0,

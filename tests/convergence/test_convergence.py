@@ -299,9 +299,20 @@ class ConvergenceMachine(RuleBasedStateMachine):
     @precondition(_has_issues)
     @rule(n=PICK, copies=COPIES)
     def delete_issue(self, n: int, copies: int) -> None:
+        """Its sub-tasks go with it, and its comments and worklogs, with no event of their
+        own."""
         key, obj = self._issue(n)
-        also = self._dependents(key)
-        self._jira(control.delete_issue, {"key": key}, {}, copies, obj, also)
+        ds = self.sim.dataset
+        subtasks = [
+            rec
+            for rec in ds.issues.values()
+            if rec.fields["issuetype"].get("subtask")
+            and (rec.fields.get("parent") or {}).get("key") == key
+        ]
+        also = [*self._dependents(key)]
+        for rec in subtasks:
+            also += [("issue", str(rec.id)), *self._dependents(rec.key)]
+        self._jira(control.delete_issue, {"key": key}, {}, copies, obj, tuple(also))
 
     @precondition(_has_issues)
     @rule(n=PICK, text=st.sampled_from(["hello", "LGTM"]), copies=COPIES)
@@ -398,17 +409,23 @@ class ConvergenceMachine(RuleBasedStateMachine):
         body = {"name": "Sprint X", "state": state, "boardId": board_id}
         self._jira(control.create_sprint, {}, body, copies, _sprint_of)
 
-    @precondition(lambda self: self.sim.dataset.sprints)
+    def _sprints(self) -> list[int]:
+        """Sprints of a board that exists (a deleted project's board takes its sprints out of
+        Jira's lists; nobody changes them any more)."""
+        ds = self.sim.dataset
+        return sorted(s["id"] for s in ds.sprints.values() if s["boardId"] in ds.boards)
+
+    @precondition(lambda self: bool(self._sprints()))
     @rule(n=PICK, state=st.sampled_from(["active", "closed", "future"]), copies=COPIES)
     def change_sprint(self, n: int, state: str, copies: int) -> None:
-        sprint_id = str(self._pick(sorted(self.sim.dataset.sprints), n))
+        sprint_id = str(self._pick(self._sprints(), n))
         params, obj = {"id": sprint_id}, ("sprint", sprint_id)
         self._jira(control.update_sprint, params, {"state": state}, copies, obj)
 
-    @precondition(lambda self: self.sim.dataset.sprints)
+    @precondition(lambda self: bool(self._sprints()))
     @rule(n=PICK, copies=COPIES)
     def delete_sprint(self, n: int, copies: int) -> None:
-        sprint_id = str(self._pick(sorted(self.sim.dataset.sprints), n))
+        sprint_id = str(self._pick(self._sprints(), n))
         self._jira(control.delete_sprint, {"id": sprint_id}, {}, copies, ("sprint", sprint_id))
 
     # ------------------------------------------------------------------ deliveries and resyncs
