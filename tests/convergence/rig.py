@@ -66,7 +66,7 @@ class Delivery:
 
     @classmethod
     def of(cls, payload: dict[str, Any], identifier: str, replay: bool = False) -> Delivery:
-        if replay:  # the same event, sent days ago: its signed timestamp says so
+        if replay:  # the same delivery, days later: its signed timestamp is days old now
             payload = {**payload, "timestamp": int(payload["timestamp"]) - REPLAY_AGE_MS}
         body = json.dumps(payload, separators=(",", ":")).encode()
         return cls(body, delivery_headers(body, identifier, SECRET))
