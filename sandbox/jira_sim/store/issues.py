@@ -276,9 +276,13 @@ class IssueStore(WorklogStore):
             for name in _TRACKED_FIELDS
             if before[name] != rec.fields.get(name)
         ]
+        return self._changed(rec, now, items)
+
+    def _changed(self, rec: IssueRecord, now: datetime, items: list[JsonDict]) -> JsonDict:
+        """After a change to ``rec``: its changelog entry (when ``items``), its links, its
+        children's and parent's copies of it; the issue as the API shows it."""
         if items:
-            author_user = self._default_user()
-            rec.changelog.append(self.changelog_entry(author_user, now, items))
+            rec.changelog.append(self.changelog_entry(self._default_user(), now, items))
         self._fix_self_links(rec)
         for child in self._children(rec):
             child.fields["parent"] = rec.link()
@@ -306,13 +310,7 @@ class IssueStore(WorklogStore):
             {**change_item("Key", None, None), "fromString": old_key, "toString": rec.key},
             change_item("project", old_project, rec.fields["project"]),
         ]
-        rec.changelog.append(self.changelog_entry(self._default_user(), now, items))
-        self._fix_self_links(rec)
-        for child in self._children(rec):
-            child.fields["parent"] = rec.link()
-        self._refresh_subtask_entry(rec)
-        self._touch()
-        return self.public(rec.json())
+        return self._changed(rec, now, items)
 
     def _remove_issue(self, rec: IssueRecord) -> None:
         for child in self._children(rec):
