@@ -129,6 +129,7 @@ class ConvergenceMachine(RuleBasedStateMachine):
         self.sim: SimState = self.rig.reset(self._judge_delete)
         self.pending: list[Pending] = []  # deliveries Jira will make
         self.arrived: list[Pending] = []  # deliveries made, which may be replayed
+        self.identifiers: set[str] = set()  # of the deliveries that arrived
         self.books = Books()
         for rec in self.sim.dataset.issues.values():
             self.books.issue_keys[str(rec.id)] = rec.key
@@ -457,6 +458,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
             return  # ignored as too old (or as a duplicate): no claim
         self.arrived += batch
         for pending in batch:
+            if pending.identifier in self.identifiers:
+                continue  # Jira's retry of a delivery that arrived: a duplicate, no news
+            self.identifiers.add(pending.identifier)
             self.books.delivered[pending.obj] = step
             if pending.moved_from:
                 self.books.obsolete_keys.add(pending.moved_from)
