@@ -38,7 +38,10 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+from port_ocean.core.handlers.webhook.webhook_event import EventPayload, WebhookEventRawResults
 
+from jira.webhooks.processors import KindWebhookProcessor
 from sandbox.jira_sim import control
 from sandbox.jira_sim.app import SimState
 from sandbox.jira_sim.webhooks import build_event
@@ -553,3 +556,25 @@ def test_random_histories_converge(rig: Rig) -> None:
     ConvergenceMachine.rig = rig
     profile = "convergence-long" if HISTORIES else "convergence-ci"
     run_state_machine_as_test(ConvergenceMachine, settings=settings.get_profile(profile))
+
+
+def test_the_histories_catch_live_events_that_never_remove_anything(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same machine against a broken integration (its processors keep what left Jira or
+    the selector) must fail: the invariants can see what a user would."""
+    handle_event = KindWebhookProcessor.handle_event
+
+    async def never_removes(
+        self: KindWebhookProcessor, payload: EventPayload, resource: ResourceConfig
+    ) -> WebhookEventRawResults:
+        results = await handle_event(self, payload, resource)
+        return WebhookEventRawResults(
+            updated_raw_results=results.updated_raw_results, deleted_raw_results=[]
+        )
+
+    monkeypatch.setattr(KindWebhookProcessor, "handle_event", never_removes)
+    ConvergenceMachine.rig = rig
+    broken = settings(settings.get_profile("convergence-ci"), phases=(Phase.generate,))
+    with pytest.raises(AssertionError, match=r"live freshness: .* in Port, but Jira does not"):
+        run_state_machine_as_test(ConvergenceMachine, settings=broken)
