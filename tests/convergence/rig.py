@@ -84,7 +84,6 @@ class Rig:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.transport = SwappableASGI()
-        self.deletes: list[tuple[str, str]] = []
         self._on_delete: OnDelete = lambda blueprint, identifier: None
         self.port = StatefulPort(MAPPING, self._deleted)
         self.harness: IntegrationTestHarness | None = None
@@ -92,12 +91,12 @@ class Rig:
         self.sim: SimState | None = None
         self._saved_env: dict[str, str | None] = {}
         self._patches: list[Any] = []
+        self._saved_context = (CONTEXT.newest, CONTEXT.rereads)
 
     def run[T](self, coroutine: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coroutine)
 
     def _deleted(self, blueprint: str, identifier: str) -> None:
-        self.deletes.append((blueprint, identifier))
         self._on_delete(blueprint, identifier)
 
     def start(self) -> None:
@@ -112,6 +111,7 @@ class Rig:
         for started in self._patches:
             started.start()
         self._saved_env = {name: os.environ.get(name) for name in ENVIRONMENT}
+        self._saved_context = (CONTEXT.newest, CONTEXT.rereads)
         os.environ.update(ENVIRONMENT)
         reset_jira_client()
         config = integration_config(
@@ -155,6 +155,7 @@ class Rig:
                 os.environ[name] = value
         for started in self._patches:
             started.stop()
+        CONTEXT.newest, CONTEXT.rereads = self._saved_context
         reset_jira_client()
         logger.enable("")
         self.loop.close()
@@ -172,7 +173,6 @@ class Rig:
         self.sim.serve_at(JIRA)
         self.transport.serve(app)
         self.port.reset()
-        self.deletes.clear()
         self._on_delete = on_delete
         reset_jira_client()
         CONTEXT.newest = NewestApplied()
