@@ -580,20 +580,12 @@ def test_the_histories_catch_live_events_that_never_remove_anything(
         run_state_machine_as_test(ConvergenceMachine, settings=broken)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known bug: removal stamps from the host clock. A live event that finds an object no "
-        "longer selected stamps its removal with the integration's clock (processors.py, "
-        "CONTEXT.now_ms()); when the object re-enters the selection without changing (a "
-        "comment whose issue leaves the JQL and comes back), every later state read from Jira "
-        "carries an older `updated` than that stamp and is dropped as stale, so Port misses "
-        "the object until the next full resync. Found by the long search (seeds 1 and 3)."
-    ),
-)
 def test_a_comment_whose_issue_leaves_and_reenters_the_jql_comes_back_with_its_next_event(
     rig: Rig,
 ) -> None:
+    """The long search's failure at seed 3 (before 82aa849): a removal stamped with
+    the integration's clock made every later state of the comment, whose Jira `updated` is
+    older, look stale, so it stayed out of Port until the next full resync."""
     ConvergenceMachine.rig = rig
     machine = ConvergenceMachine()
     ds = machine.sim.dataset
