@@ -68,6 +68,17 @@ def delete_issue(sim: SimState, params: dict[str, str], body: JsonDict) -> Chang
     return issue, "jira:issue_deleted", EventRefs(key=str(issue["key"]))
 
 
+def move_issue(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    """``{"project": KEY}``: Jira's Move; the update event's changelog names the old key."""
+    issue = sim.dataset.move_issue(params["key"], str(body["project"]))
+    return issue, "jira:issue_updated", EventRefs(key=str(issue["key"]))
+
+
+def create_project(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    project = sim.dataset.create_project(str(body["key"]), str(body.get("name") or body["key"]))
+    return project, "project_created", EventRefs(project_key=str(project["key"]))
+
+
 def update_project(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
     project = sim.dataset.update_project(params["key"], body)
     return project, "project_updated", EventRefs(project_key=str(project["key"]))
@@ -94,6 +105,12 @@ def create_comment(sim: SimState, params: dict[str, str], body: JsonDict) -> Cha
     return comment, "comment_created", EventRefs(key=key, comment_id=str(comment["id"]))
 
 
+def update_comment(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    key, comment_id = params["key"], params["id"]
+    comment = sim.dataset.update_comment(key, comment_id, str(body.get("body", "")))
+    return comment, "comment_updated", EventRefs(key=key, comment_id=comment_id)
+
+
 def delete_comment(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
     key, comment_id = params["key"], params["id"]
     comment = sim.dataset.delete_comment(key, comment_id)
@@ -104,6 +121,26 @@ def _number(params: dict[str, str]) -> int:
     if not params["id"].isdigit():
         raise NotFoundError(params["id"])
     return int(params["id"])
+
+
+def create_worklog(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    """``{"seconds": n}`` logged now by the API user (or ``author``) on the issue."""
+    ds, now = sim.dataset, sim.dataset.now()
+    author = str(body.get("author") or ds.current_account_id or "")
+    worklog = ds.add_worklog(
+        params["key"],
+        seconds=int(body["seconds"]),
+        started=now,
+        author=author,
+        comment=body.get("comment"),
+        at=now,
+    )
+    return worklog, "worklog_created", EventRefs(worklog_id=str(worklog["id"]))
+
+
+def update_worklog(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    worklog = sim.dataset.update_worklog(_number(params), int(body["seconds"]))
+    return worklog, "worklog_updated", EventRefs(worklog_id=params["id"])
 
 
 def delete_worklog(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
@@ -126,6 +163,23 @@ def update_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Chan
     sprint = sim.dataset.update_sprint(_number(params), body)
     event = _SPRINT_EVENTS.get(str(sprint["state"]), "sprint_updated")
     return sim.dataset.sprint_json(sprint), event, EventRefs(sprint_id=params["id"])
+
+
+def create_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    """``{"name", "state", "boardId"}``: a new sprint on a board."""
+    board_id = int(body["boardId"])
+    if board_id not in sim.dataset.boards:
+        raise NotFoundError(str(board_id))
+    sprint = sim.dataset.add_sprint(
+        str(body["name"]), state=str(body.get("state", "future")), board_id=board_id
+    )
+    sim.dataset._touch()
+    return sim.dataset.sprint_json(sprint), "sprint_created", EventRefs(sprint_id=str(sprint["id"]))
+
+
+def delete_sprint(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:
+    sprint = sim.dataset.delete_sprint(_number(params))
+    return sim.dataset.sprint_json(sprint), "sprint_deleted", EventRefs(sprint_id=params["id"])
 
 
 def delete_board(sim: SimState, params: dict[str, str], body: JsonDict) -> Change:

@@ -82,3 +82,54 @@ async def test_changes_to_comments_worklogs_versions_sprints_and_boards(
     board_id = max(ds.boards)
     await jira.delete(f"/_sim/boards/{board_id}")
     assert (await jira.get(f"/rest/agile/1.0/board/{board_id}/sprint")).status_code == 404
+
+
+async def test_a_moved_issue_gets_a_new_key_and_its_old_key_still_finds_it(
+    jira: httpx.AsyncClient,
+) -> None:
+    issue = (await jira.post("/_sim/issues", json={"project": "PA", "summary": "m"})).json()
+    moved = (await jira.post(f"/_sim/issues/{issue['key']}/move", json={"project": "PLAT"})).json()
+    assert moved["key"].startswith("PLAT-") and moved["id"] == issue["id"]
+    assert moved["fields"]["project"]["key"] == "PLAT"
+    by_old_key = (await jira.get(f"/rest/api/3/issue/{issue['key']}")).json()
+    assert by_old_key["key"] == moved["key"]
+    search = {"jql": f"key = {issue['key']}", "fields": ["summary"]}
+    found = (await jira.post("/rest/api/3/search/jql", json=search)).json()["issues"]
+    assert [i["key"] for i in found] == [moved["key"]]
+    event = build_event(sim_state(jira).dataset, "jira:issue_updated", key=moved["key"])
+    key_item = next(i for i in event["changelog"]["items"] if i["field"] == "Key")
+    assert (key_item["fromString"], key_item["toString"]) == (issue["key"], moved["key"])
+    same = await jira.post(f"/_sim/issues/{moved['key']}/move", json={"project": "PLAT"})
+    assert same.status_code == 400
+
+
+async def test_comment_edits_worklogs_projects_and_sprints_created_and_deleted(
+    jira: httpx.AsyncClient,
+) -> None:
+    comment = (await jira.post("/_sim/issues/PA-1/comments", json={"body": "first"})).json()
+    path = f"/_sim/issues/PA-1/comments/{comment['id']}"
+    edited = (await jira.put(path, json={"body": "second"})).json()
+    read = (await jira.get(f"/rest/api/3/issue/PA-1/comment/{comment['id']}")).json()
+    assert read["body"] == edited["body"] and read["body"]["content"][0]["content"][0]["text"] == (
+        "second"
+    )
+
+    worklog = (await jira.post("/_sim/issues/PA-1/worklogs", json={"seconds": 900})).json()
+    assert worklog["timeSpent"] == "15m"
+    changed = (await jira.put(f"/_sim/worklogs/{worklog['id']}", json={"seconds": 5400})).json()
+    assert changed["timeSpent"] == "1h 30m" and changed["updated"] >= worklog["updated"]
+    read = (await jira.get(f"/rest/api/3/issue/PA-1/worklog/{worklog['id']}")).json()
+    assert read["timeSpentSeconds"] == 5400
+
+    project = await jira.post("/_sim/projects", json={"key": "OPS", "name": "Operations"})
+    assert project.status_code == 201
+    assert (await jira.get("/rest/api/3/project/OPS")).json()["name"] == "Operations"
+
+    body = {"name": "Sprint X", "state": "future", "boardId": 1}
+    sprint = (await jira.post("/_sim/sprints", json=body)).json()
+    assert (await jira.get(f"/rest/agile/1.0/sprint/{sprint['id']}")).json()["name"] == "Sprint X"
+    assert (await jira.delete(f"/_sim/sprints/{sprint['id']}")).status_code == 200
+    assert (await jira.get(f"/rest/agile/1.0/sprint/{sprint['id']}")).status_code == 404
+    event = build_event(sim_state(jira).dataset, "sprint_deleted", sprint_id=str(sprint["id"]))
+    assert event["sprint"]["name"] == "Sprint X"
+    assert (await jira.post("/_sim/sprints", json={**body, "boardId": 999})).status_code == 404

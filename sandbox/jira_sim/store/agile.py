@@ -150,6 +150,13 @@ class AgileStore(ProjectStore):
         out["goal"] = sprint.get("goal", "")
         return out
 
+    def delete_sprint(self, sprint_id: int) -> JsonDict:
+        """Delete a sprint (its last state stays for the delete event); returns it."""
+        sprint = require(self.sprints.pop(sprint_id, None), sprint_id)
+        self.tombstones["sprint"][str(sprint_id)] = self.sprint_json(sprint)
+        self._touch()
+        return sprint
+
     def update_sprint(self, sprint_id: int, fields: dict[str, Any]) -> JsonDict:
         """Move a sprint to another state (``{"state": ...}``, what the control API is sent)."""
         sprint = require(self.sprints.get(sprint_id), sprint_id)

@@ -278,15 +278,41 @@ class IssueStore(WorklogStore):
             for name in _TRACKED_FIELDS
             if before[name] != rec.fields.get(name)
         ]
+        return self._changed(rec, now, items)
+
+    def _changed(self, rec: IssueRecord, now: datetime, items: list[JsonDict]) -> JsonDict:
+        """After a change to ``rec``: its changelog entry (when ``items``), its links, its
+        children's and parent's copies of it; the issue as the API shows it."""
         if items:
-            author_user = self._default_user()
-            rec.changelog.append(self.changelog_entry(author_user, now, items))
+            rec.changelog.append(self.changelog_entry(self._default_user(), now, items))
         self._fix_self_links(rec)
         for child in self._children(rec):
             child.fields["parent"] = rec.link()
         self._refresh_subtask_entry(rec)
         self._touch()
         return self.public(rec.json())
+
+    def move_issue(self, key: str, project_key: str) -> JsonDict:
+        """Move an issue to another project, as Jira's Move does: it gets the next key there,
+        its old key still finds it (Jira keeps a moved issue's previous keys), and the
+        changelog records the new key and project."""
+        rec = require(self.get_issue(key), key)
+        target = require(self.get_project(project_key), project_key)
+        if target.key == rec.project_key:
+            raise ValueError(f"issue {rec.key} is already in project {target.key}")
+        now = self.now()
+        old_key, old_project = rec.key, rec.fields["project"]
+        number = self._project_counters.get(target.key, 0) + 1
+        self._project_counters[target.key] = number
+        rec.key, rec.project_key, rec.number = f"{target.key}-{number}", target.key, number
+        self._key_index[rec.key] = rec.id  # the old key keeps pointing at it too
+        rec.fields["project"] = target.ref()
+        rec.fields["updated"] = fmt_jira_dt(now)
+        items = [
+            {**change_item("Key", None, None), "fromString": old_key, "toString": rec.key},
+            change_item("project", old_project, rec.fields["project"]),
+        ]
+        return self._changed(rec, now, items)
 
     def _remove_issue(self, rec: IssueRecord) -> None:
         for child in self._children(rec):
@@ -334,6 +360,21 @@ class IssueStore(WorklogStore):
 
     def issue_comments(self, rec: IssueRecord) -> list[JsonDict]:
         return list((rec.fields.get("comment") or {}).get("comments") or [])
+
+    def update_comment(self, key: str, comment_id: str, text: str) -> JsonDict:
+        """Edit a comment's body; like Jira, the edit updates the comment and its issue."""
+        rec = require(self.get_issue(key), key)
+        comments = self.issue_comments(rec)
+        found = require(next((c for c in comments if c["id"] == str(comment_id)), None), comment_id)
+        stamp = fmt_jira_dt(self.now())
+        edited = {**found, "body": adf(text), "updated": stamp}
+        rec.fields["comment"] = {
+            **rec.fields["comment"],
+            **_comment_block([edited if c is found else c for c in comments]),
+        }
+        rec.fields["updated"] = stamp
+        self._touch()
+        return edited
 
     def delete_comment(self, key: str, comment_id: str) -> JsonDict:
         rec = require(self.get_issue(key), key)

@@ -66,6 +66,19 @@ class WorklogStore(AgileStore):
         self._touch()
         return worklog
 
+    def update_worklog(self, worklog_id: int, seconds: int) -> JsonDict:
+        """Change the time a worklog records; its ``updated`` (and the change feed) move on."""
+        worklog = require(self.worklogs.get(worklog_id), worklog_id)
+        ms = self._worklog_stamp(self.now())
+        worklog.update(
+            timeSpent=duration_text(seconds),
+            timeSpentSeconds=seconds,
+            updated=fmt_jira_dt(datetime.fromtimestamp(ms / 1000, UTC)),
+        )
+        self.worklog_times[worklog_id] = ms
+        self._touch()
+        return worklog
+
     def issue_worklogs(self, rec: IssueRecord) -> list[JsonDict]:
         return sorted(
             (w for w in self.worklogs.values() if w["issueId"] == str(rec.id)),
