@@ -208,8 +208,8 @@ async def window_pages(
     requests shifts the later pages, and the nodes of a cluster can differ (Atlassian's
     knowledge base, "Inconsistent paginated API search result while using JQL"). So each
     offset page starts at the last issue of the page before, and is only kept when that issue
-    is still there, where it was: then nothing was removed in between and the page holds the
-    issues right after it. Otherwise, and when the segment's last page says the results go on
+    is on it: then nothing was removed before it in between (added issues only move it further
+    on the page) and the issues after it on the page are the ones right after it. Otherwise, and when the segment's last page says the results go on
     (past the window, or grown meanwhile), the next segment is the issues after the last key
     read (`key > last ORDER BY key`), from offset 0: the first page of such a query holds
     whatever follows that key when it is read, so it needs no check.
@@ -280,10 +280,13 @@ async def window_pages(
                 while len(pending) < in_flight and (ahead := next(queued, None)) is not None:
                     pending.append(asyncio.create_task(read(query, ahead, stride)))
                 page, page_total = await pending.popleft()
-                if not page or _key(page[0], endpoint) != _key(last[-1], endpoint):
-                    contiguous = False  # shifted: go on by key after the last issue read
+                keys = [_key(issue, endpoint) for issue in page]
+                if _key(last[-1], endpoint) not in keys:
+                    contiguous = False  # shifted past it: go on by key after the last read
                     break
-                if fresh := taken(page[1:]):
+                # Where it is now: further on when issues were added before it, which only
+                # repeats issues already read; what follows it follows it.
+                if fresh := taken(page[keys.index(_key(last[-1], endpoint)) + 1 :]):
                     yield fresh
                 last, last_start, last_total = page, start, page_total
         finally:
