@@ -63,6 +63,12 @@ def bulkfetch_with_errors(issues: list[dict[str, Any]], fails: int | None = 1) -
     return respond
 
 
+def serve_ids_then_bulk(issues: list[dict[str, Any]], fails: int | None = 1) -> respx.Route:
+    """The id search over `issues`, and the bulk fetch of `bulkfetch_with_errors` (its route)."""
+    respx.post(SEARCH).mock(side_effect=token_pager([{"id": i["id"]} for i in issues], 5000))
+    return respx.post(BULK).mock(side_effect=bulkfetch_with_errors(issues, fails))
+
+
 # 1. Bulk fetch `issueErrors`
 
 
@@ -71,8 +77,7 @@ async def test_issues_listed_in_issue_errors_are_fetched_again_not_dropped(
     client: JiraClient,
 ) -> None:
     issues = [issue(n) for n in range(1, 11)]
-    respx.post(SEARCH).mock(side_effect=token_pager([{"id": i["id"]} for i in issues], 5000))
-    bulk = respx.post(BULK).mock(side_effect=bulkfetch_with_errors(issues))
+    bulk = serve_ids_then_bulk(issues)
     got = await collect(
         issue_pages(client, "project = P1", ["summary"], strategy=IssueStrategy.BULK)
     )
@@ -84,9 +89,7 @@ async def test_issues_listed_in_issue_errors_are_fetched_again_not_dropped(
 async def test_issues_jira_keeps_failing_to_return_fail_the_kind_with_one_line(
     client: JiraClient,
 ) -> None:
-    issues = [issue(n) for n in range(1, 5)]
-    respx.post(SEARCH).mock(side_effect=token_pager([{"id": i["id"]} for i in issues], 5000))
-    respx.post(BULK).mock(side_effect=bulkfetch_with_errors(issues, fails=None))
+    serve_ids_then_bulk([issue(n) for n in range(1, 5)], fails=None)
     with pytest.raises(JiraIncompleteError) as failed:
         await fetch(client, "issue")
     line = str(failed.value)
@@ -102,8 +105,7 @@ async def test_comments_of_issues_listed_in_issue_errors_are_all_synced(
     issues = [
         issue(n, comment={"comments": [comment(n)], "startAt": 0, "total": 1}) for n in range(1, 7)
     ]
-    respx.post(SEARCH).mock(side_effect=token_pager([{"id": i["id"]} for i in issues], 5000))
-    respx.post(BULK).mock(side_effect=bulkfetch_with_errors(issues))
+    serve_ids_then_bulk(issues)
     got = await fetch(client, "comment")
     assert len(got) == 6
 
