@@ -244,6 +244,36 @@ async def test_the_last_key_of_a_page_deleted_meanwhile_still_continues_the_read
     assert len(found) == len(set(found))
 
 
+@respx.mock
+async def test_a_read_goes_on_after_the_last_issue_jira_still_has(dc_http: JiraHttp) -> None:
+    def delete_two_page_ends(keys: list[str], body: dict[str, Any]) -> None:
+        for gone in ("A-3", "A-2"):  # the last two keys of the first page
+            if gone in keys:
+                keys.remove(gone)
+
+    search = ShiftingSearch([f"A-{n}" for n in range(1, 11)], 3, delete_two_page_ends)
+    found = await read_all(dc_http, search)
+    assert set(found) >= {f"A-{n}" for n in range(4, 11)}
+    assert len(found) == len(set(found))
+    assert ['key > "A-1"' in b["jql"] for b in search.bodies].count(True) >= 1
+
+
+@respx.mock
+async def test_when_every_issue_read_last_is_gone_the_kind_fails_naming_why(
+    dc_http: JiraHttp,
+) -> None:
+    def delete_what_was_read(keys: list[str], body: dict[str, Any]) -> None:
+        for gone in ("A-1", "A-2", "A-3"):
+            if gone in keys:
+                keys.remove(gone)
+
+    search = ShiftingSearch([f"A-{n}" for n in range(1, 11)], 3, delete_what_was_read)
+    with pytest.raises(JiraIncompleteError) as failed:
+        await read_all(dc_http, search)
+    assert "An issue with key 'A-1' does not exist" in str(failed.value)
+    assert "unknown, not gone" in str(failed.value) and "\n" not in str(failed.value)
+
+
 # 4. Data Center's stand-in for the bulk fetch under a lowered page cap
 
 

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from jira.errors import JiraApiError, JiraMalformedResponse
+from jira.errors import JiraApiError, JiraIncompleteError, JiraMalformedResponse
 from jira.http import Endpoint
 from jira.jql import quoted, without_order_by
 
@@ -190,6 +190,9 @@ def _after_key(base: str, last_key: str, done_projects: list[str]) -> str:
     return f"({base}) AND {after} ORDER BY key ASC" if base else f"{after} ORDER BY key ASC"
 
 
+RECENT_KEYS = 100  # how far back a segment may start when the last key read is gone
+
+
 async def window_pages(
     endpoint: Endpoint,
     *,
@@ -209,21 +212,22 @@ async def window_pages(
     knowledge base, "Inconsistent paginated API search result while using JQL"). So each
     offset page starts at the last issue of the page before, and is only kept when that issue
     is on it: then nothing was removed before it in between (added issues only move it further
-    on the page) and the issues after it on the page are the ones right after it. Otherwise, and when the segment's last page says the results go on
-    (past the window, or grown meanwhile), the next segment is the issues after the last key
-    read (`key > last ORDER BY key`), from offset 0: the first page of such a query holds
-    whatever follows that key when it is read, so it needs no check.
+    on the page) and the issues after it on the page are the ones right after it. Otherwise,
+    and when the segment's last page says the results go on (past the window, or grown
+    meanwhile), the next segment is the issues after the last key read (`key > last ORDER BY
+    key`), from offset 0: the first page of such a query holds whatever follows that key when
+    it is read, so it needs no check.
 
     Why not key paging alone: it makes every page wait for the one before (Data Center has no
     bulk fetch, the search pages carry the fields); the one-issue overlap keeps pages in
     flight at one request more per page. When the key a segment starts after is itself gone
-    (Jira refuses `key > X` once X no longer exists), it starts after the issue before X
-    instead, leaving out what was already yielded.
+    (Jira refuses `key > X` once X no longer exists), it starts after the issue read before X
+    instead (up to `RECENT_KEYS` back), leaving out what was already yielded.
     """
     window = window or result_window()
     base = without_order_by(jql)
     projects: list[str] = []  # the projects reached so far, in key order
-    recent: list[str] = []  # the keys of the last page yielded, in order: where to go on from
+    recent: list[str] = []  # the last keys yielded, in order: where a segment may go on from
 
     async def read(query: str, start: int, size: int) -> tuple[Page, int]:
         payload = {**body, "jql": query, "startAt": start, "maxResults": size}
@@ -243,19 +247,26 @@ async def window_pages(
             try:
                 return query, *await read(query, 0, page_size)
             except JiraApiError as exc:
-                if exc.status != 400 or at == 0:
+                if exc.status != 400:
                     raise
+                if at == 0:
+                    raise JiraIncompleteError(
+                        f"Jira {endpoint.name('POST')} refused to go on after the last "
+                        f"{len(recent)} issue(s) read ({'; '.join(exc.messages)}); the issues "
+                        "after them are unknown, not gone"
+                    ) from exc
         raise AssertionError("unreachable: the loop returns or raises")
 
     def taken(issues: Page) -> Page:
         """The issues not yielded yet, noting their keys and projects."""
-        new = [issue for issue in issues if _key(issue, endpoint) not in recent]
-        if new:
-            recent[:] = [_key(issue, endpoint) for issue in new]
-            for key in recent:
-                project = key.rpartition("-")[0]
-                if project and (not projects or projects[-1] != project):
-                    projects.append(project)
+        yielded = set(recent)
+        new = [issue for issue in issues if _key(issue, endpoint) not in yielded]
+        keys = [_key(issue, endpoint) for issue in new]
+        recent[:] = (recent + keys)[-RECENT_KEYS:]
+        for key in keys:
+            project = key.rpartition("-")[0]
+            if project and (not projects or projects[-1] != project):
+                projects.append(project)
         return new
 
     while True:
