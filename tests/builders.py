@@ -420,14 +420,9 @@ def bulkfetch_responder(items: list[dict[str, Any]]) -> Responder:
     def respond(request: httpx.Request) -> httpx.Response:
         wanted = _body(request)["issueIdsOrKeys"]
         found = {known[i]["id"]: known[i] for i in wanted if i in known}
-        missing = [i for i in wanted if i not in known]
+        # Issues Jira cannot find are left out; `issueErrors` lists only retriable failures.
         return json_response(
-            {
-                "issues": [found[i] for i in sorted(found, key=int)],
-                "issueErrors": [{"issueIdsOrKeys": missing, "errorMessages": ["not found"]}]
-                if missing
-                else [],
-            }
+            {"issues": [found[i] for i in sorted(found, key=int)], "issueErrors": []}
         )
 
     return respond

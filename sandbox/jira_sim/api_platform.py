@@ -12,9 +12,9 @@ from .catalog import JsonDict, fmt_jira_dt
 from .fields import MULTI_VALUED, FieldSpec, split_list
 from .jql import JqlContext, JqlError, compile_query
 from .jql import parse as parse_jql
+from .unkind_search import RETRIABLE_MESSAGE, field_page_cap
 from .web import (
     INVALID_PAYLOAD,
-    ISSUE_NOT_FOUND,
     JiraError,
     account,
     int_param,
@@ -117,6 +117,8 @@ async def search_jql(request: Request) -> Response:
     spec = FieldSpec.parse(params.get("fields"), default=["id"])
     requested = int_param(params.get("maxResults"), "maxResults", 50)
     max_results = min(requested if requested > 0 else 50, 100 if spec.full else 5000)
+    heavy_cap = field_page_cap(spec, sim.config.search_field_budget)
+    max_results = min(max_results, heavy_cap or max_results)
     token = params.get("nextPageToken") or None
     reconciled = params.get("reconcileIssues") or []
     if not isinstance(reconciled, list) or not all(isinstance(i, int) for i in reconciled):
@@ -138,7 +140,8 @@ async def search_jql(request: Request) -> Response:
 
 
 async def bulkfetch(request: Request) -> Response:
-    """``POST /rest/api/3/issue/bulkfetch``: 100 issues, or 1000 for an efficient shape."""
+    """``POST /rest/api/3/issue/bulkfetch``: 100 issues, or 1000 for an efficient shape; with
+    ``bulkfetch_retriable_rate``, some in ``issueErrors`` instead (unkind_search.py)."""
     sim = state(request)
     body = await read_object(request, required=True)
     ids = body.get("issueIdsOrKeys")
@@ -154,14 +157,14 @@ async def bulkfetch(request: Request) -> Response:
             "request shape.",
         )
     found: dict[int, Any] = {}
-    errors: list[JsonDict] = []
-    for ref in ids:
+    for ref in ids:  # issues it cannot find or show are left out, never listed as errors
         rec = sim.dataset.get_issue(str(ref))
-        if rec is None:
-            errors.append({"id": str(ref), "errorMessage": ISSUE_NOT_FOUND})
-        else:
+        if rec is not None:
             found[rec.id] = rec
-    issues = [spec.issue(found[i]) for i in sorted(found)]
+    rate = sim.config.bulkfetch_retriable_rate
+    failing = sim.search.unkind.retriable_errors([str(i) for i in sorted(found)], rate)
+    errors = [{"id": i, "errorMessage": RETRIABLE_MESSAGE} for i in sorted(failing, key=int)]
+    issues = [spec.issue(found[i]) for i in sorted(found) if str(i) not in failing]
     out: JsonDict = {"expand": "schema,names", "issues": issues, "issueErrors": errors}
     await account(request, len(issues), len(issues) if spec.full else 0)
     return respond(request, out)

@@ -221,7 +221,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
         dataset=dataset,
         stats=RequestStats(),
         faults=FaultEngine(config),
-        search=SearchEngine(dataset),
+        search=SearchEngine(dataset, config.effective_fault_seed),
         webhooks=WebhookRegistry(),
     )
     routes = route_table(

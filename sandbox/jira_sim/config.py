@@ -29,6 +29,15 @@ UNKIND_PROFILE: Final[dict[str, Any]] = {
     # /search/jql: "Recent updates might not be immediately visible … use reconcileIssues"
     # (SearchAndReconcileRequestBean, jira-platform.json): the index lags writes.
     "search_lag_s": 5.0,
+    # bulkfetch lists issues in issueErrors "due to a retriable error or payload constraint"
+    "bulkfetch_retriable_rate": 0.2,
+    # /search/jql "may return fewer items per page where a large number of fields are requested"
+    "search_field_budget": 300,
+    # offset pages shift when issues change between two requests (KB "Inconsistent paginated
+    # API search result while using JQL"; nodes of a cluster can differ)
+    "search_page_shift": 2,
+    # a site's jira.search.views.default.max may be lower than the 1000 the integration asks
+    "search_page_max": 37,
 }
 UNKIND_ENV: Final = "SANDBOX_JIRA_UNKIND"
 
@@ -54,6 +63,10 @@ class SimConfig(BaseModel):
     pat: str = "sandbox-pat"
     search_window: int = Field(default=10_000, ge=1)  # OpenSearch's max_result_window
     search_page_max: int = Field(default=1000, ge=1)  # jira.search.views.default.max
+    # documented search and bulk fetch behaviours (unkind_search.py); 0: off
+    bulkfetch_retriable_rate: float = Field(default=0.0, ge=0, le=1)  # share in issueErrors
+    search_field_budget: int = Field(default=0, ge=0)  # fewer issues a page for many fields
+    search_page_shift: int = Field(default=0, ge=0)  # changes a later offset page sees
 
     # dataset
     seed: int = 1

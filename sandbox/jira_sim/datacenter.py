@@ -144,8 +144,10 @@ async def search(request: Request) -> Response:
             f"{start + size:,} results which exceeded the search platform limit of "
             f"{sim.config.search_window:,}.",
         )
-    evaluated = sim.search.evaluate(jql, jql_context(request))
-    return await respond_issues(request, evaluated.issues, spec, start, size)
+    issues = sim.search.evaluate(jql, jql_context(request)).issues
+    if start > 0 and sim.config.search_page_shift:  # a later page: what changed meanwhile
+        issues = sim.search.unkind.shifted(issues, start, sim.config.search_page_shift)
+    return await respond_issues(request, issues, spec, start, size)
 
 
 ROUTES: Final = {

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from .jql import JqlContext, JqlError, Ordering, compile_query, ordering, parse
 from .store import Dataset, IssueRecord
+from .unkind_search import UnkindSearch
 
 UNBOUNDED: Final = (
     "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
@@ -54,9 +55,10 @@ def decode_token(jql: str, token: str) -> list[Any]:
 class SearchEngine:
     """Evaluates JQL over a dataset, caching results per (jql, data version, minute)."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, seed: int = 1) -> None:
         self.dataset = dataset
         self._cache: dict[tuple[Any, ...], Evaluated] = {}
+        self.unkind = UnkindSearch(seed)  # the unkind Jira's search behaviours (their state)
 
     def evaluate(
         self, jql: str, ctx: JqlContext, reconciled: frozenset[int] = frozenset()

@@ -133,7 +133,9 @@ async def test_the_default_mapping_relates_users_projects_and_issues_on_data_cen
     assert {
         call.request.headers["Authorization"] for call in transport.calls_for("/rest/api/2")
     } == {"Bearer pat-SECRET"}
-    assert len(transport.calls_for("/rest/api/2/search")) == 2  # 3 issues, 2 a page
+    # 3 issues, 2 a page, the second page starting at the first's last issue (proving that
+    # no change in between shifted it): 0-1, 1-2
+    assert len(transport.calls_for("/rest/api/2/search")) == 2
     assert len(transport.calls_for("/rest/api/2/user/list")) == 3
 
 

@@ -274,13 +274,15 @@ async def test_issues_page_by_offset_then_by_key_past_the_window(dc_http: JiraHt
     )
     found = [i["key"] for p in await pages_of(pages) for i in p]
     assert found == sorted(keys, key=_key_order)
-    assert len(seen) == 8  # 15 issues, 2 a page: no request beyond the floor
+    # 2 a page, each offset page starting at the page before's last issue (so that a shift
+    # shows): 4 new issues a window of 3 requests, the last 3 issues in 2
+    assert [b["startAt"] for b in seen] == [0, 1, 2] * 3 + [0, 1]
     assert all(b["startAt"] + b["maxResults"] <= 4 for b in seen)
     assert seen[0]["jql"] == "project in (A, B) ORDER BY key ASC"
-    assert seen[2]["jql"] == (
+    assert seen[3]["jql"] == (
         '(project in (A, B)) AND (key > "A-4" OR project not in ("A")) ORDER BY key ASC'
     )
-    assert 'key > "B-3" OR project not in ("A", "B")' in seen[4]["jql"]
+    assert 'key > "B-3" OR project not in ("A", "B")' in seen[6]["jql"]
 
 
 @respx.mock
@@ -372,8 +374,10 @@ async def test_inside_the_window_pages_follow_the_servers_page_size_in_order(
         dc_http.at(Api.PLATFORM, "/search"), jql="project = A", body={}, page_size=1000
     )
     assert [i["key"] for p in await pages_of(pages) for i in p] == keys
-    assert sorted(b["startAt"] for b in seen) == list(range(7))
-    assert {b["maxResults"] for b in seen[1:]} == {1}
+    # one a page leaves no room for the one-issue overlap that proves offset pages did not
+    # shift: each page is the issue after the last one read
+    assert [b["startAt"] for b in seen] == [0] * 7
+    assert ['key > "A-6"' in b["jql"] for b in seen] == [False] * 6 + [True]
 
 
 @respx.mock
@@ -405,7 +409,7 @@ async def test_the_bulk_fetch_on_data_center_is_a_search_then_one_read_each_when
         ]
     )
     assert [i["key"] for i in await dc_client.bulkfetch_issues(["1"], ["updated"])] == ["A-1"]
-    assert json.loads(search.calls[0].request.content)["jql"] == "issue in (1)"
+    assert json.loads(search.calls[0].request.content)["jql"] == "issue in (1) ORDER BY key ASC"
     respx.get(f"{V2}/issue/1").respond(json={"id": "1", "key": "A-1"})
     respx.get(f"{V2}/issue/3").respond(404)
     found = await dc_client.bulkfetch_issues(["1", "3"], ["updated"])

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from jira.deployment import Deployment
-from jira.errors import JiraApiError, JiraError, JiraMalformedResponse, JiraNotFoundError
+from jira.errors import (
+    JiraApiError,
+    JiraError,
+    JiraIncompleteError,
+    JiraMalformedResponse,
+    JiraNotFoundError,
+)
 from jira.http import Api, JiraHttp
 from jira.paging import (
     Page,
@@ -90,6 +96,39 @@ def _v2_search_body(jql: str, fields: list[str], expand: str | None) -> dict[str
     if expand_list(expand):
         body["expand"] = expand_list(expand)
     return body
+
+
+def _issue_errors(
+    result: Any, wanted: Sequence[str], returned: Sequence[dict[str, Any]]
+) -> dict[str, str]:
+    """The requested issues a bulk fetch listed in `issueErrors` (id → Jira's message). An
+    error naming no requested id (an issue asked by key) stands for every one not returned."""
+    errors = _objects(result, "issueErrors")
+    if not errors:
+        return {}
+    got = {str(i.get(name)) for i in returned for name in ("id", "key")}
+    missing = [ref for ref in wanted if ref not in got]
+    by_id = {str(e.get("id")): str(e.get("errorMessage") or "no error message") for e in errors}
+    named = {ref: by_id[ref] for ref in missing if ref in by_id}
+    if len(named) < len(by_id):  # some errors name issues by something else: all unknown
+        message = "; ".join(sorted(set(by_id.values())))
+        return {ref: named.get(ref, message) for ref in missing}
+    return named
+
+
+def _issue_id_order(issue: dict[str, Any]) -> tuple[int, str]:
+    ref = str(issue.get("id", ""))
+    return (int(ref), ref) if ref.isdigit() else (1 << 62, ref)
+
+
+LISTED_MAX = 20
+
+
+def _listed(ids: Sequence[str]) -> str:
+    """`issue(s) 1, 2, 3` (at most `LISTED_MAX` named) for a one-line message."""
+    shown = ", ".join(ids[:LISTED_MAX])
+    more = f" and {len(ids) - LISTED_MAX} more" if len(ids) > LISTED_MAX else ""
+    return f"{len(ids)} issue(s) {shown}{more}"
 
 
 class JiraClient:
@@ -249,18 +288,24 @@ class JiraClient:
         reconcile_ids: Sequence[int] = (),
         max_results: int = 10,
     ) -> list[dict[str, Any]]:
-        """One page of the search: for lookups that match a handful of issues."""
+        """Every issue of a search that matches a handful (`max_results` a page). Every page
+        is read: Jira may answer fewer than asked (a heavy field set on Cloud, a site's lower
+        cap on Data Center), and an issue left for a later page is not "unselected"."""
+        pages: AsyncIterator[Page]
         if await self._on_datacenter():
-            body = {**_v2_search_body(jql, fields, expand), "maxResults": max_results}
-            path = "/search"
+            pages = window_pages(
+                self.http.at(Api.PLATFORM, "/search"),
+                jql=jql,
+                body=_v2_search_body(jql, fields, expand),
+                page_size=max_results,
+            )
         else:
             body = _search_body(jql, fields, expand, max_results, reconcile_ids)
-            path = "/search/jql"
+            pages = token_pages(self.http.at(Api.PLATFORM, "/search/jql"), body=body)
         try:
-            page = await self.http.at(Api.PLATFORM, path).post(body)
+            return [issue async for page in pages for issue in page if isinstance(issue, dict)]
         except JiraNotFoundError as exc:
             raise exc.not_gone() from exc
-        return _objects(page, "issues")
 
     async def live_project(
         self, project_id: str, expand: str | None = None
@@ -283,14 +328,33 @@ class JiraClient:
     async def bulkfetch_issues(
         self, ids: Sequence[str], fields: list[str], expand: str | None = None
     ) -> list[dict[str, Any]]:
-        """`POST /issue/bulkfetch` (at most 1000 ids). Issues gone meanwhile are left out."""
+        """`POST /issue/bulkfetch` (at most 1000 ids), in ascending id order. Issues Jira
+        cannot find or show (gone meanwhile) are left out by Jira. Those it lists in
+        `issueErrors` ("a retriable error or payload constraint") are still there: they are
+        asked again, as many times as the retry policy allows, and when Jira still does not
+        return them `JiraIncompleteError` names them (the kind fails and deletes nothing)."""
         if await self._on_datacenter():
             return await self._issues_by_id(ids, fields, expand)
-        body: dict[str, Any] = {"issueIdsOrKeys": list(ids), "fields": fields}
-        if expand_list(expand):
-            body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
-        result = await self.http.at(Api.PLATFORM, "/issue/bulkfetch").post(body)
-        return _objects(result, "issues")
+        endpoint = self.http.at(Api.PLATFORM, "/issue/bulkfetch")
+        found: list[dict[str, Any]] = []
+        wanted, attempts = list(ids), self.http.policy.max_attempts
+        for attempt in range(1, attempts + 1):
+            body: dict[str, Any] = {"issueIdsOrKeys": wanted, "fields": fields}
+            if expand_list(expand):
+                body["expand"] = expand_list(expand)  # a list here, unlike most endpoints
+            result = await endpoint.post(body)
+            issues = _objects(result, "issues")
+            found += issues
+            errors = _issue_errors(result, wanted, issues)
+            if not errors:
+                return sorted(found, key=_issue_id_order)
+            wanted = list(errors)
+            if attempt < attempts:
+                await self.http.pause_before_retry(attempt)
+        raise JiraIncompleteError(
+            f"Jira {endpoint.name('POST')} did not return {_listed(wanted)} after {attempts} "
+            f"attempts ({'; '.join(sorted(set(errors.values())))}); they are unknown, not gone"
+        )
 
     async def _issues_by_id(
         self, ids: Sequence[str], fields: list[str], expand: str | None

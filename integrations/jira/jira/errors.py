@@ -97,3 +97,9 @@ class JiraUnavailableError(JiraError):
 
 class JiraMalformedResponse(JiraError):
     """Jira answered 200 with a body that is not the JSON the endpoint promises."""
+
+
+class JiraIncompleteError(JiraError):
+    """Jira left out items it still has (a bulk fetch's retriable `issueErrors`, a page that
+    cannot be proven contiguous) and retries did not recover them: the kind fails, so it
+    deletes nothing (an item Jira did not return is unknown, not gone)."""

@@ -163,6 +163,11 @@ class JiraHttp:
         """The endpoint `template` under `api`, `{name}` placeholders from `path_params`."""
         return Endpoint(self, api, template, path_params or None)
 
+    async def pause_before_retry(self, attempt: int) -> None:
+        """The policy's wait after failed `attempt` (for retries made above one request, e.g.
+        the issues a bulk fetch lists as retriable errors)."""
+        await self._sleep(self.policy.backoff(attempt))
+
     async def aclose(self) -> None:
         await self._client.aclose()
 

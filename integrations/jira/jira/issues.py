@@ -7,7 +7,8 @@ Two ways to read a JQL's issues (`issue_pages`):
   `POST /issue/bulkfetch` for the details, several chunks in flight at once (Atlassian's own
   advice for the enhanced search). A chunk holds 1000 issues when the fields are named and no
   heavy expand is asked, 100 otherwise. Issues deleted between the two steps are left out by
-  Jira: they are gone.
+  Jira: they are gone. Those it lists in `issueErrors` (retriable) are asked again, and fail
+  the kind when Jira never returns them (`JiraClient.bulkfetch_issues`).
 Both yield pages in a stable order and hold a bounded number of pages in memory. Data Center
 has no bulk fetch: there the search pages carry the fields (`jira.paging.window_pages`).
 
@@ -266,7 +267,7 @@ async def fetch_many_issues(
     client: JiraClient, resource: IssueResourceConfig, payloads: Sequence[Payload]
 ) -> list[dict[str, Any] | BaseException | None]:
     """`fetch_one_issue` for several issues at once: one `(JQL) AND key in (…)` search with
-    `reconcileIssues`. An issue it leaves out is confirmed with one bulk fetch for all: still
+    `reconcileIssues`, every page of it (Jira may answer fewer than asked a page). An issue it leaves out is confirmed with one bulk fetch for all: still
     there → no longer selected (None); absent → gone (`JiraNotFoundError`). Jira answers 400
     to a search naming a key that is gone: the bulk fetch tells which, and the search is made
     again without them."""

@@ -28,7 +28,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
-from jira.errors import JiraMalformedResponse
+from jira.errors import JiraApiError, JiraIncompleteError, JiraMalformedResponse
 from jira.http import Endpoint
 from jira.jql import quoted, without_order_by
 
@@ -230,6 +230,9 @@ def _after_key(base: str, last_key: str, done_projects: list[str]) -> str:
     return f"({base}) AND {after} ORDER BY key ASC" if base else f"{after} ORDER BY key ASC"
 
 
+RECENT_KEYS = 100  # how far back a segment may start when the last key read is gone
+
+
 async def window_pages(
     endpoint: Endpoint,
     *,
@@ -239,63 +242,116 @@ async def window_pages(
     window: int | None = None,
     in_flight: int = 4,
 ) -> AsyncIterator[Page]:
-    """Issues of `jql` ordered by key, in segments. A segment's first page tells its `total`;
-    its other pages inside `window` are then read by offset, up to `in_flight` at once (yielded
-    in order). When the results go on past the window, the next segment is the issues after the
-    last key read, from offset 0. Ends when a segment holds the rest of the results."""
+    """Issues of `jql` ordered by key, in segments, none of them missed while the site
+    changes under the read.
+
+    A segment's first page tells the server's page size and the `total`; its other pages
+    inside `window` are read by offset, up to `in_flight` at once (yielded in order). Offset
+    pages are no snapshot: an issue created, deleted, moved or deselected between two
+    requests shifts the later pages, and the nodes of a cluster can differ (Atlassian's
+    knowledge base, "Inconsistent paginated API search result while using JQL"). So each
+    offset page starts at the last issue of the page before, and is only kept when that issue
+    is on it: then nothing was removed before it in between (added issues only move it further
+    on the page) and the issues after it on the page are the ones right after it. Otherwise,
+    and when the segment's last page says the results go on (past the window, or grown
+    meanwhile), the next segment is the issues after the last key read (`key > last ORDER BY
+    key`), from offset 0: the first page of such a query holds whatever follows that key when
+    it is read, so it needs no check.
+
+    Why not key paging alone: it makes every page wait for the one before (Data Center has no
+    bulk fetch, the search pages carry the fields); the one-issue overlap keeps pages in
+    flight at one request more per page. When the key a segment starts after is itself gone
+    (Jira refuses `key > X` once X no longer exists), it starts after the issue read before X
+    instead (up to `RECENT_KEYS` back), leaving out what was already yielded.
+    """
     window = window or result_window()
     base = without_order_by(jql)
-    query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
     projects: list[str] = []  # the projects reached so far, in key order
+    recent: list[str] = []  # the last keys yielded, in order: where a segment may go on from
 
-    async def read_with_total(jql_text: str, start: int, size: int) -> tuple[Page, int]:
-        payload = {**body, "jql": jql_text, "startAt": start, "maxResults": size}
+    async def read(query: str, start: int, size: int) -> tuple[Page, int]:
+        payload = {**body, "jql": query, "startAt": start, "maxResults": size}
         page = await endpoint.post(payload)
         issues = _items(page, "issues", endpoint.name("POST"))
         total = page.get("total")
-        return issues, total if isinstance(total, int) and total >= 0 else len(issues)
+        return issues, total if isinstance(total, int) and total >= 0 else start + len(issues)
 
-    async def read(jql_text: str, start: int, size: int) -> Page:
-        return (await read_with_total(jql_text, start, size))[0]
+    async def segment_start() -> tuple[str, Page, int]:
+        """The query of the next segment and its first page: after the last key yielded that
+        Jira still has (from the start when none was yielded)."""
+        if not recent:
+            query = f"{base} ORDER BY key ASC" if base else "ORDER BY key ASC"
+            return query, *await read(query, 0, page_size)
+        for at in range(len(recent) - 1, -1, -1):
+            query = _after_key(base, recent[at], projects)
+            try:
+                return query, *await read(query, 0, page_size)
+            except JiraApiError as exc:
+                if exc.status != 400:
+                    raise
+                if at == 0:
+                    raise JiraIncompleteError(
+                        f"Jira {endpoint.name('POST')} refused to go on after the last "
+                        f"{len(recent)} issue(s) read ({'; '.join(exc.messages)}); the issues "
+                        "after them are unknown, not gone"
+                    ) from exc
+        raise AssertionError("unreachable: the loop returns or raises")
 
-    def reached(issues: Page) -> None:
-        for issue in issues:
-            project = str(issue.get("key") or "").rpartition("-")[0]
+    def taken(issues: Page) -> Page:
+        """The issues not yielded yet, noting their keys and projects."""
+        yielded = set(recent)
+        new = [issue for issue in issues if _key(issue, endpoint) not in yielded]
+        keys = [_key(issue, endpoint) for issue in new]
+        recent[:] = (recent + keys)[-RECENT_KEYS:]
+        for key in keys:
+            project = key.rpartition("-")[0]
             if project and (not projects or projects[-1] != project):
                 projects.append(project)
+        return new
 
     while True:
-        first, total = await read_with_total(query, 0, page_size)
+        query, first, total = await segment_start()
         if not first:
             return
-        reached(first)
-        yield first
+        if page := taken(first):
+            yield page
         stride = len(first)
-        starts = list(range(stride, total, stride))
+        if total <= stride:
+            return
+        if stride < 2:
+            continue  # no overlap possible: key by key
+        starts = list(range(stride - 1, total - 1, stride - 1))  # each adds one issue at least
         inside = [start for start in starts if start + stride <= window]
-        last = first
-        pending: deque[asyncio.Task[Page]] = deque()
+        last, last_start, last_total = first, 0, total
+        contiguous = True
+        pending: deque[asyncio.Task[tuple[Page, int]]] = deque()
         try:
+            queued = iter(inside)
             for start in inside:
-                pending.append(asyncio.create_task(read(query, start, stride)))
-                if len(pending) >= in_flight and (page := await pending.popleft()):
-                    reached(page)
-                    last = page
-                    yield page
-            while pending:
-                if page := await pending.popleft():
-                    reached(page)
-                    last = page
-                    yield page
+                while len(pending) < in_flight and (ahead := next(queued, None)) is not None:
+                    pending.append(asyncio.create_task(read(query, ahead, stride)))
+                page, page_total = await pending.popleft()
+                keys = [_key(issue, endpoint) for issue in page]
+                if _key(last[-1], endpoint) not in keys:
+                    contiguous = False  # shifted past it: go on by key after the last read
+                    break
+                # Where it is now: further on when issues were added before it, which only
+                # repeats issues already read; what follows it follows it.
+                if fresh := taken(page[keys.index(_key(last[-1], endpoint)) + 1 :]):
+                    yield fresh
+                last, last_start, last_total = page, start, page_total
         finally:
             for task in pending:
                 task.cancel()
-        if len(inside) == len(starts):
+        if contiguous and len(inside) == len(starts) and last_start + len(last) >= last_total:
             return
-        last_key = str(last[-1].get("key") or "")
-        if not last_key:
-            raise JiraMalformedResponse(f"Jira {endpoint.name('POST')}: issues without a key")
-        query = _after_key(base, last_key, projects)
+
+
+def _key(issue: dict[str, Any], endpoint: Endpoint) -> str:
+    key = issue.get("key")
+    if not isinstance(key, str) or not key:
+        raise JiraMalformedResponse(f"Jira {endpoint.name('POST')}: issues without a key")
+    return key
 
 
 async def since_pages(
