@@ -514,6 +514,10 @@ class ConvergenceMachine(RuleBasedStateMachine):
     def converge(self, order: random.Random) -> None:
         """Deliveries settle, one full resync: Port equals what Jira selects."""
         self.settle(order, concurrently=False)
+        # Jira's search index lags writes (search_lag_s); a resync during the lag reads the
+        # state the index still holds (stale, never a false delete). Convergence is of the
+        # resync after it caught up: the model waits the lag out.
+        self.sim.dataset.unindexed.clear()
         self.full_resync()
         self.check_converged()
 
