@@ -288,3 +288,29 @@ async def test_a_comment_event_without_its_issue_is_invalid(live: LiveEventsCont
     del payload["issue"]
     event = WebhookEvent("t", payload, {})
     assert not await PROCESSOR["comment"](event).validate_payload(payload)
+
+
+def _deleted_with_comments() -> dict[str, Any]:
+    listed = issue(3)
+    listed["fields"]["comment"] = {"comments": [comment(5), comment(6)], "total": 2}
+    return issue_event("jira:issue_deleted", listed)
+
+
+@respx.mock
+async def test_a_deleted_issue_takes_the_comments_its_event_lists_once_jira_confirms(
+    live: LiveEventsContext,
+) -> None:
+    # Jira sends no comment event for them (or only later): Port would keep them otherwise.
+    respx.get(f"{API}/issue/20003").mock(return_value=json_response(GONE, 404))
+    result = await handle("comment", _deleted_with_comments(), resource("comment"))
+    assert [c["id"] for c in result.deleted_raw_results] == ["60005", "60006"]
+    assert all(c["__issueKey"] == "P1-3" for c in result.deleted_raw_results)
+
+
+@respx.mock
+async def test_an_issue_delete_event_for_an_issue_jira_still_has_removes_no_comment(
+    live: LiveEventsContext,
+) -> None:
+    respx.get(f"{API}/issue/20003").mock(return_value=json_response(issue(3)))
+    result = await handle("comment", _deleted_with_comments(), resource("comment"))
+    assert result.deleted_raw_results == [] and result.updated_raw_results == []

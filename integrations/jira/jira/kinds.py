@@ -86,6 +86,9 @@ class LiveEvents:
     batch_size: int = 1  # objects a `fetch_many` request reads at most
     # What Jira's 403 for the object means the integration's user lacks (for the warning).
     permission: str = "the Browse Projects permission"
+    # Events that delete the issue the objects belong to, taking them along with no event of
+    # their own (jira.deleted_issue): removed once Jira confirms the issue gone.
+    gone_with_issue: frozenset[str] = frozenset()
     _patterns: tuple[tuple[str, tuple[tuple[str, re.Pattern[str]], ...]], ...] = field(
         init=False, repr=False
     )
@@ -347,6 +350,7 @@ KINDS: tuple[Kind, ...] = (
         live=LiveEvents(
             upsert_events=frozenset({"worklog_created", "worklog_updated"}),
             delete_events=frozenset({"worklog_deleted"}),
+            gone_with_issue=frozenset({"jira:issue_deleted"}),
             payload_key="worklog",
             identity=(("id", _NUMERIC_ID), ("issueId", _NUMERIC_ID)),
             fetch_one=issue_items.fetch_one_worklog,
@@ -369,6 +373,7 @@ KINDS: tuple[Kind, ...] = (
         live=LiveEvents(
             upsert_events=frozenset({"comment_created", "comment_updated"}),
             delete_events=frozenset({"comment_deleted"}),
+            gone_with_issue=frozenset({"jira:issue_deleted"}),
             payload_key="comment",
             identity=(("id", _NUMERIC_ID),),
             context=(("issue", _ISSUE_IDENTITY),),

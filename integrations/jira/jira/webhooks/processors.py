@@ -16,6 +16,10 @@
   order of the re-reads, which never overlap for one object, and Jira's own `updated`. An older
   state that finishes late is dropped; no host clock is involved, so a state newer than a
   removal (re-selected, re-created) is never refused for the host's clock or a read in flight.
+- A deleted issue takes its comments and worklogs with it, and Jira sends no event for them
+  (worklogs) or only later ones (comments): the comment and worklog processors also take
+  `jira:issue_deleted` (their kinds' `gone_with_issue`), and once Jira confirms the issue gone (404) remove the ones its event
+  lists (jira.deleted_issue).
 - Resources: Ocean hands each delivery to every resource of the kind. Resources with the same
   selector share one re-read, but each reports its own result (its own entities).
 """
@@ -40,6 +44,7 @@ from port_ocean.core.handlers.webhook.webhook_event import (
 from port_ocean.exceptions.webhook_processor import RetryableError
 
 from jira.client import JiraClient
+from jira.deleted_issue import items_gone_with
 from jira.errors import (
     JiraAuthError,
     JiraMalformedResponse,
@@ -47,7 +52,7 @@ from jira.errors import (
     JiraUnavailableError,
 )
 from jira.factory import jira_client, settings_from_ocean
-from jira.kinds import KINDS, Kind, LiveEvents
+from jira.kinds import KINDS, KINDS_BY_NAME, Kind, LiveEvents
 from jira.resources import warn_once
 from jira.webhooks import signature
 from jira.webhooks.dedupe import Applied, NewestApplied
@@ -123,13 +128,18 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
     kind: ClassVar[Kind]
 
     @classmethod
+    def _gone_with(cls, name: str | None) -> bool:
+        """Whether the event deletes the issue this kind's objects belong to."""
+        return name is not None and name in cls.live().gone_with_issue
+
+    @classmethod
     def live(cls) -> LiveEvents:
         assert cls.kind.live is not None
         return cls.kind.live
 
     async def should_process_event(self, event: WebhookEvent) -> bool:
         name = event_name(event.payload)
-        return name is not None and name in self.live().events
+        return name is not None and (name in self.live().events or self._gone_with(name))
 
     async def get_matching_kinds(self, event: WebhookEvent) -> list[str]:
         return [self.kind.name]
@@ -169,7 +179,8 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         return True
 
     async def validate_payload(self, payload: EventPayload) -> bool:
-        problem = payload_problem(payload, [self.kind])
+        kinds = [KINDS_BY_NAME["issue"]] if self._gone_with(event_name(payload)) else [self.kind]
+        problem = payload_problem(payload, kinds)
         if problem:
             logger.warning(f"Rejected a Jira {self.kind.name} event: {problem}")
             return False
@@ -210,6 +221,8 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         if invalid:  # the kind does not sync until its selector is fixed: change nothing
             warn_once(f"Ignoring {name} for the {self.kind.name} kind: {invalid}")
             return _empty()
+        if self._gone_with(name):
+            return await self._gone_with_issue(payload, name)
         obj = live.object_of(payload)
         if obj is None:  # validate_payload ran first; this only guards direct callers
             raise ValueError(f"{name} payload is missing {live.describe()}")
@@ -260,6 +273,29 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             logger.info(f"Ignoring an older state of {label}: a newer one was already applied")
             updated = updated[1:]
         return WebhookEventRawResults(updated_raw_results=updated, deleted_raw_results=superseded)
+
+    async def _gone_with_issue(
+        self, payload: EventPayload, name: str
+    ) -> WebhookEventRawResults:
+        """The kind's objects the deleted issue's event lists, removed once Jira confirms the
+        issue gone; nothing while Jira still has it (its own events say what changed)."""
+        issue = payload["issue"]
+        ref = str(issue.get("id") or issue.get("key"))
+        try:
+            await CONTEXT.client().issue(ref, fields=["updated"])
+        except JiraNotFoundError:
+            gone = items_gone_with(issue)[self.kind.name]
+            if gone:
+                logger.info(
+                    f"{name}: issue {issue.get('key') or ref} is gone from Jira, and with it "
+                    f"{len(gone)} {self.kind.name}(s) its event lists"
+                )
+            return WebhookEventRawResults(updated_raw_results=[], deleted_raw_results=gone)
+        except (JiraUnavailableError, JiraMalformedResponse) as exc:
+            raise JiraTransientError(f"{name} for issue {ref}: {exc}") from exc
+        except JiraAuthError:
+            return _empty()  # not readable here: Port keeps them, unchanged
+        return _empty()
 
     async def _also_changed(
         self, resource: ResourceConfig, payload: EventPayload, name: str
