@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,13 @@ from port_ocean.core.handlers.port_app_config.models import ResourceConfig  # no
 from port_ocean.core.integrations.base import BaseIntegration  # noqa: E402
 from port_ocean.core.models import Entity, EventListenerType  # noqa: E402
 from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
+from port_ocean.exceptions.context import EventContextNotFoundError  # noqa: E402
 
 from jira import read_ahead  # noqa: E402
 from jira.check import failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.exits import install_configuration_exit  # noqa: E402
+from jira.live_upserts import LIVE_UPSERTS, SEARCHED  # noqa: E402
 from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
@@ -79,9 +82,18 @@ class JiraPortAppConfigHandler(APIPortAppConfig):
     CONFIG_CLASS = JiraPortAppConfig
 
 
+def _event_type() -> str | None:
+    """The type of Ocean's current event (None outside one)."""
+    try:
+        return str(event.event_type)
+    except EventContextNotFoundError:
+        return None
+
+
 class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
     """Ocean's applier; the entities a resync deletes are counted for their kind's summary,
-    and the entities of a kind it skipped as unavailable (jira.unavailable) stay: Ocean's
+    and the entities of a kind it skipped as unavailable (jira.unavailable), or that live events
+    upserted while the resync's search may not show them yet (jira.live_upserts), stay: Ocean's
     comparison with Port takes them as synced, as if read unchanged, so its deletion threshold
     weighs the other kinds' deletions against the same total as before."""
 
@@ -93,11 +105,24 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
     ) -> None:
         resources = event.port_app_config.resources if event.port_app_config else []
         stay = kept(entities["before"], resources, PROGRESS)
+        started = event.attributes.get("resync_start_time")
+        searched = {literal_blueprint(r) for r in resources if r.kind in SEARCHED}
+        stay += LIVE_UPSERTS.kept(
+            entities["before"], searched, started if isinstance(started, datetime) else None
+        )
         await super().delete_diff(
             {"before": entities["before"], "after": [*entities["after"], *stay]},
             user_agent_type,
             entity_deletion_threshold,
         )
+
+    async def upsert(
+        self, entities: list[Entity], user_agent_type: UserAgentType
+    ) -> list[Entity]:
+        upserted = await super().upsert(entities, user_agent_type)
+        if _event_type() not in (EventType.RESYNC, EventType.INCREMENTAL_RESYNC, None):
+            LIVE_UPSERTS.saw(upserted)  # a live event's: jira.live_upserts
+        return upserted
 
     async def delete(self, entities: list[Entity], user_agent_type: UserAgentType) -> None:
         await super().delete(entities, user_agent_type)
@@ -144,6 +169,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         # HandlerMixin's class defaults (JQEntityProcessor: a forked process pool per
         # delivery), not from the integration's: it gets our processor too.
         context.app.webhook_manager.EntityProcessorClass = self.EntityProcessorClass
+        # ... and our applier, which records what live events upsert (jira.live_upserts).
+        context.app.webhook_manager.EntitiesStateApplierClass = self.EntitiesStateApplierClass
 
     async def start(self) -> None:
         await super().start()

@@ -41,6 +41,7 @@ from hypothesis.stateful import (
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.handlers.webhook.webhook_event import EventPayload, WebhookEventRawResults
 
+from jira.live_upserts import LIVE_UPSERTS
 from jira.webhooks.processors import KindWebhookProcessor
 from sandbox.jira_sim import control
 from sandbox.jira_sim.app import SimState
@@ -518,6 +519,9 @@ class ConvergenceMachine(RuleBasedStateMachine):
         # state the index still holds (stale, never a false delete). Convergence is of the
         # resync after it caught up: the model waits the lag out.
         self.sim.dataset.unindexed.clear()
+        # ... and past the margin in which a resync keeps what live events just wrote
+        # (jira.live_upserts): the entities the index may not have shown it yet.
+        LIVE_UPSERTS.forget()
         self.full_resync()
         self.check_converged()
 
