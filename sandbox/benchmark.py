@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sandbox.jira_sim.config import UNKIND_ENV
+from sandbox.jira_sim.config import UNKIND_ENV, unkind_requested
 from sandbox.stack import LAUNCHER, RunResult, Stack, running_stack
 from sandbox.stages import profile_components, stage_seconds, timeline
 
@@ -140,7 +140,8 @@ def run(
     jira_total, port_total = sum(jira["by_endpoint"].values()), sum(port["by_endpoint"].values())
     latency = "standard Jira latency" if jira_latency else "no Jira latency"
     print(
-        f"issues={issues} {latency}, port={port_latency_ms}ms, {flavor}: exit {result.returncode}"
+        f"issues={issues} {latency}, port={port_latency_ms}ms, {flavor}, "
+        f"{'unkind' if unkind_requested() else 'kind'} Jira: exit {result.returncode}"
     )
     print(f"  wall time          {result.seconds:.1f} s (load average {load})")
     print(f"  CPU time           {result.cpu_seconds:.1f} s (integration process, user + system)")

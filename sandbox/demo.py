@@ -15,6 +15,7 @@ import sys
 from typing import Any
 
 from sandbox.benchmark import add_flavor, print_counts
+from sandbox.jira_sim.config import unkind_requested
 from sandbox.stack import ROOT, running_stack
 
 WORKDIR = ROOT / ".sandbox"
@@ -34,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         "issues": args.issues,
         "deployment": args.flavor,
     }
-    print(f"Starting the Jira and Port simulators ({json.dumps(knobs)}) …", flush=True)
+    jira = "the unkind Jira" if unkind_requested() else "the kind Jira"
+    print(f"Starting {jira} and Port simulators ({json.dumps(knobs)}) …", flush=True)
     with running_stack(jira=knobs, workdir=WORKDIR) as stack:
         print(
             "Running the integration once (ONCE mode, initializePortResources=true) …", flush=True
