@@ -231,3 +231,17 @@ def test_the_order_of_reads_and_jiras_versions_decide_what_is_applied(
     newest = NewestApplied()
     assert newest.accept("P1-1", applied)
     assert newest.accept("P1-1", late) is accepted
+
+
+@respx.mock
+async def test_a_state_older_than_the_event_announces_is_retried_not_written(
+    live: LiveEventsContext,
+) -> None:
+    # Jira's search index (a Data Center node's) lags the change the event announces.
+    announced = issue(1, updated="2024-01-02T10:00:05.000+0000")
+    search_returning(issue(1, updated="2024-01-02T10:00:00.000+0000"))
+    with pytest.raises(RetryableError, match="older than the event's"):
+        await handle("issue", issue_event("jira:issue_updated", announced), issue_resource())
+    search_returning(announced)  # caught up: the retry writes it
+    result = await handle("issue", issue_event("jira:issue_updated", announced), issue_resource())
+    assert result.updated_raw_results == [announced]

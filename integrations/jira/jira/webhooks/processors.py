@@ -122,6 +122,20 @@ def _too_old(payload: EventPayload) -> str | None:
     )
 
 
+def _behind_the_event(live: LiveEvents, announced: dict[str, Any], read: dict[str, Any]) -> str:
+    """Why the state Jira answered is older than the one the event announced (both `updated`
+    in Jira's clock), or "" when it is not (or either has no `updated`)."""
+    if live.updated_at is None:
+        return ""
+    hinted, found = live.updated_at(announced), live.updated_at(read)
+    if hinted is None or found is None or found >= hinted:
+        return ""
+    return (
+        f"Jira answered a state {hinted - found} ms older than the event's; its search index "
+        "has not caught up yet, so the event is retried"
+    )
+
+
 class KindWebhookProcessor(AbstractWebhookProcessor):
     """Handles the live events of `kind` (set by `processor_for`)."""
 
@@ -250,6 +264,10 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
         if not reports:  # a concurrent delivery of the same object reports the shared read
             return WebhookEventRawResults(updated_raw_results=[], deleted_raw_results=superseded)
         item = None if isinstance(outcome, JiraNotFoundError) else outcome
+        if item is not None and (lag := _behind_the_event(live, obj, item)):
+            # Jira's search index (a cluster node's, on Data Center) has not caught up with the
+            # change the event announces: retry the read later rather than write an old state.
+            raise JiraTransientError(f"{name} for {label}: {lag}")
         if item is None:
             gone = isinstance(outcome, JiraNotFoundError)
             logger.info(f"{name}: {label} is {'gone from Jira' if gone else 'no longer selected'}")
