@@ -13,7 +13,8 @@ Latencies: `jira` (the default) gives Jira its standard latency (300 ms per requ
 issue, 100 requests/s burst) and Port none, `both` adds `--port-latency-ms` to every Port API
 request, `zero` runs without latency, `all` runs the three in that order, to show how much of
 each service's latency the sync hides. `--profile FILE` runs the integration under cProfile and
-writes its stats to FILE (slower; with `all`, each run overwrites it). The integration's own
+writes its stats to FILE (slower; with `all`, each run overwrites it); `--log FILE` keeps the
+integration's output (its log) in FILE, likewise. The integration's own
 settings (e.g. `JIRA_ISSUE_STRATEGY=search`) pass through from the environment.
 
 The other benchmarks share this module's site, run and printing helpers.
@@ -119,6 +120,7 @@ def run(
     flavor: str = "cloud",
     profile: Path | None = None,
     env: Mapping[str, str] | None = None,
+    log: Path | None = None,
 ) -> int:
     """One ONCE sync (`env` is added to the integration's environment, e.g. its settings);
     prints its figures and returns its exit code."""
@@ -137,6 +139,8 @@ def run(
     simulators_cpu = _children_cpu() - children_before - result.cpu_seconds
     load = (round(load_before, 1), round(os.getloadavg()[0], 1))
     entities = {bp: len(e) for bp, e in sorted(state["entities"].items()) if bp.startswith("jira")}
+    if log is not None:
+        log.write_text(result.output, encoding="utf-8")
     jira_total, port_total = sum(jira["by_endpoint"].values()), sum(port["by_endpoint"].values())
     latency = "standard Jira latency" if jira_latency else "no Jira latency"
     print(
@@ -174,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port-latency-ms", type=float, default=100.0, help="with `both`")
     add_flavor(parser)
     parser.add_argument("--profile", type=Path, help="write the integration's cProfile stats here")
+    parser.add_argument("--log", type=Path, help="write the integration's output here")
     args = parser.parse_args(argv)
 
     exit_codes = [
@@ -183,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             port_latency_ms=args.port_latency_ms if LATENCIES[name][1] else 0.0,
             flavor=args.flavor,
             profile=args.profile,
+            log=args.log,
         )
         for name in (LATENCIES if args.latencies == "all" else [args.latencies])
     ]

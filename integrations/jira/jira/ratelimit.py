@@ -18,6 +18,8 @@ from email.utils import parsedate_to_datetime
 
 from loguru import logger
 
+from jira.priority import PrioritySlots
+
 # Requests in flight at once: enough to hide Jira's latency in the per-project and per-board
 # fan-outs, few enough to stay well under an endpoint's burst limit (the README's benchmark
 # figures were measured with it).
@@ -96,7 +98,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._semaphore = asyncio.Semaphore(max_concurrency)
+        self._slots = PrioritySlots(max_concurrency)
         self.concurrency = max_concurrency
         self._clock = clock
         self._sleep = sleep
@@ -110,10 +112,11 @@ class RateLimiter:
 
     @asynccontextmanager
     async def slot(self, endpoint: str) -> AsyncIterator[None]:
-        """Waits out any pause that covers `endpoint`, then holds one concurrency slot."""
+        """Waits out any pause that covers `endpoint`, then holds one concurrency slot (the
+        request of the resource Ocean reaches first gets the next free one: jira.priority)."""
         while (wait := self._wait_for(endpoint)) > 0:
             await self._sleep(wait)
-        async with self._semaphore:
+        async with self._slots.slot():
             yield
 
     def on_throttled(self, endpoint: str, headers: Mapping[str, str], fallback: float) -> float:

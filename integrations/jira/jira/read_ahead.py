@@ -15,7 +15,9 @@ board, sprint, epic and backlog) are read once per resync (`shared_list`) and ha
 kind as copies; never across resyncs: each resync starts with none.
 
 Each read runs with its kind's progress tracker current (jira.progress), so the requests it
-makes, and a kind it skips (jira.unavailable), are recorded for that kind as before.
+makes, and a kind it skips (jira.unavailable), are recorded for that kind as before; and with
+its resource's index as the priority of its requests (jira.priority), so that when the client's
+concurrency is full, the resource Ocean reaches sooner is read first.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass, field
 
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 
-from jira import progress
+from jira import priority, progress
 from jira.paging import Page
 
 PAGES_AHEAD = 4
@@ -74,13 +76,15 @@ class ResyncReads:
                 continue
             stream = _Stream(tracker_for(resource.kind), asyncio.Queue(self.pages_ahead))
             stream.task = asyncio.create_task(
-                self._read(stream, pages), name=f"read-ahead-{resource.kind}-{index}"
+                self._read(stream, pages, index), name=f"read-ahead-{resource.kind}-{index}"
             )
             self._streams[index] = stream
 
     @staticmethod
-    async def _read(stream: _Stream, pages: AsyncIterator[Page]) -> None:
+    async def _read(stream: _Stream, pages: AsyncIterator[Page], index: int) -> None:
         progress.use(stream.tracker)
+        # Ocean reaches the resources in their order: a sooner one's requests go first.
+        priority.use(priority.FIRST + 1 + index)
         try:
             async for page in pages:
                 await stream.queue.put(page)
