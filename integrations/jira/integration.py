@@ -1,6 +1,6 @@
 """Ocean's integration class: our selector models, our entity processor (on the live-events
 path too), one Port HTTP client shared by the webhook workers, Ocean's comparison with Port with
-its searches overlapping, the end-of-resync delete diff keeping the entities of a kind this
+its searches overlapping, a batch's mapping overlapping the previous batch's Port writes, the end-of-resync delete diff keeping the entities of a kind this
 install cannot read (jira.unavailable), the checks before a ONCE run syncs, and a record of each
 resync's outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
 incremental kind and carries on, so the kind whose cursor was not saved is recorded here, and a
@@ -8,6 +8,7 @@ ONCE run exits non-zero)."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections import Counter
 from datetime import datetime
@@ -39,12 +40,14 @@ from port_ocean.core.ocean_types import EntityDiff  # noqa: E402
 from port_ocean.exceptions.context import EventContextNotFoundError  # noqa: E402
 
 from jira import read_ahead  # noqa: E402
-from jira.check import failures  # noqa: E402
+from jira.check import Check, failures  # noqa: E402
 from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
-from jira.exits import install_configuration_exit  # noqa: E402
+from jira.exits import install_configuration_exit, runs_once  # noqa: E402
+from jira.factory import reset_jira_client  # noqa: E402
 from jira.live_upserts import LIVE_UPSERTS, SEARCHED  # noqa: E402
 from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
+from jira.overlapping_load import OverlappingLoad  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
@@ -136,16 +139,32 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
                 trackers[0].deleted += count
 
 
-class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
+class JiraIntegration(OverlappingLoad, ConcurrentPortDiff, BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
     EntityProcessorClass = CompiledJQEntityProcessor
     EntitiesStateApplierClass = CountingEntitiesStateApplier
 
-    async def _checks_pass(self) -> bool:
-        """A ONCE run's fail-fast start: every check passes, or nothing is synced."""
+    _once_checks: asyncio.Task[list[Check]] | None = None
+
+    async def initialize_handlers(self) -> None:
+        await super().initialize_handlers()
+        # A fresh Jira client per start (tests start a fresh Ocean app each time), made before
+        # anything here or in the on_start hooks uses it.
+        reset_jira_client()
+        if runs_once(self.context.config):
+            # A ONCE run's checks start as soon as the mapping can be read: they overlap Ocean's
+            # start (its on_start hooks, its event listener); the resync awaits their verdict.
+            self._once_checks = asyncio.create_task(self._run_once_checks())
+
+    async def _run_once_checks(self) -> list[Check]:
         async with event_context(EventType.RESYNC, trigger_type="machine"):
             app_config = await self.port_app_config_handler.get_port_app_config(use_cache=False)
-        checks = await run_checks(app_config.resources, live_events=False, diagnose=False)
+        return await run_checks(app_config.resources, live_events=False, diagnose=False)
+
+    async def _checks_pass(self) -> bool:
+        """A ONCE run's fail-fast start: every check passes, or nothing is synced."""
+        started, self._once_checks = self._once_checks, None
+        checks = await (started or self._run_once_checks())
         failed = failures(checks)
         OUTCOME.checks_failed([check.line() for check in failed])
         return not failed

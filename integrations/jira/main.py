@@ -28,7 +28,7 @@ from jira import read_ahead  # noqa: E402
 from jira.client import JiraClient  # noqa: E402
 from jira.errors import JiraError  # noqa: E402
 from jira.exits import prepare_once_run  # noqa: E402
-from jira.factory import jira_client, reset_jira_client, settings_from_ocean  # noqa: E402
+from jira.factory import jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import jira_window_start  # noqa: E402
 from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
@@ -180,7 +180,7 @@ async def _start_live_events(settings: JiraSettings) -> None:
 
 @ocean.on_start()
 async def on_start() -> None:
-    reset_jira_client()
+    # (a fresh client per start: the integration class made it, jira.factory)
     settings = settings_from_ocean()
     client = jira_client()
     try:

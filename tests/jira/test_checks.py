@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
+from unittest.mock import patch
 
 import httpx
 import pytest
@@ -193,8 +195,38 @@ async def test_without_myself_the_first_refused_request_names_the_credentials(
         "(OCEAN__INTEGRATION__CONFIG__ATLASSIAN_USER_TOKEN): the token must belong to that "
         "email and not be revoked"
     ]
-    assert checks[-1].name == "Jira credentials"  # nothing else is tried
-    assert not routes["permitted"].called and not routes["parse"].called
+    # The checks' requests are in flight together (they overlap the start-up): the refusal
+    # ends them with this one line, whatever the others answered.
+    assert checks[-1].name == "Jira credentials"
+    assert [c.name for c in checks] == ["Jira host", "Jira credentials"]
+    assert routes["permitted"].called and routes["parse"].called
+
+
+@respx.mock
+async def test_the_checks_requests_are_in_flight_together(clock: FakeClock) -> None:
+    """Each answer takes a while: the permission, project, Teams and JQL requests all start
+    before the first of them is answered, so the checks cost one round trip, not four."""
+    mock_jira()
+    started: list[str] = []
+    answered = asyncio.Event()
+    real_send = httpx.AsyncClient.send
+
+    wanted = {"mypermissions", "project", "teams", "parse"}
+
+    async def slow_send(self: httpx.AsyncClient, request: httpx.Request, **kw: Any) -> Any:
+        name = request.url.path.rsplit("/", 1)[-1]
+        started.append(name)
+        if name in wanted:
+            if wanted <= set(started):
+                answered.set()
+            # sequential checks would wait here for a request that is never made
+            await asyncio.wait_for(answered.wait(), timeout=10)
+        return await real_send(self, request, **kw)
+
+    with patch.object(httpx.AsyncClient, "send", slow_send):
+        checks = await run(clock, default_mapping(), diagnose=False, atlassian_organization_id=ORG)
+    assert not [c for c in checks if c.failed]
+    assert wanted <= set(started)
 
 
 @respx.mock

@@ -14,7 +14,8 @@ succeeded; where the resync would go on, the check warns (each check says which,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -119,6 +120,22 @@ def base_url_check(base_url: str | None, *, live_events: bool) -> Check | None:
     return Check(name, Status.OK, f"Jira will send live events to {base_url}")
 
 
+async def _answer[T](value: T) -> T:
+    return value
+
+
+async def together(*awaitables: Awaitable[Any]) -> list[Any]:
+    """The awaitables' results, run concurrently; the first failure is raised and the others
+    are cancelled (a check that cannot finish ends the checks, whichever request says so)."""
+    tasks = [asyncio.ensure_future(awaitable) for awaitable in awaitables]
+    try:
+        return await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class JiraChecks:
     """The Jira-side checks against one client, for the mapping's resources.
 
@@ -164,8 +181,8 @@ class JiraChecks:
             if checks[-1].failed:
                 return checks
         try:
-            checks += await self.permission_checks()
-            checks += await self.jql_checks()
+            permissions, jql = await together(self.permission_checks(), self.jql_checks())
+            checks += permissions + jql
         except JiraError as exc:
             if isinstance(exc, JiraAuthError) and exc.status == 401:
                 # Without /myself, the first request refused says it (every resync request
@@ -274,13 +291,19 @@ class JiraChecks:
         # only the projects the user may browse, so there is nothing to compare it with.
         per_project = needed & PROJECT_PERMISSIONS if not datacenter else set()
         global_keys = sorted(needed - per_project - {TEAMS_API})
-        granted = await self.client.my_permissions(global_keys) if global_keys else {}
-        browsable: list[str] | None = None
-        if per_project:
-            browsable = await self.client.permitted_projects(sorted(per_project))
+        teams = TEAMS_API in needed and self.teams_unavailable is None
+        # One request each, in flight together: the global permissions, Browse projects on
+        # every project, one Teams API page.
+        granted, browsable, teams_answer = await together(
+            self.client.my_permissions(global_keys) if global_keys else _answer({}),
+            self.client.permitted_projects(sorted(per_project)) if per_project else _answer(None),
+            self._teams_api() if teams else _answer(None),
+        )
+        granted = dict(granted)
+        if browsable is not None:
             granted[BROWSE_PROJECTS] = bool(browsable)
-        if TEAMS_API in needed and self.teams_unavailable is None:
-            granted[TEAMS_API] = await self._teams_api()
+        if teams_answer is not None:
+            granted[TEAMS_API] = teams_answer
         checks = self.kind_checks(granted)
         if browsable:
             checks += await self.project_checks(browsable)
