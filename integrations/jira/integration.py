@@ -62,20 +62,23 @@ install_configuration_exit()
 def port_relation_target() -> RelationTarget:
     """The blueprint a relation points at, from Port's blueprint (one read per blueprint per
     summary); None when Port cannot say: the summary then leaves that relation's stubs out."""
-    targets: dict[str, dict[str, str] | None] = {}
+    targets: dict[str, asyncio.Task[dict[str, str] | None]] = {}
+
+    async def read(blueprint: str) -> dict[str, str] | None:
+        try:
+            schema = await ocean.port_client.get_blueprint(blueprint, should_log=False)
+        except Exception as exc:  # the summary only informs: a sync never fails on it
+            logger.warning(
+                f"Resync summary: Port did not answer blueprint {blueprint} ({exc}); "
+                "stub entities its relations made are left out of the summary"
+            )
+            return None
+        return {name: r.target for name, r in schema.relations.items()}
 
     async def target(blueprint: str, relation: str) -> str | None:
-        if blueprint not in targets:
-            try:
-                schema = await ocean.port_client.get_blueprint(blueprint, should_log=False)
-                targets[blueprint] = {name: r.target for name, r in schema.relations.items()}
-            except Exception as exc:  # the summary only informs: a sync never fails on it
-                logger.warning(
-                    f"Resync summary: Port did not answer blueprint {blueprint} ({exc}); "
-                    "stub entities its relations made are left out of the summary"
-                )
-                targets[blueprint] = None
-        relations = targets[blueprint]
+        if blueprint not in targets:  # one read per blueprint, shared by concurrent askers
+            targets[blueprint] = asyncio.ensure_future(read(blueprint))
+        relations = await asyncio.shield(targets[blueprint])
         return relations.get(relation) if relations is not None else None
 
     return target

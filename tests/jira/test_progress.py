@@ -213,3 +213,26 @@ async def test_no_stub_line_when_every_target_was_synced_or_unknown() -> None:
 
     await resolve_stubs([issue], unknown)
     assert summary_table([issue]).splitlines()[0].split() == list(progress.COLUMNS)
+
+
+async def test_the_summary_asks_port_for_every_relation_target_at_once() -> None:
+    """Port is a round trip away: the blueprints of every kind's relations are read together,
+    not one after another at the end of the resync."""
+    user = KindProgress("user", clock=FakeClock())
+    user.upserted_entities([_Entity("u1", "jiraUser", {"team": "t1"})])
+    issue = KindProgress("issue", clock=FakeClock())
+    issue.upserted_entities([_Entity("PA-1", "jiraIssue", {"assignee": "u1", "project": "PA"})])
+    wanted = {("jiraUser", "team"), ("jiraIssue", "assignee"), ("jiraIssue", "project")}
+    asked: set[tuple[str, str]] = set()
+    everyone_asked = asyncio.Event()
+
+    async def relation_target(blueprint: str, relation: str) -> str | None:
+        asked.add((blueprint, relation))
+        if asked == wanted:
+            everyone_asked.set()
+        await asyncio.wait_for(everyone_asked.wait(), timeout=10)  # one at a time never gets here
+        return {"team": "jiraTeam", "assignee": "jiraUser", "project": "jiraProject"}[relation]
+
+    await resolve_stubs([user, issue], relation_target)
+    assert issue.stubs == {"jiraProject": {"PA"}}
+    assert user.stubs == {"jiraTeam": {"t1"}}

@@ -235,11 +235,16 @@ async def resolve_stubs(kinds: Iterable[KindProgress], relation_target: Relation
     for tracker in trackers:
         for blueprint, identifiers in tracker.synced.items():
             synced[blueprint] |= identifiers
+    # every relation's target asked at once (Port is a round trip away), then used per kind
+    pairs = sorted({pair for tracker in trackers for pair in tracker.related})
+    found = dict(
+        zip(pairs, await asyncio.gather(*(relation_target(*p) for p in pairs)), strict=True)
+    )
     for tracker in trackers:
         stubs: dict[str, set[str]] = defaultdict(set)
         relations: dict[str, set[str]] = defaultdict(set)
         for (blueprint, relation), targets in tracker.related.items():
-            target = await relation_target(blueprint, relation)
+            target = found[blueprint, relation]
             missing = targets - synced[target] if target is not None else set()
             if target is not None and missing:
                 stubs[target] |= missing
