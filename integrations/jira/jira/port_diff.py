@@ -27,7 +27,8 @@ from port_ocean.core.utils.utils import resolve_entities_diff
 # a comparison, and a search asks for this many identifiers.
 MIN_ENTITIES_TO_COMPARE = 10
 SEARCH_SIZE = 50
-SEARCHES_IN_FLIGHT = 10
+# A batch of 1,000 entities (the issue kind's, jira.issues) makes 20 searches: one round trip.
+SEARCHES_IN_FLIGHT = 20
 
 
 class ConcurrentPortDiff(SyncRawMixin):
