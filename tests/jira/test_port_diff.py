@@ -101,11 +101,11 @@ async def test_a_batch_s_searches_are_in_flight_together() -> None:
 
 
 async def test_a_failed_search_fails_the_comparison_and_stops_the_others() -> None:
-    entities = [_issue(n, "Done") for n in range(1000)]
+    entities = [_issue(n, "Done") for n in range(2000)]  # 40 searches, twice those in flight
     port = PortSearches({}, fail_on=3)
 
     with pytest.raises(RuntimeError, match="503"):
         await _compare(ConcurrentPortDiff, entities, port)
 
-    assert port.searches < 20  # the searches still waiting never start
+    assert port.searches < 40  # the searches still waiting never start
     assert port.cancelled > 0 and port.in_flight == 0  # those in flight are stopped
