@@ -51,6 +51,7 @@ class OceanLoop(SyncRawMixin):
 
     port: Port
     log: list[str]
+    fail_read_at: int | None = None
 
     async def _register_in_batches(
         self, batches: list[list[dict[str, Any]]]
@@ -58,6 +59,8 @@ class OceanLoop(SyncRawMixin):
         passed: list[Entity] = []
         errors: list[Exception] = []
         for index, items in enumerate(batches, start=1):
+            if index == self.fail_read_at:
+                raise RuntimeError("Jira stopped answering")
             result = await self._register_resource_raw(ISSUES, items, AGENT, batch_index=index)
             passed += result.entity_selector_diff.passed
             errors += result.errors
@@ -100,7 +103,7 @@ class Overlapping(OverlappingLoad, OceanLoop):
 
 def _syncer(cls: type[OceanLoop], port: Port, log: list[str]) -> OceanLoop:
     syncer = cls.__new__(cls)
-    syncer.port, syncer.log = port, log
+    syncer.port, syncer.log, syncer.fail_read_at = port, log, None
     return syncer
 
 
@@ -179,3 +182,16 @@ async def test_incremental_runs_keep_ocean_s_order() -> None:
     entities, _ = await _run(Overlapping, _batches(3), Port(log), kind="incremental")
     assert log.index("map 2") > log.index("upsert 1 ends")
     assert len(entities) == 9
+
+
+async def test_a_batch_before_a_failed_read_is_written_in_full() -> None:
+    """Ocean asks for the next batch only once the previous one is stored: a read that fails
+    then (not as a kind failure Ocean records) leaves that batch written, here too."""
+    log: list[str] = []
+    port = Port(log)
+    syncer = _syncer(Overlapping, port, log)
+    syncer.fail_read_at = 3
+    async with event_context(EventType.RESYNC):
+        with pytest.raises(RuntimeError, match="Jira stopped answering"):
+            await syncer._register_in_batches(_batches(4))
+    assert port.stored == [f"PROJ-{b * 100 + i}" for b in (1, 2) for i in range(3)]

@@ -94,7 +94,14 @@ class OverlappingLoad(SyncRawMixin):
         loads = _KindLoads()
         scope = _LOADS.set(loads)
         try:
-            entities, errors = await super()._register_in_batches(*args, **kwargs)
+            try:
+                entities, errors = await super()._register_in_batches(*args, **kwargs)
+            except Exception:
+                # As in Ocean, the batch before the failure is written (its failure, if any,
+                # comes second)
+                with contextlib.suppress(Exception):
+                    await loads.finish_going()
+                raise
             await loads.finish_going()
         finally:
             await loads.cancel()
