@@ -1,6 +1,6 @@
 """Ocean's integration class: our selector models, our entity processor (on the live-events
 path too), one Port HTTP client shared by the webhook workers, Ocean's comparison with Port with
-its searches overlapping, a batch's mapping overlapping the previous batch's Port writes, the end-of-resync delete diff keeping the entities of a kind this
+its searches overlapping, the end-of-resync delete diff keeping the entities of a kind this
 install cannot read (jira.unavailable), the checks before a ONCE run syncs, and a record of each
 resync's outcome and counts per kind (a full resync, or an incremental run: Ocean logs a failed
 incremental kind and carries on, so the kind whose cursor was not saved is recorded here, and a
@@ -47,7 +47,6 @@ from jira.factory import reset_jira_client  # noqa: E402
 from jira.live_upserts import LIVE_UPSERTS, SEARCHED  # noqa: E402
 from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
-from jira.overlapping_load import OverlappingLoad  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
@@ -142,7 +141,7 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
                 trackers[0].deleted += count
 
 
-class JiraIntegration(OverlappingLoad, ConcurrentPortDiff, BaseIntegration):
+class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     AppConfigHandlerClass = JiraPortAppConfigHandler
     EntityProcessorClass = CompiledJQEntityProcessor
     EntitiesStateApplierClass = CountingEntitiesStateApplier
