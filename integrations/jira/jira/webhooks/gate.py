@@ -14,10 +14,13 @@ first, on `POST {prefix}/integration/webhook` only:
   has no webhookEvent or one no kind handles, or lacks the object its event needs;
 - 200 `{"status": "duplicate"}`, without queueing, for an X-Atlassian-Webhook-Identifier
   already accepted (Jira repeats it on retries);
-- otherwise the request goes on to Ocean's route with its body replayed byte for byte.
+- otherwise the request goes on to Ocean's route with its body replayed byte for byte, and
+  Ocean's answer is held until the delivery is applied: 200 once it is, 503 (which Jira
+  retries) when applying it failed or took over ANSWER_WITHIN_SECONDS (jira.webhooks.answers).
 
 Each refusal is logged once, at warning, with its reason: never the body or the secret. Nothing
-a client sends makes the gate answer 5xx or raise.
+a client sends makes the gate answer 5xx or raise; a 503 only ever says that the integration
+could not apply a valid delivery yet.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from urllib.parse import parse_qs
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jira.webhooks import signature
+from jira.webhooks import answers, signature
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.events import payload_problem
 
@@ -180,12 +183,14 @@ class WebhookGate:
         secret: Callable[[], str | None],
         max_body_bytes: int = MAX_BODY_BYTES,
         recent: RecentIds | None = None,
+        answer_within: float = answers.ANSWER_WITHIN_SECONDS,
     ) -> None:
         self.app = app
         self._path = path
         self._secret = secret
         self.max_body_bytes = max_body_bytes
         self.recent = recent if recent is not None else RecentIds()
+        self.answer_within = answer_within
 
     @property
     def path(self) -> str:
@@ -291,6 +296,8 @@ class WebhookGate:
     async def _pass_on(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, delivery: str | None
     ) -> None:
+        """Ocean's route queues the delivery; its answer is held until the delivery is applied
+        (jira.webhooks.answers), and becomes a 503 when it was not."""
         replayed = False
 
         async def replay() -> Message:
@@ -301,17 +308,39 @@ class WebhookGate:
             return await receive()
 
         status: int | None = None
+        held: list[Message] = []
 
-        async def watch(message: Message) -> None:
+        async def hold(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            await send(message)
+            held.append(message)
 
+        receipt = answers.attach(scope)
         try:
-            await self.app(scope, replay, watch)
+            await self.app(scope, replay, hold)
+            problems = await receipt.outcome(self.answer_within) if status == 200 else []
+            if problems is None:
+                status = 503
+                reason = (
+                    f"not applied within {self.answer_within:g} s (applying it goes on; "
+                    "Jira's retry is applied again)"
+                )
+            elif problems:
+                status = 503
+                reason = f"not applied: {'; '.join(problems)}"
+            else:
+                for message in held:
+                    await send(message)
+                return
+            shown = _printable(delivery or "")
+            logger.warning(
+                f"Jira webhook delivery{f' {shown}' if shown else ''} answered 503 so that Jira "
+                f"sends it again: {reason}"
+            )
+            await _respond(send, 503, {"status": "retry", "reason": reason})
         finally:
-            # Not queued: let Jira's retry of this delivery through.
+            # Not applied (or not queued): let Jira's retry of this delivery through.
             if delivery and (status is None or status >= 500):
                 self.recent.forget(delivery)
 
