@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from sandbox.port_sim.model import (
     parse_time,
 )
 
+REMOVED_LOG = 100_000  # deletions kept for /_sim/state (a test checks every one of a run)
 PROPERTY_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
@@ -67,6 +69,8 @@ class SimState:
         self.cursors: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes = 0
         self.deletes = 0
+        # every entity deleted, in order: {blueprint, identifier, at} (the last REMOVED_LOG)
+        self.removed: deque[dict[str, str]] = deque(maxlen=REMOVED_LOG)
 
     # -------------------------------------------------------------- blueprints
 
@@ -202,6 +206,10 @@ class SimState:
         by_id = self.entities[blueprint_id]
         deleted = [identifier for identifier in identifiers if by_id.pop(identifier, None)]
         self.deletes += len(deleted)
+        at = iso(self.clock())
+        self.removed.extend(
+            {"blueprint": blueprint_id, "identifier": identifier, "at": at} for identifier in deleted
+        )
         return deleted
 
     def search(self, query: Any) -> list[EntityRecord]:
@@ -275,4 +283,5 @@ class SimState:
                 for identifier, integration in self.integrations.items()
             },
             "counters": self.counters(),
+            "removed": list(self.removed),
         }
