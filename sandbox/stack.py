@@ -240,6 +240,20 @@ class Stack:
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
         webhook in the Jira simulator and receives the simulator's events. `command`/`cwd`
         replace the launcher (e.g. `ocean sail` from the integration's folder)."""
+        started = self.integration_process(live_events=live_events, command=command, cwd=cwd, **env)
+        with started as (url, _):
+            yield url
+
+    @contextmanager
+    def integration_process(
+        self,
+        *,
+        live_events: bool = False,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+        **env: str,
+    ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+        """`integration`, also yielding the process (a test may kill it)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port)}
@@ -253,7 +267,7 @@ class Stack:
             cwd,
         )
         try:
-            yield _wait_until(lambda: _answers(url), process, "the integration", 60)
+            yield _wait_until(lambda: _answers(url), process, "the integration", 60), process
         finally:
             _stop([process], timeout=20)
 
