@@ -400,7 +400,7 @@ def run_replicas(count: int, kill: bool, issues: int = REPLICA_ISSUES) -> int:
     killed = f", one SIGKILLed after {len(sent) // 3} answers" if victim is not None else ""
     print(
         f"replicas: {len(sent)} signed deliveries for {len(final)} changed issues through "
-        f"{count} WEBHOOKS_ONLY replicas{killed}, {REPLICA_IN_FLIGHT} in flight"
+        f"{count} WEBHOOKS_ONLY replica{'s' if count > 1 else ''}{killed}, {REPLICA_IN_FLIGHT} in flight"
     )
     attempts = Counter(s.attempts for s in sent)
     print(

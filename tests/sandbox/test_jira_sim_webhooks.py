@@ -172,9 +172,11 @@ async def test_registered_webhooks_receive_their_events(receiver: Receiver) -> N
         assert snapshot["admin"][0]["secret"] == "hook-secret"
 
 
-async def _registered(admin: httpx.AsyncClient, url: str) -> None:
+async def _changed_with_a_hook_at(admin: httpx.AsyncClient, url: str) -> None:
+    """A webhook registered for `url`, then an issue change that Jira delivers to it."""
     hook = {"name": "port", "url": url, "events": ["jira:issue_updated"], "secret": "s"}
     await admin.post("/rest/webhooks/1.0/webhook", json=hook)
+    await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -197,9 +199,8 @@ async def test_a_delivery_answered_with_a_status_jira_retries_is_sent_again(
 ) -> None:
     app = create_app(quick_retries())
     async with asgi_client(app) as admin:
-        await _registered(admin, receiver.url)
         receiver.status = status
-        await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+        await _changed_with_a_hook_at(admin, receiver.url)
         await _until(lambda: len(receiver.requests) == 2)
         receiver.status = 200  # the first retry fails too, the second one is taken
         await _until(lambda: len(receiver.requests) == 3)
@@ -220,9 +221,8 @@ async def test_a_delivery_answered_otherwise_is_not_sent_again(
 ) -> None:
     app = create_app(quick_retries())
     async with asgi_client(app) as admin:
-        await _registered(admin, receiver.url)
         receiver.status = status
-        await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+        await _changed_with_a_hook_at(admin, receiver.url)
         await asyncio.sleep(0.2)
         assert len(receiver.requests) == 1
 
@@ -230,8 +230,7 @@ async def test_a_delivery_answered_otherwise_is_not_sent_again(
 async def test_a_delivery_whose_connection_fails_is_retried_jiras_five_times() -> None:
     app = create_app(quick_retries())
     async with asgi_client(app) as admin:
-        await _registered(admin, "http://127.0.0.1:9/nothing")  # nothing listens there
-        await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+        await _changed_with_a_hook_at(admin, "http://127.0.0.1:9/nothing")  # nothing there
         log = sim_state(admin).webhooks.deliveries
         await _until(lambda: len(log) == 6)
         await asyncio.sleep(0.1)
