@@ -3,6 +3,7 @@ example tests, its property tests and the real-app tests."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -29,11 +30,16 @@ class Downstream:
         self.status = 200
         self.problem: str | None = None
         self.finishes = True
+        self.receipts: list[Receipt] = []  # those it did not finish
+        self.arrived = asyncio.Event()  # set once a delivery reached it
 
     async def handle(self, request: Request) -> Response:
         self.bodies.append(await request.body())
+        self.arrived.set()
         receipt = request.scope.get("state", {}).get(RECEIPT_KEY)
-        if isinstance(receipt, Receipt) and self.finishes:
+        if isinstance(receipt, Receipt) and not self.finishes:
+            self.receipts.append(receipt)
+        elif isinstance(receipt, Receipt):
             if self.problem:
                 receipt.failed(self.problem)
             receipt.applied = self.problem is None

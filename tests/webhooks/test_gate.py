@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -371,3 +372,22 @@ async def test_a_delivery_not_applied_in_time_is_answered_503(warnings: list[str
     assert response.status_code == 503
     assert response.json()["reason"].startswith("not applied within 0.05 s")
     assert len(warnings) == 1 and "slow-1 answered 503" in warnings[0]
+
+
+async def test_a_retry_of_a_delivery_still_being_applied_is_answered_as_the_original() -> None:
+    client, downstream, _ = build()
+    downstream.finishes = False  # the original is still being applied ...
+    body = body_of(user_event("user_updated"))
+    headers = delivery_headers(body, delivery_id="delivery-7")
+    original = asyncio.create_task(post(client, body, headers))
+    await downstream.arrived.wait()
+    retry = asyncio.create_task(post(client, body, headers))  # ... when Jira sends it again
+    await asyncio.sleep(0.05)
+    assert not retry.done()  # not "duplicate" before the original is known to be applied
+    [receipt] = list(downstream.receipts)
+    receipt.failed("Port did not take 1 of its entities")
+    receipt.settle()
+    assert (await original).status_code == 503
+    answered = await retry
+    assert answered.status_code == 503 and "Port did not take" in answered.json()["reason"]
+    assert len(downstream.bodies) == 1  # the retry was not queued a second time

@@ -13,7 +13,8 @@ first, on `POST {prefix}/integration/webhook` only:
   NaN/Infinity or a number no float can hold, escapes half a surrogate pair, is not an object,
   has no webhookEvent or one no kind handles, or lacks the object its event needs;
 - 200 `{"status": "duplicate"}`, without queueing, for an X-Atlassian-Webhook-Identifier
-  already accepted (Jira repeats it on retries);
+  already applied (Jira repeats it on retries); one still being applied is answered as the
+  original will be;
 - otherwise the request goes on to Ocean's route with its body replayed byte for byte, and
   Ocean's answer is held until the delivery is applied: 200 once it is, 503 (which Jira
   retries) when applying it failed or took over ANSWER_WITHIN_SECONDS (jira.webhooks.answers).
@@ -191,6 +192,8 @@ class WebhookGate:
         self.max_body_bytes = max_body_bytes
         self.recent = recent if recent is not None else RecentIds()
         self.answer_within = answer_within
+        # the deliveries being applied, by id: a retry of one is answered as it will be
+        self._applying: dict[str, answers.Receipt] = {}
 
     @property
     def path(self) -> str:
@@ -273,10 +276,35 @@ class WebhookGate:
             return
 
         if delivery and self.recent.seen_or_add(delivery):
+            original = self._applying.get(delivery)
+            if original is not None:  # still being applied: answer as the original will be
+                problems = await original.outcome(self.answer_within)
+                if problems != []:
+                    await self._retry_later(send, delivery, self._not_applied(problems))
+                    return
             logger.info(f"Jira webhook delivery {delivery} was already accepted; not queued again")
             await _respond(send, 200, {"status": "duplicate"})
             return
         await self._pass_on(scope, receive, send, body, delivery)
+
+    def _not_applied(self, problems: list[str] | None) -> str:
+        """Why a delivery was not applied: its problems, or None when it was not in time."""
+        if problems is None:
+            return (
+                f"not applied within {self.answer_within:g} s (applying it goes on; "
+                "Jira's retry is applied again)"
+            )
+        return f"not applied: {'; '.join(problems)}"
+
+    @staticmethod
+    async def _retry_later(send: Send, delivery: str | None, reason: str) -> None:
+        """Answers 503, which Jira retries, with one warning."""
+        shown = _printable(delivery or "")
+        logger.warning(
+            f"Jira webhook delivery{f' {shown}' if shown else ''} answered 503 so that Jira "
+            f"sends it again: {reason}"
+        )
+        await _respond(send, 503, {"status": "retry", "reason": reason})
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
@@ -317,29 +345,20 @@ class WebhookGate:
             held.append(message)
 
         receipt = answers.attach(scope)
+        if delivery:
+            self._applying[delivery] = receipt
         try:
             await self.app(scope, replay, hold)
             problems = await receipt.outcome(self.answer_within) if status == 200 else []
-            if problems is None:
-                status = 503
-                reason = (
-                    f"not applied within {self.answer_within:g} s (applying it goes on; "
-                    "Jira's retry is applied again)"
-                )
-            elif problems:
-                status = 503
-                reason = f"not applied: {'; '.join(problems)}"
-            else:
+            if problems == []:
                 for message in held:
                     await send(message)
                 return
-            shown = _printable(delivery or "")
-            logger.warning(
-                f"Jira webhook delivery{f' {shown}' if shown else ''} answered 503 so that Jira "
-                f"sends it again: {reason}"
-            )
-            await _respond(send, 503, {"status": "retry", "reason": reason})
+            status = 503
+            await self._retry_later(send, delivery, self._not_applied(problems))
         finally:
+            if delivery:
+                self._applying.pop(delivery, None)
             # Not applied (or not queued): let Jira's retry of this delivery through.
             if delivery and (status is None or status >= 500):
                 self.recent.forget(delivery)
