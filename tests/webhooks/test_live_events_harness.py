@@ -292,3 +292,39 @@ async def test_a_delivery_port_did_not_take_is_answered_503() -> None:
         # applied on Jira's retry, once Port takes it
         assert (await live.deliver(issue_event("jira:issue_updated", issue(1)))).status_code == 200
         assert [e["identifier"] for e in live.h.port_mock.upserted_entities] == ["P1-1"]
+
+
+async def test_deliveries_waiting_for_their_answers_are_applied_together() -> None:
+    # Five deliveries in flight at once: each waits for its answer while Ocean's workers apply
+    # them side by side, and their re-reads still share one Jira search.
+    found = json_response({"issues": [issue(n, summary=f"Now {n}") for n in range(1, 6)]})
+    async with live_harness([("POST", "/rest/api/3/search/jql", found)]) as live:
+        bodies = [
+            body_of(
+                {
+                    **issue_event("jira:issue_updated", issue(n)),
+                    "timestamp": int(time.time() * 1000),
+                }
+            )
+            for n in range(1, 6)
+        ]
+        answers = [
+            asyncio.create_task(
+                live.http.post(WEBHOOK, content=b, headers=delivery_headers(b, SECRET))
+            )
+            for b in bodies
+        ]
+        while await live.queue.size() < len(bodies):
+            await asyncio.wait(answers, timeout=0.01)
+        assert not any(answer.done() for answer in answers)  # nothing answered before applied
+        events = [await live.queue.get() for _ in bodies]
+        manager = live.ocean.webhook_manager
+        await asyncio.gather(
+            *(manager._process_webhook_event(WEBHOOK_PATH, n, e) for n, e in enumerate(events))
+        )
+        for _ in events:
+            await live.queue.commit()
+        assert [(await answer).status_code for answer in answers] == [200] * 5
+        assert len(live.transport.calls_for("/rest/api/3/search/jql")) == 1
+        titles = {(e["identifier"], e["title"]) for e in live.h.port_mock.upserted_entities}
+        assert titles == {(f"P1-{n}", f"Now {n}") for n in range(1, 6)}
