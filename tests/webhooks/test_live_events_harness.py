@@ -328,3 +328,29 @@ async def test_deliveries_waiting_for_their_answers_are_applied_together() -> No
         assert len(live.transport.calls_for("/rest/api/3/search/jql")) == 1
         titles = {(e["identifier"], e["title"]) for e in live.h.port_mock.upserted_entities}
         assert titles == {(f"P1-{n}", f"Now {n}") for n in range(1, 6)}
+
+
+async def test_a_delivery_whose_processing_is_stopped_is_answered_503() -> None:
+    # Ocean cancels its workers when the process is asked to stop (a rolling update).
+    found = json_response({"issues": [issue(1)]})
+    async with live_harness([("POST", "/rest/api/3/search/jql", found)]) as live:
+        body = body_of(
+            {**issue_event("jira:issue_updated", issue(1)), "timestamp": int(time.time() * 1000)}
+        )
+        answer = asyncio.create_task(
+            live.http.post(WEBHOOK, content=body, headers=delivery_headers(body, SECRET))
+        )
+        while not await live.queue.size():
+            await asyncio.wait({answer}, timeout=0.01)
+        event = await live.queue.get()
+        worker = asyncio.create_task(
+            live.ocean.webhook_manager._process_webhook_event(WEBHOOK_PATH, 0, event)
+        )
+        await asyncio.sleep(0.05)  # inside the re-read's coalescing window
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+        await live.queue.commit()
+        response = await answer
+        assert response.status_code == 503
+        assert "the integration stopped before applying it" in response.json()["reason"]
+        assert live.h.port_mock.upserted_entities == []
