@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import httpx
@@ -172,11 +173,16 @@ async def test_registered_webhooks_receive_their_events(receiver: Receiver) -> N
         assert snapshot["admin"][0]["secret"] == "hook-secret"
 
 
-async def _changed_with_a_hook_at(admin: httpx.AsyncClient, url: str) -> None:
-    """A webhook registered for `url`, then an issue change that Jira delivers to it."""
-    hook = {"name": "port", "url": url, "events": ["jira:issue_updated"], "secret": "s"}
-    await admin.post("/rest/webhooks/1.0/webhook", json=hook)
-    await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+@asynccontextmanager
+async def changed_with_a_hook_at(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A simulator retrying as Jira does, but in milliseconds, with a webhook registered for
+    `url`; an issue change has just been delivered to it. Yields the simulator's client."""
+    app = create_app(quick_retries())
+    async with asgi_client(app) as admin:
+        hook = {"name": "port", "url": url, "events": ["jira:issue_updated"], "secret": "s"}
+        await admin.post("/rest/webhooks/1.0/webhook", json=hook)
+        await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+        yield admin
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
@@ -197,10 +203,8 @@ def quick_retries(issues: int = 5) -> SimConfig:
 async def test_a_delivery_answered_with_a_status_jira_retries_is_sent_again(
     receiver: Receiver, status: int
 ) -> None:
-    app = create_app(quick_retries())
-    async with asgi_client(app) as admin:
-        receiver.status = status
-        await _changed_with_a_hook_at(admin, receiver.url)
+    receiver.status = status
+    async with changed_with_a_hook_at(receiver.url) as admin:
         await _until(lambda: len(receiver.requests) == 2)
         receiver.status = 200  # the first retry fails too, the second one is taken
         await _until(lambda: len(receiver.requests) == 3)
@@ -219,18 +223,14 @@ async def test_a_delivery_answered_with_a_status_jira_retries_is_sent_again(
 async def test_a_delivery_answered_otherwise_is_not_sent_again(
     receiver: Receiver, status: int
 ) -> None:
-    app = create_app(quick_retries())
-    async with asgi_client(app) as admin:
-        receiver.status = status
-        await _changed_with_a_hook_at(admin, receiver.url)
+    receiver.status = status
+    async with changed_with_a_hook_at(receiver.url):
         await asyncio.sleep(0.2)
         assert len(receiver.requests) == 1
 
 
 async def test_a_delivery_whose_connection_fails_is_retried_jiras_five_times() -> None:
-    app = create_app(quick_retries())
-    async with asgi_client(app) as admin:
-        await _changed_with_a_hook_at(admin, "http://127.0.0.1:9/nothing")  # nothing there
+    async with changed_with_a_hook_at("http://127.0.0.1:9/nothing") as admin:  # nothing there
         log = sim_state(admin).webhooks.deliveries
         await _until(lambda: len(log) == 6)
         await asyncio.sleep(0.1)
