@@ -25,9 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import redis
+from redis.typing import EncodableT, FieldT
 
-from sandbox.stack import LAUNCHER, INTEGRATION_ID, Stack, _answers, _spawn, _stop, _wait_until
-from sandbox.stack import free_port
+from sandbox.stack import (
+    INTEGRATION_ID,
+    LAUNCHER,
+    Stack,
+    _answers,
+    _spawn,
+    _stop,
+    _wait_until,
+    free_port,
+)
 
 REDIS_SERVER = "redis-server"
 INSTALL_HINT = "apt-get install redis-server"
@@ -110,7 +119,8 @@ class Gateway:
 
     def write(self, fields: Mapping[str, str]) -> str:
         """XADD one entry; returns its id."""
-        return str(self.client.xadd(self.stream, dict(fields)))
+        entry: dict[FieldT, EncodableT] = {name: value for name, value in fields.items()}
+        return str(self.client.xadd(self.stream, entry))
 
     def pending(self, consumer: str | None = None) -> int:
         """Entries read and not acknowledged (by `consumer`, or by anyone)."""
