@@ -22,9 +22,8 @@ def needs_redis_server() -> None:
     pytest.skip(f"redis-server is not installed: {INSTALL_HINT}")
 
 
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A fresh redis-server's URL (in memory, on a free port)."""
+def serving_redis() -> Iterator[str]:
+    """A fresh redis-server's URL (in memory, on a free port), for a test's fixture."""
     needs_redis_server()
     with (
         tempfile.TemporaryDirectory(prefix="redis-") as workdir,
