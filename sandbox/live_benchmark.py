@@ -1,6 +1,7 @@
 """Live-events benchmark: the real integration (WEBHOOKS_ONLY) fed signed Jira deliveries.
 
     python -m sandbox.live_benchmark burst|sustained
+    python -m sandbox.live_benchmark redis [--consumers N] [--kill]   (sandbox.redis_benchmark)
 
 Both modes first sync a 300-issue simulator site to Port (ONCE), start the integration with a
 webhook secret and its default settings, and let it register its webhook in the Jira simulator
@@ -274,8 +275,15 @@ def run(mode: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli(__doc__)
-    parser.add_argument("mode", choices=["burst", "sustained"])
-    return run(parser.parse_args(argv).mode)
+    parser.add_argument("mode", choices=["burst", "sustained", "redis"])
+    parser.add_argument("--consumers", type=int, default=2, help="redis: consumer processes")
+    parser.add_argument("--kill", action="store_true", help="redis: SIGKILL one mid-burst")
+    args = parser.parse_args(argv)
+    if args.mode == "redis":
+        from sandbox import redis_benchmark  # it builds on this module
+
+        return redis_benchmark.run(args.consumers, args.kill)
+    return run(args.mode)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -42,7 +43,6 @@ REDIS_SERVER = "redis-server"
 INSTALL_HINT = "apt-get install redis-server"
 WEBHOOK_ROUTE = "/integration/webhook"
 CONSUMER_GROUP = f"jira.{INTEGRATION_ID}"  # Ocean's: {integration type}.{identifier}
-CONSUMER_STARTED = "Live events: reading Redis stream"
 
 
 def redis_server() -> str | None:
@@ -135,6 +135,14 @@ class Gateway:
                 return int(entry["pending"])
         return 0
 
+    def consumers(self) -> list[str]:
+        """The names of the group's consumers."""
+        try:
+            found: Any = self.client.xinfo_consumers(self.stream, CONSUMER_GROUP)
+        except redis.ResponseError:  # no stream or group yet
+            return []
+        return [str(entry["name"]) for entry in found]
+
     def length(self) -> int:
         """Entries in the stream (acknowledged ones are deleted, as Ocean does)."""
         return int(self.client.xlen(self.stream))
@@ -162,11 +170,9 @@ class Consumer:
 
     @property
     def name(self) -> str:
-        """Its consumer name in the group (jira.webhooks.stream: one per process)."""
-        for line in self.log.read_text(errors="replace").splitlines():
-            if CONSUMER_STARTED in line:
-                return line.split(" as ", 1)[1].split(" in group ", 1)[0]
-        raise RuntimeError("the consumer has not started")
+        """Its consumer name in the group: Ocean's `{identifier}-{host}`, and the process id
+        (jira.webhooks.stream: one name per process)."""
+        return f"{INTEGRATION_ID}-{socket.gethostname()}-{self.process.pid}"
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -183,8 +189,8 @@ def consumer(stack: Stack, gateway: Gateway, **settings: str) -> Iterator[Consum
     running = Consumer(process, log)
     try:
         _wait_until(lambda: _answers(f"http://127.0.0.1:{port}"), process, "the integration", 60)
-        _wait_until(
-            lambda: "started" if CONSUMER_STARTED in running.output() else None,
+        _wait_until(  # a consumer joins the group with its first read
+            lambda: "reading" if running.name in gateway.consumers() else None,
             process,
             "the integration's stream consumer",
             60,

@@ -279,6 +279,10 @@ class JiraStreamConsumer(RedisStreamConsumer):
 
     async def start(self) -> None:
         await super().start()
+        # In the group at once (not only after its first read): XINFO CONSUMERS shows it.
+        await self._require_redis().xgroup_createconsumer(
+            self._stream_key, self._consumer_group, self._consumer_name
+        )
         self._keeper = asyncio.create_task(self._keep_claimed())
         logger.info(
             f"Live events: reading Redis stream {self._stream_key} as {self._consumer_name} in "
