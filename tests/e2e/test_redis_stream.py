@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from sandbox.jira_sim.webhooks import delivery_headers
+from sandbox.live_benchmark import Sender
 from sandbox.redis_stream import Gateway, consumer, running_redis
 from sandbox.stack import Stack, running_stack
 from tests.e2e.conftest import SECRET
@@ -44,20 +45,6 @@ def redis_stack() -> Iterator[tuple[Stack, Gateway]]:
             gateway = Gateway(url)
             yield stack, gateway
             gateway.close()
-
-
-def change(stack: Stack, key: str, summary: str) -> bytes:
-    """Sets the issue's summary in Jira; the `jira:issue_updated` body announcing it."""
-    stack.jira("PUT", f"/_sim/issues/{key}", {"summary": summary})
-    issue = stack.jira_rest("GET", f"/rest/api/3/issue/{key}")
-    event = {
-        "timestamp": int(time.time() * 1000),
-        "webhookEvent": "jira:issue_updated",
-        "issue_event_type_name": "issue_updated",
-        "user": {"accountId": "redis-e2e"},
-        "issue": issue,
-    }
-    return json.dumps(event).encode()
 
 
 def announce(gateway: Gateway, body: bytes, identifier: str) -> None:
@@ -115,6 +102,9 @@ def test_two_consumers_one_killed_mid_burst_every_change_reaches_port_in_order(
     keys = sorted(k for k, e in issues.items() if e["properties"])[:ISSUES]
     assert len(keys) == ISSUES
     original = {key: issues[key]["title"] for key in keys}
+    change = Sender(
+        stack, gateway.base_url
+    ).change  # the summary in Jira, and the body announcing it
 
     with (
         consumer(stack, gateway, **SETTINGS) as doomed,
@@ -123,7 +113,7 @@ def test_two_consumers_one_killed_mid_burst_every_change_reaches_port_in_order(
         victim = doomed.name
         assert victim != kept.name  # one consumer name per process
         for key in keys:
-            announce(gateway, change(stack, key, f"{key} r1"), f"{key}-r1")
+            announce(gateway, change(key, f"{key} r1"), f"{key}-r1")
         wait_for(lambda: gateway.pending(victim) >= 3, 60, "the first consumer took no entries")
         doomed.process.kill()  # SIGKILL, in the middle of applying what it read
         doomed.process.wait(timeout=30)
@@ -133,7 +123,7 @@ def test_two_consumers_one_killed_mid_burst_every_change_reaches_port_in_order(
         forged, bad = forged_and_bad(gateway, keys[0])
         for n in range(2, ROUNDS + 1):
             for key in keys:
-                announce(gateway, change(stack, key, f"{key} r{n}"), f"{key}-r{n}")
+                announce(gateway, change(key, f"{key} r{n}"), f"{key}-r{n}")
 
         final = {key: f"{key} r{ROUNDS}" for key in keys}
         wait_for(
