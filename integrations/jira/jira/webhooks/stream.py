@@ -292,12 +292,15 @@ class JiraStreamConsumer(RedisStreamConsumer):
 
     async def stop(self) -> None:
         self._is_running = False
-        if self._keeper is not None:
-            self._keeper.cancel()
+        if self._read_task is not None:  # first: no entry is taken after this
+            self._read_task.cancel()
+            await asyncio.gather(self._read_task, return_exceptions=True)
+            self._read_task = None
         # Unfinished entries stay pending: the maintenance worker hands them out again.
-        for task in [*self._tasks, *([self._keeper] if self._keeper else [])]:
+        running = [*self._tasks, *([self._keeper] if self._keeper else [])]
+        for task in running:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*running, return_exceptions=True)
         self._keeper = None
         await super().stop()
 
@@ -358,6 +361,12 @@ class JiraStreamConsumer(RedisStreamConsumer):
             async with self._lease(subject), self._slots:
                 turn.started = True
                 await asyncio.gather(*(self._apply_entry(entry) for entry in turn.entries))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the lease could not be taken (Redis): nothing was applied
+            turn.started = True
+            for entry in turn.entries:
+                await self._retry_later(entry, f"Redis did not answer ({exc})")
         finally:
             turn.done.set()
             if self._turns.get(subject) is turn:
