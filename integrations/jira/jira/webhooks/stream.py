@@ -273,10 +273,6 @@ class JiraStreamConsumer(RedisStreamConsumer):
         self._keeper: asyncio.Task[None] | None = None
         self._leases: set[str] = set()
 
-    @property
-    def consumer_name(self) -> str:
-        return self._consumer_name
-
     async def start(self) -> None:
         await super().start()
         # In the group at once (not only after its first read): XINFO CONSUMERS shows it.
