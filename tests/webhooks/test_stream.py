@@ -401,3 +401,22 @@ async def test_one_process_at_a_time_applies_an_object(
 async def _take(consumer: JiraStreamConsumer) -> None:
     async with consumer._lease(("issue", "1")):
         pass
+
+
+async def test_an_object_a_dead_process_was_applying_is_applied_once_its_lease_lapses(
+    harness_for: Callable[..., Any],
+) -> None:
+    applied: list[str] = []
+
+    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+        applied.append(named(event))
+        return []
+
+    harness = await harness_for(apply)
+    payload = issue_event("jira:issue_updated", n=3)
+    lease = f"{STREAM}:applying:issue:{payload['issue']['id']}"
+    await harness.redis.set(lease, "a-process-that-was-killed", px=1500)  # what it left behind
+    await harness.write(fields(payload, delivery="after-the-kill"))
+    await asyncio.sleep(0.5)
+    assert applied == []  # the object is still leased to the dead process
+    await eventually(holds(lambda: applied == ["after-the-kill"]))

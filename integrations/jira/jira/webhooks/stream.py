@@ -13,15 +13,16 @@ its coalescing window alone, and it acknowledges an entry even when applying it 
   project, a user, ...) are applied in turns; a turn holds the entries read while the previous
   turn of that object was still being applied, and runs once that one is done. The entries of a
   turn share one re-read (jira.webhooks.rereads), so their order within it changes nothing.
-  Across processes, a turn holds a lease on its object in the same Redis (`SET NX PX`), so
-  another process's entries of that object re-read Jira after this write, never before it.
+  Across processes, a turn holds a lease on its object in the same Redis (`SET NX PX`, lapsing
+  30 s after its holder died), so another process's entries of that object re-read Jira after
+  this write, never before it.
 - An entry is acknowledged (XACK and XDEL, as Ocean does) only once applied. One whose apply
   failed for a reason that may pass (Jira unavailable, a Port or Redis failure, a timeout) stays
   pending: Ocean's stream maintenance worker hands it out again after
   OCEAN__LIVE_EVENTS__REDIS__PEL_STUCK_TIMEOUT_SECONDS, up to PEL_MAX_REQUEUE_COUNT times; its
   last attempt is acknowledged with an error instead of lingering. While an entry is applied,
-  its idle time is reset every quarter of that timeout, so only a dead or stuck process's
-  entries are handed out again.
+  its idle time is reset every quarter of that timeout (or of 30 s, when shorter), so only a
+  dead or stuck process's entries are handed out again.
 - Every entry passes the HTTP gate's checks (`gate.check_delivery`): its signature when
   webhookSecret is set (X-Hub-Signature over the raw body, or Data Center's `?secret=` in the
   entry's webhookPath), strict JSON, a payload some kind handles. A forged entry is refused; an
@@ -71,6 +72,7 @@ if TYPE_CHECKING:
 
 READ_AHEAD_PER_WORKER = 2
 LEASE_POLL_SECONDS, LEASE_POLL_MAX_SECONDS = 0.02, 0.2
+LEASE_MAX_SECONDS = 30  # a dead process's leases lapse within this (or the stuck timeout)
 RELEASE_LEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -372,8 +374,8 @@ class JiraStreamConsumer(RedisStreamConsumer):
     async def _lease(self, subject: Subject) -> AsyncIterator[None]:
         """The object to this process alone while it applies it: the other consumers' entries
         of the object wait, so they re-read Jira after this write and never write an older
-        state after it. A dead process's lease lapses after the stuck timeout (renewed by
-        `_keep_claimed` while held)."""
+        state after it. A dead process's lease lapses after LEASE_MAX_SECONDS, or the stuck
+        timeout when shorter (renewed by `_keep_claimed` while held)."""
         redis, key = self._require_redis(), self._lease_key(subject)
         pause = LEASE_POLL_SECONDS
         while not await redis.set(key, self._consumer_name, nx=True, px=self._lease_ms()):
@@ -391,7 +393,7 @@ class JiraStreamConsumer(RedisStreamConsumer):
         return f"{self._stream_key}:applying:{subject[0]}:{subject[1]}"
 
     def _lease_ms(self) -> int:
-        return self._settings.stuck_timeout_ms
+        return min(self._settings.stuck_timeout_ms, LEASE_MAX_SECONDS * 1000)
 
     async def _apply_entry(self, entry: Entry) -> None:
         started = time.monotonic()
@@ -464,7 +466,7 @@ class JiraStreamConsumer(RedisStreamConsumer):
     async def _keep_claimed(self) -> None:
         """Resets the idle time of the entries being applied, so that the maintenance worker
         hands out only a dead or stuck process's entries."""
-        every = max(0.5, self._settings.pel_stuck_timeout_seconds / 4)
+        every = max(0.5, self._lease_ms() / 4000)  # a quarter of the lease, and of the timeout
         while True:
             await asyncio.sleep(every)
             ids: list[StreamIdT] = [*sorted(self._unacked)]
