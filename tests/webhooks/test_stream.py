@@ -229,6 +229,16 @@ def named(event: WebhookEvent) -> str:
     return str(event.headers["x-atlassian-webhook-identifier"])
 
 
+def recording(applied: list[str]) -> Callable[[str, WebhookEvent], Awaitable[list[BaseException]]]:
+    """An apply that succeeds, noting the delivery id of each entry it applies."""
+
+    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+        applied.append(named(event))
+        return []
+
+    return apply
+
+
 async def test_entries_of_one_object_apply_in_stream_order_others_meanwhile(
     harness_for: Callable[..., Any],
 ) -> None:
@@ -354,12 +364,7 @@ async def test_bad_entries_are_acknowledged_once_and_the_consumer_goes_on(
     harness_for: Callable[..., Any], warnings: list[str]
 ) -> None:
     applied: list[str] = []
-
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
-        applied.append(named(event))
-        return []
-
-    harness = await harness_for(apply)
+    harness = await harness_for(recording(applied))
     bad = await harness.write({"eventId": "e-1"})
     forged = await harness.write(fields(secret="guessed", delivery="forged"))
     await harness.write(fields(delivery="good"))
@@ -407,12 +412,7 @@ async def test_an_object_a_dead_process_was_applying_is_applied_once_its_lease_l
     harness_for: Callable[..., Any],
 ) -> None:
     applied: list[str] = []
-
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
-        applied.append(named(event))
-        return []
-
-    harness = await harness_for(apply)
+    harness = await harness_for(recording(applied))
     payload = issue_event("jira:issue_updated", n=3)
     lease = f"{STREAM}:applying:issue:{payload['issue']['id']}"
     await harness.redis.set(lease, "a-process-that-was-killed", px=1500)  # what it left behind
