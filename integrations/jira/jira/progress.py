@@ -65,6 +65,8 @@ class KindProgress:
     error: str | None = None
     # The install cannot read the kind (jira.unavailable): nothing read, its entities kept.
     skipped: bool = False
+    # Parents Jira refused (jira.fanout): read in part, its entities in Port kept.
+    refused: list[str] = field(default_factory=list)
     # Its resync handler started on it (ResyncProgress.begin); reads ahead may start earlier.
     begun: bool = False
     started: float = field(init=False)
@@ -138,6 +140,11 @@ class KindProgress:
             outcome = f"failed after {self.read} read (the error is above)"
         elif self.skipped:
             outcome = "skipped (not readable by this install), its entities kept"
+        elif self.refused:
+            outcome = (
+                f"done, {self.read} read; Jira refused {len(self.refused)} parent(s) (the "
+                "warnings above), so its entities in Port are kept"
+            )
         else:
             outcome = f"done, {self.read} read"
         logger.info(f"Progress {self.kind}: {outcome} in {self.seconds:.1f}s")
@@ -279,7 +286,15 @@ def summary_table(kinds: Iterable[KindProgress]) -> str:
     rows = [COLUMNS] + [
         (
             tracker.kind
-            + (" (failed)" if tracker.error else " (skipped)" if tracker.skipped else ""),
+            + (
+                " (failed)"
+                if tracker.error
+                else " (skipped)"
+                if tracker.skipped
+                else " (partial)"
+                if tracker.refused
+                else ""
+            ),
             str(tracker.read),
             str(tracker.upserted),
             str(tracker.failed),
