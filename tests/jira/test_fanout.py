@@ -107,7 +107,9 @@ async def test_a_400_403_or_404_skips_that_parent_with_one_warning(
         assert "no k entity is deleted from Port" in warnings[0]
 
 
-async def test_a_refused_parent_keeps_the_kinds_entities_in_port() -> None:
+async def test_a_refused_parent_keeps_the_kinds_entities_in_port(
+    logs: list[tuple[str, str]],
+) -> None:
     resync = ResyncProgress()
     tracker = resync.new("release")
     progress.use(tracker)
@@ -117,10 +119,11 @@ async def test_a_refused_parent_keeps_the_kinds_entities_in_port() -> None:
             raise JiraAuthError(403, "GET", "GET /project/{key}/version", ["Forbidden"])
         yield [{"id": f"v{parent['id']}"}]
 
-    assert await collect(children(parents(3), fetch, Fanout("release", describe, 2))) == [
-        {"id": "v0"},
-        {"id": "v2"},
-    ]
+    found: Page = []
+    async for page in children(parents(3), fetch, Fanout("release", describe, 2)):
+        tracker.page_read(len(page))  # as the kind's resync handler counts them
+        found += page
+    assert found == [{"id": "v0"}, {"id": "v2"}]
     release = ResourceConfig.parse_obj(
         {
             "kind": "release",
@@ -135,6 +138,10 @@ async def test_a_refused_parent_keeps_the_kinds_entities_in_port() -> None:
     assert kept(in_port, [release], resync) == in_port[:1]
     tracker.finish()
     assert summary_table([tracker]).splitlines()[1].startswith("release (partial)  ")
+    assert logs[-1][1].startswith("Progress release: done, 2 read in ")
+    assert logs[-1][1].endswith(
+        "s; Jira refused 1 parent(s) (the warnings above), so its entities in Port are kept"
+    )
 
 
 async def test_expected_answers_are_skipped_quietly_with_one_summary(

@@ -140,14 +140,15 @@ class KindProgress:
             outcome = f"failed after {self.read} read (the error is above)"
         elif self.skipped:
             outcome = "skipped (not readable by this install), its entities kept"
-        elif self.refused:
-            outcome = (
-                f"done, {self.read} read; Jira refused {len(self.refused)} parent(s) (the "
-                "warnings above), so its entities in Port are kept"
-            )
         else:
             outcome = f"done, {self.read} read"
-        logger.info(f"Progress {self.kind}: {outcome} in {self.seconds:.1f}s")
+        line = f"Progress {self.kind}: {outcome} in {self.seconds:.1f}s"
+        if self.refused and not self.error:
+            line += (
+                f"; Jira refused {len(self.refused)} parent(s) (the warnings above), so its "
+                "entities in Port are kept"
+            )
+        logger.info(line)
 
 
 _CURRENT: ContextVar[KindProgress | None] = ContextVar("jira_kind_progress", default=None)
