@@ -1,7 +1,8 @@
 """Live-events benchmark: the real integration (WEBHOOKS_ONLY) fed signed Jira deliveries.
 
     python -m sandbox.live_benchmark burst|sustained
-    python -m sandbox.live_benchmark replicas [--replicas N] [--no-kill]
+    python -m sandbox.live_benchmark replicas [--replicas N] [--no-kill] [--issues N]
+    python -m sandbox.live_benchmark redis [--consumers N] [--kill]   (sandbox.redis_benchmark)
 
 Both modes first sync a 300-issue simulator site to Port (ONCE), start the integration with a
 webhook secret and its default settings, and let it register its webhook in the Jira simulator
@@ -382,7 +383,7 @@ def run_replicas(count: int, kill: bool, issues: int = REPLICA_ISSUES) -> int:
             final = {s.key: s.summary for s in sent}
             _wait_for_port(watch, final)
             after = jira_requests(stack)
-            removed = stack.port_state()["removed"]
+            deleted = stack.ever_deleted("jiraIssue")
             cpu = sum(_cpu_seconds(replica) for replica in replicas) - cpu_before
         after[OWN_READS] = after.get(OWN_READS, 0) - sender.reads
         used = requests_since(before, after)
@@ -393,7 +394,7 @@ def run_replicas(count: int, kill: bool, issues: int = REPLICA_ISSUES) -> int:
     last_write = max((watch.first_seen[(k, final[k])] for k in in_port), default=first)
     answered = [s for s in sent if 200 <= s.status < 300]
     lost = [s for s in answered if s.key not in in_port]
-    removed_while_in_jira = [r for r in removed if r["identifier"] in jira_now]
+    removed_while_in_jira = deleted & set(jira_now)
     latencies = _latencies_ms(sent, watch.first_seen)
     equal = all(port.get(k, {}).get("title") == v for k, v in jira_now.items())
     total = sum(used.values())
@@ -425,7 +426,7 @@ def run_replicas(count: int, kill: bool, issues: int = REPLICA_ISSUES) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = cli(__doc__)
-    parser.add_argument("mode", choices=["burst", "sustained", "replicas"])
+    parser.add_argument("mode", choices=["burst", "sustained", "replicas", "redis"])
     parser.add_argument("--replicas", type=int, default=3, help="replicas mode: how many")
     parser.add_argument(
         "--no-kill", action="store_true", help="replicas mode: kill no replica mid-burst"
@@ -433,9 +434,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--issues", type=int, default=REPLICA_ISSUES, help="replicas mode: issues changed"
     )
+    parser.add_argument("--consumers", type=int, default=2, help="redis: consumer processes")
+    parser.add_argument("--kill", action="store_true", help="redis: SIGKILL one mid-burst")
     args = parser.parse_args(argv)
     if args.mode == "replicas":
         return run_replicas(args.replicas, kill=not args.no_kill, issues=args.issues)
+    if args.mode == "redis":
+        from sandbox import redis_benchmark  # it builds on this module
+
+        return redis_benchmark.run(args.consumers, args.kill)
     return run(args.mode)
 
 

@@ -132,6 +132,14 @@ class Stack:
         state: dict[str, Any] = self.port("GET", "/_sim/state")
         return state
 
+    def ever_deleted(self, blueprint: str) -> set[str]:
+        """Identifiers of `blueprint` the Port simulator deleted at some point (its write
+        history records a delete as None)."""
+        history: dict[str, list[str | None]] = self.port(
+            "GET", f"/_sim/history?blueprint={blueprint}"
+        )
+        return {identifier for identifier, titles in history.items() if None in titles}
+
     def entities(self, blueprint: str) -> dict[str, dict[str, Any]]:
         """Entities of one blueprint in the Port simulator, by identifier."""
         return dict(self.port_state()["entities"].get(blueprint, {}))

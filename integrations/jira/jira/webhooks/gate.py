@@ -32,6 +32,7 @@ import math
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import accumulate, count
 from typing import Any
 from urllib.parse import parse_qs
@@ -170,6 +171,46 @@ def parse(body: bytes) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a delivery is refused: 401 (not signed by webhookSecret) or 400 (not a delivery)."""
+
+    status: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    payload: dict[str, Any]
+
+
+async def check_delivery(
+    body: bytes, secret: str | None, signatures: list[str], url_secret: str | None
+) -> Accepted | Refusal:
+    """The checks every delivery passes, over HTTP (the gate) and from Ocean's Redis stream:
+    its signature when webhookSecret is set, then strict JSON, then a payload a kind handles."""
+    if secret:
+        problem = (
+            "X-Hub-Signature is sent more than once"
+            if len(signatures) > 1
+            else signature.problem(secret, body, signatures[0] if signatures else None, url_secret)
+        )
+        if problem:
+            return Refusal(401, problem)
+    try:
+        payload = (
+            await asyncio.to_thread(parse, body)
+            if len(body) > PARSE_IN_THREAD_BYTES
+            else parse(body)
+        )
+    except _NotJson as error:
+        return Refusal(400, str(error))
+    problem = payload_problem(payload)
+    if problem:
+        return Refusal(400, problem)
+    return Accepted(payload)
+
+
 def _printable(value: str) -> str:
     """A client-sent value fit for one log line."""
     return "".join(char for char in value if char.isprintable())
@@ -248,31 +289,11 @@ class WebhookGate:
             await reject(400, f"Content-Length says {declared} bytes but {len(body)} were sent")
             return
 
-        secret = self._secret()
-        if secret:
-            offered = headers.get(signature.HEADER, [])
-            problem = (
-                "X-Hub-Signature is sent more than once"
-                if len(offered) > 1
-                else signature.problem(
-                    secret, body, offered[0] if offered else None, _url_secret(scope)
-                )
-            )
-            if problem:
-                await reject(401, problem)
-                return
-        try:
-            payload = (
-                await asyncio.to_thread(parse, body)
-                if len(body) > PARSE_IN_THREAD_BYTES
-                else parse(body)
-            )
-        except _NotJson as error:
-            await reject(400, str(error))
-            return
-        problem = payload_problem(payload)
-        if problem:
-            await reject(400, problem)
+        checked = await check_delivery(
+            body, self._secret(), headers.get(signature.HEADER, []), _url_secret(scope)
+        )
+        if isinstance(checked, Refusal):
+            await reject(checked.status, checked.reason)
             return
 
         if delivery and self.recent.seen_or_add(delivery):
