@@ -132,6 +132,14 @@ class Stack:
         state: dict[str, Any] = self.port("GET", "/_sim/state")
         return state
 
+    def ever_deleted(self, blueprint: str) -> set[str]:
+        """Identifiers of `blueprint` the Port simulator deleted at some point (its write
+        history records a delete as None)."""
+        history: dict[str, list[str | None]] = self.port(
+            "GET", f"/_sim/history?blueprint={blueprint}"
+        )
+        return {identifier for identifier, titles in history.items() if None in titles}
+
     def entities(self, blueprint: str) -> dict[str, dict[str, Any]]:
         """Entities of one blueprint in the Port simulator, by identifier."""
         return dict(self.port_state()["entities"].get(blueprint, {}))
@@ -240,6 +248,20 @@ class Stack:
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
         webhook in the Jira simulator and receives the simulator's events. `command`/`cwd`
         replace the launcher (e.g. `ocean sail` from the integration's folder)."""
+        started = self.integration_process(live_events=live_events, command=command, cwd=cwd, **env)
+        with started as (url, _):
+            yield url
+
+    @contextmanager
+    def integration_process(
+        self,
+        *,
+        live_events: bool = False,
+        command: list[str] | None = None,
+        cwd: Path | None = None,
+        **env: str,
+    ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+        """`integration`, also yielding the process (a test may kill it)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         merged = {"OCEAN__EVENT_LISTENER": '{"type":"POLLING"}', "APPLICATION__PORT": str(port)}
@@ -253,7 +275,7 @@ class Stack:
             cwd,
         )
         try:
-            yield _wait_until(lambda: _answers(url), process, "the integration", 60)
+            yield _wait_until(lambda: _answers(url), process, "the integration", 60), process
         finally:
             _stop([process], timeout=20)
 

@@ -52,6 +52,7 @@ from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 from jira.unavailable import kept, literal_blueprint  # noqa: E402
+from jira.webhooks.answers import answer_after_applying, applying  # noqa: E402
 
 # Ocean loads this file first, however it is started, then validates its settings: from here a
 # configuration error ends the process with one line and exit 2 (jira.exits).
@@ -127,6 +128,10 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
         upserted = await super().upsert(entities, user_agent_type)
         if _event_type() not in (EventType.RESYNC, EventType.INCREMENTAL_RESYNC, None):
             LIVE_UPSERTS.saw(upserted)  # a live event's: jira.live_upserts
+        receipt = applying()
+        if receipt is not None and len(upserted) < len(entities):
+            # Ocean logged Port's answer; the delivery is answered 503 (jira.webhooks.answers)
+            receipt.failed(f"Port did not take {len(entities) - len(upserted)} of its entities")
         return upserted
 
     async def delete(self, entities: list[Entity], user_agent_type: UserAgentType) -> None:
@@ -192,6 +197,8 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         context.app.webhook_manager.EntityProcessorClass = self.EntityProcessorClass
         # ... and our applier, which records what live events upsert (jira.live_upserts).
         context.app.webhook_manager.EntitiesStateApplierClass = self.EntitiesStateApplierClass
+        # An HTTP delivery is answered once applied, not once queued (jira.webhooks.answers).
+        answer_after_applying(context.app.webhook_manager)
 
     async def start(self) -> None:
         await super().start()

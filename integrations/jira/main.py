@@ -41,6 +41,7 @@ from jira.webhooks.events import WEBHOOK_PATH, webhook_route  # noqa: E402
 from jira.webhooks.gate import WebhookGate  # noqa: E402
 from jira.webhooks.processors import CONTEXT, PROCESSORS  # noqa: E402
 from jira.webhooks.registration import start_live_events  # noqa: E402
+from jira.webhooks.stream import install as read_the_stream_concurrently  # noqa: E402
 
 # Bad settings stop the process here, while Ocean loads this file: one line naming the setting
 # and exit 2 (jira.exits, in jira.config_errors' words), before anything is served.
@@ -139,6 +140,10 @@ async def start_reading_ahead() -> None:
 # behind a gate that answers bad deliveries before Ocean's route (which always says 200).
 for _processor in PROCESSORS:
     ocean.add_webhook_processor(WEBHOOK_PATH, _processor)
+
+# Live events from Ocean's Redis stream (OCEAN__LIVE_EVENTS__IS_REDIS_STREAM_CONSUMER_ENABLED):
+# our consumer, concurrent and acknowledging an entry only once applied (jira.webhooks.stream).
+read_the_stream_concurrently(ocean.app.webhook_manager)
 
 ocean.app.fast_api_app.add_middleware(
     WebhookGate,

@@ -32,7 +32,7 @@ from .faults import FaultEngine
 from .fields import FieldsError
 from .jql import JqlError
 from .recorder import Recorder
-from .registry import WebhookRegistry
+from .registry import DeliveryRetries, WebhookRegistry
 from .search import SearchEngine
 from .web import (
     BASIC_REALM,
@@ -66,6 +66,7 @@ class SimState:
         self.faults.reconfigure(self.config, new)
         old, self.config = self.config, new
         self.dataset.index_lag_s = new.search_lag_s
+        self.webhooks.retries = DeliveryRetries.of(new)
         if new.user_time_zone and (new.user_time_zone != old.user_time_zone or old is new):
             self.set_user_time_zone(new.user_time_zone)
 

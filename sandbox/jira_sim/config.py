@@ -119,6 +119,15 @@ class SimConfig(BaseModel):
     forbidden_projects: list[str] = Field(default_factory=list)
     fault_seed: int | None = None
 
+    # webhook deliveries (registry.py), as Jira documents its retry policy: a delivery answered
+    # 408, 409, 425, 429 or 5xx, or whose connection failed or timed out, is sent again (same
+    # X-Atlassian-Webhook-Identifier, X-Atlassian-Webhook-Retry: n) up to 5 times, 5-15 minutes
+    # apart. Tests shorten the wait; Jira does not document its timeout (10 s here).
+    webhook_retries: int = Field(default=5, ge=0)
+    webhook_retry_min_s: float = Field(default=300.0, ge=0)
+    webhook_retry_max_s: float = Field(default=900.0, ge=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+
     # the traffic recorder (recorder.py): each request and answer appended to this JSONL file
     record_path: str | None = None
 
@@ -131,6 +140,12 @@ class SimConfig(BaseModel):
         if isinstance(data, dict) and data.get("unkind"):
             return {**UNKIND_PROFILE, **data}
         return data
+
+    @model_validator(mode="after")
+    def _retry_window_is_ordered(self) -> SimConfig:
+        if self.webhook_retry_min_s > self.webhook_retry_max_s:
+            raise ValueError("webhook_retry_min_s must not exceed webhook_retry_max_s")
+        return self
 
     @property
     def effective_fault_seed(self) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Unpack
 
 from .catalog import SENTINEL, JsonDict
+from .config import SimConfig
 from .store import Dataset
 from .webhooks import Delivery, EventRefs, build_event, send_event
 
@@ -38,13 +41,35 @@ class AdminWebhook:
         }
 
 
+@dataclass(frozen=True)
+class DeliveryRetries:
+    """How Jira sends a delivery again (SimConfig's webhook_* knobs)."""
+
+    times: int = 5
+    min_s: float = 300.0
+    max_s: float = 900.0
+    timeout_s: float = 10.0
+
+    @classmethod
+    def of(cls, config: SimConfig) -> DeliveryRetries:
+        return cls(
+            config.webhook_retries,
+            config.webhook_retry_min_s,
+            config.webhook_retry_max_s,
+            config.webhook_timeout_s,
+        )
+
+
 class WebhookRegistry:
     def __init__(self) -> None:
         # How a payload goes on the wire (Data Center mode reshapes its users).
         self.shape: Callable[[JsonDict], JsonDict] = lambda payload: payload
         self.admin: dict[int, AdminWebhook] = {}
         self.deliveries: list[JsonDict] = []
+        self.retries = DeliveryRetries()
         self._next_admin = 1
+        self._retrying: set[asyncio.Task[None]] = set()
+        self._random = random.Random(1)
 
     def create_admin(self, body: JsonDict) -> AdminWebhook:
         hook = AdminWebhook(id=self._next_admin, name="", url="", events=[])
@@ -74,19 +99,44 @@ class WebhookRegistry:
         **refs: Unpack[EventRefs],
     ) -> list[Delivery]:
         """Send ``event`` to every enabled webhook that subscribes to it, signed with the
-        webhook's secret (the integration registers no JQL filter: none is applied)."""
+        webhook's secret (the integration registers no JQL filter: none is applied). A delivery
+        Jira retries (:attr:`Delivery.retryable`) is sent again later, in the background."""
         payload = self.shape(build_event(dataset, event, base_url=base_url, **refs))
         deliveries: list[Delivery] = []
         for hook in list(self.admin.values()):
             if not hook.enabled or event not in hook.events:
                 continue
             body = {} if hook.exclude_body else {**payload, "matchedWebhookIds": [hook.id]}
-            delivery = await send_event(hook.url, body, secret=hook.secret)
+            delivery = await send_event(
+                hook.url, body, secret=hook.secret, answer_within_s=self.retries.timeout_s
+            )
             delivery.event = event
             delivery.webhook_id = hook.id
             deliveries.append(delivery)
+            if delivery.retryable and self.retries.times:
+                task = asyncio.get_running_loop().create_task(self._retry(hook, body, delivery))
+                self._retrying.add(task)
+                task.add_done_callback(self._retrying.discard)
         self.deliveries.extend(d.json() for d in deliveries)
         return deliveries
+
+    async def _retry(self, hook: AdminWebhook, body: JsonDict, first: Delivery) -> None:
+        """Jira's retries of `first`: the same body and identifier, each after a random wait,
+        until one is answered with a status Jira does not retry (or `times` were sent)."""
+        for retry in range(1, self.retries.times + 1):
+            await asyncio.sleep(self._random.uniform(self.retries.min_s, self.retries.max_s))
+            delivery = await send_event(
+                hook.url,
+                body,
+                secret=hook.secret,
+                identifier=first.identifier,
+                retry=retry,
+                answer_within_s=self.retries.timeout_s,
+            )
+            delivery.event, delivery.webhook_id = first.event, hook.id
+            self.deliveries.append(delivery.json())
+            if not delivery.retryable:
+                return
 
     def snapshot(self) -> JsonDict:
         return {

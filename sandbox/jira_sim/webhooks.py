@@ -21,6 +21,7 @@ from .catalog import JsonDict
 from .store import Dataset, NotFoundError, rebase, user_ref
 
 USER_AGENT: Final = "Atlassian Webhook HTTP Client"
+RETRIED_STATUSES: Final = frozenset({408, 409, 425, 429})  # and every 5xx
 
 
 class EventRefs(TypedDict, total=False):
@@ -129,9 +130,12 @@ def _comment(dataset: Dataset, issue: JsonDict, comment_id: str) -> JsonDict:
     return _tombstone(dataset, "comment", comment_id)
 
 
-def delivery_headers(body: bytes, identifier: str, secret: str | None) -> dict[str, str]:
+def delivery_headers(
+    body: bytes, identifier: str, secret: str | None, retry: int = 0
+) -> dict[str, str]:
     """Jira's headers on a delivery of ``body``: ``X-Atlassian-Webhook-Identifier`` (the same
-    again on a retry), ``X-Atlassian-Webhook-Flow: Primary`` and, when there is a ``secret``,
+    again on a retry), ``X-Atlassian-Webhook-Flow: Primary``, ``X-Atlassian-Webhook-Retry``
+    (the retry count, on retries only) and, when there is a ``secret``,
     ``X-Hub-Signature: sha256=...`` over the exact bytes sent."""
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -139,6 +143,8 @@ def delivery_headers(body: bytes, identifier: str, secret: str | None) -> dict[s
         "X-Atlassian-Webhook-Identifier": identifier,
         "X-Atlassian-Webhook-Flow": "Primary",
     }
+    if retry:
+        headers["X-Atlassian-Webhook-Retry"] = str(retry)
     if secret:
         headers["X-Hub-Signature"] = sign(body, secret)
     return headers
@@ -152,9 +158,16 @@ class Delivery:
     status: int | None
     error: str | None = None
     webhook_id: int | None = None
+    retry: int = 0  # 0: the first attempt; n: Jira's n-th retry of it
 
     def json(self) -> JsonDict:
         return asdict(self)
+
+    @property
+    def retryable(self) -> bool:
+        """Whether Jira sends it again: 408, 409, 425, 429 or 5xx, or no answer (the connection
+        failed or timed out)."""
+        return self.status is None or self.status in RETRIED_STATUSES or self.status >= 500
 
 
 async def send_event(
@@ -163,16 +176,20 @@ async def send_event(
     *,
     secret: str | None = None,
     identifier: str | None = None,
+    retry: int = 0,
+    answer_within_s: float = 10.0,
 ) -> Delivery:
     """POST one event like Jira does (:func:`delivery_headers`; a new ``identifier`` unless
-    given); never raises for HTTP/transport errors."""
+    given; ``retry``: the how-many-th retry this is); never raises for HTTP/transport errors
+    (a connection that fails or an answer slower than ``answer_within_s`` is a status None)."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     event = str(payload.get("webhookEvent", ""))
     identifier = identifier or str(uuid.uuid4())
-    headers = delivery_headers(body, identifier, secret)
+    headers = delivery_headers(body, identifier, secret, retry)
     try:
-        async with httpx.AsyncClient(timeout=10.0) as http:
+        async with httpx.AsyncClient(timeout=answer_within_s) as http:
             response = await http.post(url, content=body, headers=headers)
-        return Delivery(url, event, identifier, response.status_code)
+        return Delivery(url, event, identifier, response.status_code, retry=retry)
     except httpx.HTTPError as exc:
-        return Delivery(url, event, identifier, None, error=f"{type(exc).__name__}: {exc}")
+        error = f"{type(exc).__name__}: {exc}"
+        return Delivery(url, event, identifier, None, error=error, retry=retry)

@@ -107,6 +107,7 @@ class PortSim:
             "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": answer(),
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
+            "GET /_sim/history": self.sim_history,
             "PATCH /_sim/faults": self.sim_add_faults,
         }
         authenticated = {key: self._authenticated(handler) for key, handler in api.items()}
@@ -236,6 +237,9 @@ class PortSim:
 
     async def sim_stats(self, request: Request) -> Response:
         return JSONResponse({**self.stats.snapshot(), **self.state.counters()})
+
+    async def sim_history(self, request: Request) -> Response:
+        return JSONResponse(self.state.titles(request.query_params.get("blueprint", "")))
 
     async def sim_add_faults(self, request: Request) -> Response:
         self.faults.add((await _body(request)).get("rules"))

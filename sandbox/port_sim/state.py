@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from sandbox.port_sim.model import (
     parse_time,
 )
 
+HISTORY_SIZE = 200_000
 PROPERTY_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
@@ -67,6 +69,9 @@ class SimState:
         self.cursors: dict[str, dict[str, dict[str, Any]]] = {}
         self.writes = 0
         self.deletes = 0
+        # Each entity's titles in the order they were written, None for a delete (the newest
+        # HISTORY_SIZE): what tests read to check that an object's states never went back.
+        self.history: deque[tuple[str, str, str | None]] = deque(maxlen=HISTORY_SIZE)
 
     # -------------------------------------------------------------- blueprints
 
@@ -136,6 +141,8 @@ class SimState:
             return existing, False
         self.entities[blueprint_id][identifier] = candidate
         self.writes += 1
+        if existing is None or existing.title != candidate.title:
+            self.history.append((blueprint_id, identifier, candidate.title))
         return candidate, existing is None
 
     def _properties(self, blueprint: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -202,6 +209,7 @@ class SimState:
         by_id = self.entities[blueprint_id]
         deleted = [identifier for identifier in identifiers if by_id.pop(identifier, None)]
         self.deletes += len(deleted)
+        self.history.extend((blueprint_id, identifier, None) for identifier in deleted)
         return deleted
 
     def search(self, query: Any) -> list[EntityRecord]:
@@ -258,6 +266,14 @@ class SimState:
         state = integration["resyncState"] or {}
         integration["resyncState"] = {**state, **body, "updatedAt": iso(self.clock())}
         return integration
+
+    def titles(self, blueprint_id: str) -> dict[str, list[str | None]]:
+        """``GET /_sim/history?blueprint=``: each entity's titles in write order (None: deleted)."""
+        found: dict[str, list[str | None]] = {}
+        for blueprint, identifier, title in self.history:
+            if blueprint == blueprint_id:
+                found.setdefault(identifier, []).append(title)
+        return found
 
     def counters(self) -> dict[str, int]:
         return {"writes": self.writes, "deletes": self.deletes}

@@ -189,18 +189,31 @@ class Rig:
 
     def deliver(self, deliveries: list[Delivery], concurrently: bool) -> list[int]:
         """Posts each delivery to the webhook route, then lets Ocean's workers process what
-        was queued (all at once, or one after another); the HTTP statuses, in order."""
+        was queued (all at once, or one after another); the HTTP statuses, in order (each is
+        answered once its delivery is applied)."""
         return self.run(self._deliver(deliveries, concurrently))
 
     async def _deliver(self, deliveries: list[Delivery], concurrently: bool) -> list[int]:
         assert self.http is not None
-        statuses = []
         route = webhook_route()
-        for delivery in deliveries:
-            response = await self.http.post(route, content=delivery.body, headers=delivery.headers)
-            statuses.append(response.status_code)
         queue = ocean.app.webhook_manager._event_queues[WEBHOOK_PATH]
         assert isinstance(queue, LocalQueue)
+        posts: list[asyncio.Task[httpx.Response]] = []
+        posted: set[str] = set()
+        for delivery in deliveries:
+            queued = await queue.size()
+            post = asyncio.create_task(
+                self.http.post(route, content=delivery.body, headers=delivery.headers)
+            )
+            posts.append(post)
+            identifier = delivery.headers["X-Atlassian-Webhook-Identifier"]
+            if identifier in posted:
+                continue  # Jira's retry of one in this batch: answered as that one will be
+            posted.add(identifier)
+            while await queue.size() == queued:  # in Ocean's queue (or answered), in order
+                answered, _ = await asyncio.wait({post}, timeout=0.005)
+                if answered:
+                    break
         events: list[WebhookEvent] = []
         while await queue.size():
             events.append(await queue.get())
@@ -211,4 +224,4 @@ class Rig:
         else:
             for event in events:
                 await process(WEBHOOK_PATH, 0, event)
-        return statuses
+        return [(await post).status_code for post in posts]

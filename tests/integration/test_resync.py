@@ -28,6 +28,7 @@ from tests.integration.harness_setup import (
 )
 from tests.integration.site import (
     DOCS_ASSIGNEE,
+    VERSIONS,
     all_issues,
     backlog,
     per_path,
@@ -336,6 +337,58 @@ async def test_a_skipped_kind_with_a_computed_blueprint_deletes_nothing() -> Non
     assert result.errors == [] and result.reconciliation_success
     # which entities were the team kind's cannot be told without reading teams
     assert result.deleted_entities == []
+
+
+# Releases an earlier resync wrote: P1's three (30002-30004), PA's (30001), and one of P4, a
+# project whose versions Jira answers 404 for (gone).
+RELEASES_IN_PORT = [
+    {"identifier": str(30000 + n), "blueprint": "jiraRelease"} for n in (1, 2, 3, 4, 99)
+]
+
+
+def versions_refused_for_p1(request: httpx.Request) -> httpx.Response:
+    if "/project/P1/" in request.url.path:
+        return json_response({"errorMessages": ["You do not have permission"]}, 403)
+    responder: Any = per_path(r"/project/([^/]+)/", VERSIONS)
+    response: httpx.Response = responder(request)
+    return response
+
+
+async def test_a_project_whose_versions_jira_refuses_keeps_its_releases_in_port(
+    warnings: list[str],
+) -> None:
+    routes = [r for r in site_routes() if "version" not in r[1]]
+    routes.append(("GET", r"/project/[^/]+/version", versions_refused_for_p1))
+    async with harness(routes) as (h, _):
+        h.port_mock.search_entities_response = [*IN_PORT, *RELEASES_IN_PORT]
+        result = await h.trigger_resync()
+    assert result.errors == [] and result.reconciliation_success
+    # the other projects' releases still sync
+    assert set(by_blueprint(result.upserted_entities)["jiraRelease"]) == {"30001"}
+    # P1's releases are unknown, not gone: no release leaves Port; other kinds delete as usual
+    assert sorted((e["blueprint"], e["identifier"]) for e in result.deleted_entities) == [
+        ("jiraIssue", "OLD-1"),
+        ("jiraTeam", "team-gone"),
+    ]
+    refused = [w for w in warnings if "project P1" in w]
+    assert refused == [
+        "Kind release: skipping project P1: Jira refused it (403: You do not have permission); "
+        "grant the integration's user the Browse projects permission in that project. Until "
+        "Jira answers for it, no release entity is deleted from Port; the rest of the kind syncs"
+    ]
+
+
+async def test_a_project_jira_answers_404_for_takes_its_releases_out_of_port() -> None:
+    # The control: P4's versions answer 404 (the project is gone), so its release goes.
+    async with harness(site_routes()) as (h, _):
+        h.port_mock.search_entities_response = [*IN_PORT, *RELEASES_IN_PORT]
+        result = await h.trigger_resync()
+    assert result.reconciliation_success
+    assert sorted((e["blueprint"], e["identifier"]) for e in result.deleted_entities) == [
+        ("jiraIssue", "OLD-1"),
+        ("jiraRelease", "30099"),
+        ("jiraTeam", "team-gone"),
+    ]
 
 
 def sprint_field(n: int, state: str) -> dict[str, Any]:

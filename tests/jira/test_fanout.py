@@ -8,10 +8,15 @@ from typing import Any
 
 import pytest
 from loguru import logger
+from port_ocean.core.handlers.port_app_config.models import ResourceConfig
+from port_ocean.core.models import Entity
 
+from jira import progress
 from jira.errors import JiraApiError, JiraAuthError, JiraNotFoundError, JiraUnavailableError
 from jira.fanout import Fanout, children, enrich, tagged
 from jira.paging import Page
+from jira.progress import ResyncProgress, summary_table
+from jira.unavailable import kept
 from tests.jira.support import collect
 
 Item = dict[str, Any]
@@ -75,6 +80,8 @@ async def test_a_400_403_or_404_skips_that_parent_with_one_warning(
     status: int, logs: list[tuple[str, str]]
 ) -> None:
     kind = {403: JiraAuthError, 404: JiraNotFoundError}.get(status, JiraApiError)
+    tracker = ResyncProgress().new("k")
+    progress.use(tracker)
 
     async def fetch(parent: Item) -> AsyncIterator[Page]:
         if parent["id"] == 2:
@@ -82,11 +89,59 @@ async def test_a_400_403_or_404_skips_that_parent_with_one_warning(
             raise kind(status, "GET", "GET /rest/x/{id}", ["No access to 2"])
         yield [{"n": parent["id"]}]
 
-    found = await collect(children(parents(5), fetch, Fanout("k", describe, 2)))
+    fanout = Fanout("k", describe, 2, access="the Browse projects permission in that project")
+    found = await collect(children(parents(5), fetch, fanout))
     assert sorted(c["n"] for c in found) == [0, 1, 2, 3, 4]
     warnings = [m for level, m in logs if level == "WARNING"]
     assert len(warnings) == 1
     assert "parent 2" in warnings[0] and str(status) in warnings[0] and "No access" in warnings[0]
+    if status == 404:
+        # the parent is gone: so are its children, which Ocean's delete phase removes
+        assert tracker.refused == []
+        assert "it is gone, and its k entities leave Port with it" in warnings[0]
+    else:
+        # refused: its children are unknown, not gone; the kind's entities in Port are kept
+        assert tracker.refused == ["parent 2"]
+        grant = "grant the integration's user the Browse projects permission in that project"
+        assert grant in warnings[0]
+        assert "no k entity is deleted from Port" in warnings[0]
+
+
+async def test_a_refused_parent_keeps_the_kinds_entities_in_port(
+    logs: list[tuple[str, str]],
+) -> None:
+    resync = ResyncProgress()
+    tracker = resync.new("release")
+    progress.use(tracker)
+
+    async def fetch(parent: Item) -> AsyncIterator[Page]:
+        if parent["id"] == 1:
+            raise JiraAuthError(403, "GET", "GET /project/{key}/version", ["Forbidden"])
+        yield [{"id": f"v{parent['id']}"}]
+
+    found: Page = []
+    async for page in children(parents(3), fetch, Fanout("release", describe, 2)):
+        tracker.page_read(len(page))  # as the kind's resync handler counts them
+        found += page
+    assert found == [{"id": "v0"}, {"id": "v2"}]
+    release = ResourceConfig.parse_obj(
+        {
+            "kind": "release",
+            "selector": {"query": "true"},
+            "port": {"entity": {"mappings": {"identifier": ".id", "blueprint": '"jiraRelease"'}}},
+        }
+    )
+    in_port = [
+        Entity.parse_obj({"identifier": "v1", "blueprint": "jiraRelease"}),
+        Entity.parse_obj({"identifier": "OLD-1", "blueprint": "jiraIssue"}),
+    ]
+    assert kept(in_port, [release], resync) == in_port[:1]
+    tracker.finish()
+    assert summary_table([tracker]).splitlines()[1].startswith("release (partial)  ")
+    assert logs[-1][1].startswith("Progress release: done, 2 read in ")
+    assert logs[-1][1].endswith(
+        "s; Jira refused 1 parent(s) (the warnings above), so its entities in Port are kept"
+    )
 
 
 async def test_expected_answers_are_skipped_quietly_with_one_summary(

@@ -24,8 +24,10 @@ def resource(kind: str) -> ResourceConfig:
 class Reader:
     """A kind's pages, recording what was read and which tracker each read counted for."""
 
-    def __init__(self, kind: str, pages: int, fail_after: int | None = None) -> None:
-        self.kind, self.pages, self.fail_after = kind, pages, fail_after
+    def __init__(
+        self, kind: str, pages: int, fail_after: int | None = None, items: int = 1
+    ) -> None:
+        self.kind, self.pages, self.fail_after, self.items = kind, pages, fail_after, items
         self.read = 0
         self.counted_for: list[str | None] = []
 
@@ -37,7 +39,10 @@ class Reader:
             tracker = progress.current()
             self.counted_for.append(tracker.kind if tracker else None)
             self.read += 1
-            yield [{"id": f"{self.kind}-{n}"}]
+            yield [
+                {"id": f"{self.kind}-{n}-{i}" if self.items > 1 else f"{self.kind}-{n}"}
+                for i in range(self.items)
+            ]
 
 
 async def settle() -> None:
@@ -52,7 +57,7 @@ async def test_every_resource_is_read_ahead_within_its_bound_and_counted_for_its
     await settle()
     # before any handler asks: the small kind is read whole, the big one up to its bound
     assert readers["user"].read == 2
-    assert readers["project"].read <= 3 + 1  # the queue, and the page waiting to go in
+    assert readers["project"].read == 3  # the bound: nothing read beyond it
     taken = reads.take(0)
     assert taken is not None and reads.take(0) is None  # one handler per resource
     tracker, pages = taken
@@ -60,6 +65,28 @@ async def test_every_resource_is_read_ahead_within_its_bound_and_counted_for_its
     assert [page async for page in pages] == [[{"id": f"project-{n}"}] for n in range(10)]
     assert set(readers["project"].counted_for) == {"project"}
     assert set(readers["user"].counted_for) == {"user"}
+    await reads.close()
+
+
+async def test_big_pages_wait_within_the_item_budget_small_ones_within_the_page_bound() -> None:
+    issues, users = Reader("issue", 20, items=1000), Reader("user", 20, items=10)
+    readers = {"issue": issues, "user": users}
+    reads = ResyncReads(pages_ahead=4, items_ahead=1500)
+    reads.start(
+        [resource("issue"), resource("user")], lambda r: readers[r.kind](), ResyncProgress().new
+    )
+    await settle()
+    # 1,000-item pages: two wait (the second takes it past 1,500), not four
+    assert issues.read == 2
+    assert users.read == 4
+    taken = reads.take(0)
+    assert taken is not None
+    pages = taken[1]
+    await anext(pages)
+    await settle()
+    assert issues.read == 3  # one taken, one more read: the budget is what waits, not a total
+    rest = [page async for page in pages]  # and every page still arrives, in order
+    assert [page[0]["id"] for page in rest] == [f"issue-{n}-0" for n in range(1, 20)]
     await reads.close()
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 
 from sandbox.jira_sim import SimConfig, create_app, generate_dataset
@@ -169,3 +171,79 @@ async def test_registered_webhooks_receive_their_events(receiver: Receiver) -> N
         assert len(sim_state(admin).webhooks.deliveries) == 2
         snapshot = (await admin.get("/_sim/webhooks")).json()
         assert snapshot["admin"][0]["secret"] == "hook-secret"
+
+
+@asynccontextmanager
+async def changed_with_a_hook_at(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A simulator retrying as Jira does, but in milliseconds, with a webhook registered for
+    `url`; an issue change has just been delivered to it. Yields the simulator's client."""
+    app = create_app(quick_retries())
+    async with asgi_client(app) as admin:
+        hook = {"name": "port", "url": url, "events": ["jira:issue_updated"], "secret": "s"}
+        await admin.post("/rest/webhooks/1.0/webhook", json=hook)
+        await admin.put("/_sim/issues/PA-1", json={"summary": "changed", "notify": True})
+        yield admin
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)
+
+
+def quick_retries(issues: int = 5) -> SimConfig:
+    """Jira's retries, minutes apart, shortened to milliseconds."""
+    return SimConfig(
+        issues=issues, webhook_retries=5, webhook_retry_min_s=0.01, webhook_retry_max_s=0.02
+    )
+
+
+@pytest.mark.parametrize("status", [408, 409, 425, 429, 500, 502, 503])
+async def test_a_delivery_answered_with_a_status_jira_retries_is_sent_again(
+    receiver: Receiver, status: int
+) -> None:
+    receiver.status = status
+    async with changed_with_a_hook_at(receiver.url) as admin:
+        await _until(lambda: len(receiver.requests) == 2)
+        receiver.status = 200  # the first retry fails too, the second one is taken
+        await _until(lambda: len(receiver.requests) == 3)
+        await asyncio.sleep(0.1)
+        assert len(receiver.requests) == 3  # answered 200: no more retries
+        first, *retries = receiver.requests
+        assert "x-atlassian-webhook-retry" not in first.headers
+        assert [r.headers["x-atlassian-webhook-retry"] for r in retries] == ["1", "2"]
+        ids = {r.headers["x-atlassian-webhook-identifier"] for r in receiver.requests}
+        assert len(ids) == 1 and all(r.body == first.body for r in retries)
+        log = sim_state(admin).webhooks.deliveries
+        assert [(d["retry"], d["status"]) for d in log] == [(0, status), (1, status), (2, 200)]
+
+
+@pytest.mark.parametrize("status", [200, 204, 400, 401, 404, 413])
+async def test_a_delivery_answered_otherwise_is_not_sent_again(
+    receiver: Receiver, status: int
+) -> None:
+    receiver.status = status
+    async with changed_with_a_hook_at(receiver.url):
+        await asyncio.sleep(0.2)
+        assert len(receiver.requests) == 1
+
+
+async def test_a_delivery_whose_connection_fails_is_retried_jiras_five_times() -> None:
+    async with changed_with_a_hook_at("http://127.0.0.1:9/nothing") as admin:  # nothing there
+        log = sim_state(admin).webhooks.deliveries
+        await _until(lambda: len(log) == 6)
+        await asyncio.sleep(0.1)
+        assert [d["retry"] for d in log] == [0, 1, 2, 3, 4, 5]
+        assert all(d["status"] is None and d["error"] for d in log)
+
+
+def test_jiras_own_retry_schedule_is_the_default() -> None:
+    config = SimConfig()
+    assert (config.webhook_retries, config.webhook_retry_min_s, config.webhook_retry_max_s) == (
+        5,
+        300.0,
+        900.0,
+    )
+    with pytest.raises(ValueError, match="webhook_retry_min_s"):
+        SimConfig(webhook_retry_min_s=10, webhook_retry_max_s=1)

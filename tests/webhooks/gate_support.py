@@ -3,6 +3,7 @@ example tests, its property tests and the real-app tests."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
+from jira.webhooks.answers import RECEIPT_KEY, Receipt
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.gate import WebhookGate
 from tests.webhooks.payloads import SECRET, delivery_headers
@@ -20,19 +22,33 @@ PATH = "/integration/webhook"
 
 
 class Downstream:
-    """Stands in for Ocean's route: records what it received."""
+    """Stands in for Ocean's route and its workers: records what it received, and applies it
+    at once (or fails to, with `problem`; or never finishes, with `finishes` False)."""
 
     def __init__(self) -> None:
         self.bodies: list[bytes] = []
         self.status = 200
+        self.problem: str | None = None
+        self.finishes = True
+        self.receipts: list[Receipt] = []  # those it did not finish
+        self.arrived = asyncio.Event()  # set once a delivery reached it
 
     async def handle(self, request: Request) -> Response:
         self.bodies.append(await request.body())
+        self.arrived.set()
+        receipt = request.scope.get("state", {}).get(RECEIPT_KEY)
+        if isinstance(receipt, Receipt) and not self.finishes:
+            self.receipts.append(receipt)
+        elif isinstance(receipt, Receipt):
+            if self.problem:
+                receipt.failed(self.problem)
+            receipt.applied = self.problem is None
+            receipt.settle()
         return JSONResponse({"status": "ok"}, status_code=self.status)
 
 
 def build(
-    secret: str | None = None, max_body: int = 10 * 1024 * 1024
+    secret: str | None = None, max_body: int = 10 * 1024 * 1024, answer_within: float = 10.0
 ) -> tuple[httpx.AsyncClient, Downstream, WebhookGate]:
     downstream = Downstream()
     app = Starlette(
@@ -42,7 +58,12 @@ def build(
         ]
     )
     gate = WebhookGate(
-        app, path=PATH, secret=lambda: secret, max_body_bytes=max_body, recent=RecentIds(size=100)
+        app,
+        path=PATH,
+        secret=lambda: secret,
+        max_body_bytes=max_body,
+        recent=RecentIds(size=100),
+        answer_within=answer_within,
     )
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=gate), base_url="http://ocean")
     return client, downstream, gate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 
@@ -338,3 +339,55 @@ async def test_a_secret_in_the_webhook_url_stands_in_for_a_signature(
     response = await post(client, body, headers, path=PATH + query)
     assert response.status_code == status
     assert len(downstream.bodies) == (1 if status == 200 else 0)
+
+
+async def test_a_delivery_that_could_not_be_applied_is_answered_503_and_can_be_retried(
+    warnings: list[str],
+) -> None:
+    client, downstream, _ = build()
+    body = body_of(user_event("user_updated"))
+    headers = delivery_headers(body, delivery_id="delivery-9")
+    downstream.problem = "UserWebhookProcessor for the user kind: Jira is unavailable"
+    response = await post(client, body, headers)
+    assert response.status_code == 503  # Jira retries 5xx
+    assert response.json() == {
+        "status": "retry",
+        "reason": "not applied: UserWebhookProcessor for the user kind: Jira is unavailable",
+    }
+    assert warnings == [
+        "Jira webhook delivery delivery-9 answered 503 so that Jira sends it again: not "
+        "applied: UserWebhookProcessor for the user kind: Jira is unavailable"
+    ]
+    downstream.problem = None  # Jira's retry, with the same id, is applied this time
+    retried = await post(client, body, headers)
+    assert retried.status_code == 200 and retried.json() == {"status": "ok"}
+    assert len(downstream.bodies) == 2
+
+
+async def test_a_delivery_not_applied_in_time_is_answered_503(warnings: list[str]) -> None:
+    client, downstream, _ = build(answer_within=0.05)
+    downstream.finishes = False
+    body = body_of(user_event("user_updated"))
+    response = await post(client, body, delivery_headers(body, delivery_id="slow-1"))
+    assert response.status_code == 503
+    assert response.json()["reason"].startswith("not applied within 0.05 s")
+    assert len(warnings) == 1 and "slow-1 answered 503" in warnings[0]
+
+
+async def test_a_retry_of_a_delivery_still_being_applied_is_answered_as_the_original() -> None:
+    client, downstream, _ = build()
+    downstream.finishes = False  # the original is still being applied ...
+    body = body_of(user_event("user_updated"))
+    headers = delivery_headers(body, delivery_id="delivery-7")
+    original = asyncio.create_task(post(client, body, headers))
+    await downstream.arrived.wait()
+    retry = asyncio.create_task(post(client, body, headers))  # ... when Jira sends it again
+    await asyncio.sleep(0.05)
+    assert not retry.done()  # not "duplicate" before the original is known to be applied
+    [receipt] = list(downstream.receipts)
+    receipt.failed("Port did not take 1 of its entities")
+    receipt.settle()
+    assert (await original).status_code == 503
+    answered = await retry
+    assert answered.status_code == 503 and "Port did not take" in answered.json()["reason"]
+    assert len(downstream.bodies) == 1  # the retry was not queued a second time

@@ -7,6 +7,7 @@ itself with the manager's own `_process_webhook_event`.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -32,7 +33,7 @@ from tests.integration.harness_setup import (
     every_kind_mapping,
     integration_config,
 )
-from tests.webhooks.gate_support import EVENT, PATH, nested, raw_headers
+from tests.webhooks.gate_support import EVENT, nested, raw_headers
 from tests.webhooks.payloads import (
     SECRET,
     body_of,
@@ -63,6 +64,7 @@ class Live:
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.ocean), base_url="http://ocean"
         )
+        self.processed = 0
 
     @property
     def queue(self) -> LocalQueue[WebhookEvent]:
@@ -78,18 +80,32 @@ class Live:
         delivery_id: str | None = None,
         sent_at: int | None = None,
     ) -> httpx.Response:
-        """Sends `payload` as Jira would: stamped with the time it was sent (now), signed."""
+        """Sends `payload` as Jira would: stamped with the time it was sent (now), signed;
+        Ocean's worker (played here) processes it while the delivery waits for its answer."""
         body = body_of({**payload, "timestamp": sent_at or int(time.time() * 1000)})
         headers = delivery_headers(body, secret, delivery_id)
-        return await self.http.post(WEBHOOK, content=body, headers=headers)
+        return await self.post(body, headers)
+
+    async def post(self, body: bytes, headers: Any) -> httpx.Response:
+        answer = asyncio.create_task(self.http.post(WEBHOOK, content=body, headers=headers))
+        while not answer.done():
+            if await self.queue.size():
+                await self.process_one()
+            else:
+                await asyncio.sleep(0.01)
+        return answer.result()
+
+    async def process_one(self) -> None:
+        event = await self.queue.get()
+        await self.ocean.webhook_manager._process_webhook_event(WEBHOOK_PATH, 0, event)
+        await self.queue.commit()
+        self.processed += 1
 
     async def drain(self) -> int:
-        processed = 0
+        """How many deliveries were processed since the last call (the rest now)."""
         while await self.queue.size():
-            event = await self.queue.get()
-            await self.ocean.webhook_manager._process_webhook_event(WEBHOOK_PATH, 0, event)
-            await self.queue.commit()
-            processed += 1
+            await self.process_one()
+        processed, self.processed = self.processed, 0
         return processed
 
 
@@ -219,7 +235,7 @@ async def test_the_reported_hostile_deliveries_get_4xx_from_the_real_ocean_app()
     ]
     async with live_harness([]) as live:
         for body, headers, status in deliveries:
-            response = await live.http.post(PATH, content=body, headers=headers)
+            response = await live.post(body, headers)
             assert response.status_code == status
         assert await live.queue.size() == 0
 
@@ -233,7 +249,7 @@ async def test_the_deepest_and_oddest_body_the_gate_lets_through_is_processed_by
     in_port = [{"identifier": "acc-4", "blueprint": "jiraUser"}]
     gone = ("GET", "/rest/api/3/user", json_response({}, 404))  # Jira confirms the delete
     async with live_harness([gone], in_port=in_port) as live:
-        response = await live.http.post(PATH, content=body, headers=raw_headers(body))
+        response = await live.post(body, raw_headers(body))
         assert response.status_code == 200
         assert await live.drain() == 1
         assert live.h.port_mock.deleted_entities == in_port
@@ -243,3 +259,98 @@ async def test_live_events_are_mapped_by_the_integrations_entity_processor() -> 
     # Ocean's default (JQEntityProcessor) forks a process pool for every delivery it maps.
     async with live_harness([]) as live:
         assert isinstance(live.ocean.webhook_manager.entity_processor, CompiledJQEntityProcessor)
+
+
+async def test_a_delivery_jira_could_not_answer_for_is_answered_503_and_retried() -> None:
+    # Jira refuses the re-read (a failure no retry of ours mends): nothing is written, and the
+    # delivery's answer says so, instead of Ocean's 200 on queueing.
+    routes: list[Route] = [
+        ("POST", "/rest/api/3/search/jql", json_response({"errorMessages": ["boom"]}, 400))
+    ]
+    async with live_harness(routes) as live:
+        response = await live.deliver(issue_event("jira:issue_updated", issue(1)), delivery_id="d1")
+        assert response.status_code == 503
+        assert response.json()["status"] == "retry"
+        assert "IssueWebhookProcessor for the issue kind" in response.json()["reason"]
+        assert live.h.port_mock.upserted_entities == []
+        # Jira's retry of it (same id) is not taken for a duplicate: it is processed again
+        await live.deliver(issue_event("jira:issue_updated", issue(1)), delivery_id="d1")
+        assert await live.drain() == 2
+
+
+async def test_a_delivery_port_did_not_take_is_answered_503() -> None:
+    found = json_response({"issues": [issue(1)]})
+    routes: list[Route] = [("POST", "/rest/api/3/search/jql", found)]
+    async with live_harness(routes) as live:
+        port = live.h.port_mock.transport
+        refusal = {"status_code": 422, "json": {"ok": False, "error": "invalid_entity"}}
+        port.add_route("POST", "/entities/bulk", refusal, times=1)
+        port._routes.insert(0, port._routes.pop())  # before the mock's own bulk route
+        response = await live.deliver(issue_event("jira:issue_updated", issue(1)))
+        assert response.status_code == 503
+        assert "Port did not take 1 of its entities" in response.json()["reason"]
+        # applied on Jira's retry, once Port takes it
+        assert (await live.deliver(issue_event("jira:issue_updated", issue(1)))).status_code == 200
+        assert [e["identifier"] for e in live.h.port_mock.upserted_entities] == ["P1-1"]
+
+
+async def test_deliveries_waiting_for_their_answers_are_applied_together() -> None:
+    # Five deliveries in flight at once: each waits for its answer while Ocean's workers apply
+    # them side by side, and their re-reads still share one Jira search.
+    found = json_response({"issues": [issue(n, summary=f"Now {n}") for n in range(1, 6)]})
+    async with live_harness([("POST", "/rest/api/3/search/jql", found)]) as live:
+        bodies = [
+            body_of(
+                {
+                    **issue_event("jira:issue_updated", issue(n)),
+                    "timestamp": int(time.time() * 1000),
+                }
+            )
+            for n in range(1, 6)
+        ]
+        answers = [
+            asyncio.create_task(
+                live.http.post(WEBHOOK, content=b, headers=delivery_headers(b, SECRET))
+            )
+            for b in bodies
+        ]
+        while await live.queue.size() < len(bodies):
+            await asyncio.wait(answers, timeout=0.01)
+        assert not any(answer.done() for answer in answers)  # nothing answered before applied
+        events = [await live.queue.get() for _ in bodies]
+        manager = live.ocean.webhook_manager
+        await asyncio.gather(
+            *(manager._process_webhook_event(WEBHOOK_PATH, n, e) for n, e in enumerate(events))
+        )
+        for _ in events:
+            await live.queue.commit()
+        assert [(await answer).status_code for answer in answers] == [200] * 5
+        assert len(live.transport.calls_for("/rest/api/3/search/jql")) == 1
+        titles = {(e["identifier"], e["title"]) for e in live.h.port_mock.upserted_entities}
+        assert titles == {(f"P1-{n}", f"Now {n}") for n in range(1, 6)}
+
+
+async def test_a_delivery_whose_processing_is_stopped_is_answered_503() -> None:
+    # Ocean cancels its workers when the process is asked to stop (a rolling update).
+    found = json_response({"issues": [issue(1)]})
+    async with live_harness([("POST", "/rest/api/3/search/jql", found)]) as live:
+        body = body_of(
+            {**issue_event("jira:issue_updated", issue(1)), "timestamp": int(time.time() * 1000)}
+        )
+        answer = asyncio.create_task(
+            live.http.post(WEBHOOK, content=body, headers=delivery_headers(body, SECRET))
+        )
+        while not await live.queue.size():
+            await asyncio.wait({answer}, timeout=0.01)
+        event = await live.queue.get()
+        worker = asyncio.create_task(
+            live.ocean.webhook_manager._process_webhook_event(WEBHOOK_PATH, 0, event)
+        )
+        await asyncio.sleep(0.05)  # inside the re-read's coalescing window
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+        await live.queue.commit()
+        response = await answer
+        assert response.status_code == 503
+        assert "the integration stopped before applying it" in response.json()["reason"]
+        assert live.h.port_mock.upserted_entities == []

@@ -34,6 +34,9 @@ from jira.selectors import (
 Payload = Mapping[str, Any]
 
 
+BOARD_ACCESS = "access to that board: its filter shared with them, Browse projects in its projects"
+
+
 def board_label(board: dict[str, Any]) -> str:
     name = board.get("name")
     return f"board {board.get('id')}" + (f" ({name})" if name else "")
@@ -52,7 +55,7 @@ def _per_board(
 ) -> AsyncIterator[Page]:
     """`read(board)` for every board (or `boards`); Jira's 400 for a board means only that it
     has nothing of the kind (`nothing_here`)."""
-    fanout = Fanout(kind, board_label, client.concurrency, _is_400, nothing_here)
+    fanout = Fanout(kind, board_label, client.concurrency, _is_400, nothing_here, BOARD_ACCESS)
     return children(boards if boards is not None else _boards(client), read, fanout)
 
 
@@ -109,7 +112,7 @@ async def _add_projects(client: JiraClient, board: dict[str, Any]) -> None:
 async def fetch_boards(client: JiraClient, resource: BoardResourceConfig) -> AsyncIterator[Page]:
     selector = resource.selector
     boards = _boards(client, selector.board_type, selector.project_key)
-    fanout = Fanout("board", board_label, client.concurrency)
+    fanout = Fanout("board", board_label, client.concurrency, access=BOARD_ACCESS)
     async for page in enrich(boards, lambda board: _add_projects(client, board), fanout):
         yield page
 

@@ -10,11 +10,16 @@
 - `enrich(pages, add, fanout)`: the same for per-item look-ups that complete an object in place
   (a board's projects); a page is yielded once all its items are complete.
 
-The skip rule, the same for every fan-out: Jira answering 400, 403 or 404 for one parent (a
-project the token cannot see, a board deleted meanwhile) skips that parent with one warning, and
-the rest of the kind syncs. Answers a kind `expects` (a kanban board has no sprints) are skipped
-quietly and counted in one summary line. Any other error fails the kind, which then deletes
-nothing in Port.
+The skip rule, the same for every fan-out, never deletes what Jira still has. Jira answering 400,
+403 or 404 for one parent skips that parent with one warning, and the rest of the kind syncs:
+- 404: the parent is gone (a board deleted meanwhile), and its children with it: Ocean's delete
+  phase removes them from Port;
+- 400 or 403: Jira refused that parent's children (a project or board the token cannot read):
+  they are unknown, not gone, so the kind's entities already in Port are kept this resync
+  (jira.unavailable), while what was read is written as usual; the warning names the parent and
+  the access to grant.
+Answers a kind `expects` (a kanban board has no sprints) are skipped quietly and counted in one
+summary line. Any other error fails the kind, which then deletes nothing in Port.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from typing import Any
 
 from loguru import logger
 
+from jira import unavailable
 from jira.errors import JiraApiError
 from jira.paging import Page
 
-SKIP_STATUSES = frozenset({400, 403, 404})
+GONE = 404
+SKIP_STATUSES = frozenset({400, 403, GONE})
 DEFAULT_BATCH = 100
 
 Item = dict[str, Any]
@@ -44,13 +51,15 @@ def _never(error: JiraApiError) -> bool:
 @dataclass(frozen=True)
 class Fanout:
     """How a kind reads per parent: its name (for the log), how a parent is named, how many
-    parents are read at once, and the answers that only mean "nothing here" for a parent."""
+    parents are read at once, the answers that only mean "nothing here" for a parent, and
+    the access a parent Jira refuses needs (for the warning)."""
 
     kind: str
     describe: Callable[[Item], str]
     concurrency: int
     expected: Expected = _never
     expected_reason: str = "Jira has nothing of that kind for them"
+    access: str = "access to it in Jira"
 
 
 @dataclass
@@ -69,9 +78,17 @@ class SkipRule:
             logger.debug(f"Kind {kind}: skipping {name}: {error}")
             return True
         detail = "; ".join(error.messages) or "no error message"
+        if error.status == GONE:
+            logger.warning(
+                f"Kind {kind}: skipping {name}: Jira answered 404 ({detail}): it is gone, and "
+                f"its {kind} entities leave Port with it; the rest of the kind syncs"
+            )
+            return True
+        unavailable.refused(name)
         logger.warning(
-            f"Kind {kind}: skipping {name}: Jira answered {error.status} ({detail}); "
-            "the rest of the kind syncs"
+            f"Kind {kind}: skipping {name}: Jira refused it ({error.status}: {detail}); grant "
+            f"the integration's user {self.fanout.access}. Until Jira answers for it, no {kind} "
+            "entity is deleted from Port; the rest of the kind syncs"
         )
         return True
 

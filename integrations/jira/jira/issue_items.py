@@ -45,6 +45,9 @@ Payload = Mapping[str, Any]
 KEY_PAGE_SIZE = 5000
 
 
+ISSUE_ACCESS = "the Browse projects permission in that issue's project (and its security level)"
+
+
 def issue_label(issue: dict[str, Any]) -> str:
     return f"issue {issue.get('key') or issue.get('id')}"
 
@@ -110,7 +113,7 @@ async def _worklogs(
     if feed_from_ms is not None:
         pages = _changed_worklogs(client, feed_from_ms)
     else:
-        fanout = Fanout("worklog", issue_label, client.concurrency)
+        fanout = Fanout("worklog", issue_label, client.concurrency, access=ISSUE_ACCESS)
         issues = _issue_keys_of(client, jql)
         params = selector.worklog_params
         pages = children(issues, lambda issue: _worklogs_of_issue(client, issue, params), fanout)
@@ -182,7 +185,7 @@ async def _comments_of_issue(client: JiraClient, issue: dict[str, Any]) -> Async
 
 
 def _comments(client: JiraClient, jql: str) -> AsyncIterator[Page]:
-    fanout = Fanout("comment", issue_label, client.concurrency)
+    fanout = Fanout("comment", issue_label, client.concurrency, access=ISSUE_ACCESS)
     issues = issue_pages(client, jql, ["comment"], None, issue_strategy())
     return children(issues, lambda issue: _comments_of_issue(client, issue), fanout)
 

@@ -65,6 +65,8 @@ class KindProgress:
     error: str | None = None
     # The install cannot read the kind (jira.unavailable): nothing read, its entities kept.
     skipped: bool = False
+    # Parents Jira refused (jira.fanout): read in part, its entities in Port kept.
+    refused: list[str] = field(default_factory=list)
     # Its resync handler started on it (ResyncProgress.begin); reads ahead may start earlier.
     begun: bool = False
     started: float = field(init=False)
@@ -140,7 +142,13 @@ class KindProgress:
             outcome = "skipped (not readable by this install), its entities kept"
         else:
             outcome = f"done, {self.read} read"
-        logger.info(f"Progress {self.kind}: {outcome} in {self.seconds:.1f}s")
+        line = f"Progress {self.kind}: {outcome} in {self.seconds:.1f}s"
+        if self.refused and not self.error:
+            line += (
+                f"; Jira refused {len(self.refused)} parent(s) (the warnings above), so its "
+                "entities in Port are kept"
+            )
+        logger.info(line)
 
 
 _CURRENT: ContextVar[KindProgress | None] = ContextVar("jira_kind_progress", default=None)
@@ -284,7 +292,15 @@ def summary_table(kinds: Iterable[KindProgress]) -> str:
     rows = [COLUMNS] + [
         (
             tracker.kind
-            + (" (failed)" if tracker.error else " (skipped)" if tracker.skipped else ""),
+            + (
+                " (failed)"
+                if tracker.error
+                else " (skipped)"
+                if tracker.skipped
+                else " (partial)"
+                if tracker.refused
+                else ""
+            ),
             str(tracker.read),
             str(tracker.upserted),
             str(tracker.failed),

@@ -24,6 +24,9 @@ from jira.selectors import (
 Payload = Mapping[str, Any]
 
 
+PROJECT_ACCESS = "the Browse projects permission in that project"
+
+
 def project_label(project: dict[str, Any]) -> str:
     return f"project {project.get('key')}"
 
@@ -35,7 +38,7 @@ def _per_project(
     return children(
         read_ahead.shared_list(("projects", client), client.projects),
         lambda project: tagged(read(str(project["key"])), **_parent(project)),
-        Fanout(kind, project_label, client.concurrency),
+        Fanout(kind, project_label, client.concurrency, access=PROJECT_ACCESS),
     )
 
 

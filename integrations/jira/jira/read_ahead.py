@@ -5,10 +5,13 @@ Ocean processes the mapping's resources one after another: each waits for its ow
 answer after the previous one's Port writes. When a full resync starts (`start`, from Ocean's
 resync-start hook), the reads of every resource begin at once, each into a queue of at most
 `pages_ahead` pages; the resource's resync handler then takes its pages from there (`take`).
-What waits is bounded (`pages_ahead` pages per resource), the Jira client's concurrency and rate
-limits bound the requests, and Ocean's order, its per-kind bookkeeping and its delete phase are
-unchanged: a read that fails is raised by its own resource's handler, so that kind fails alone
-and deletes nothing.
+What waits is bounded by a memory budget: a resource reads its next page only while fewer than
+`items_ahead` items (and `pages_ahead` pages) of it wait, so each kind finds at least its first
+page read, and the issue kind (1,000-issue pages of about 11 MB each as Python objects, read
+ahead by its own pipeline as well: jira.issues) holds one or two pages here rather than four. The
+Jira client's concurrency and rate limits bound the requests, and Ocean's order, its per-kind
+bookkeeping and its delete phase are unchanged: a read that fails is raised by its own
+resource's handler, so that kind fails alone and deletes nothing.
 
 The parent lists several kinds read (the projects of release and component, the boards of
 board, sprint, epic and backlog) are read once per resync (`shared_list`) and handed to each
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -35,6 +39,8 @@ from jira.paging import Page
 
 PAGES_AHEAD = 4
 """Pages read ahead per resource, beyond the one its handler is on."""
+ITEMS_AHEAD = 1000
+"""A resource reads on while fewer items than this wait (its first page always may)."""
 
 OpenPages = Callable[[ResourceConfig], AsyncIterator[Page] | None]
 
@@ -47,12 +53,39 @@ class _Failed:
 _END = object()
 
 
-@dataclass
 class _Stream:
-    tracker: progress.KindProgress
-    queue: asyncio.Queue[object]
-    task: asyncio.Task[None] | None = None
-    taken: bool = False
+    """One resource's pages waiting for its handler: the reader goes on while fewer than
+    `pages` pages and `items` items wait."""
+
+    def __init__(self, tracker: progress.KindProgress, pages: int, items: int) -> None:
+        self.tracker = tracker
+        self.task: asyncio.Task[None] | None = None
+        self.taken = False
+        self._pages, self._items = max(1, pages), max(1, items)
+        self._waiting: deque[object] = deque()
+        self._items_waiting = 0
+        self._changed = asyncio.Condition()
+
+    async def put(self, item: object) -> None:
+        async with self._changed:
+            self._waiting.append(item)
+            self._items_waiting += len(item) if isinstance(item, list) else 0
+            self._changed.notify_all()
+
+    async def room(self) -> None:
+        """Returns once the reader may read another page."""
+        async with self._changed:
+            await self._changed.wait_for(
+                lambda: len(self._waiting) < self._pages and self._items_waiting < self._items
+            )
+
+    async def get(self) -> object:
+        async with self._changed:
+            await self._changed.wait_for(lambda: bool(self._waiting))
+            item = self._waiting.popleft()
+            self._items_waiting -= len(item) if isinstance(item, list) else 0
+            self._changed.notify_all()
+            return item
 
 
 @dataclass
@@ -60,6 +93,7 @@ class ResyncReads:
     """The reads of one full resync: a stream per resource index, and the shared lists."""
 
     pages_ahead: int = PAGES_AHEAD
+    items_ahead: int = ITEMS_AHEAD
     _streams: dict[int, _Stream] = field(default_factory=dict)
     _lists: dict[Hashable, asyncio.Future[list[Page]]] = field(default_factory=dict)
 
@@ -74,7 +108,7 @@ class ResyncReads:
             pages = open_pages(resource)
             if pages is None:
                 continue
-            stream = _Stream(tracker_for(resource.kind), asyncio.Queue(self.pages_ahead))
+            stream = _Stream(tracker_for(resource.kind), self.pages_ahead, self.items_ahead)
             stream.task = asyncio.create_task(
                 self._read(stream, pages, index), name=f"read-ahead-{resource.kind}-{index}"
             )
@@ -87,11 +121,12 @@ class ResyncReads:
         priority.use(priority.FIRST + 1 + index)
         try:
             async for page in pages:
-                await stream.queue.put(page)
+                await stream.put(page)
+                await stream.room()  # before the next page is read
         except Exception as error:  # raised by the kind's own handler: that kind fails alone
-            await stream.queue.put(_Failed(error))
+            await stream.put(_Failed(error))
         else:
-            await stream.queue.put(_END)
+            await stream.put(_END)
 
     def take(self, index: int) -> tuple[progress.KindProgress, AsyncIterator[Page]] | None:
         """The tracker and pages read ahead for resource `index`, or None (read it directly)."""
@@ -103,7 +138,7 @@ class ResyncReads:
 
     @staticmethod
     async def _pages(stream: _Stream) -> AsyncIterator[Page]:
-        while (item := await stream.queue.get()) is not _END:
+        while (item := await stream.get()) is not _END:
             if isinstance(item, _Failed):
                 raise item.error
             assert isinstance(item, list)

@@ -1,5 +1,5 @@
-"""Kinds a resync skips because this install cannot read them, and the Port entities kept for
-them.
+"""Kinds a resync skips because this install cannot read them, or reads only in part because
+Jira refused some of their parents, and the Port entities kept for them.
 
 A reader that cannot read its kind at all here (the team kind on Data Center, with an OAuth
 token, on the api.atlassian.com gateway, or without atlassianOrganizationId) yields nothing and
@@ -9,6 +9,11 @@ of the kind, though Jira never said they are gone; raising instead would make Oc
 delete phase of every kind. So the integration's applier (integration.py) leaves the entities
 `kept` for the skipped kinds' blueprints out of that comparison, for this resync only (the
 trackers are the resync's own): the other kinds' stale entities are deleted as before.
+
+A fan-out whose parent Jira refuses (400/403: a project or board the token cannot read) calls
+`refused`: that parent's children are unknown, not gone, and which of the kind's entities in
+Port are theirs cannot be told from Port's side for every mapping, so the kind's entities are
+kept the same way this resync, while everything it read is written as usual.
 """
 
 from __future__ import annotations
@@ -49,18 +54,25 @@ def skip(resource: ResourceConfig, reason: str) -> None:
         tracker.skipped = True
 
 
+def refused(parent: str) -> None:
+    """Jira refused the children of `parent` for the current kind: its entities stay in Port."""
+    tracker = progress.current()
+    if tracker is not None:
+        tracker.refused.append(parent)
+
+
 def kept(
     entities: Iterable[Entity],
     resources: Iterable[ResourceConfig],
     resync: progress.ResyncProgress,
 ) -> list[Entity]:
     """Those of `entities` that stay in Port whatever `resync` read: the entities of the
-    blueprints of the resources whose kind it skipped (all of them when such a blueprint is
-    computed per object, as no entity can then be told apart)."""
+    blueprints of the resources whose kind it skipped or read in part (all of them when such a
+    blueprint is computed per object, as no entity can then be told apart)."""
     blueprints = {
         literal_blueprint(resource)
         for resource in resources
-        if any(tracker.skipped for tracker in resync.of(resource.kind))
+        if any(tracker.skipped or tracker.refused for tracker in resync.of(resource.kind))
     }
     if None in blueprints:
         return list(entities)

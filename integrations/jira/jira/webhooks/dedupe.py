@@ -43,6 +43,9 @@ class RecentIds(_Bounded[str, None]):
     def __init__(self, size: int = DEFAULT_DELIVERY_IDS) -> None:
         super().__init__(size)
 
+    def __contains__(self, delivery_id: object) -> bool:
+        return delivery_id in self._entries
+
     def seen_or_add(self, delivery_id: str) -> bool:
         """True when `delivery_id` was seen before; otherwise remembers it and returns False."""
         seen = delivery_id in self._entries

@@ -13,11 +13,15 @@ first, on `POST {prefix}/integration/webhook` only:
   NaN/Infinity or a number no float can hold, escapes half a surrogate pair, is not an object,
   has no webhookEvent or one no kind handles, or lacks the object its event needs;
 - 200 `{"status": "duplicate"}`, without queueing, for an X-Atlassian-Webhook-Identifier
-  already accepted (Jira repeats it on retries);
-- otherwise the request goes on to Ocean's route with its body replayed byte for byte.
+  already applied (Jira repeats it on retries); one still being applied is answered as the
+  original will be;
+- otherwise the request goes on to Ocean's route with its body replayed byte for byte, and
+  Ocean's answer is held until the delivery is applied: 200 once it is, 503 (which Jira
+  retries) when applying it failed or took over ANSWER_WITHIN_SECONDS (jira.webhooks.answers).
 
 Each refusal is logged once, at warning, with its reason: never the body or the secret. Nothing
-a client sends makes the gate answer 5xx or raise.
+a client sends makes the gate answer 5xx or raise; a 503 only ever says that the integration
+could not apply a valid delivery yet.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import math
 import operator
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import accumulate, count
 from typing import Any
 from urllib.parse import parse_qs
@@ -35,7 +40,7 @@ from urllib.parse import parse_qs
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jira.webhooks import signature
+from jira.webhooks import answers, signature
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.events import payload_problem
 
@@ -166,6 +171,46 @@ def parse(body: bytes) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a delivery is refused: 401 (not signed by webhookSecret) or 400 (not a delivery)."""
+
+    status: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    payload: dict[str, Any]
+
+
+async def check_delivery(
+    body: bytes, secret: str | None, signatures: list[str], url_secret: str | None
+) -> Accepted | Refusal:
+    """The checks every delivery passes, over HTTP (the gate) and from Ocean's Redis stream:
+    its signature when webhookSecret is set, then strict JSON, then a payload a kind handles."""
+    if secret:
+        problem = (
+            "X-Hub-Signature is sent more than once"
+            if len(signatures) > 1
+            else signature.problem(secret, body, signatures[0] if signatures else None, url_secret)
+        )
+        if problem:
+            return Refusal(401, problem)
+    try:
+        payload = (
+            await asyncio.to_thread(parse, body)
+            if len(body) > PARSE_IN_THREAD_BYTES
+            else parse(body)
+        )
+    except _NotJson as error:
+        return Refusal(400, str(error))
+    problem = payload_problem(payload)
+    if problem:
+        return Refusal(400, problem)
+    return Accepted(payload)
+
+
 def _printable(value: str) -> str:
     """A client-sent value fit for one log line."""
     return "".join(char for char in value if char.isprintable())
@@ -180,12 +225,16 @@ class WebhookGate:
         secret: Callable[[], str | None],
         max_body_bytes: int = MAX_BODY_BYTES,
         recent: RecentIds | None = None,
+        answer_within: float = answers.ANSWER_WITHIN_SECONDS,
     ) -> None:
         self.app = app
         self._path = path
         self._secret = secret
         self.max_body_bytes = max_body_bytes
         self.recent = recent if recent is not None else RecentIds()
+        self.answer_within = answer_within
+        # the deliveries being applied, by id: a retry of one is answered as it will be
+        self._applying: dict[str, answers.Receipt] = {}
 
     @property
     def path(self) -> str:
@@ -240,38 +289,43 @@ class WebhookGate:
             await reject(400, f"Content-Length says {declared} bytes but {len(body)} were sent")
             return
 
-        secret = self._secret()
-        if secret:
-            offered = headers.get(signature.HEADER, [])
-            problem = (
-                "X-Hub-Signature is sent more than once"
-                if len(offered) > 1
-                else signature.problem(
-                    secret, body, offered[0] if offered else None, _url_secret(scope)
-                )
-            )
-            if problem:
-                await reject(401, problem)
-                return
-        try:
-            payload = (
-                await asyncio.to_thread(parse, body)
-                if len(body) > PARSE_IN_THREAD_BYTES
-                else parse(body)
-            )
-        except _NotJson as error:
-            await reject(400, str(error))
-            return
-        problem = payload_problem(payload)
-        if problem:
-            await reject(400, problem)
+        checked = await check_delivery(
+            body, self._secret(), headers.get(signature.HEADER, []), _url_secret(scope)
+        )
+        if isinstance(checked, Refusal):
+            await reject(checked.status, checked.reason)
             return
 
         if delivery and self.recent.seen_or_add(delivery):
+            original = self._applying.get(delivery)
+            if original is not None:  # still being applied: answer as the original will be
+                problems = await original.outcome(self.answer_within)
+                if problems != []:
+                    await self._retry_later(send, delivery, self._not_applied(problems))
+                    return
             logger.info(f"Jira webhook delivery {delivery} was already accepted; not queued again")
             await _respond(send, 200, {"status": "duplicate"})
             return
         await self._pass_on(scope, receive, send, body, delivery)
+
+    def _not_applied(self, problems: list[str] | None) -> str:
+        """Why a delivery was not applied: its problems, or None when it was not in time."""
+        if problems is None:
+            return (
+                f"not applied within {self.answer_within:g} s (applying it goes on; "
+                "Jira's retry is applied again)"
+            )
+        return f"not applied: {'; '.join(problems)}"
+
+    @staticmethod
+    async def _retry_later(send: Send, delivery: str | None, reason: str) -> None:
+        """Answers 503, which Jira retries, with one warning."""
+        shown = _printable(delivery or "")
+        logger.warning(
+            f"Jira webhook delivery{f' {shown}' if shown else ''} answered 503 so that Jira "
+            f"sends it again: {reason}"
+        )
+        await _respond(send, 503, {"status": "retry", "reason": reason})
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
@@ -291,6 +345,8 @@ class WebhookGate:
     async def _pass_on(
         self, scope: Scope, receive: Receive, send: Send, body: bytes, delivery: str | None
     ) -> None:
+        """Ocean's route queues the delivery; its answer is held until the delivery is applied
+        (jira.webhooks.answers), and becomes a 503 when it was not."""
         replayed = False
 
         async def replay() -> Message:
@@ -301,17 +357,30 @@ class WebhookGate:
             return await receive()
 
         status: int | None = None
+        held: list[Message] = []
 
-        async def watch(message: Message) -> None:
+        async def hold(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            await send(message)
+            held.append(message)
 
+        receipt = answers.attach(scope)
+        if delivery:
+            self._applying[delivery] = receipt
         try:
-            await self.app(scope, replay, watch)
+            await self.app(scope, replay, hold)
+            problems = await receipt.outcome(self.answer_within) if status == 200 else []
+            if problems == []:
+                for message in held:
+                    await send(message)
+                return
+            status = 503
+            await self._retry_later(send, delivery, self._not_applied(problems))
         finally:
-            # Not queued: let Jira's retry of this delivery through.
+            if delivery:
+                self._applying.pop(delivery, None)
+            # Not applied (or not queued): let Jira's retry of this delivery through.
             if delivery and (status is None or status >= 500):
                 self.recent.forget(delivery)
 

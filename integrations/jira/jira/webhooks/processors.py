@@ -182,7 +182,8 @@ class KindWebhookProcessor(AbstractWebhookProcessor):
             )
             return False
         body = await original.body()
-        # A URL secret (Data Center before 10) is only known on the HTTP path, not via Redis.
+        # A URL secret (Data Center before 10): the request's query, over HTTP and from the Redis
+        # stream alike (jira.webhooks.stream.StreamRequest).
         query = getattr(original, "query_params", None) or {}
         problem = signature.problem(
             secret, body, signature.header_value(headers), query.get(signature.URL_SECRET_PARAM)
