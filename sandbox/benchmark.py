@@ -2,6 +2,7 @@
 
     python -m sandbox.benchmark --issues 10000 [--latencies jira|both|zero|all]
                                 [--port-latency-ms 100] [--flavor cloud|datacenter] [--profile FILE]
+                                [--kinds project,team,user,issue]
 
 Prints wall time, the integration process's CPU time (user + system) and peak RSS, entities per
 second, Jira requests by endpoint and per 1000 issues, the 429s it met, Port requests by
@@ -17,6 +18,10 @@ writes its stats to FILE (slower; with `all`, each run overwrites it); `--log FI
 integration's output (its log) in FILE, likewise. The integration's own
 settings (e.g. `JIRA_ISSUE_STRATEGY=search`) pass through from the environment.
 
+`--kinds` keeps only those kinds of the default mapping (the integration is created in Port with
+that mapping before the run): `project,team,user,issue` are the kinds Port's own Jira
+integration maps by default, for a like-for-like comparison of Jira requests and time.
+
 The other benchmarks share this module's site, run and printing helpers.
 """
 
@@ -30,10 +35,25 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
+import yaml
+
 from sandbox.jira_sim.config import UNKIND_ENV, unkind_requested
-from sandbox.stack import LAUNCHER, RunResult, Stack, running_stack
+from sandbox.stack import (
+    INTEGRATION_ID,
+    LAUNCHER,
+    PORT_CLIENT_ID,
+    PORT_CLIENT_SECRET,
+    RunResult,
+    Stack,
+    running_stack,
+)
 from sandbox.stages import profile_components, stage_seconds, timeline
 
+DEFAULT_MAPPING = (
+    Path(__file__).resolve().parent.parent
+    / "integrations/jira/.port/resources/port-app-config.yaml"
+)
 STANDARD_LATENCY = {"latency_ms": 300.0, "per_item_ms": 3.0, "burst_limit_rps": 100.0}
 LATENCIES = {"jira": (True, False), "both": (True, True), "zero": (False, False)}
 # a benchmark's ONCE run: no raw-data examples sent to Port, Ocean's INFO phase lines for stages
@@ -90,6 +110,32 @@ def sync_once(
     return result
 
 
+def default_mapping(kinds: list[str]) -> dict[str, Any]:
+    """The integration's default mapping with only `kinds`' resources (in its order)."""
+    mapping: dict[str, Any] = yaml.safe_load(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    unknown = set(kinds) - {resource["kind"] for resource in mapping["resources"]}
+    if unknown:
+        raise SystemExit(f"--kinds: not in the default mapping: {', '.join(sorted(unknown))}")
+    mapping["resources"] = [r for r in mapping["resources"] if r["kind"] in kinds]
+    return mapping
+
+
+def install_mapping(stack: Stack, mapping: Mapping[str, Any]) -> None:
+    """Creates the integration in Port with `mapping`, so the run uses it rather than the
+    default (Ocean keeps an existing integration's mapping)."""
+    with httpx.Client(base_url=stack.port_url, timeout=30) as port:
+        token = port.post(
+            "/v1/auth/access_token",
+            json={"clientId": PORT_CLIENT_ID, "clientSecret": PORT_CLIENT_SECRET},
+        )
+        token.raise_for_status()
+        port.post(
+            "/v1/integration",
+            json={"installationId": INTEGRATION_ID, "config": mapping},
+            headers={"Authorization": f"Bearer {token.json()['accessToken']}"},
+        ).raise_for_status()
+
+
 def jira_requests(stack: Stack) -> dict[str, int]:
     """The Jira simulator's request counts by endpoint so far."""
     counts: dict[str, int] = stack.jira("GET", "/_sim/stats")["by_endpoint"]
@@ -121,9 +167,11 @@ def run(
     profile: Path | None = None,
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
+    kinds: list[str] | None = None,
 ) -> int:
     """One ONCE sync (`env` is added to the integration's environment, e.g. its settings);
-    prints its figures and returns its exit code."""
+    prints its figures and returns its exit code. `kinds` keeps only those kinds' resources of
+    the default mapping (installed in Port before the run, as a user's edited mapping is)."""
     knobs = {**site(issues, latency=jira_latency), "deployment": flavor}
     command = None
     if profile is not None:
@@ -131,6 +179,8 @@ def run(
     children_before = _children_cpu()
     load_before = os.getloadavg()[0]
     with running_stack(jira=knobs, port_latency_ms=port_latency_ms) as stack:
+        if kinds is not None:
+            install_mapping(stack, default_mapping(kinds))
         result = sync_once(stack, env, command)
         jira = stack.jira("GET", "/_sim/stats")
         port = stack.port("GET", "/_sim/stats")
@@ -179,6 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     add_flavor(parser)
     parser.add_argument("--profile", type=Path, help="write the integration's cProfile stats here")
     parser.add_argument("--log", type=Path, help="write the integration's output here")
+    parser.add_argument(
+        "--kinds",
+        type=lambda value: value.split(","),
+        help="only these kinds of the default mapping, e.g. project,team,user,issue "
+        "(the kinds Port's own Jira integration maps by default)",
+    )
     args = parser.parse_args(argv)
 
     exit_codes = [
@@ -189,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             flavor=args.flavor,
             profile=args.profile,
             log=args.log,
+            kinds=args.kinds,
         )
         for name in (LATENCIES if args.latencies == "all" else [args.latencies])
     ]
