@@ -15,9 +15,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,18 @@ class RunResult:
     def last_line(self) -> str:
         lines = [line for line in self.output.splitlines() if line.strip()]
         return lines[-1] if lines else ""
+
+
+@dataclass
+class RunningIntegration:
+    """One long-running integration process of `Stack.integrations`."""
+
+    url: str
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 @dataclass
@@ -256,6 +269,32 @@ class Stack:
             yield _wait_until(lambda: _answers(url), process, "the integration", 60)
         finally:
             _stop([process], timeout=20)
+
+    @contextmanager
+    def integrations(
+        self, listeners: Sequence[str], *, live_events: bool = True, **env: str
+    ) -> Iterator[list[RunningIntegration]]:
+        """Starts one long-running integration per Ocean event listener type in `listeners`
+        (e.g. POLLING, WEBHOOKS_ONLY), all at the same moment, as a Deployment's replicas
+        start; yields them once every one answers. With `live_events`, they all announce the
+        first one's URL as OCEAN__BASE_URL, as replicas behind one Service announce its URL."""
+        ports = [free_port() for _ in listeners]
+        started: list[RunningIntegration] = []
+        for port, listener in zip(ports, listeners, strict=True):
+            merged = {"OCEAN__EVENT_LISTENER": json.dumps({"type": listener})}
+            merged["APPLICATION__PORT"] = str(port)
+            if live_events:
+                merged["OCEAN__BASE_URL"] = f"http://127.0.0.1:{ports[0]}"
+            log = self.workdir / f"integration-{port}.log"
+            command = [sys.executable, str(LAUNCHER)]
+            process = _spawn(command, log, self.integration_env(**{**merged, **env}))
+            started.append(RunningIntegration(f"http://127.0.0.1:{port}", log, process))
+        try:
+            for one in started:
+                _wait_until(partial(_answers, one.url), one.process, "an integration", 120)
+            yield started
+        finally:
+            _stop([one.process for one in started], timeout=20)
 
     def integration_log(self) -> str:
         return "\n".join(

@@ -173,6 +173,7 @@ async def _start_live_events(settings: JiraSettings) -> None:
         settings,
         base_url=ocean.app.base_url or None,
         identifier=ocean.config.integration.identifier,
+        replica=ocean.app.config.event_listener.type == EventListenerType.WEBHOOKS_ONLY,
     )
     if keeper is not None:
         signal_handler.register(keeper.stop)

@@ -286,6 +286,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
             "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
             "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
+            "DELETE /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_delete,
         }
     )
     middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]
