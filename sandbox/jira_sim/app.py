@@ -134,8 +134,11 @@ class SimMiddleware:
     ) -> None:
         sim = self.sim
         config = sim.config
-        if config.latency_ms > 0:
-            await asyncio.sleep(config.latency_ms / 1000)
+        delay = config.latency_ms + sum(
+            ms for pattern, ms in config.path_latency_ms.items() if re.search(pattern, ctx.path)
+        )
+        if delay > 0:
+            await asyncio.sleep(delay / 1000)
         authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = ctx.path == "/_edge/tenant_info" or (

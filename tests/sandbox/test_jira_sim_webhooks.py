@@ -188,3 +188,14 @@ async def test_same_webhook_created_twice_is_kept_twice_and_deleted_once() -> No
         assert again.status_code == 404
         listed = (await admin.get("/rest/webhooks/1.0/webhook")).json()
         assert sorted(h["self"].rsplit("/", 1)[-1] for h in listed) == ["1", "3"]
+
+
+async def test_path_latency_delays_only_the_matching_paths() -> None:
+    never = 600_000.0  # ten minutes: applied to the wrong path, the wait below times out
+    config = SimConfig(issues=1, path_latency_ms={"^/rest/webhooks/": 200, "^/nowhere/": never})
+    async with asgi_client(config=config) as jira:
+        loop = asyncio.get_running_loop()
+        await asyncio.wait_for(jira.get("/rest/api/3/myself"), timeout=60)
+        started = loop.time()
+        await jira.get("/rest/webhooks/1.0/webhook")
+        assert loop.time() - started >= 0.2
