@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,20 +80,26 @@ def wait_until_settled(running: Sequence[RunningIntegration], timeout: float = 1
 
 
 @dataclass
-class Try:
-    webhooks: int  # sending to the integration's URL once every process settled
-    creates: int  # creates Jira received during the try
+class Started:
+    """Processes started together, once each has settled, and what Jira holds then."""
+
+    running: list[RunningIntegration]
+    webhook_url: str  # the one URL they all announce
+    webhooks: list[dict[str, Any]]  # the admin webhooks sending to it
+    creates: int  # creates Jira received since the processes started
 
 
-def start_together(stack: Stack, listeners: Sequence[str], **env: str) -> Try:
-    """One try: the processes start together; what Jira holds once they have settled."""
+@contextmanager
+def started_together(stack: Stack, listeners: Sequence[str], **env: str) -> Iterator[Started]:
+    """Removes the webhooks, starts one process per listener at the same moment, and yields
+    them once each has said what it did about the webhook; stops them after."""
     remove_webhooks(stack)
     before = stack.jira("GET", "/_sim/stats")["by_endpoint"].get(CREATE, 0)
     with stack.integrations(listeners, live_events=True, **env) as running:
         wait_until_settled(running)
-        hooks = webhooks_to(stack, f"{running[0].url}/integration/webhook")
-    creates = stack.jira("GET", "/_sim/stats")["by_endpoint"].get(CREATE, 0) - before
-    return Try(len(hooks), creates)
+        url = f"{running[0].url}/integration/webhook"
+        creates = stack.jira("GET", "/_sim/stats")["by_endpoint"].get(CREATE, 0) - before
+        yield Started(running, url, webhooks_to(stack, url), creates)
 
 
 def race_env() -> dict[str, str]:
@@ -106,17 +113,17 @@ def run(tries: int, mode: str, jira: Mapping[str, Any], workdir: Path | None = N
         if installed.returncode != 0:
             print(installed.output[-3000:], file=sys.stderr)
             return 2
-        results: list[Try] = []
+        results: list[tuple[int, int]] = []  # (webhooks, creates) per try
         for number in range(1, tries + 1):
-            result = start_together(stack, listeners, **race_env())
-            results.append(result)
+            with started_together(stack, listeners, **race_env()) as started:
+                results.append((len(started.webhooks), started.creates))
             print(
-                f"try {number}/{tries}: {result.webhooks} webhook(s) of the integration in Jira "
-                f"({result.creates} created during the try)",
+                f"try {number}/{tries}: {len(started.webhooks)} webhook(s) of the integration "
+                f"in Jira ({started.creates} created during the try)",
                 flush=True,
             )
-    exactly_one = sum(result.webhooks == 1 for result in results)
-    raced = sum(result.creates > 1 for result in results)
+    exactly_one = sum(webhooks == 1 for webhooks, _ in results)
+    raced = sum(creates > 1 for _, creates in results)
     described = " + ".join(f"{listeners.count(t)} {t}" for t in dict.fromkeys(listeners))
     print(
         f"{exactly_one} of {tries} tries ended with exactly one Jira webhook ({described} "
