@@ -11,12 +11,12 @@ REPLICA_LINE = "this WEBHOOKS_ONLY process never creates the default blueprints 
 
 
 def test_a_replica_asked_to_initialise_creates_no_blueprint(stack: Stack) -> None:
-    replica = {
-        "OCEAN__EVENT_LISTENER": '{"type":"WEBHOOKS_ONLY"}',
-        "OCEAN__INITIALIZE_PORT_RESOURCES": "true",
-    }
     # Ocean initialises Port resources before it serves: once the replica answers, it is done
-    with stack.integration(live_events=True, **replica):
+    with stack.integration(
+        live_events=True,
+        OCEAN__EVENT_LISTENER='{"type":"WEBHOOKS_ONLY"}',
+        OCEAN__INITIALIZE_PORT_RESOURCES="true",
+    ):
         assert stack.port_state()["blueprints"] == {}, stack.integration_log()[-3000:]
         assert stack.integration_log().count(REPLICA_LINE) == 1
     # the resync process, asked the same, does create them (so the replica's were not hidden)
