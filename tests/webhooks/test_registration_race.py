@@ -331,3 +331,54 @@ async def test_oauth_a_webhook_with_other_events_is_not_a_copy() -> None:
         (report,) = await jira.run([lambda: ensure_dynamic_webhook(client, url=URL)], in_order())
     assert sorted(jira.hooks) == [1, 2]
     assert report.removed == ["3"] and report.webhook_ids == [1, 2]
+
+
+# --- a copy Jira will not delete ----------------------------------------------------------------
+
+
+@respx.mock
+async def test_a_copy_jira_will_not_delete_is_one_warning_naming_it(
+    client: JiraClient, warnings: list[str]
+) -> None:
+    respx.get(PERMS).mock(
+        return_value=json_response({"permissions": {"ADMINISTER": {"havePermission": True}}})
+    )
+    copy = {"name": NAME, "url": URL, "events": admin_events(), "enabled": True}
+    respx.get(ADMIN_HOOKS).mock(
+        return_value=json_response(
+            [{**copy, "self": f"{ADMIN_HOOKS}/7"}, {**copy, "self": f"{ADMIN_HOOKS}/8"}]
+        )
+    )
+    respx.delete(f"{ADMIN_HOOKS}/8").mock(
+        return_value=json_response({"errorMessages": ["Not allowed"]}, status=403)
+    )
+    report = await ensure_admin_webhook(client, url=URL, name=NAME, secret=None)
+    assert report.removed == []
+    (copy_warning, several) = warnings
+    assert "could not delete Jira webhook" in copy_warning and "(id 8)" in copy_warning
+    assert "Not allowed" in copy_warning and "System → WebHooks" in copy_warning
+    assert "2 Jira webhooks (ids 7, 8)" in several
+
+
+@respx.mock
+async def test_oauth_a_copy_jira_will_not_delete_is_left_to_expire(
+    warnings: list[str],
+) -> None:
+    settings = JiraSettings.from_config(
+        {"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"}, oauth=True
+    )
+    hook = {"url": URL, "events": dynamic_events(), "jqlFilter": DYNAMIC_JQL_FILTER}
+    values = [{**hook, "id": 10}, {**hook, "id": 11}]
+    respx.get(DYNAMIC).mock(
+        return_value=json_response({"values": values, "startAt": 0, "total": 2, "isLast": True})
+    )
+    respx.delete(DYNAMIC).mock(
+        return_value=json_response({"errorMessages": ["The caller isn't an app."]}, status=403)
+    )
+    refresh = respx.put(f"{DYNAMIC}/refresh").mock(return_value=json_response({}))
+    async with clients(1, settings) as (client,):
+        report = await ensure_dynamic_webhook(client, url=URL)
+    assert json.loads(refresh.calls.last.request.content) == {"webhookIds": [10]}
+    assert report.webhook_ids == [10] and report.removed == []
+    assert len(warnings) == 1 and "could not delete Jira dynamic webhook(s) [11]" in warnings[0]
+    assert "isn't an app" in warnings[0]

@@ -38,7 +38,9 @@ def keep_replicas_off_port_resources(config: IntegrationConfiguration) -> None:
     OCEAN__INITIALIZE_PORT_RESOURCES says: replicas start together, and several processes
     creating the default blueprints at once meet 409s, after which Ocean deletes blueprints it
     has just created. The resync process initialises them. Runs as the integration class is
-    made, before Ocean initialises anything (port_ocean.run: initialize_defaults)."""
+    made, before Ocean initialises anything (port_ocean.run: initialize_defaults); only
+    `ocean sail --initialize-port-resources true`, which Ocean applies after it, gets past it
+    (neither chart, the image nor launch.py passes that flag)."""
     if config.event_listener.type != EventListenerType.WEBHOOKS_ONLY:
         return
     if config.initialize_port_resources and "initialize_port_resources" in config.model_fields_set:

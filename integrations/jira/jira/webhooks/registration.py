@@ -316,9 +316,9 @@ async def ensure_dynamic_webhook(client: JiraClient, *, url: str) -> Report:
             if created:
                 report.action = "registered"
                 logger.info(f"Live events: registered Jira dynamic webhook(s) {created} for {url}")
-        removed = await _remove_dynamic_copies(client, ours, url, report)
+        copies = await _remove_dynamic_copies(client, ours, url, report)
         listed = [int(hook["id"]) for hook in ours if isinstance(hook.get("id"), int)]
-        ids = [i for i in [*listed, *(c for c in created if c not in listed)] if i not in removed]
+        ids = [i for i in [*listed, *(c for c in created if c not in listed)] if i not in copies]
         report.webhook_ids = ids
         if ids:
             refreshed = await client.refresh_dynamic_webhooks(ids)
@@ -352,7 +352,8 @@ async def _remove_dynamic_copies(
     client: JiraClient, ours: list[dict[str, Any]], url: str, report: Report
 ) -> set[int]:
     """Removes every dynamic webhook to our URL that repeats a lower id's events and filter
-    (processes registering at the same moment: jira.webhooks.copies); returns their ids."""
+    (processes registering at the same moment: jira.webhooks.copies); returns their ids, which
+    are not refreshed either: a copy Jira would not delete expires within 30 days."""
     copies = [h for h in ours if _same_url(h.get("url"), url) and isinstance(h.get("id"), int)]
     extra = surplus(
         copies,
@@ -370,7 +371,7 @@ async def _remove_dynamic_copies(
             f"integration's webhook for {url}: {exc}. Every change is delivered to them too "
             "until they expire (30 days)."
         )
-        return set()
+        return set(ids)
     report.removed.extend(str(i) for i in ids)
     logger.info(
         f"Live events: removed Jira dynamic webhook(s) {ids} for {url}, copies registered by "
