@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -45,10 +45,20 @@ FOREIGN = [
     {"name": NAME, "url": "https://old.example.com/integration/webhook"},
 ]
 PROPERTIES = settings(
-    max_examples=120,
+    max_examples=60,
     deadline=None,  # 2 shared cores: no timing in tests
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+# Any number of processes, any order of their requests, ids in any order of their creates.
+RACES = given(
+    count=st.integers(min_value=2, max_value=4),
+    picks=st.lists(st.integers(min_value=0, max_value=3), max_size=60),
+    ids=st.permutations(range(10, 30)),
+)
+OAUTH = JiraSettings.from_config(
+    {"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"}, oauth=True
 )
 
 PROCESS: contextvars.ContextVar[int] = contextvars.ContextVar("process")
@@ -144,13 +154,26 @@ async def clients(count: int, settings: JiraSettings) -> AsyncIterator[list[Jira
             await http.aclose()
 
 
+def admin_registration(client: JiraClient) -> Awaitable[Report]:
+    return ensure_admin_webhook(client, url=URL, name=NAME, secret=None)
+
+
+def dynamic_registration(client: JiraClient) -> Awaitable[Report]:
+    return ensure_dynamic_webhook(client, url=URL)
+
+
 async def register_together(
-    jira: RacingJira, count: int, choose: Chooser, settings: JiraSettings
+    jira: RacingJira,
+    count: int,
+    choose: Chooser,
+    settings: JiraSettings,
+    register: Callable[[JiraClient], Awaitable[Report]] = admin_registration,
 ) -> list[Report]:
+    """`count` processes, each with its own client, registering through `jira`."""
     async with clients(count, settings) as jira_clients:
 
-        def process(client: JiraClient) -> Callable[[], Any]:
-            return lambda: ensure_admin_webhook(client, url=URL, name=NAME, secret=None)
+        def process(client: JiraClient) -> Callable[[], Awaitable[Report]]:
+            return lambda: register(client)
 
         reports: list[Report] = await jira.run([process(c) for c in jira_clients], choose)
         return reports
@@ -234,11 +257,7 @@ async def test_a_webhook_to_our_url_under_another_name_is_never_removed(
 
 
 @PROPERTIES
-@given(
-    count=st.integers(min_value=2, max_value=4),
-    picks=st.lists(st.integers(min_value=0, max_value=3), max_size=60),
-    ids=st.permutations(range(10, 30)),
-)
+@RACES
 async def test_any_interleaving_leaves_exactly_one_and_nothing_else_is_touched(
     count: int, picks: list[int], ids: list[int], basic_settings: JiraSettings
 ) -> None:
@@ -286,29 +305,17 @@ def dynamic_routes(jira: RacingJira) -> None:
 
 
 @PROPERTIES
-@given(
-    count=st.integers(min_value=2, max_value=4),
-    picks=st.lists(st.integers(min_value=0, max_value=3), max_size=60),
-    ids=st.permutations(range(1000, 1020)),
-)
+@RACES
 async def test_oauth_any_interleaving_leaves_one_dynamic_webhook(
     count: int, picks: list[int], ids: list[int]
 ) -> None:
-    settings = JiraSettings.from_config(
-        {"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"}, oauth=True
-    )
     jira = RacingJira(iter(ids))
     choices = iter(picks)
     with respx.mock:
         dynamic_routes(jira)
-        async with clients(count, settings) as jira_clients:
-
-            def process(client: JiraClient) -> Callable[[], Any]:
-                return lambda: ensure_dynamic_webhook(client, url=URL)
-
-            reports: list[Report] = await jira.run(
-                [process(c) for c in jira_clients], lambda _: next(choices, 0)
-            )
+        reports = await register_together(
+            jira, count, lambda _: next(choices, 0), OAUTH, dynamic_registration
+        )
     (kept,) = jira.hooks
     assert jira.hooks[kept]["events"] == dynamic_events()
     assert jira.hooks[kept]["jqlFilter"] == DYNAMIC_JQL_FILTER
@@ -319,16 +326,12 @@ async def test_oauth_any_interleaving_leaves_one_dynamic_webhook(
 @respx.mock
 async def test_oauth_a_webhook_with_other_events_is_not_a_copy() -> None:
     """Only the same URL, events and filter make a copy: a webhook for other events stays."""
-    settings = JiraSettings.from_config(
-        {"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"}, oauth=True
-    )
     jira = RacingJira(iter(range(1, 100)))
     dynamic_routes(jira)
     jira.add({"url": URL, "events": ["jira:issue_created"], "jqlFilter": DYNAMIC_JQL_FILTER})
     jira.add({"url": URL, "events": dynamic_events(), "jqlFilter": DYNAMIC_JQL_FILTER})
     jira.add({"url": URL, "events": dynamic_events(), "jqlFilter": DYNAMIC_JQL_FILTER})
-    async with clients(1, settings) as (client,):
-        (report,) = await jira.run([lambda: ensure_dynamic_webhook(client, url=URL)], in_order())
+    (report,) = await register_together(jira, 1, in_order(), OAUTH, dynamic_registration)
     assert sorted(jira.hooks) == [1, 2]
     assert report.removed == ["3"] and report.webhook_ids == [1, 2]
 
@@ -364,9 +367,6 @@ async def test_a_copy_jira_will_not_delete_is_one_warning_naming_it(
 async def test_oauth_a_copy_jira_will_not_delete_is_left_to_expire(
     warnings: list[str],
 ) -> None:
-    settings = JiraSettings.from_config(
-        {"jira_host": GATEWAY, "atlassian_user_token": "oauth-tok"}, oauth=True
-    )
     hook = {"url": URL, "events": dynamic_events(), "jqlFilter": DYNAMIC_JQL_FILTER}
     values = [{**hook, "id": 10}, {**hook, "id": 11}]
     respx.get(DYNAMIC).mock(
@@ -376,7 +376,7 @@ async def test_oauth_a_copy_jira_will_not_delete_is_left_to_expire(
         return_value=json_response({"errorMessages": ["The caller isn't an app."]}, status=403)
     )
     refresh = respx.put(f"{DYNAMIC}/refresh").mock(return_value=json_response({}))
-    async with clients(1, settings) as (client,):
+    async with clients(1, OAUTH) as (client,):
         report = await ensure_dynamic_webhook(client, url=URL)
     assert json.loads(refresh.calls.last.request.content) == {"webhookIds": [10]}
     assert report.webhook_ids == [10] and report.removed == []
