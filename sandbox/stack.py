@@ -6,6 +6,7 @@ listens on 127.0.0.1 on free ports; nothing leaves the machine.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -251,7 +252,9 @@ class Stack:
         """Starts a long-running integration (POLLING by default); yields its base URL.
 
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
-        webhook in the Jira simulator and receives the simulator's events. `command`/`cwd`
+        webhook in the Jira simulator and receives the simulator's events. A WEBHOOKS_ONLY
+        process never registers (a deployment's resync process does): run alone, the stack
+        registers for it with `register_webhook`, as its resync process would. `command`/`cwd`
         replace the launcher (e.g. `ocean sail` from the integration's folder)."""
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -259,14 +262,14 @@ class Stack:
         if live_events:
             merged["OCEAN__BASE_URL"] = url
         log = self.workdir / f"integration-{port}.log"
-        process = _spawn(
-            command or [sys.executable, str(LAUNCHER)],
-            log,
-            self.integration_env(**{**merged, **env}),
-            cwd,
-        )
+        environment = self.integration_env(**{**merged, **env})
+        process = _spawn(command or [sys.executable, str(LAUNCHER)], log, environment, cwd)
         try:
-            yield _wait_until(lambda: _answers(url), process, "the integration", 60)
+            answering = _wait_until(lambda: _answers(url), process, "the integration", 60)
+            listener = json.loads(environment["OCEAN__EVENT_LISTENER"]).get("type")
+            if listener == "WEBHOOKS_ONLY" and environment.get("OCEAN__BASE_URL"):
+                register_webhook(environment)
+            yield answering
         finally:
             _stop([process], timeout=20)
 
@@ -300,6 +303,43 @@ class Stack:
         return "\n".join(
             p.read_text(errors="replace") for p in sorted(self.workdir.glob("integration-*.log"))
         )
+
+
+def register_webhook(environment: Mapping[str, str]) -> None:
+    """What the resync process of a deployment does for its WEBHOOKS_ONLY replicas, which
+    never register: the integration's own webhook set-up (jira.webhooks.registration), with
+    the settings of `environment` (an integration process's)."""
+    if str(LAUNCHER.parent) not in sys.path:  # `python -m sandbox.…` runs from the root
+        sys.path.insert(0, str(LAUNCHER.parent))
+    from jira.client import JiraClient
+    from jira.http import JiraHttp
+    from jira.settings import JiraSettings
+    from jira.webhooks.registration import start_live_events
+
+    prefix = "OCEAN__INTEGRATION__CONFIG__"
+    config = {
+        name.removeprefix(prefix).lower(): value
+        for name, value in environment.items()
+        if name.startswith(prefix)
+    }
+    settings = JiraSettings.from_config(config)
+
+    async def register() -> None:
+        http = JiraHttp(settings, httpx.AsyncClient(timeout=60))
+        client = JiraClient(http)
+        try:
+            keeper = await start_live_events(
+                lambda: client,
+                settings,
+                base_url=environment["OCEAN__BASE_URL"],
+                identifier=environment["OCEAN__INTEGRATION__IDENTIFIER"],
+            )
+            if keeper is not None:
+                await keeper.stop()
+        finally:
+            await http.aclose()
+
+    asyncio.run(register())
 
 
 def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:
