@@ -46,6 +46,9 @@ def test_one_resync_process_and_three_replicas_register_one_webhook(installed: S
         resync, *replicas = started.running
         assert all(REPLICA_LINE in replica.output() for replica in replicas), outputs(started)
         assert REPLICA_LINE not in resync.output()
+        # what registering needs (a public URL, Jira's ADMINISTER) is checked where it happens
+        assert "Check [ok] OCEAN__BASE_URL" in resync.output()
+        assert not any("OCEAN__BASE_URL" in replica.output() for replica in replicas)
 
 
 def test_four_resync_processes_starting_together_leave_one_webhook(installed: Stack) -> None:
