@@ -208,8 +208,9 @@ async def _remove_copies(
         )
         report.removed.extend(sorted(gone, key=id_order))
         logger.info(
-            f"Live events: Jira webhook {name!r} was registered {len(copies)} times (processes "
-            f"of this integration starting together); kept id {kept}, removed ids "
+            f"Live events: Jira webhook {name!r} was registered {len(copies)} times (by "
+            "processes of this integration starting together, or by an earlier version); kept "
+            f"id {kept}, removed ids "
             f"{', '.join(report.removed)}"
         )
     return gone
