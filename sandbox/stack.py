@@ -6,6 +6,7 @@ listens on 127.0.0.1 on free ports; nothing leaves the machine.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
@@ -15,9 +16,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,18 @@ class RunResult:
     def last_line(self) -> str:
         lines = [line for line in self.output.splitlines() if line.strip()]
         return lines[-1] if lines else ""
+
+
+@dataclass
+class RunningIntegration:
+    """One long-running integration process of `Stack.integrations`."""
+
+    url: str
+    log: Path
+    process: subprocess.Popen[bytes]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 @dataclass
@@ -246,7 +260,9 @@ class Stack:
         """Starts a long-running integration (POLLING by default); yields its base URL.
 
         `live_events=True` sets OCEAN__BASE_URL to that URL, so the integration registers its
-        webhook in the Jira simulator and receives the simulator's events. `command`/`cwd`
+        webhook in the Jira simulator and receives the simulator's events. A WEBHOOKS_ONLY
+        process never registers (a deployment's resync process does): run alone, the stack
+        registers for it with `register_webhook`, as its resync process would. `command`/`cwd`
         replace the launcher (e.g. `ocean sail` from the integration's folder)."""
         started = self.integration_process(live_events=live_events, command=command, cwd=cwd, **env)
         with started as (url, _):
@@ -268,21 +284,84 @@ class Stack:
         if live_events:
             merged["OCEAN__BASE_URL"] = url
         log = self.workdir / f"integration-{port}.log"
-        process = _spawn(
-            command or [sys.executable, str(LAUNCHER)],
-            log,
-            self.integration_env(**{**merged, **env}),
-            cwd,
-        )
+        environment = self.integration_env(**{**merged, **env})
+        process = _spawn(command or [sys.executable, str(LAUNCHER)], log, environment, cwd)
         try:
-            yield _wait_until(lambda: _answers(url), process, "the integration", 60), process
+            answering = _wait_until(lambda: _answers(url), process, "the integration", 60)
+            listener = json.loads(environment["OCEAN__EVENT_LISTENER"]).get("type")
+            if listener == "WEBHOOKS_ONLY" and environment.get("OCEAN__BASE_URL"):
+                register_webhook(environment)
+            yield answering, process
         finally:
             _stop([process], timeout=20)
+
+    @contextmanager
+    def integrations(
+        self, listeners: Sequence[str], *, live_events: bool = True, **env: str
+    ) -> Iterator[list[RunningIntegration]]:
+        """Starts one long-running integration per Ocean event listener type in `listeners`
+        (e.g. POLLING, WEBHOOKS_ONLY), all at the same moment, as a Deployment's replicas
+        start; yields them once every one answers. With `live_events`, they all announce the
+        first one's URL as OCEAN__BASE_URL, as replicas behind one Service announce its URL."""
+        ports = [free_port() for _ in listeners]
+        started: list[RunningIntegration] = []
+        for port, listener in zip(ports, listeners, strict=True):
+            merged = {"OCEAN__EVENT_LISTENER": json.dumps({"type": listener})}
+            merged["APPLICATION__PORT"] = str(port)
+            if live_events:
+                merged["OCEAN__BASE_URL"] = f"http://127.0.0.1:{ports[0]}"
+            log = self.workdir / f"integration-{port}.log"
+            command = [sys.executable, str(LAUNCHER)]
+            process = _spawn(command, log, self.integration_env(**{**merged, **env}))
+            started.append(RunningIntegration(f"http://127.0.0.1:{port}", log, process))
+        try:
+            for one in started:
+                _wait_until(partial(_answers, one.url), one.process, "an integration", 120)
+            yield started
+        finally:
+            _stop([one.process for one in started], timeout=20)
 
     def integration_log(self) -> str:
         return "\n".join(
             p.read_text(errors="replace") for p in sorted(self.workdir.glob("integration-*.log"))
         )
+
+
+def register_webhook(environment: Mapping[str, str]) -> None:
+    """What the resync process of a deployment does for its WEBHOOKS_ONLY replicas, which
+    never register: the integration's own webhook set-up (jira.webhooks.registration), with
+    the settings of `environment` (an integration process's)."""
+    if str(LAUNCHER.parent) not in sys.path:  # `python -m sandbox.…` runs from the root
+        sys.path.insert(0, str(LAUNCHER.parent))
+    from jira.client import JiraClient
+    from jira.http import JiraHttp
+    from jira.settings import JiraSettings
+    from jira.webhooks.registration import start_live_events
+
+    prefix = "OCEAN__INTEGRATION__CONFIG__"
+    config = {
+        name.removeprefix(prefix).lower(): value
+        for name, value in environment.items()
+        if name.startswith(prefix)
+    }
+    settings = JiraSettings.from_config(config)
+
+    async def register() -> None:
+        http = JiraHttp(settings, httpx.AsyncClient(timeout=60))
+        client = JiraClient(http)
+        try:
+            keeper = await start_live_events(
+                lambda: client,
+                settings,
+                base_url=environment["OCEAN__BASE_URL"],
+                identifier=environment["OCEAN__INTEGRATION__IDENTIFIER"],
+            )
+            if keeper is not None:
+                await keeper.stop()
+        finally:
+            await http.aclose()
+
+    asyncio.run(register())
 
 
 def _start(module: str, args: list[str], work: Path, name: str) -> subprocess.Popen[bytes]:

@@ -76,10 +76,20 @@ def client(http: JiraHttp) -> JiraClient:
     return JiraClient(http)
 
 
+def _logged(level: str) -> Iterator[list[str]]:
+    found: list[str] = []
+    handler = logger.add(lambda m: found.append(m.record["message"]), level=level)
+    yield found
+    logger.remove(handler)
+
+
 @pytest.fixture
 def warnings() -> Iterator[list[str]]:
     """The messages logged at warning level (or above) during the test."""
-    found: list[str] = []
-    handler = logger.add(lambda m: found.append(m.record["message"]), level="WARNING")
-    yield found
-    logger.remove(handler)
+    yield from _logged("WARNING")
+
+
+@pytest.fixture
+def infos() -> Iterator[list[str]]:
+    """The messages logged at info level (or above) during the test."""
+    yield from _logged("INFO")

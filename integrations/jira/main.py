@@ -161,11 +161,18 @@ def _live_events_on() -> bool:
     return listener.type != EventListenerType.ONCE and listener.should_process_webhooks
 
 
+def _is_replica() -> bool:
+    """A WEBHOOKS_ONLY process: it serves deliveries, the resync process keeps the webhook."""
+    return ocean.app.config.event_listener.type == EventListenerType.WEBHOOKS_ONLY
+
+
 async def _log_checks() -> None:
     """A long-running install logs what would fail (ONCE runs stop on it, in integration.py)."""
     try:
         app_config = await ocean.integration.port_app_config_handler.get_port_app_config()
-        await run_checks(app_config.resources, live_events=_live_events_on())
+        # A replica registers no webhook: OCEAN__BASE_URL and ADMINISTER are not its concern.
+        registers = _live_events_on() and not _is_replica()
+        await run_checks(app_config.resources, live_events=registers)
     except Exception as exc:
         logger.warning(f"Start-up checks could not run: {exc}")
 
@@ -178,6 +185,7 @@ async def _start_live_events(settings: JiraSettings) -> None:
         settings,
         base_url=ocean.app.base_url or None,
         identifier=ocean.config.integration.identifier,
+        replica=_is_replica(),
     )
     if keeper is not None:
         signal_handler.register(keeper.stop)

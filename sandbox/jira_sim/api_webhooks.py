@@ -35,6 +35,14 @@ async def admin_create(request: Request) -> Response:
     return respond(request, hook.json(), status=201)
 
 
+async def admin_delete(request: Request) -> Response:
+    """Jira answers 204 with no body, and 404 for a webhook that is not (or no longer) there:
+    concurrent creates are never merged, so several processes removing the same duplicate
+    see one 204 and then 404s."""
+    state(request).webhooks.admin.pop(_admin_hook(request).id)
+    return Response(status_code=204)
+
+
 async def admin_update(request: Request) -> Response:
     hook = _admin_hook(request)
     state(request).webhooks.update_admin(hook, await read_object(request, required=True))

@@ -135,8 +135,11 @@ class SimMiddleware:
     ) -> None:
         sim = self.sim
         config = sim.config
-        if config.latency_ms > 0:
-            await asyncio.sleep(config.latency_ms / 1000)
+        delay = config.latency_ms + sum(
+            ms for pattern, ms in config.path_latency_ms.items() if re.search(pattern, ctx.path)
+        )
+        if delay > 0:
+            await asyncio.sleep(delay / 1000)
         authorized = authenticate(headers.get("authorization", ""), ctx.gateway, config)
         # serverInfo answers anonymous requests (wrong credentials are still refused), as Jira
         public = ctx.path == "/_edge/tenant_info" or (
@@ -287,6 +290,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
             "GET /rest/webhooks/1.0/webhook": api_webhooks.admin_list,
             "POST /rest/webhooks/1.0/webhook": api_webhooks.admin_create,
             "PUT /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_update,
+            "DELETE /rest/webhooks/1.0/webhook/{webhookId}": api_webhooks.admin_delete,
         }
     )
     middleware = [Middleware(SimMiddleware, sim=sim, routes=routes)]

@@ -90,6 +90,9 @@ class SimConfig(BaseModel):
 
     # performance
     latency_ms: float = Field(default=0.0, ge=0)
+    # Extra delay on the paths matching each regex, e.g. {"/rest/webhooks/": 1500}: a slow
+    # endpoint widens the window in which processes starting together all find no webhook.
+    path_latency_ms: dict[str, float] = Field(default_factory=dict)
     per_item_ms: float = Field(default=0.0, ge=0)
 
     # time: Jira's clock (seconds ahead of this host; negative: behind), the API user's time

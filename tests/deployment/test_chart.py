@@ -710,13 +710,17 @@ def test_webhooks_only_replicas_behind_the_service(rendered: dict[str, Rendered]
     env = container_env(result, live)
     assert env["OCEAN__EVENT_LISTENER"] == EnvValue("inline", '{"type":"WEBHOOKS_ONLY"}')
     assert "OCEAN__LIVE_EVENTS__IS_REDIS_STREAM_CONSUMER_ENABLED" not in env
+    # replicas start together: only the main workload creates blueprints and the mapping
+    assert env["OCEAN__INITIALIZE_PORT_RESOURCES"] == EnvValue("inline", "false")
     service = result.get("Service", RELEASE)
     assert service["spec"]["selector"]["app.kubernetes.io/component"] == "live-events"
     labels = live["spec"]["template"]["metadata"]["labels"]
     assert all(labels[key] == value for key, value in service["spec"]["selector"].items())
     main = result.get("Deployment", RELEASE)
     assert main["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/component"] == "sync"
-    assert container_env(result, main)["OCEAN__EVENT_LISTENER"].value == '{"type":"POLLING"}'
+    main_env = container_env(result, main)
+    assert main_env["OCEAN__EVENT_LISTENER"].value == '{"type":"POLLING"}'
+    assert main_env["OCEAN__INITIALIZE_PORT_RESOURCES"] == EnvValue("configmap", "true")
 
 
 def test_webhooks_only_replicas_consume_the_redis_stream(
@@ -733,6 +737,7 @@ def test_webhooks_only_replicas_consume_the_redis_stream(
     config = ocean_config(plain_env(env))
     assert config.event_listener.type == EventListenerType.WEBHOOKS_ONLY
     assert config.event_listener.should_resync is False
+    assert config.initialize_port_resources is False
     assert config.live_events.is_redis_stream_consumer_enabled is True
     redis = config.live_events.redis
     assert redis.url == "rediss://redis.example.com:6380/0"

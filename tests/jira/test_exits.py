@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from loguru import logger
 from port_ocean.config.settings import IntegrationConfiguration, PortSettings
 from pydantic import ValidationError
 
@@ -60,6 +61,31 @@ def test_an_explicit_event_worker_count_wins_from_a_dot_env_file(tmp_path: Path)
     settings = config()
     apply_defaults(settings)
     assert settings.event_workers_count == 1
+
+
+@given(
+    listener=st.sampled_from(["POLLING", "ONCE", "KAFKA", "WEBHOOKS_ONLY"]),
+    asked=st.sampled_from(["true", "false", None]),
+)
+def test_only_a_webhooks_only_replica_is_kept_off_port_resources(
+    listener: str, asked: str | None
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        if asked is not None:
+            patch.setenv("OCEAN__INITIALIZE_PORT_RESOURCES", asked)
+        settings = config(event_listener={"type": listener})
+    found: list[str] = []
+    handler = logger.add(lambda m: found.append(m.record["message"]), level="INFO")
+    try:
+        apply_defaults(settings)
+    finally:
+        logger.remove(handler)
+    replica = listener == "WEBHOOKS_ONLY"
+    assert settings.initialize_port_resources is (not replica and asked != "false")
+    said = [line for line in found if line.startswith("Port resources:")]
+    # one line when the user asked a replica for it; none when it was only Ocean's default
+    assert len(said) == (1 if replica and asked == "true" else 0)
+    assert all("WEBHOOKS_ONLY" in line and "resync process" in line for line in said)
 
 
 def test_only_a_syncing_once_run_is_once() -> None:

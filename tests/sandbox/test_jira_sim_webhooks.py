@@ -247,3 +247,14 @@ def test_jiras_own_retry_schedule_is_the_default() -> None:
     )
     with pytest.raises(ValueError, match="webhook_retry_min_s"):
         SimConfig(webhook_retry_min_s=10, webhook_retry_max_s=1)
+
+
+async def test_path_latency_delays_only_the_matching_paths() -> None:
+    never = 600_000.0  # ten minutes: applied to the wrong path, the wait below times out
+    config = SimConfig(issues=1, path_latency_ms={"^/rest/webhooks/": 200, "^/nowhere/": never})
+    async with asgi_client(config=config) as jira:
+        loop = asyncio.get_running_loop()
+        await asyncio.wait_for(jira.get("/rest/api/3/myself"), timeout=60)
+        started = loop.time()
+        await jira.get("/rest/webhooks/1.0/webhook")
+        assert loop.time() - started >= 0.2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from port_ocean.context.ocean import ocean
 
 from tests.builders import json_response
@@ -43,12 +42,20 @@ async def test_without_a_base_url_no_webhook_is_registered() -> None:
     assert await run_on_start("POLLING", None) == []
 
 
-@pytest.mark.parametrize("listener", ["POLLING", "WEBHOOKS_ONLY"])
-async def test_with_a_base_url_the_webhook_is_checked(listener: str) -> None:
-    calls = await run_on_start(listener, "https://ocean.example.com")
+async def test_with_a_base_url_the_webhook_is_checked() -> None:
+    calls = await run_on_start("POLLING", "https://ocean.example.com")
     assert calls == [
         "https://myaccount.atlassian.net/rest/api/3/mypermissions?permissions=ADMINISTER"
     ]
+
+
+async def test_a_webhooks_only_replica_never_registers_and_says_who_does(
+    infos: list[str],
+) -> None:
+    """Replicas start together: if each registered, Jira would get one webhook per replica."""
+    assert await run_on_start("WEBHOOKS_ONLY", "https://ocean.example.com") == []
+    (line,) = [info for info in infos if "WEBHOOKS_ONLY" in info]
+    assert "leaves the Jira webhook alone" in line and "resync process" in line
 
 
 async def test_the_deprecated_app_host_is_the_fallback() -> None:

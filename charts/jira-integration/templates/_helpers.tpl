@@ -410,6 +410,13 @@ spec:
           value: {{ $value | quote }}
         {{- end }}
         {{- end }}
+        {{- if eq .component "live-events" }}
+        # Replicas start together: only the main workload creates the default blueprints and
+        # mapping (the integration enforces it for WEBHOOKS_ONLY in any chart), and only it
+        # registers the Jira webhook.
+        - name: OCEAN__INITIALIZE_PORT_RESOURCES
+          value: "false"
+        {{- end }}
         {{- if $certificate.enabled }}
         - name: SSL_CERT_FILE
           value: /ca-bundle/ca-certificates.crt

@@ -567,6 +567,12 @@ class JiraClient:
         )
         return result or {}
 
+    async def delete_admin_webhook(self, webhook_id: str) -> None:
+        """Jira answers 204; a webhook already gone raises JiraNotFoundError."""
+        await self.http.request(
+            "DELETE", Api.WEBHOOKS, "/webhook/{id}", path_params={"id": webhook_id}
+        )
+
     # Dynamic webhooks (OAuth 2.0 and Connect apps only; they expire after 30 days)
     def dynamic_webhooks(self) -> AsyncIterator[Page]:
         return offset_pages(self.http.at(Api.PLATFORM, "/webhook"), page_size=100)
@@ -582,6 +588,12 @@ class JiraClient:
             idempotent=False,
         )
         return result or {}
+
+    async def delete_dynamic_webhooks(self, webhook_ids: list[int]) -> None:
+        """Jira answers 202 and ignores ids that are not this app's (or already gone)."""
+        await self.http.request(
+            "DELETE", Api.PLATFORM, "/webhook", json_body={"webhookIds": webhook_ids}
+        )
 
     async def refresh_dynamic_webhooks(self, webhook_ids: list[int]) -> dict[str, Any]:
         result: dict[str, Any] = await self.http.request(

@@ -8,6 +8,11 @@
 - OAuth installs: a dynamic webhook (`/rest/api/3/webhook`) for the issue and comment events;
   Jira reports registration errors inside a 200, and expires the webhook after 30 days unless
   refreshed, so it is refreshed at start and then daily.
+- One registration per integration however many processes start: a WEBHOOKS_ONLY replica never
+  registers or changes anything; every other process, after creating, lists again and removes
+  the copies that processes starting at the same moment created (jira.webhooks.copies). Only
+  copies of this integration's own webhook (its name and URL; for OAuth, its URL, events and
+  filter) are ever removed.
 
 Nothing here ever fails start-up: every problem becomes a warning and the resync goes on.
 """
@@ -23,8 +28,9 @@ from typing import Any
 from loguru import logger
 
 from jira.client import JiraClient
-from jira.errors import JiraError
+from jira.errors import JiraError, JiraNotFoundError
 from jira.settings import JiraSettings
+from jira.webhooks.copies import id_order, surplus
 from jira.webhooks.events import declared_events, webhook_route
 
 ADMIN_WEBHOOK_SUFFIX = "-Port-Ocean-Events-Webhook"
@@ -81,6 +87,7 @@ class Report:
     action: str = "none"  # created | repaired | unchanged | skipped | failed | registered
     problems: list[str] = field(default_factory=list)
     webhook_ids: list[int] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # ids of copies removed (see copies.py)
 
     def warn(self, message: str) -> None:
         self.problems.append(message)
@@ -125,7 +132,6 @@ async def ensure_admin_webhook(
 
     try:
         hooks = await client.admin_webhooks()
-        ours = [hook for hook in hooks if _same_url(hook.get("url"), url)]
         for hook in hooks:
             if hook.get("name") == name and not _same_url(hook.get("url"), url):
                 report.warn(
@@ -133,7 +139,8 @@ async def ensure_admin_webhook(
                     f"{hook.get('url')}, not to {url}. If this integration moved, delete or edit "
                     "that webhook in Jira (System → WebHooks)."
                 )
-        if not ours:
+        created_id: str | None = None
+        if not any(_same_url(hook.get("url"), url) for hook in hooks):
             body: dict[str, Any] = {
                 "name": name,
                 "url": url,
@@ -143,21 +150,28 @@ async def ensure_admin_webhook(
             }
             if secret:
                 body["secret"] = secret
-            created = await client.create_admin_webhook(body)
+            created_id = _admin_webhook_id(await client.create_admin_webhook(body))
             report.action = "created"
-            logger.info(
-                f"Live events: created Jira webhook {name!r} (id {_admin_webhook_id(created)}) "
-                f"for {url}" + (", signed with webhookSecret" if secret else "")
-            )
-            return report
+            # Other processes of this integration may have created theirs at the same moment.
+            hooks = await client.admin_webhooks()
+        ours = [hook for hook in hooks if _same_url(hook.get("url"), url)]
+        copies = [hook for hook in ours if hook.get("name") == name]
+        removed = await _remove_copies(client, copies, name, report)
+        ours = [hook for hook in ours if _admin_webhook_id(hook) not in removed]
         if len(ours) > 1:
             ids = ", ".join(str(_admin_webhook_id(hook)) for hook in ours)
             report.warn(
                 f"Live events: {len(ours)} Jira webhooks (ids {ids}) send to {url}, so every "
                 "change is delivered several times; delete all but one in Jira (System → WebHooks)."
             )
-        hook = next((h for h in ours if h.get("name") == name), ours[0])
-        await _check_admin_webhook(client, hook, events, secret, report)
+        kept = next((h for h in ours if h.get("name") == name), ours[0] if ours else None)
+        if kept is None or _admin_webhook_id(kept) == created_id:
+            logger.info(
+                f"Live events: created Jira webhook {name!r} (id {created_id}) for {url}"
+                + (", signed with webhookSecret" if secret else "")
+            )
+            return report
+        await _check_admin_webhook(client, kept, events, secret, report)
     except JiraError as exc:
         report.action = "failed"
         report.warn(
@@ -165,6 +179,41 @@ async def ensure_admin_webhook(
             f"{_manual_steps(url, events, bool(secret))}"
         )
     return report
+
+
+async def _remove_copies(
+    client: JiraClient, copies: list[dict[str, Any]], name: str, report: Report
+) -> set[str]:
+    """Removes every copy of this integration's admin webhook but the lowest id (see
+    jira.webhooks.copies); returns the ids that are gone, by this process or another."""
+    gone: set[str] = set()
+    for hook in surplus(copies, identity=lambda _: name, hook_id=_admin_webhook_id):
+        hook_id = str(_admin_webhook_id(hook))
+        try:
+            await client.delete_admin_webhook(hook_id)
+        except JiraNotFoundError:
+            pass  # another process of this integration removed it first
+        except JiraError as exc:
+            report.warn(
+                f"Live events: could not delete Jira webhook {name!r} (id {hook_id}), a second "
+                f"copy of this integration's webhook: {exc}. Every change is delivered to it "
+                "too until it is deleted in Jira (System → WebHooks)."
+            )
+            continue
+        gone.add(hook_id)
+    if gone:
+        kept = min(
+            (str(_admin_webhook_id(h)) for h in copies if _admin_webhook_id(h) not in gone),
+            key=id_order,
+        )
+        report.removed.extend(sorted(gone, key=id_order))
+        logger.info(
+            f"Live events: Jira webhook {name!r} was registered {len(copies)} times (by "
+            "processes of this integration starting together, or by an earlier version); kept "
+            f"id {kept}, removed ids "
+            f"{', '.join(report.removed)}"
+        )
+    return gone
 
 
 async def _check_admin_webhook(
@@ -211,11 +260,15 @@ async def _check_admin_webhook(
         await client.update_admin_webhook(hook_id, body)
         report.action = "repaired"
         logger.warning(f"Live events: {label} lacked events {', '.join(missing)}; added them")
-    if secret:
-        logger.info(
-            f"Live events: using existing {label}. Jira never shows a webhook's secret: if "
-            "deliveries are refused with 401, set its Secret to the value of webhookSecret."
+    logger.info(
+        f"Live events: using existing {label} for {hook.get('url')}"
+        + (
+            ". Jira never shows a webhook's secret: if deliveries are refused with 401, set its "
+            "Secret to the value of webhookSecret."
+            if secret
+            else ""
         )
+    )
 
 
 async def ensure_dynamic_webhook(client: JiraClient, *, url: str) -> Report:
@@ -223,10 +276,8 @@ async def ensure_dynamic_webhook(client: JiraClient, *, url: str) -> Report:
     report = Report()
     events = dynamic_events()
     try:
-        existing: list[dict[str, Any]] = []
-        async for page in client.dynamic_webhooks():
-            existing.extend(page)
-        ours = [h for h in existing if h.get("url") is None or _same_url(h.get("url"), url)]
+        existing = await _dynamic_webhooks(client)
+        ours = _dynamic_ours(existing, url)
         for hook in existing:
             if hook not in ours:
                 report.warn(
@@ -234,7 +285,6 @@ async def ensure_dynamic_webhook(client: JiraClient, *, url: str) -> Report:
                     f"{hook.get('url')}, not {url}; Jira allows one URL per app, so registering "
                     "ours may be refused until that one is removed."
                 )
-        covered = {e for hook in ours for e in hook.get("events") or []}
         for hook in ours:
             jql = str(hook.get("jqlFilter") or "")
             if jql and jql != DYNAMIC_JQL_FILTER:
@@ -242,24 +292,34 @@ async def ensure_dynamic_webhook(client: JiraClient, *, url: str) -> Report:
                     f"Live events: Jira dynamic webhook {hook.get('id')} filters issues with "
                     f"{jql!r}; issues outside it never reach Port live."
                 )
-        ids = [int(hook["id"]) for hook in ours if isinstance(hook.get("id"), int)]
-        missing = sorted(set(events) - covered)
+        missing = sorted(set(events) - _covered(ours))
         report.action = "unchanged"
+        created: list[int] = []
         if missing:
             result = await client.register_dynamic_webhooks(
                 url, [{"events": missing, "jqlFilter": DYNAMIC_JQL_FILTER}]
             )
             created, errors = _registration_outcome(result)
-            if errors:
+            # Other processes of this integration may have registered theirs at the same moment.
+            ours = _dynamic_ours(await _dynamic_webhooks(client), url)
+            if errors and set(missing) - _covered(ours):
                 report.action = "failed"
                 report.warn(
                     "Live events: Jira refused to register the webhook for "
                     f"{url}: {'; '.join(errors)}. Only the scheduled resync updates Port."
                 )
+            elif errors:
+                logger.info(
+                    f"Live events: Jira did not register another webhook for {url} "
+                    f"({'; '.join(errors)}); a process of this integration starting at the same "
+                    "moment registered it"
+                )
             if created:
                 report.action = "registered"
                 logger.info(f"Live events: registered Jira dynamic webhook(s) {created} for {url}")
-            ids.extend(created)
+        copies = await _remove_dynamic_copies(client, ours, url, report)
+        listed = [int(hook["id"]) for hook in ours if isinstance(hook.get("id"), int)]
+        ids = [i for i in [*listed, *(c for c in created if c not in listed)] if i not in copies]
         report.webhook_ids = ids
         if ids:
             refreshed = await client.refresh_dynamic_webhooks(ids)
@@ -271,6 +331,54 @@ async def ensure_dynamic_webhook(client: JiraClient, *, url: str) -> Report:
         report.action = "failed"
         report.warn(f"Live events: could not register or refresh the Jira webhook for {url}: {exc}")
     return report
+
+
+async def _dynamic_webhooks(client: JiraClient) -> list[dict[str, Any]]:
+    """Every dynamic webhook of this app (Jira lists only the calling app's)."""
+    existing: list[dict[str, Any]] = []
+    async for page in client.dynamic_webhooks():
+        existing.extend(page)
+    return existing
+
+
+def _dynamic_ours(existing: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
+    return [h for h in existing if h.get("url") is None or _same_url(h.get("url"), url)]
+
+
+def _covered(hooks: list[dict[str, Any]]) -> set[str]:
+    return {str(event) for hook in hooks for event in hook.get("events") or []}
+
+
+async def _remove_dynamic_copies(
+    client: JiraClient, ours: list[dict[str, Any]], url: str, report: Report
+) -> set[int]:
+    """Removes every dynamic webhook to our URL that repeats a lower id's events and filter
+    (processes registering at the same moment: jira.webhooks.copies); returns their ids, which
+    are not refreshed either: a copy Jira would not delete expires within 30 days."""
+    copies = [h for h in ours if _same_url(h.get("url"), url) and isinstance(h.get("id"), int)]
+    extra = surplus(
+        copies,
+        identity=lambda h: (frozenset(_covered([h])), str(h.get("jqlFilter") or "")),
+        hook_id=lambda h: int(h["id"]),
+    )
+    ids = sorted(int(hook["id"]) for hook in extra)
+    if not ids:
+        return set()
+    try:
+        await client.delete_dynamic_webhooks(ids)
+    except JiraError as exc:
+        report.warn(
+            f"Live events: could not delete Jira dynamic webhook(s) {ids}, copies of this "
+            f"integration's webhook for {url}: {exc}. Every change is delivered to them too "
+            "until they expire (30 days)."
+        )
+        return set(ids)
+    report.removed.extend(str(i) for i in ids)
+    logger.info(
+        f"Live events: removed Jira dynamic webhook(s) {ids} for {url}, copies registered by "
+        "processes of this integration starting together"
+    )
+    return set(ids)
 
 
 def _registration_outcome(result: dict[str, Any]) -> tuple[list[int], list[str]]:
@@ -336,8 +444,17 @@ async def start_live_events(
     *,
     base_url: str | None,
     identifier: str,
+    replica: bool = False,
 ) -> DynamicWebhookKeeper | None:
-    """Creates or checks the webhook for this install; returns the refresher to stop later."""
+    """Creates or checks the webhook for this install; returns the refresher to stop later.
+    A `replica` (Ocean's WEBHOOKS_ONLY listener) only serves deliveries: several start at
+    once, and only the resync process registers, so Jira gets one webhook per integration."""
+    if replica:
+        logger.info(
+            "Live events: this WEBHOOKS_ONLY process serves Jira's deliveries and leaves the "
+            "Jira webhook alone; the resync process of this integration registers and keeps it"
+        )
+        return None
     if not base_url:
         logger.warning(
             "Live events are off: OCEAN__BASE_URL is not set, so Jira has no address to send "
