@@ -27,6 +27,9 @@ webhook secret and its default settings, and let it register its webhook in the 
 Delivery → Port latency of a delivery: from when it was sent to when Port first held the state
 it announced or a later one of its issue (the Port simulator's `updatedAt` of that state, seen
 by reading Port once a second; 0 when Port already held it).
+Integration CPU per delivery: the integration process's CPU time (user + system) from the first
+delivery until Port caught up, divided by the deliveries sent. The integration runs with Ocean's
+logging defaults (INFO, logs shipped to Port's ingest URL), as an installation does.
 Jira requests per delivery count the integration's requests to the Jira simulator during the
 deliveries (the benchmark's own changes go through `/_sim`, which is not counted). At the end,
 Port must hold Jira's summary for every issue the run changed.
@@ -239,6 +242,13 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The process's own CPU time so far (user + system), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()  # after the command's name
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def _live_integration(stack: Stack) -> Iterator[str]:
     """The integration in WEBHOOKS_ONLY mode; yields the webhook URL it registered in Jira."""
@@ -246,7 +256,7 @@ def _live_integration(stack: Stack) -> Iterator[str]:
         live_events=True,
         OCEAN__EVENT_LISTENER='{"type":"WEBHOOKS_ONLY"}',
         OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET=SECRET,
-        APPLICATION__LOG_LEVEL="WARNING",
+        APPLICATION__ENABLE_HTTP_LOGGING="true",
     ):
         deadline = time.monotonic() + 60
         while not (admin := stack.jira("GET", "/_sim/webhooks")["admin"]):
@@ -279,12 +289,15 @@ def run(mode: str) -> int:
             keys = keys[:BURST_ISSUES]
         with _live_integration(stack) as url, PortWatch(stack) as watch:
             sender = Sender(stack, url)
+            pid = stack.pids[url.split("/integration/")[0]]
+            cpu_before = _cpu_seconds(pid)
             before = jira_requests(stack)
             started = time.monotonic()
             sent = sender.send_all((burst if mode == "burst" else _sustained)(sender, keys))
             send_seconds = time.monotonic() - started
             final = {s.key: s.summary for s in sorted(sent, key=lambda s: s.at)}
             _wait_for_port(watch, final)
+            cpu = _cpu_seconds(pid) - cpu_before
             after = jira_requests(stack)
         after[OWN_READS] = after.get(OWN_READS, 0) - sender.reads
         used = requests_since(before, after)
@@ -311,6 +324,7 @@ def run(mode: str) -> int:
     print(f"  every change in Port {last_write - first:.1f} s after the first delivery")
     print(f"  never in Port      {len(sent) - len(latencies)} deliveries")
     print(f"  Jira requests      {total} ({total / len(sent):.3f} per delivery)")
+    print(f"  integration CPU    {cpu:.2f} s ({cpu / len(sent) * 1000:.1f} ms per delivery)")
     print_counts(used)
     print(f"  Port == Jira       {equal} {mismatches[:5] or ''}")
     return 0 if equal and len(latencies) == len(sent) else 1

@@ -105,6 +105,8 @@ class PortSim:
         public: dict[str, Endpoint] = {
             "POST /v1/auth/access_token": self.access_token,
             "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": answer(),
+            # Ocean posts its logs to the log ingest URL itself, with nothing after it
+            "POST /_ingest/{integration}/logs": answer(),
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
             "GET /_sim/history": self.sim_history,

@@ -48,6 +48,8 @@ async def test_integration_lifecycle(port: httpx.AsyncClient) -> None:
     await port.post("/v1/integration/my-jira/kinds/issue/examples", json=examples)
     assert (await port.get("/v1/integration/my-jira/resync-request")).json()["request"] is None
     assert (await port.put("/_ingest/my-jira/metrics/sync/x", json={})).status_code == 200
+    shipped = await port.post(integration["logAttributes"]["ingestUrl"], json={"logs": []})
+    assert shipped.status_code == 200  # Ocean ships its logs there; no redirect
     snapshot = (await port.get("/_sim/state")).json()["integrations"]["my-jira"]
     assert snapshot["resyncState"]["status"] == "completed"
     assert snapshot["config"] == mapping and snapshot["processingMode"] == "ocean-core"
