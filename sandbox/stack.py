@@ -156,6 +156,11 @@ class Stack:
         )
         return {identifier for identifier, titles in history.items() if None in titles}
 
+    def shipped_logs(self) -> list[dict[str, Any]]:
+        """The log lines the integration shipped to Port (`message`, `level`, ...), oldest first."""
+        logs: list[dict[str, Any]] = self.port("GET", "/_sim/logs")["logs"]
+        return logs
+
     def entities(self, blueprint: str) -> dict[str, dict[str, Any]]:
         """Entities of one blueprint in the Port simulator, by identifier."""
         return dict(self.port_state()["entities"].get(blueprint, {}))

@@ -45,9 +45,11 @@ from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.exits import install_configuration_exit, runs_once  # noqa: E402
 from jira.factory import reset_jira_client  # noqa: E402
 from jira.live_upserts import LIVE_UPSERTS, SEARCHED  # noqa: E402
+from jira.log_levels import LEVELS, lower_live_event_lines  # noqa: E402
 from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.port_diff import ConcurrentPortDiff  # noqa: E402
+from jira.port_tls import share_port_tls_context  # noqa: E402
 from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
@@ -199,6 +201,10 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         context.app.webhook_manager.EntitiesStateApplierClass = self.EntitiesStateApplierClass
         # An HTTP delivery is answered once applied, not once queued (jira.webhooks.answers).
         answer_after_applying(context.app.webhook_manager)
+        # Per-delivery CPU: one TLS context for Ocean's Port clients (a new one for each log
+        # flush was a fifth of it), Ocean's per-delivery lines at DEBUG (a quarter).
+        share_port_tls_context()
+        lower_live_event_lines()
 
     async def start(self) -> None:
         await super().start()
@@ -212,6 +218,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     async def sync_raw_all(self, *args: Any, **kwargs: Any) -> bool:
         OUTCOME.start()
         PROGRESS.start()
+        LEVELS.new_resync()
         succeeded = False
         try:
             once = ocean.config.event_listener.type == EventListenerType.ONCE
@@ -229,6 +236,7 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
     async def sync_incremental(self, *args: Any, **kwargs: Any) -> None:
         OUTCOME.start()
         PROGRESS.start()
+        LEVELS.new_resync()
         finished = False
         try:
             await super().sync_incremental(*args, **kwargs)

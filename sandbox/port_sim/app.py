@@ -106,7 +106,8 @@ class PortSim:
             "POST /v1/auth/access_token": self.access_token,
             "POST,PUT /_ingest/{integration}/{kind}/{rest:path}": answer(),
             # Ocean posts its logs to the log ingest URL itself, with nothing after it
-            "POST /_ingest/{integration}/logs": answer(),
+            "POST /_ingest/{integration}/logs": self.ship_logs,
+            "GET /_sim/logs": self.sim_logs,
             "GET /_sim/state": self.sim_state,
             "GET /_sim/stats": self.sim_stats,
             "GET /_sim/history": self.sim_history,
@@ -236,6 +237,14 @@ class PortSim:
 
     async def sim_state(self, request: Request) -> Response:
         return JSONResponse(self.state.to_dict())
+
+    async def ship_logs(self, request: Request) -> Response:
+        self.state.ship_logs(await _body(request))
+        return ok()
+
+    async def sim_logs(self, request: Request) -> Response:
+        """The log lines shipped to Port (``GET /_sim/logs``), oldest first."""
+        return JSONResponse({"logs": list(self.state.shipped_logs)})
 
     async def sim_stats(self, request: Request) -> Response:
         return JSONResponse({**self.stats.snapshot(), **self.state.counters()})

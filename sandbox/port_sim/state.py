@@ -28,6 +28,7 @@ from sandbox.port_sim.model import (
 )
 
 HISTORY_SIZE = 200_000
+MAX_SHIPPED_LOGS = 10_000
 PROPERTY_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "number": (int, float),
@@ -72,6 +73,8 @@ class SimState:
         # Each entity's titles in the order they were written, None for a delete (the newest
         # HISTORY_SIZE): what tests read to check that an object's states never went back.
         self.history: deque[tuple[str, str, str | None]] = deque(maxlen=HISTORY_SIZE)
+        # The log lines integrations shipped to the log ingest URL, the newest MAX_SHIPPED_LOGS.
+        self.shipped_logs: deque[dict[str, Any]] = deque(maxlen=MAX_SHIPPED_LOGS)
 
     # -------------------------------------------------------------- blueprints
 
@@ -274,6 +277,13 @@ class SimState:
             if blueprint == blueprint_id:
                 found.setdefault(identifier, []).append(title)
         return found
+
+    def ship_logs(self, body: dict[str, Any]) -> None:
+        """Ocean's log shipping: ``{"logs": [{"message", "level", "timestamp", "extra"}, ...]}``."""
+        logs = body.get("logs")
+        if not isinstance(logs, list):
+            raise invalid("logs must be a list")
+        self.shipped_logs.extend(log for log in logs if isinstance(log, dict))
 
     def counters(self) -> dict[str, int]:
         return {"writes": self.writes, "deletes": self.deletes}

@@ -48,8 +48,10 @@ async def test_integration_lifecycle(port: httpx.AsyncClient) -> None:
     await port.post("/v1/integration/my-jira/kinds/issue/examples", json=examples)
     assert (await port.get("/v1/integration/my-jira/resync-request")).json()["request"] is None
     assert (await port.put("/_ingest/my-jira/metrics/sync/x", json={})).status_code == 200
-    shipped = await port.post(integration["logAttributes"]["ingestUrl"], json={"logs": []})
+    line = {"message": "Resync started", "level": "INFO", "timestamp": "t", "extra": {}}
+    shipped = await port.post(integration["logAttributes"]["ingestUrl"], json={"logs": [line]})
     assert shipped.status_code == 200  # Ocean ships its logs there; no redirect
+    assert (await port.get("/_sim/logs")).json()["logs"] == [line]
     snapshot = (await port.get("/_sim/state")).json()["integrations"]["my-jira"]
     assert snapshot["resyncState"]["status"] == "completed"
     assert snapshot["config"] == mapping and snapshot["processingMode"] == "ocean-core"
