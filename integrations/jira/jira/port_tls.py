@@ -31,16 +31,18 @@ def _shared(
     resolve: Callable[[SslClientSettings], Verify],
 ) -> Callable[[SslClientSettings], Verify]:
     """`resolve` (Ocean's `resolve_verify_param`), answering one TLS context per setting."""
-    made: dict[tuple[bool, bool], Verify] = {}
+    made: dict[bool, Verify] = {}  # by x509.strict
 
     def shared(settings: SslClientSettings) -> Verify:
-        key = (bool(settings.verify), bool(settings.x509.strict))
-        if key not in made:
+        if not settings.verify:
+            return resolve(settings)  # no verification: no context to build
+        strict = bool(settings.x509.strict)
+        if strict not in made:
             verify = resolve(settings)
             # What httpx makes of `True` for each client: certifi's authorities, or
             # SSL_CERT_FILE / SSL_CERT_DIR when set; made here once instead.
-            made[key] = httpx.create_ssl_context(verify) if verify is True else verify
-        return made[key]
+            made[strict] = httpx.create_ssl_context(verify) if verify is True else verify
+        return made[strict]
 
     return shared
 
