@@ -242,6 +242,12 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _port_writes(stack: Stack) -> int:
+    """Bulk upsert requests the Port simulator has served so far."""
+    counts: dict[str, int] = stack.port("GET", "/_sim/stats")["by_endpoint"]
+    return sum(n for endpoint, n in counts.items() if endpoint.endswith("/entities/bulk"))
+
+
 def _cpu_seconds(pid: int) -> float:
     """The process's own CPU time so far (user + system), from /proc/<pid>/stat."""
     with open(f"/proc/{pid}/stat") as stat:
@@ -292,6 +298,7 @@ def run(mode: str) -> int:
             pid = stack.pids[url.split("/integration/")[0]]
             cpu_before = _cpu_seconds(pid)
             before = jira_requests(stack)
+            port_before = _port_writes(stack)
             started = time.monotonic()
             sent = sender.send_all((burst if mode == "burst" else _sustained)(sender, keys))
             send_seconds = time.monotonic() - started
@@ -299,6 +306,7 @@ def run(mode: str) -> int:
             _wait_for_port(watch, final)
             cpu = _cpu_seconds(pid) - cpu_before
             after = jira_requests(stack)
+            port_writes = _port_writes(stack) - port_before
         after[OWN_READS] = after.get(OWN_READS, 0) - sender.reads
         used = requests_since(before, after)
         jira_now = stack.issue_summaries(final)
@@ -325,6 +333,7 @@ def run(mode: str) -> int:
     print(f"  never in Port      {len(sent) - len(latencies)} deliveries")
     print(f"  Jira requests      {total} ({total / len(sent):.3f} per delivery)")
     print(f"  integration CPU    {cpu:.2f} s ({cpu / len(sent) * 1000:.1f} ms per delivery)")
+    print(f"  Port entity writes {port_writes} requests ({port_writes / len(sent):.3f} per delivery)")
     print_counts(used)
     print(f"  Port == Jira       {equal} {mismatches[:5] or ''}")
     return 0 if equal and len(latencies) == len(sent) else 1

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from jira.entity_processor import CompiledJQEntityProcessor  # noqa: E402
 from jira.exits import install_configuration_exit, runs_once  # noqa: E402
 from jira.factory import reset_jira_client  # noqa: E402
 from jira.live_upserts import LIVE_UPSERTS, SEARCHED  # noqa: E402
+from jira.live_writes import LIVE_WRITES, lane_key, plain_identifier  # noqa: E402
 from jira.log_levels import LEVELS, lower_live_event_lines  # noqa: E402
 from jira.ocean_defaults import apply_defaults  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
@@ -99,7 +101,8 @@ def _event_type() -> str | None:
 
 
 class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
-    """Ocean's applier; the entities a resync deletes are counted for their kind's summary,
+    """Ocean's applier; live events' writes share bulk requests (jira.live_writes); the
+    entities a resync deletes are counted for their kind's summary,
     and the entities of a kind it skipped as unavailable (jira.unavailable), or that live events
     upserted while the resync's search may not show them yet (jira.live_upserts), stay: Ocean's
     comparison with Port takes them as synced, as if read unchanged, so its deletion threshold
@@ -127,14 +130,44 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
     async def upsert(
         self, entities: list[Entity], user_agent_type: UserAgentType
     ) -> list[Entity]:
-        upserted = await super().upsert(entities, user_agent_type)
-        if _event_type() not in (EventType.RESYNC, EventType.INCREMENTAL_RESYNC, None):
-            LIVE_UPSERTS.saw(upserted)  # a live event's: jira.live_upserts
+        if _event_type() in (EventType.RESYNC, EventType.INCREMENTAL_RESYNC, None):
+            return await super().upsert(entities, user_agent_type)
+        upserted = await self._upsert_live(entities, user_agent_type)
+        LIVE_UPSERTS.saw(upserted)  # a live event's: jira.live_upserts
         receipt = applying()
         if receipt is not None and len(upserted) < len(entities):
             # Ocean logged Port's answer; the delivery is answered 503 (jira.webhooks.answers)
             receipt.failed(f"Port did not take {len(entities) - len(upserted)} of its entities")
         return upserted
+
+    async def _upsert_live(
+        self, entities: list[Entity], user_agent_type: UserAgentType
+    ) -> list[Entity]:
+        """Ocean's upsert (HttpEntitiesStateApplier.upsert), each blueprint's write shared with
+        the live events writing at the same time (jira.live_writes)."""
+        options = event.port_app_config.get_port_request_options()
+        write = partial(
+            self.context.port_client.upsert_entities_in_batches,
+            request_options=options,
+            user_agent_type=user_agent_type,
+            should_raise=False,
+        )
+        by_blueprint: dict[str, list[Entity]] = defaultdict(list)
+        for entity in entities:
+            by_blueprint[entity.blueprint].append(entity)
+        modified: list[Entity] = []
+        for blueprint, group in by_blueprint.items():
+            if all(plain_identifier(entity) for entity in group):
+                key = lane_key(blueprint, options, user_agent_type)
+                outcome = await LIVE_WRITES.upsert(key, group, write)
+            else:
+                outcome = await write(group)
+            for upserted, entity in outcome:
+                if upserted:
+                    modified.append(entity)
+                else:
+                    event.entity_topological_sorter.register_entity(entity)
+        return modified
 
     async def delete(self, entities: list[Entity], user_agent_type: UserAgentType) -> None:
         await super().delete(entities, user_agent_type)
