@@ -248,28 +248,22 @@ def _port_writes(stack: Stack) -> int:
     return sum(n for endpoint, n in counts.items() if endpoint.endswith("/entities/bulk"))
 
 
-def _cpu_seconds(pid: int) -> float:
-    """The process's own CPU time so far (user + system), from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rpartition(")")[2].split()  # after the command's name
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
-def _live_integration(stack: Stack) -> Iterator[str]:
-    """The integration in WEBHOOKS_ONLY mode; yields the webhook URL it registered in Jira."""
-    with stack.integration(
+def _live_integration(stack: Stack) -> Iterator[tuple[str, Popen[bytes]]]:
+    """The integration in WEBHOOKS_ONLY mode; yields the webhook URL it registered in Jira, and
+    its process."""
+    with stack.integration_process(
         live_events=True,
         OCEAN__EVENT_LISTENER='{"type":"WEBHOOKS_ONLY"}',
         OCEAN__INTEGRATION__CONFIG__WEBHOOK_SECRET=SECRET,
         APPLICATION__ENABLE_HTTP_LOGGING="true",
-    ):
+    ) as (_, process):
         deadline = time.monotonic() + 60
         while not (admin := stack.jira("GET", "/_sim/webhooks")["admin"]):
             if time.monotonic() > deadline:
                 raise RuntimeError("the integration did not register its Jira webhook")
             time.sleep(0.2)
-        yield str(admin[0]["url"])
+        yield str(admin[0]["url"]), process
 
 
 def _wait_for_port(watch: PortWatch, final: dict[str, str]) -> None:
@@ -293,10 +287,9 @@ def run(mode: str) -> int:
             if len(keys) < BURST_ISSUES:
                 raise RuntimeError(f"the site has {len(keys)} synced issues, {BURST_ISSUES} wanted")
             keys = keys[:BURST_ISSUES]
-        with _live_integration(stack) as url, PortWatch(stack) as watch:
+        with _live_integration(stack) as (url, process), PortWatch(stack) as watch:
             sender = Sender(stack, url)
-            pid = stack.pids[url.split("/integration/")[0]]
-            cpu_before = _cpu_seconds(pid)
+            cpu_before = _cpu_seconds(process)
             before = jira_requests(stack)
             port_before = _port_writes(stack)
             started = time.monotonic()
@@ -304,7 +297,7 @@ def run(mode: str) -> int:
             send_seconds = time.monotonic() - started
             final = {s.key: s.summary for s in sorted(sent, key=lambda s: s.at)}
             _wait_for_port(watch, final)
-            cpu = _cpu_seconds(pid) - cpu_before
+            cpu = _cpu_seconds(process) - cpu_before
             after = jira_requests(stack)
             port_writes = _port_writes(stack) - port_before
         after[OWN_READS] = after.get(OWN_READS, 0) - sender.reads

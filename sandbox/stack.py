@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -134,8 +134,6 @@ class Stack:
     workdir: Path
     # The Jira simulator runs in Data Center mode: the integration gets its PAT, no email.
     datacenter: bool = False
-    # The long-running integrations' process ids, by base URL, while they run (`integration`).
-    pids: dict[str, int] = field(default_factory=dict)
 
     # --- simulators' control APIs ---------------------------------------------------------
     def jira(self, method: str, path: str, body: Any = None) -> Any:
@@ -293,7 +291,6 @@ class Stack:
         log = self.workdir / f"integration-{port}.log"
         environment = self.integration_env(**{**merged, **env})
         process = _spawn(command or [sys.executable, str(LAUNCHER)], log, environment, cwd)
-        self.pids[url] = process.pid
         try:
             answering = _wait_until(lambda: _answers(url), process, "the integration", 60)
             listener = json.loads(environment["OCEAN__EVENT_LISTENER"]).get("type")
@@ -302,7 +299,6 @@ class Stack:
             yield answering, process
         finally:
             _stop([process], timeout=20)
-            self.pids.pop(url, None)
 
     @contextmanager
     def integrations(
