@@ -56,7 +56,7 @@ from jira.probe import run_checks  # noqa: E402
 from jira.progress import PROGRESS, RelationTarget, resolve_stubs, summary_table  # noqa: E402
 from jira.selectors import JiraPortAppConfig  # noqa: E402
 from jira.unavailable import kept, literal_blueprint  # noqa: E402
-from jira.webhooks.answers import answer_after_applying, applying  # noqa: E402
+from jira.webhooks.answers import NotTaken, answer_after_applying, applying  # noqa: E402
 
 # Ocean loads this file first, however it is started, then validates its settings: from here a
 # configuration error ends the process with one line and exit 2 (jira.exits).
@@ -136,8 +136,9 @@ class CountingEntitiesStateApplier(HttpEntitiesStateApplier):
         LIVE_UPSERTS.saw(upserted)  # a live event's: jira.live_upserts
         receipt = applying()
         if receipt is not None and len(upserted) < len(entities):
-            # Ocean logged Port's answer; the delivery is answered 503 (jira.webhooks.answers)
-            receipt.failed(f"Port did not take {len(entities) - len(upserted)} of its entities")
+            # Ocean logged Port's answer; the delivery is not applied (jira.webhooks.answers)
+            missing = len(entities) - len(upserted)
+            receipt.failed(NotTaken(f"Port did not take {missing} of its entities"))
         return upserted
 
     async def _upsert_live(

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message
 
-from jira.webhooks.answers import RECEIPT_KEY, Receipt
+from jira.webhooks.answers import RECEIPT_KEY, Receipt, Unfinished
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.gate import WebhookGate
 from tests.webhooks.payloads import SECRET, delivery_headers
@@ -41,7 +41,7 @@ class Downstream:
             self.receipts.append(receipt)
         elif isinstance(receipt, Receipt):
             if self.problem:
-                receipt.failed(self.problem)
+                receipt.failed(Unfinished(self.problem))
             receipt.applied = self.problem is None
             receipt.settle()
         return JSONResponse({"status": "ok"}, status_code=self.status)

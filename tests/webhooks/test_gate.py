@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from jira.webhooks.answers import NotTaken
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.gate import MAX_DEPTH
 from tests.webhooks.gate_support import EVENT, PATH, build, deliver, nested, post, raw_headers
@@ -385,7 +386,7 @@ async def test_a_retry_of_a_delivery_still_being_applied_is_answered_as_the_orig
     await asyncio.sleep(0.05)
     assert not retry.done()  # not "duplicate" before the original is known to be applied
     [receipt] = list(downstream.receipts)
-    receipt.failed("Port did not take 1 of its entities")
+    receipt.failed(NotTaken("Port did not take 1 of its entities"))
     receipt.settle()
     assert (await original).status_code == 503
     answered = await retry

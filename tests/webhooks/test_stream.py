@@ -18,6 +18,7 @@ from port_ocean.config.settings import LiveEventsRedisSettings
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent
 from redis.typing import EncodableT, FieldT
 
+from jira.webhooks.answers import Failure
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.processors import JiraTransientError, LiveEventsContext
 from jira.webhooks.stream import Dropped, Entry, JiraStreamConsumer, read_entry
@@ -229,10 +230,10 @@ def named(event: WebhookEvent) -> str:
     return str(event.headers["x-atlassian-webhook-identifier"])
 
 
-def recording(applied: list[str]) -> Callable[[str, WebhookEvent], Awaitable[list[BaseException]]]:
+def recording(applied: list[str]) -> Callable[[str, WebhookEvent], Awaitable[list[Failure]]]:
     """An apply that succeeds, noting the delivery id of each entry it applies."""
 
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
         applied.append(named(event))
         return []
 
@@ -245,7 +246,7 @@ async def test_entries_of_one_object_apply_in_stream_order_others_meanwhile(
     log: Applied = []
     first_may_finish = asyncio.Event()
 
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
         log.append((named(event), "start"))
         if named(event) == "a-1":
             await first_may_finish.wait()
@@ -277,7 +278,7 @@ async def test_an_entry_is_acknowledged_only_once_applied_and_a_retry_is_not_app
     applied: list[str] = []
     may_finish = asyncio.Event()
 
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
         await may_finish.wait()
         applied.append(named(event))
         return []
@@ -307,9 +308,9 @@ async def test_a_retryable_failure_leaves_the_entry_pending_and_it_is_applied_ag
 ) -> None:
     attempts: list[str] = []
 
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
         attempts.append(named(event))
-        return [JiraTransientError("Jira answered 503")] if len(attempts) == 1 else []
+        return [Failure(JiraTransientError("Jira answered 503"))] if len(attempts) == 1 else []
 
     harness = await harness_for(apply)
     await harness.write(fields(delivery="d-1"))
@@ -329,8 +330,8 @@ async def test_a_retryable_failure_leaves_the_entry_pending_and_it_is_applied_ag
 async def test_the_last_attempt_is_acknowledged_with_an_error_not_left_forever(
     harness_for: Callable[..., Any], warnings: list[str]
 ) -> None:
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
-        return [JiraTransientError("Jira answered 503")]
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
+        return [Failure(JiraTransientError("Jira answered 503"))]
 
     harness = await harness_for(apply, pel_max_requeue_count=1)
     await harness.write(fields(delivery="d-1", requeue_count="1"))  # handed out once already
@@ -344,10 +345,10 @@ async def test_the_last_attempt_is_acknowledged_with_an_error_not_left_forever(
 async def test_a_failure_that_would_repeat_is_acknowledged_and_one_outside_the_processors_is_not(
     harness_for: Callable[..., Any], warnings: list[str]
 ) -> None:
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
         if named(event) == "port-down":
             raise ConnectionError("Port is unreachable")
-        return [ValueError("a mapping bug")]
+        return [Failure(ValueError("a mapping bug"))]
 
     harness = await harness_for(apply)
     await harness.write(fields(issue_event("jira:issue_updated", n=1), delivery="bug"))
@@ -380,7 +381,7 @@ async def test_bad_entries_are_acknowledged_once_and_the_consumer_goes_on(
 async def test_one_process_at_a_time_applies_an_object(
     harness_for: Callable[..., Any],
 ) -> None:
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
         return []
 
     one, two = await harness_for(apply), await harness_for(apply)

@@ -18,21 +18,27 @@ manager in this integration, fills it while it processes the event: the failures
 processor, of the write to Port and of what Ocean only logs. Deliveries are processed by Ocean's
 event workers as before, many at once, so their re-reads still coalesce
 (jira.webhooks.rereads); a delivery waiting for its answer holds an HTTP connection, not a
-worker. Deliveries that do not come over HTTP (Ocean's Redis stream) carry no receipt and are
-processed exactly as Ocean does.
+worker.
+
+A delivery from Ocean's Redis stream (jira.webhooks.stream) is applied the same way: `applier`
+runs the manager's own processing of it with a receipt of its own, and the consumer reads the
+same failures: those that may pass (`Failure.may_pass`) leave the entry pending, the others are
+acknowledged.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.handlers.webhook.abstract_webhook_processor import AbstractWebhookProcessor
 from port_ocean.core.handlers.webhook.processor_manager import LiveEventsProcessorManager
 from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent, WebhookEventRawResults
+from port_ocean.exceptions.webhook_processor import RetryableError
 
 ANSWER_WITHIN_SECONDS = 10.0
 """How long a delivery's answer waits for it to be applied. Jira retries a delivery that timed
@@ -42,23 +48,58 @@ RECEIPT_KEY = "jira_delivery_receipt"
 NOT_FINISHED = "its processing ended without writing to Port (Ocean logged why above)"
 
 
+class Unfinished(Exception):
+    """Applying stopped outside the processors (the write to Port failed, Ocean's processing
+    ended early, the integration stopped): applying it again may succeed."""
+
+
+class NotTaken(Exception):
+    """Port answered, and did not take some of the delivery's entities (Ocean logged Port's
+    answer): applying the same again is taken the same way."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One reason a delivery was not applied: what was raised, and where (a processor and its
+    kind) when a processor raised it."""
+
+    error: BaseException
+    where: str | None = None
+
+    def __str__(self) -> str:
+        what = str(self.error) or type(self.error).__name__
+        return f"{self.where}: {what}" if self.where else what
+
+    @property
+    def may_pass(self) -> bool:
+        """Whether applying again may succeed: Jira was unavailable (the processors raise a
+        RetryableError after their own retries), processing timed out, or it stopped outside
+        the processors."""
+        return isinstance(self.error, RetryableError | TimeoutError | Unfinished)
+
+
 class Receipt:
-    """What applying one delivery came to: nothing went wrong (`problems` empty), or why not."""
+    """What applying one delivery came to: nothing went wrong (`failures` empty), or why not."""
 
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.failures: list[Failure] = []
         self.applied = False  # the write to Port (or the decision that none is needed) ended
         self._settled: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
 
-    def failed(self, why: str) -> None:
-        self.problems.append(why)
+    def failed(self, error: BaseException, where: str | None = None) -> None:
+        self.failures.append(Failure(error, where))
+
+    @property
+    def problems(self) -> list[str]:
+        """The failures, one line each (the reason of a 503)."""
+        return [str(failure) for failure in self.failures]
 
     def settle(self) -> None:
         """Processing ended: the answer can go."""
-        if not self.applied and not self.problems:
-            self.problems.append(NOT_FINISHED)
+        if not self.applied and not self.failures:
+            self.failed(Unfinished(NOT_FINISHED))
         if not self._settled.done():
-            self._settled.set_result(list(self.problems))
+            self._settled.set_result(self.problems)
 
     async def outcome(self, within: float) -> list[str] | None:
         """Why the delivery was not applied ([] when it was); None when processing has not
@@ -73,8 +114,7 @@ _APPLYING: ContextVar[Receipt | None] = ContextVar("jira_delivery_applying", def
 
 
 def applying() -> Receipt | None:
-    """The receipt of the delivery being processed in this task (None outside one, or for a
-    delivery that did not come over HTTP)."""
+    """The receipt of the delivery being processed in this task (None outside one)."""
     return _APPLYING.get()
 
 
@@ -94,11 +134,11 @@ def receipt_of(event: WebhookEvent) -> Receipt | None:
 
 
 class AnsweringProcessorManager(LiveEventsProcessorManager):
-    """Ocean's webhook manager, which also tells each HTTP delivery's receipt how applying it
-    went (Ocean only logs failures)."""
+    """Ocean's webhook manager, which also tells each delivery's receipt (an HTTP request's, or
+    the one `applier` processes it with) how applying it went (Ocean only logs failures)."""
 
     async def _process_webhook_event(self, path: str, worker_id: int, event: WebhookEvent) -> None:
-        receipt = receipt_of(event)
+        receipt = receipt_of(event) or applying()
         if receipt is None:
             await super()._process_webhook_event(path, worker_id, event)
             return
@@ -106,7 +146,7 @@ class AnsweringProcessorManager(LiveEventsProcessorManager):
         try:
             await super()._process_webhook_event(path, worker_id, event)
         except asyncio.CancelledError:
-            receipt.failed("the integration stopped before applying it")
+            receipt.failed(Unfinished("the integration stopped before applying it"))
             raise
         finally:
             _APPLYING.reset(token)
@@ -124,7 +164,7 @@ class AnsweringProcessorManager(LiveEventsProcessorManager):
         except Exception as exc:
             if receipt := applying():
                 kind = f" for the {resource.kind} kind" if resource is not None else ""
-                receipt.failed(f"{type(processor).__name__}{kind}: {exc}")
+                receipt.failed(exc, f"{type(processor).__name__}{kind}")
             raise
 
     async def sync_raw_results(
@@ -135,7 +175,7 @@ class AnsweringProcessorManager(LiveEventsProcessorManager):
             await super().sync_raw_results(webhook_events_raw_result)
         except Exception as exc:
             if receipt:
-                receipt.failed(f"writing it to Port failed: {exc}")
+                receipt.failed(Unfinished(f"writing it to Port failed: {exc}"))
             raise
         if receipt:
             receipt.applied = True
@@ -145,3 +185,25 @@ def answer_after_applying(manager: LiveEventsProcessorManager) -> None:
     """Makes Ocean's webhook manager (created by Ocean, before the integration) fill receipts."""
     if not isinstance(manager, AnsweringProcessorManager):
         manager.__class__ = AnsweringProcessorManager
+
+
+Apply = Callable[[str, WebhookEvent], Awaitable[list[Failure]]]
+"""Applies one delivery (on the processors' path); what went wrong, nothing when it was
+applied."""
+
+
+def applier(manager: LiveEventsProcessorManager) -> Apply:
+    """Applying a delivery that did not come over HTTP (Ocean's Redis stream): the manager's
+    own processing of it, as its event workers run it, with a receipt of its own."""
+    answer_after_applying(manager)
+
+    async def apply(path: str, event: WebhookEvent) -> list[Failure]:
+        receipt = Receipt()
+        token = _APPLYING.set(receipt)
+        try:
+            await manager._process_webhook_event(path, 0, event)
+        finally:
+            _APPLYING.reset(token)
+        return receipt.failures
+
+    return apply

@@ -16,11 +16,13 @@ its coalescing window alone, and it acknowledges an entry even when applying it 
   Across processes, a turn holds a lease on its object in the same Redis (`SET NX PX`, lapsing
   30 s after its holder died), so another process's entries of that object re-read Jira after
   this write, never before it.
-- An entry is acknowledged (XACK and XDEL, as Ocean does) only once applied. One whose apply
-  failed for a reason that may pass (Jira unavailable, a Port or Redis failure, a timeout) stays
-  pending: Ocean's stream maintenance worker hands it out again after
-  OCEAN__LIVE_EVENTS__REDIS__PEL_STUCK_TIMEOUT_SECONDS, up to PEL_MAX_REQUEUE_COUNT times; its
-  last attempt is acknowledged with an error instead of lingering. While an entry is applied,
+- An entry is applied as an HTTP delivery is (`answers.applier`: Ocean's webhook manager
+  processes it, and its receipt tells how that went), and acknowledged (XACK and XDEL, as Ocean
+  does) only once applied. One whose apply failed for a reason that may pass (Jira unavailable,
+  a Port or Redis failure, a timeout: `Failure.may_pass`) stays pending: Ocean's stream
+  maintenance worker hands it out again after OCEAN__LIVE_EVENTS__REDIS__PEL_STUCK_TIMEOUT_SECONDS,
+  up to PEL_MAX_REQUEUE_COUNT times; its last attempt is acknowledged with an error instead of
+  lingering. While an entry is applied,
   its idle time is reset every quarter of that timeout (or of 30 s, when shorter), so only a
   dead or stuck process's entries are handed out again.
 - Every entry passes the HTTP gate's checks (`gate.check_delivery`): its signature when
@@ -38,7 +40,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -49,18 +51,12 @@ from port_ocean.consumers.live_events_stream_key import (
     resolve_live_events_stream_key_from_base_url,
 )
 from port_ocean.consumers.redis_stream_consumer import RedisStreamConsumer
-from port_ocean.context.event import EventType, event_context
 from port_ocean.context.ocean import ocean
-from port_ocean.core.handlers.webhook.webhook_event import (
-    WebhookEvent,
-    WebhookEventRawResults,
-    WebhookRequestAdapter,
-)
-from port_ocean.core.integrations.mixins.utils import is_live_event_payload_logging_enabled
-from port_ocean.exceptions.webhook_processor import RetryableError
+from port_ocean.core.handlers.webhook.webhook_event import WebhookEvent, WebhookRequestAdapter
 from redis.typing import StreamIdT
 
 from jira.webhooks import signature
+from jira.webhooks.answers import Apply, applier
 from jira.webhooks.dedupe import RecentIds
 from jira.webhooks.events import event_name, kinds_for
 from jira.webhooks.gate import DELIVERY_HEADER, MAX_BODY_BYTES, Refusal, check_delivery
@@ -86,8 +82,6 @@ MAX_REQUEUE_SETTING = "OCEAN__LIVE_EVENTS__REDIS__PEL_MAX_REQUEUE_COUNT"
 MAINTENANCE_SETTING = "OCEAN__LIVE_EVENTS__REDIS__STREAM_MAINTENANCE_WORKER_ENABLED"
 
 Subject = tuple[str, str]
-# Applies one delivery to Port; returns the failures of the processors that failed.
-Apply = Callable[[str, WebhookEvent], Awaitable[list[BaseException]]]
 
 
 class StreamRequest(WebhookRequestAdapter):
@@ -199,37 +193,6 @@ async def read_entry(
         requeues = 0
     delivery = headers.get(DELIVERY_HEADER)
     return Entry(message_id, path, subject(checked.payload), event, delivery, requeues)
-
-
-def retryable(failure: BaseException) -> bool:
-    """Whether applying again may succeed: Jira was unavailable (our processors raise a
-    RetryableError after their own retries), or processing timed out."""
-    return isinstance(failure, RetryableError | TimeoutError)
-
-
-def manager_apply(manager: LiveEventsProcessorManager) -> Apply:
-    """Ocean's handling of one delivery (its webhook manager's, for one path), reporting the
-    processors' failures instead of only logging them."""
-
-    async def apply(path: str, event: WebhookEvent) -> list[BaseException]:
-        event.webhook_path = path
-        event.log_full_payload = await is_live_event_payload_logging_enabled()
-        with logger.contextualize(webhook_path=path, trace_id=event.trace_id):
-            async with event_context(EventType.HTTP_REQUEST, trigger_type="machine"):
-                await ocean.integration.port_app_config_handler.get_port_app_config()
-                matching = await manager._extract_matching_processors(event, path)
-                results = await asyncio.gather(
-                    *(
-                        manager._process_single_event(processor, path, resource, index)
-                        for resource, processor, index in matching
-                    ),
-                    return_exceptions=True,
-                )
-                applied = [r for r in results if isinstance(r, WebhookEventRawResults)]
-                await manager.sync_raw_results(applied)
-        return [r for r in results if isinstance(r, BaseException)]
-
-    return apply
 
 
 @dataclass
@@ -412,8 +375,8 @@ class JiraStreamConsumer(RedisStreamConsumer):
                 f"Live events: applied {entry.label()} in {time.monotonic() - started:.3f} s"
             )
             return
-        reason = "; ".join(str(f) or type(f).__name__ for f in failures)
-        if any(retryable(f) for f in failures):
+        reason = "; ".join(map(str, failures))
+        if any(failure.may_pass for failure in failures):
             await self._retry_later(entry, reason)
             return
         logger.error(
@@ -510,7 +473,7 @@ def install(manager: LiveEventsProcessorManager) -> None:
         return JiraStreamConsumer(
             live.redis,
             resolve_live_events_stream_key_from_base_url(base_url),
-            manager_apply(manager),
+            applier(manager),
             registered_paths=set(manager._processors_classes),
             workers=config.event_workers_count,
             secret=CONTEXT.secret,
