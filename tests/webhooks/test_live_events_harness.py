@@ -8,6 +8,7 @@ itself with the manager's own `_process_webhook_event`.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -22,10 +23,12 @@ from port_ocean.integration_testing import IntegrationTestHarness, InterceptTran
 
 from jira.entity_processor import CompiledJQEntityProcessor
 from jira.factory import reset_jira_client
+from jira.webhooks.answers import applier
 from jira.webhooks.dedupe import NewestApplied
 from jira.webhooks.events import WEBHOOK_PATH, webhook_route
 from jira.webhooks.gate import MAX_DEPTH
 from jira.webhooks.processors import CONTEXT, LiveEventsContext
+from jira.webhooks.stream import Entry, read_entry
 from tests.builders import comment, issue, json_response, sprint
 from tests.integration.harness_setup import (
     INTEGRATION,
@@ -354,3 +357,46 @@ async def test_a_delivery_whose_processing_is_stopped_is_answered_503() -> None:
         assert response.status_code == 503
         assert "the integration stopped before applying it" in response.json()["reason"]
         assert live.h.port_mock.upserted_entities == []
+
+
+async def from_the_stream(payload: dict[str, Any]) -> Entry:
+    """`payload` as a signed Redis stream entry, read as the stream consumer reads it."""
+    body = body_of({**payload, "timestamp": int(time.time() * 1000)})
+    fields = {
+        "webhookPath": f"/live-events/abc{WEBHOOK}",
+        "payload": body.decode(),
+        "headers": json.dumps(delivery_headers(body, SECRET)),
+    }
+    read = await read_entry("1-0", fields, secret=SECRET, paths={WEBHOOK_PATH})
+    assert isinstance(read, Entry)
+    return read
+
+
+async def test_a_stream_entry_is_applied_as_a_delivery_and_told_what_failed() -> None:
+    # The Redis stream consumer applies an entry with Ocean's manager, as its workers apply an
+    # HTTP delivery: the same receipt tells it what failed and whether that may pass.
+    found = json_response({"issues": [issue(1)]})
+    async with live_harness([("POST", "/rest/api/3/search/jql", found)]) as live:
+        apply = applier(live.ocean.webhook_manager)
+        port = live.h.port_mock.transport
+        refusal = {"status_code": 422, "json": {"ok": False, "error": "invalid_entity"}}
+        port.add_route("POST", "/entities/bulk", refusal, times=1)
+        port._routes.insert(0, port._routes.pop())  # before the mock's own bulk route
+        entry = await from_the_stream(issue_event("jira:issue_updated", issue(1)))
+        [refused] = await apply(entry.path, entry.event)
+        assert str(refused) == "Port did not take 1 of its entities"
+        assert not refused.may_pass  # acknowledged: the same entity is refused the same way
+        entry = await from_the_stream(issue_event("jira:issue_updated", issue(1)))
+        assert await apply(entry.path, entry.event) == []
+        assert [e["identifier"] for e in live.h.port_mock.upserted_entities] == ["P1-1"]
+
+
+async def test_a_stream_entry_jira_could_not_answer_for_names_the_processor_that_failed() -> None:
+    refused = json_response({"errorMessages": ["boom"]}, 400)
+    async with live_harness([("POST", "/rest/api/3/search/jql", refused)]) as live:
+        entry = await from_the_stream(issue_event("jira:issue_updated", issue(1)))
+        [failure] = await applier(live.ocean.webhook_manager)(entry.path, entry.event)
+        assert str(failure).startswith("IssueWebhookProcessor for the issue kind: ")
+        assert not failure.may_pass
+        assert live.h.port_mock.upserted_entities == []
+        assert await live.queue.size() == 0  # applied in place, never queued as HTTP's are
