@@ -1,4 +1,6 @@
-"""A delivery over HTTP is answered only once it is applied.
+"""Applying one live-event delivery, and what it came to (a `Receipt`): over HTTP, the delivery
+is answered only once it is applied; from the Redis stream, the entry is acknowledged or left
+pending by the same answer.
 
 Ocean's route answers 200 as soon as a delivery is in its in-memory queue: a process killed then
 loses every delivery it had accepted, and Jira never sends an answered delivery again. Here the
