@@ -194,9 +194,11 @@ class JiraIntegration(ConcurrentPortDiff, BaseIntegration):
         # A fresh Jira client per start (tests start a fresh Ocean app each time), made before
         # anything here or in the on_start hooks uses it.
         reset_jira_client()
-        if runs_once(self.context.config):
-            # A ONCE run's checks start as soon as the mapping can be read: they overlap Ocean's
-            # start (its on_start hooks, its event listener); the resync awaits their verdict.
+        config = self.context.config
+        if runs_once(config) and not config.integration.incremental_sync_enabled:
+            # A full ONCE run's checks start as soon as the mapping can be read: they overlap
+            # Ocean's start (its on_start hooks, its event listener); the resync awaits their
+            # verdict. An incremental ONCE run (Ocean routes it to sync_incremental) has none.
             self._once_checks = asyncio.create_task(self._run_once_checks())
 
     async def _run_once_checks(self) -> list[Check]:
