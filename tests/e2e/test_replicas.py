@@ -22,7 +22,12 @@ import pytest
 
 from sandbox.balancer import running_balancer
 from sandbox.stack import Stack, running_stack
-from tests.e2e.conftest import SECRET, synced_issue_keys, wait_for_admin_webhook
+from tests.e2e.conftest import (
+    SECRET,
+    synced_issue_keys,
+    wait_for_admin_webhook,
+    wait_until_searchable,
+)
 
 REPLICAS = 3
 CHANGED = 150  # issues, each renamed once: a lost delivery leaves one of them behind in Port
@@ -111,6 +116,8 @@ def test_a_replica_killed_mid_burst_loses_no_delivery(replica_stack: Stack) -> N
                 future.result()
         assert killed.is_set() and victim.wait(10) == -signal.SIGKILL
 
+        # the test reads Jira by search, whose index lags writes on the unkind Jira
+        wait_until_searchable(stack, final)
         behind = _caught_up(stack, final)
         assert behind == [], f"{len(behind)} changes never reached Port: {behind[:10]}"
         deliveries = stack.jira("GET", "/_sim/webhooks")["deliveries"]
