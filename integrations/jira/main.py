@@ -31,6 +31,7 @@ from jira.exits import prepare_once_run  # noqa: E402
 from jira.factory import jira_client, settings_from_ocean  # noqa: E402
 from jira.incremental import jira_window_start  # noqa: E402
 from jira.kinds import KINDS, KINDS_BY_NAME, Kind  # noqa: E402
+from jira.ocean_defaults import is_replica  # noqa: E402
 from jira.outcome import OUTCOME  # noqa: E402
 from jira.paging import Page  # noqa: E402
 from jira.probe import on_probe, run_checks  # noqa: E402
@@ -161,17 +162,12 @@ def _live_events_on() -> bool:
     return listener.type != EventListenerType.ONCE and listener.should_process_webhooks
 
 
-def _is_replica() -> bool:
-    """A WEBHOOKS_ONLY process: it serves deliveries, the resync process keeps the webhook."""
-    return ocean.app.config.event_listener.type == EventListenerType.WEBHOOKS_ONLY
-
-
 async def _log_checks() -> None:
     """A long-running install logs what would fail (ONCE runs stop on it, in integration.py)."""
     try:
         app_config = await ocean.integration.port_app_config_handler.get_port_app_config()
         # A replica registers no webhook: OCEAN__BASE_URL and ADMINISTER are not its concern.
-        registers = _live_events_on() and not _is_replica()
+        registers = _live_events_on() and not is_replica(ocean.app.config)
         await run_checks(app_config.resources, live_events=registers)
     except Exception as exc:
         logger.warning(f"Start-up checks could not run: {exc}")
@@ -185,7 +181,7 @@ async def _start_live_events(settings: JiraSettings) -> None:
         settings,
         base_url=ocean.app.base_url or None,
         identifier=ocean.config.integration.identifier,
-        replica=_is_replica(),
+        replica=is_replica(ocean.app.config),
     )
     if keeper is not None:
         signal_handler.register(keeper.stop)

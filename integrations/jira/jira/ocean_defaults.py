@@ -33,6 +33,12 @@ def apply_defaults(config: IntegrationConfiguration) -> None:
     keep_replicas_off_port_resources(config)
 
 
+def is_replica(config: IntegrationConfiguration) -> bool:
+    """A WEBHOOKS_ONLY process: it serves deliveries; the resync process of the same
+    integration keeps the Jira webhook and Port's resources."""
+    return config.event_listener.type == EventListenerType.WEBHOOKS_ONLY
+
+
 def keep_replicas_off_port_resources(config: IntegrationConfiguration) -> None:
     """A WEBHOOKS_ONLY replica never initialises Port resources, whatever
     OCEAN__INITIALIZE_PORT_RESOURCES says: replicas start together, and several processes
@@ -41,7 +47,7 @@ def keep_replicas_off_port_resources(config: IntegrationConfiguration) -> None:
     made, before Ocean initialises anything (port_ocean.run: initialize_defaults); only
     `ocean sail --initialize-port-resources true`, which Ocean applies after it, gets past it
     (neither chart, the image nor launch.py passes that flag)."""
-    if config.event_listener.type != EventListenerType.WEBHOOKS_ONLY:
+    if not is_replica(config):
         return
     if config.initialize_port_resources and "initialize_port_resources" in config.model_fields_set:
         logger.info(
