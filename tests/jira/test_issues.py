@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import httpx
 import respx
 
-from jira.client import JiraClient
-from jira.issues import IssueStrategy, bulk_chunk_size, issue_pages
+from jira.client import BulkAnswer, JiraClient
+from jira.issues import (
+    BULK_IN_FLIGHT,
+    IssueStrategy,
+    bulk_chunk_size,
+    issue_pages,
+)
 from tests.builders import SITE, issue, json_response, token_pager
-from tests.jira.support import collect
+from tests.jira.support import collect, collect_pages
 
 SEARCH = f"{SITE}/rest/api/3/search/jql"
 BULK = f"{SITE}/rest/api/3/issue/bulkfetch"
@@ -102,3 +109,84 @@ def test_chunk_size_follows_jiras_efficiency_rules() -> None:
     assert bulk_chunk_size(["-description"], None) == 100
     assert bulk_chunk_size(["summary"], "renderedFields") == 100
     assert bulk_chunk_size([f"customfield_{n}" for n in range(101)], None) == 100
+
+
+class _PacedJira:
+    """A client whose id search lists `count` ids and whose bulk fetches answer when told
+    (or at once): it records how many fetches are unanswered at the same time."""
+
+    def __init__(self, count: int, answer_at_once: bool) -> None:
+        self.ids = [str(n) for n in range(1, count + 1)]
+        self.answer_at_once = answer_at_once
+        self.release = asyncio.Event()
+        self.calls = 0
+        self.unanswered = 0
+        self.most_unanswered = 0
+
+    async def search_issues(
+        self, jql: str, fields: list[str], page_size: int = 0
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        for start in range(0, len(self.ids), page_size):
+            yield [{"id": i} for i in self.ids[start : start + page_size]]
+
+    async def bulkfetch_answer(
+        self, ids: list[str], fields: list[str], expand: str | None = None
+    ) -> BulkAnswer:
+        self.calls += 1
+        self.unanswered += 1
+        self.most_unanswered = max(self.most_unanswered, self.unanswered)
+        if not self.answer_at_once:
+            await self.release.wait()
+        self.unanswered -= 1
+        return BulkAnswer(cast(JiraClient, self), ids, fields, expand, [{"id": i} for i in ids])
+
+
+async def test_while_the_kind_waits_for_jira_many_chunks_are_read_at_once() -> None:
+    jira = _PacedJira(20_000, answer_at_once=False)
+    pages = issue_pages(cast(JiraClient, jira), "project = P1", ["summary"])
+    first = asyncio.ensure_future(anext(pages))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert jira.unanswered == BULK_IN_FLIGHT  # not one chunk after another
+    jira.release.set()
+    assert len(await first) == 100
+    assert sum(len(page) for page in await collect_pages(pages)) == 20_000 - 100
+    assert jira.most_unanswered == BULK_IN_FLIGHT
+
+
+@respx.mock
+async def test_a_bulk_answer_waits_as_jiras_bytes_and_is_parsed_when_taken(
+    client: JiraClient,
+) -> None:
+    issues = [issue(n) for n in (3, 1, 2)]
+    respx.post(BULK).mock(side_effect=bulk_responder({i["id"]: i for i in issues}))
+    answer = await client.bulkfetch_answer([i["id"] for i in issues], ["summary"])
+    assert isinstance(answer.answer, bytes)  # half the memory of the parsed issues
+    assert [i["key"] for i in await answer.issues()] == ["P1-1", "P1-2", "P1-3"]
+
+
+@respx.mock
+async def test_a_bulk_answer_asks_again_for_what_jira_listed_in_issue_errors(
+    client: JiraClient,
+) -> None:
+    issues = {i["id"]: i for i in (issue(1), issue(2))}
+    first = {"issues": [issues["20001"]], "issueErrors": [{"id": "20002", "errorMessage": "busy"}]}
+    bulk = respx.post(BULK).mock(side_effect=[json_response(first), bulk_responder(issues)])
+    answer = await client.bulkfetch_answer(list(issues), ["summary"])
+    assert [i["key"] for i in await answer.issues()] == ["P1-1", "P1-2"]
+    assert json.loads(bulk.calls[1].request.content)["issueIdsOrKeys"] == ["20002"]
+
+
+@respx.mock
+async def test_a_bulk_answer_that_is_not_json_is_asked_again(
+    client: JiraClient, warnings: list[str]
+) -> None:
+    issues = {i["id"]: i for i in (issue(1), issue(2))}
+    truncated = httpx.Response(
+        200, content=b'{"issues": [{"id": "200', headers={"content-type": "application/json"}
+    )
+    bulk = respx.post(BULK).mock(side_effect=[truncated, bulk_responder(issues)])
+    answer = await client.bulkfetch_answer(list(issues), ["summary"])
+    assert [i["key"] for i in await answer.issues()] == ["P1-1", "P1-2"]
+    assert bulk.call_count == 2
+    assert any("not valid JSON; asking again" in line for line in warnings)

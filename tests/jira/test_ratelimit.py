@@ -4,6 +4,7 @@ still gets exactly the wait it asked for."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -14,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from jira.http import Api, JiraHttp
-from jira.ratelimit import retry_after_seconds
+from jira.ratelimit import RateLimiter, retry_after_seconds
 from tests.builders import SITE
 from tests.conftest import FakeClock
 
@@ -65,3 +66,25 @@ async def test_429_and_503_wait_the_http_date_jira_gave(
     assert await http.request("GET", Api.PLATFORM, "/myself") == {"ok": True}
     assert route.call_count == 2
     assert clock.sleeps == [20.0]
+
+
+async def test_bulk_reads_have_slots_of_their_own() -> None:
+    """Seconds-long bulk fetches never hold the slots the fan-outs' short reads need, and the
+    short reads never hold theirs; each kind of slot keeps its own bound."""
+    limiter = RateLimiter(max_concurrency=1, bulk_concurrency=2)
+    bulk = "POST /rest/api/3/issue/bulkfetch"
+    release = asyncio.Event()
+    entered: list[str] = []
+
+    async def hold(endpoint: str) -> None:
+        async with limiter.slot(endpoint):
+            entered.append(endpoint)
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold(e)) for e in ["GET /rest/api/3/myself", bulk, bulk, bulk]]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert entered == ["GET /rest/api/3/myself", bulk, bulk]  # the third bulk read waits
+    release.set()
+    await asyncio.gather(*tasks)
+    assert entered.count(bulk) == 3

@@ -195,8 +195,11 @@ class JiraHttp:
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
         idempotent: bool = True,
+        raw: bool = False,
     ) -> Any:
-        """Sends one logical request (retrying as the policy says) and returns the JSON body.
+        """Sends one logical request (retrying as the policy says) and returns the JSON body
+        (`raw`: the body's bytes, not parsed: the caller parses them and asks again when
+        they are not JSON).
 
         `template` is the path under `api` with `{name}` placeholders; `method api template` is
         the endpoint's name in logs, errors, statistics and rate-limit scopes.
@@ -211,10 +214,11 @@ class JiraHttp:
                 params=params,
                 json_body=json_body,
                 idempotent=idempotent,
+                raw=raw,
             )
         except JiraAuthError as error:
             raise self._refused(deployment, error) from None
-        return deployment.normalise(body)
+        return body if raw else deployment.normalise(body)
 
     async def _send(
         self,
@@ -226,6 +230,7 @@ class JiraHttp:
         json_body: Any = None,
         idempotent: bool = True,
         anonymous: bool = False,
+        raw: bool = False,
     ) -> Any:
         """The request loop: one logical request, retried as the policy says."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -265,6 +270,8 @@ class JiraHttp:
                         raise JiraMalformedResponse(
                             f"{endpoint} answered {status} with an HTML page, not JSON"
                         )
+                    if raw:
+                        return response.content
                     try:
                         return _json_body(response)
                     except ValueError:
@@ -333,6 +340,13 @@ class Endpoint:
             params=params,
             json_body=body,
         )
+
+    async def post_for_bytes(self, body: Mapping[str, Any]) -> bytes:
+        """`post`, with the answer's body as bytes, not parsed (`JiraHttp.request`'s `raw`)."""
+        answer: bytes = await self.http.request(
+            "POST", self.api, self.template, path_params=self.path_params, json_body=body, raw=True
+        )
+        return answer
 
 
 # The host cannot be reached at all (no such name, nothing listening, no route).

@@ -24,6 +24,11 @@ from jira.priority import PrioritySlots
 # fan-outs, few enough to stay well under an endpoint's burst limit (the README's benchmark
 # figures were measured with it).
 DEFAULT_CONCURRENCY = 16
+# Bulk reads (`POST /issue/bulkfetch`: up to 1000 issues, seconds each) have slots of their own:
+# a burst limit counts requests a second, and eight of them at once are under three a second,
+# while holding eight of the shared slots for seconds would stall the fan-outs' short reads.
+BULK_CONCURRENCY = 8
+BULK_PATHS = ("/issue/bulkfetch",)
 
 QUOTA_REASONS = ("jira-quota-global-based", "jira-quota-tenant-based", "jira-cost-based")
 
@@ -95,10 +100,12 @@ class RateLimiter:
     def __init__(
         self,
         max_concurrency: int = DEFAULT_CONCURRENCY,
+        bulk_concurrency: int = BULK_CONCURRENCY,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._slots = PrioritySlots(max_concurrency)
+        self._bulk_slots = PrioritySlots(bulk_concurrency)
         self.concurrency = max_concurrency
         self._clock = clock
         self._sleep = sleep
@@ -112,11 +119,13 @@ class RateLimiter:
 
     @asynccontextmanager
     async def slot(self, endpoint: str) -> AsyncIterator[None]:
-        """Waits out any pause that covers `endpoint`, then holds one concurrency slot (the
-        request of the resource Ocean reaches first gets the next free one: jira.priority)."""
+        """Waits out any pause that covers `endpoint`, then holds one concurrency slot, a bulk
+        read's own or a shared one (the request of the resource Ocean reaches first gets the
+        next free one: jira.priority)."""
         while (wait := self._wait_for(endpoint)) > 0:
             await self._sleep(wait)
-        async with self._slots.slot():
+        slots = self._bulk_slots if endpoint.endswith(BULK_PATHS) else self._slots
+        async with slots.slot():
             yield
 
     def on_throttled(self, endpoint: str, headers: Mapping[str, str], fallback: float) -> float:
