@@ -32,6 +32,19 @@ EXPRESSIONS = st.sampled_from(
         ".fields.assignee.accountId",
         ".fields.assignee",
         ".fields.missing.deeper",
+        ".fields.points",  # plain paths are read in Python: numbers, objects, and through
+        ".fields.nested",  # a string (jq raises) must come out as jq's do
+        ".fields.summary.deeper",
+        " .key ",
+        '"jiraIssue"',
+        "true",
+        # jq reads only part of the item (jira.jq_reads): what it is given must be enough
+        '(.fields.summary | ascii_downcase) + "-" + .key',
+        "(.fields | .summary) + .key",
+        '.key + (.fields.labels | tostring) + "#"',
+        ".fields.nested | tojson",
+        '.fields.status |= "x"',
+        ".fields.labels + .fields.labels",
         ".fields | keys",
         "{key: .key, n: .fields.points}",
         "[.fields.labels[]?]",

@@ -39,6 +39,7 @@ from port_ocean.core.handlers.entity_processor.models import MappedEntity
 from port_ocean.core.handlers.port_app_config.models import ResourceConfig
 from port_ocean.core.ocean_types import RAW_ITEM, CalculationResult
 
+from jira.jq_reads import Path, Read, plain_read, projection, read_paths
 from jira.settings import ConfigurationError
 
 ENGINES = ("compiled", "ocean")
@@ -103,7 +104,12 @@ class MappingProgram:
     """
 
     program: Any
+    """jq's program for the slots that need jq (None: every slot is read in Python)."""
     parts: tuple[_Part, ...]
+    read: tuple[Read | None, ...] = ()
+    """Per slot, how Python reads it (`plain_read`), or None: jq's program gives it, in order."""
+    project: Callable[[RAW_ITEM], Any] | None = None
+    """What of an item jq's program reads (jira.jq_reads), or None: all of it."""
 
     def run(
         self, items: Sequence[RAW_ITEM], parse_all: bool
@@ -117,21 +123,37 @@ class MappingProgram:
     def _slots(self, items: Sequence[RAW_ITEM]) -> list[list[Any] | None]:
         # The text Ocean's `compile_jq` hands jq for each item (jq's `input_value` is
         # `input_text(json.dumps(value))`), one item a line; its `input_values` would
-        # serialise through json.dump's pure-Python encoder, several times slower.
+        # serialise through json.dump's pure-Python encoder, several times slower. The text
+        # is made even when jq has nothing to run: it proves the items are plain JSON, as
+        # Ocean's path needs them to be (an item that is not takes Ocean's path).
         try:
-            slots = list(self.program.input_text("\n".join(map(json.dumps, items))))
+            text = "\n".join(map(_as_json, items))
+            if self.program is None:
+                from_jq: list[Any] = [[]] * len(items)
+            else:
+                if self.project is not None:
+                    text = "\n".join(json.dumps(self.project(item)) for item in items)
+                from_jq = list(self.program.input_text(text))
         except Exception:  # not plain JSON somewhere in the batch
-            slots = []
-        if len(slots) == len(items):
-            return slots
+            from_jq = []
+        if len(from_jq) == len(items):
+            return [self._merged(item, slots) for item, slots in zip(items, from_jq, strict=True)]
         return [self._slots_of(item) for item in items]
 
     def _slots_of(self, item: RAW_ITEM) -> list[Any] | None:
         try:
-            slots: list[Any] = self.program.input_value(item).first()
-            return slots
+            _as_json(item)
+            slots: list[Any] = self.program.input_value(item).first() if self.program else []
+            return self._merged(item, slots)
         except Exception:
             return None
+
+    def _merged(self, item: RAW_ITEM, from_jq: list[Any]) -> list[Any]:
+        """Every slot in order: those read in Python, and jq's in its order."""
+        if not self.read:
+            return from_jq
+        given = iter(from_jq)
+        return [next(given) if read is None else read(item) for read in self.read]
 
     @staticmethod
     def _entity(slots: list[Any] | None, part: _Part, parse_all: bool) -> MappedEntity | None:
@@ -156,6 +178,12 @@ class MappingProgram:
         )
 
 
+def _as_json(item: RAW_ITEM) -> str:
+    """The item as the JSON text jq parses; raises when it is not plain JSON (NaN included,
+    which jq's parser refuses)."""
+    return json.dumps(item, allow_nan=False)
+
+
 def _assemble(node: _Node, slots: list[Any], misconfigurations: dict[str, str]) -> Any:
     if isinstance(node, _Leaf):
         value = slots[node.slot][0]
@@ -171,21 +199,38 @@ class _ProgramBuilder:
     def __init__(self, processor: JQEntityProcessor, guard: str) -> None:
         self._processor = processor
         self._guard = guard
-        self.slots: list[str] = []
+        self.slots: list[str | Read] = []
+        self.reads: set[Path] | None = set()  # what the jq slots read of an item (None: all)
 
     def expression(self, text: Any) -> int:
-        """Adds one expression, exactly as Ocean's `_compile` would run it, as a slot."""
+        """Adds one expression, exactly as Ocean's `_compile` would run it, as a slot: read in
+        Python when it is a plain path or a literal (jira.jq_reads), else run by jq."""
         if not isinstance(text, str) or _NOT_SHAREABLE.search(text):
             raise Unshareable(text)
         try:
             self._processor._compile(text)
         except Exception as error:
             raise Unshareable(text) from error
-        body = self._guard + self._processor._format_filter(text)
+        formatted = self._processor._format_filter(text)
         # The newlines end a trailing `# comment` before the closing parenthesis: jq carries a
         # comment that ends in an odd number of backslashes onto the next line, never two.
-        self.slots.append(f"(try [first({body}\n\n)] catch null)")
+        plain = plain_read(formatted)
+        if plain is None and self.reads is not None:
+            paths = read_paths(formatted)
+            self.reads = None if paths is None else self.reads | paths
+        self.slots.append(plain or f"(try [first({self._guard + formatted}\n\n)] catch null)")
         return len(self.slots) - 1
+
+    def program(self, parts: tuple[_Part, ...]) -> MappingProgram:
+        run_by_jq = [slot for slot in self.slots if isinstance(slot, str)]
+        program = jq.compile("[" + ", ".join(run_by_jq) + "]") if run_by_jq else None
+        read = tuple(None if isinstance(slot, str) else slot for slot in self.slots)
+        return MappingProgram(
+            program,
+            parts,
+            read if len(run_by_jq) < len(read) else (),
+            projection(self.reads) if self.reads is not None else None,
+        )
 
     def node(self, value: Any, path: str) -> _Node:
         if isinstance(value, dict):
@@ -253,10 +298,9 @@ class CompiledJQEntityProcessor(JQEntityProcessor):
                 first = len(builder.slots)
                 template = {key: builder.node(value, key) for key, value in tree.items()}
                 parts.append(_Part(template, range(first, len(builder.slots))))
-            program = jq.compile("[" + ", ".join(builder.slots) + "]")
+            return builder.program(tuple(parts))
         except Exception:
             return None
-        return MappingProgram(program, tuple(parts))
 
     async def _run(
         self, program: MappingProgram, raw_results: list[RAW_ITEM], parse_all: bool
