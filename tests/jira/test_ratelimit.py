@@ -88,3 +88,22 @@ async def test_bulk_reads_have_slots_of_their_own() -> None:
     release.set()
     await asyncio.gather(*tasks)
     assert entered.count(bulk) == 3
+
+
+async def test_a_lower_concurrency_setting_lowers_the_bulk_reads_too() -> None:
+    """JIRA_HTTP_MAX_CONCURRENCY=2: at most two bulk fetches at once, not eight."""
+    limiter = RateLimiter(max_concurrency=2)
+    release = asyncio.Event()
+    entered: list[int] = []
+
+    async def hold(n: int) -> None:
+        async with limiter.slot("POST /rest/api/3/issue/bulkfetch"):
+            entered.append(n)
+            await release.wait()
+
+    tasks = [asyncio.create_task(hold(n)) for n in range(4)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert entered == [0, 1]
+    release.set()
+    await asyncio.gather(*tasks)

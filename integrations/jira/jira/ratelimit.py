@@ -27,6 +27,7 @@ DEFAULT_CONCURRENCY = 16
 # Bulk reads (`POST /issue/bulkfetch`: up to 1000 issues, seconds each) have slots of their own:
 # a burst limit counts requests a second, and eight of them at once are under three a second,
 # while holding eight of the shared slots for seconds would stall the fan-outs' short reads.
+# Never more than the shared bound: a user who lowers JIRA_HTTP_MAX_CONCURRENCY lowers both.
 BULK_CONCURRENCY = 8
 BULK_PATHS = ("/issue/bulkfetch",)
 
@@ -100,12 +101,14 @@ class RateLimiter:
     def __init__(
         self,
         max_concurrency: int = DEFAULT_CONCURRENCY,
-        bulk_concurrency: int = BULK_CONCURRENCY,
+        bulk_concurrency: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._slots = PrioritySlots(max_concurrency)
-        self._bulk_slots = PrioritySlots(bulk_concurrency)
+        self._bulk_slots = PrioritySlots(
+            min(BULK_CONCURRENCY, max_concurrency) if bulk_concurrency is None else bulk_concurrency
+        )
         self.concurrency = max_concurrency
         self._clock = clock
         self._sleep = sleep
