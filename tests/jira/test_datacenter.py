@@ -443,3 +443,26 @@ async def test_a_user_search_that_stops_at_its_cap_fails_the_kind(
         "user kind fails rather than delete the users it could not list; upgrade to Data "
         "Center 10.3 or later to sync users"
     )
+
+
+@respx.mock
+async def test_issue_pages_take_the_bulk_slots_and_a_live_search_does_not(
+    dc_client: JiraClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Data Center's 1000-issue search pages are bulk reads (seconds each); a live event's
+    search for one issue keeps to the shared slots, never behind them."""
+    serve_server_info()
+    respx.post(f"{V2}/search").mock(side_effect=fake_search(["A-1", "A-2"], 10_000, []))
+    taken: list[bool] = []
+    slot = dc_client.http.limiter.slot
+
+    def recording(endpoint: str, bulk: bool = False) -> Any:
+        if endpoint.endswith("/search"):
+            taken.append(bulk)
+        return slot(endpoint, bulk)
+
+    monkeypatch.setattr(dc_client.http.limiter, "slot", recording)
+    await pages_of(dc_client.search_issues("project = A", ["summary"]))
+    assert taken == [True]
+    await dc_client.find_issues("key = A-1", ["summary"])
+    assert taken == [True, False]

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import httpx
+import pytest
 import respx
 
 from jira.client import BulkAnswer, JiraClient
@@ -190,3 +191,26 @@ async def test_a_bulk_answer_that_is_not_json_is_asked_again(
     assert [i["key"] for i in await answer.issues()] == ["P1-1", "P1-2"]
     assert bulk.call_count == 2
     assert any("not valid JSON; asking again" in line for line in warnings)
+
+
+@respx.mock
+async def test_issue_reads_take_the_bulk_slots_and_a_live_read_does_not(
+    client: JiraClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A resync's bulk fetches wait in the limiter's bulk slots; a live event's one-issue
+    search never queues behind them."""
+    taken: list[tuple[str, bool]] = []
+    slot = client.http.limiter.slot
+
+    def recording(endpoint: str, bulk: bool = False) -> Any:
+        taken.append((endpoint.split(" ")[1].rsplit("/", 2)[-1], bulk))
+        return slot(endpoint, bulk)
+
+    monkeypatch.setattr(client.http.limiter, "slot", recording)
+    issues = [issue(1)]
+    respx.post(SEARCH).mock(side_effect=token_pager([{"id": "20001"}], max_page=5000))
+    respx.post(BULK).mock(side_effect=bulk_responder({i["id"]: i for i in issues}))
+    await collect(issue_pages(client, "project = P1", ["summary"]))
+    await client.find_issues("key = P1-1", ["summary"])
+    assert ("bulkfetch", True) in taken
+    assert all(not bulk for name, bulk in taken if name != "bulkfetch")

@@ -77,7 +77,7 @@ async def test_bulk_reads_have_slots_of_their_own() -> None:
     entered: list[str] = []
 
     async def hold(endpoint: str) -> None:
-        async with limiter.slot(endpoint):
+        async with limiter.slot(endpoint, bulk=endpoint == bulk):
             entered.append(endpoint)
             await release.wait()
 
@@ -97,7 +97,7 @@ async def test_a_lower_concurrency_setting_lowers_the_bulk_reads_too() -> None:
     entered: list[int] = []
 
     async def hold(n: int) -> None:
-        async with limiter.slot("POST /rest/api/3/issue/bulkfetch"):
+        async with limiter.slot("POST /rest/api/3/issue/bulkfetch", bulk=True):
             entered.append(n)
             await release.wait()
 

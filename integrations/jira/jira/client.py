@@ -270,8 +270,8 @@ class JiraClient:
         page_size: int = ISSUE_PAGE_SIZE,
     ) -> AsyncIterator[Page]:
         if await self._on_datacenter():
-            pages = window_pages(
-                self.http.at(Api.PLATFORM, "/search"),
+            pages = window_pages(  # pages of up to 1000 issues with their fields: bulk reads
+                self.http.bulk_at(Api.PLATFORM, "/search"),
                 jql=jql,
                 body=_v2_search_body(jql, fields, expand),
                 page_size=DC_ISSUE_PAGE_SIZE,
@@ -361,7 +361,7 @@ class JiraClient:
         return BulkAnswer(self, ids, fields, expand, body)
 
     def _bulk_endpoint(self) -> Endpoint:
-        return self.http.at(Api.PLATFORM, "/issue/bulkfetch")
+        return self.http.bulk_at(Api.PLATFORM, "/issue/bulkfetch")
 
     async def _bulk_completed(
         self, ids: Sequence[str], fields: list[str], expand: str | None, first: Any

@@ -163,6 +163,11 @@ class JiraHttp:
         """The endpoint `template` under `api`, `{name}` placeholders from `path_params`."""
         return Endpoint(self, api, template, path_params or None)
 
+    def bulk_at(self, api: Api, template: str) -> Endpoint:
+        """`at`, for reads of many issues at once (seconds each): their requests take the
+        limiter's bulk slots, not the shared ones (jira.ratelimit)."""
+        return Endpoint(self, api, template, None, bulk=True)
+
     async def pause_before_retry(self, attempt: int) -> None:
         """The policy's wait after failed `attempt` (for retries made above one request, e.g.
         the issues a bulk fetch lists as retriable errors)."""
@@ -196,6 +201,7 @@ class JiraHttp:
         json_body: Any = None,
         idempotent: bool = True,
         raw: bool = False,
+        bulk: bool = False,
     ) -> Any:
         """Sends one logical request (retrying as the policy says) and returns the JSON body
         (`raw`: the body's bytes, not parsed: the caller parses them and asks again when
@@ -215,6 +221,7 @@ class JiraHttp:
                 json_body=json_body,
                 idempotent=idempotent,
                 raw=raw,
+                bulk=bulk,
             )
         except JiraAuthError as error:
             raise self._refused(deployment, error) from None
@@ -231,6 +238,7 @@ class JiraHttp:
         idempotent: bool = True,
         anonymous: bool = False,
         raw: bool = False,
+        bulk: bool = False,
     ) -> Any:
         """The request loop: one logical request, retried as the policy says."""
         query = {k: v for k, v in (params or {}).items() if v is not None}
@@ -243,7 +251,7 @@ class JiraHttp:
             attempt += 1
             wait: float | None = None  # 429s wait in limiter.slot(), scoped by their reason
             authorization = self._auth.header
-            async with self.limiter.slot(endpoint):
+            async with self.limiter.slot(endpoint, bulk=bulk):
                 try:
                     response = await self._client.request(
                         method,
@@ -322,13 +330,20 @@ class Endpoint:
     api: Api
     template: str
     path_params: Mapping[str, Any] | None = None
+    bulk: bool = False
+    """A read of many issues at once: it takes the limiter's bulk slots (`JiraHttp.bulk_at`)."""
 
     def name(self, method: str) -> str:
         return self.http.endpoint_name(method, self.api, self.template)
 
     async def get(self, params: Mapping[str, Any] | None = None) -> Any:
         return await self.http.request(
-            "GET", self.api, self.template, path_params=self.path_params, params=params
+            "GET",
+            self.api,
+            self.template,
+            path_params=self.path_params,
+            params=params,
+            bulk=self.bulk,
         )
 
     async def post(self, body: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> Any:
@@ -339,12 +354,19 @@ class Endpoint:
             path_params=self.path_params,
             params=params,
             json_body=body,
+            bulk=self.bulk,
         )
 
     async def post_for_bytes(self, body: Mapping[str, Any]) -> bytes:
         """`post`, with the answer's body as bytes, not parsed (`JiraHttp.request`'s `raw`)."""
         answer: bytes = await self.http.request(
-            "POST", self.api, self.template, path_params=self.path_params, json_body=body, raw=True
+            "POST",
+            self.api,
+            self.template,
+            path_params=self.path_params,
+            json_body=body,
+            raw=True,
+            bulk=self.bulk,
         )
         return answer
 

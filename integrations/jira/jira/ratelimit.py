@@ -24,12 +24,12 @@ from jira.priority import PrioritySlots
 # fan-outs, few enough to stay well under an endpoint's burst limit (the README's benchmark
 # figures were measured with it).
 DEFAULT_CONCURRENCY = 16
-# Bulk reads (`POST /issue/bulkfetch`: up to 1000 issues, seconds each) have slots of their own:
+# Bulk reads (reads of many issues at once, seconds each: Cloud's `POST /issue/bulkfetch` of up
+# to 1000 issues, Data Center's 1000-issue search pages; `JiraHttp.bulk_at`) have slots of their own:
 # a burst limit counts requests a second, and eight of them at once are under three a second,
 # while holding eight of the shared slots for seconds would stall the fan-outs' short reads.
 # Never more than the shared bound: a user who lowers JIRA_HTTP_MAX_CONCURRENCY lowers both.
 BULK_CONCURRENCY = 8
-BULK_PATHS = ("/issue/bulkfetch",)
 
 QUOTA_REASONS = ("jira-quota-global-based", "jira-quota-tenant-based", "jira-cost-based")
 
@@ -121,13 +121,13 @@ class RateLimiter:
         return until - self._clock()
 
     @asynccontextmanager
-    async def slot(self, endpoint: str) -> AsyncIterator[None]:
+    async def slot(self, endpoint: str, bulk: bool = False) -> AsyncIterator[None]:
         """Waits out any pause that covers `endpoint`, then holds one concurrency slot, a bulk
         read's own or a shared one (the request of the resource Ocean reaches first gets the
         next free one: jira.priority)."""
         while (wait := self._wait_for(endpoint)) > 0:
             await self._sleep(wait)
-        slots = self._bulk_slots if endpoint.endswith(BULK_PATHS) else self._slots
+        slots = self._bulk_slots if bulk else self._slots
         async with slots.slot():
             yield
 
