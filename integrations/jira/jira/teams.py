@@ -19,6 +19,7 @@ from jira.deployment import Deployment
 from jira.paging import Page
 from jira.selectors import TeamResourceConfig
 from jira.settings import JiraSettings
+from jira.streaming import prefetch
 from jira.unavailable import skip
 
 
@@ -69,7 +70,8 @@ async def fetch_teams(client: JiraClient, resource: TeamResourceConfig) -> Async
     # Without siteId Atlassian leaves the teams pinned to the site out (they would be deleted
     # from Port): no cloud id fails the kind instead.
     site_id = await client.site_cloud_id()
-    async for page in client.teams(organization_id, site_id):
+    # The next page (often the empty one that ends the list) is read while this one's members are.
+    async for page in prefetch(client.teams(organization_id, site_id), depth=1):
         if resource.selector.include_members:
             await asyncio.gather(
                 *(_with_members(client, organization_id, site_id, t) for t in page)
