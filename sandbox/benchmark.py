@@ -6,9 +6,12 @@
 
 Prints wall time, the integration process's CPU time (user + system) and peak RSS, entities per
 second, Jira requests by endpoint and per 1000 issues, the 429s it met, Port requests by
-endpoint and how many were in flight at once, and where the wall time went by stage (read from
-Ocean's phase log lines, `sandbox/stages.py`). Users and projects scale with the issues (1 user
-per 20 issues, 1 project per 250, at least 3).
+endpoint and how many were in flight at once, where the wall time went by stage (read from
+Ocean's phase log lines, `sandbox/stages.py`), and beside that timeline, Jira's requests by
+endpoint: when the first started and the last ended, and how many were in flight (the Jira
+simulator's `/_sim/requests`): a resource whose reads start late or stretch out waited for the
+client's slots. Users and projects scale with the issues (1 user per 20 issues, 1 project per
+250, at least 3).
 
 Latencies: `jira` (the default) gives Jira its standard latency (300 ms per request + 3 ms per
 issue, 100 requests/s burst) and Port none, `both` adds `--port-latency-ms` to every Port API
@@ -48,7 +51,13 @@ from sandbox.stack import (
     Stack,
     running_stack,
 )
-from sandbox.stages import profile_components, stage_seconds, timeline
+from sandbox.stages import (
+    first_log_time,
+    profile_components,
+    reads_by_endpoint,
+    stage_seconds,
+    timeline,
+)
 
 DEFAULT_MAPPING = (
     Path(__file__).resolve().parent.parent
@@ -183,6 +192,7 @@ def run(
             install_mapping(stack, default_mapping(kinds))
         result = sync_once(stack, env, command)
         jira = stack.jira("GET", "/_sim/stats")
+        jira_requests = stack.jira("GET", "/_sim/requests")["requests"]
         port = stack.port("GET", "/_sim/stats")
         state = stack.port_state()
     # the simulators are waited for when the stack stops: what the children used besides the sync
@@ -214,6 +224,12 @@ def run(
     print("  timeline (seconds from the first log line; what each kind's time went to)")
     for span in timeline(result.output):
         print(f"    {span.line()}")
+    if (zero := first_log_time(result.output)) is not None:
+        print(
+            "  Jira's requests (seconds from the first log line; per endpoint, first asked first)"
+        )
+        for reads in reads_by_endpoint([tuple(r) for r in jira_requests], zero):
+            print(f"    {reads.line()}")
     if profile is not None:
         print(f"  profile ({profile}): seconds of the event loop's thread, under cProfile")
         for component, seconds in profile_components(str(profile)):

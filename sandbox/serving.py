@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping, Sequence
 from pathlib import Path
@@ -45,6 +46,7 @@ class RequestStats:
         self.tallies: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.requests: list[tuple[float, float, str]] = []  # (start, end, endpoint), epoch seconds
 
     def begin(self, endpoint: str) -> None:
         self.total += 1
@@ -55,6 +57,10 @@ class RequestStats:
     def end(self, status: int) -> None:
         self.in_flight = max(0, self.in_flight - 1)
         self.by_status[str(status)] += 1
+
+    def served(self, endpoint: str, started: float) -> None:
+        """Notes when a request to `endpoint` started and ended (the benchmark's timeline)."""
+        self.requests.append((started, time.time(), endpoint))
 
     def snapshot(self) -> dict[str, Any]:
         return {

@@ -88,7 +88,9 @@ class Span:
 
     def line(self) -> str:
         parts = ", ".join(f"{stage} {s:.1f}" for stage, s in self.stages.items() if s >= 0.05)
-        return f"{self.start:6.1f} - {self.end:6.1f} s  {self.what}" + (f" ({parts})" if parts else "")
+        return f"{self.start:6.1f} - {self.end:6.1f} s  {self.what}" + (
+            f" ({parts})" if parts else ""
+        )
 
 
 _RESOURCE = re.compile(r"Starting processing resource (\S+) with index (\d+)")
@@ -114,6 +116,60 @@ def timeline(log: str) -> list[Span]:
 
 def _rounded(stages: dict[str, float]) -> dict[str, float]:
     return {stage: round(seconds, 2) for stage, seconds in stages.items()}
+
+
+# ------------------------------------------------------------ Jira's requests beside the log
+
+
+@dataclass(frozen=True)
+class Reads:
+    """One endpoint's requests in a sync: how many, when the first started and the last ended
+    (seconds from the first log line), how long one took, and how many were in flight on
+    average while any was."""
+
+    endpoint: str
+    count: int
+    first: float
+    last: float
+    mean: float
+    in_flight: float
+
+    def line(self) -> str:
+        return (
+            f"{self.first:6.1f} - {self.last:6.1f} s  {self.count:4d} x {self.mean:4.2f} s, "
+            f"{self.in_flight:4.1f} in flight  {self.endpoint}"
+        )
+
+
+def first_log_time(log: str) -> float | None:
+    """The log's first timestamp as epoch seconds (the host's local time, as Ocean logs it)."""
+    for line in log.splitlines():
+        if match := _LINE.match(line):
+            return datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f").timestamp()
+    return None
+
+
+def reads_by_endpoint(requests: list[tuple[float, float, str]], zero: float) -> list[Reads]:
+    """Jira's requests (start, end, endpoint; epoch seconds) grouped by endpoint, the endpoint
+    first asked first. A resource whose requests start late or stretch out waited for slots."""
+    grouped: dict[str, list[tuple[float, float]]] = {}
+    for start, end, endpoint in sorted(requests):
+        grouped.setdefault(endpoint, []).append((start - zero, end - zero))
+    rows = []
+    for endpoint, spans in grouped.items():
+        first, last = spans[0][0], max(end for _, end in spans)
+        busy = sum(end - start for start, end in spans)
+        rows.append(
+            Reads(
+                endpoint,
+                len(spans),
+                round(first, 2),
+                round(last, 2),
+                round(busy / len(spans), 2),
+                round(busy / max(last - first, 1e-3), 1),
+            )
+        )
+    return rows
 
 
 # ----------------------------------------------------------------------- a cProfile of a sync

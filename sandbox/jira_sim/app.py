@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -123,12 +124,14 @@ class SimMiddleware:
         scope["jira_sim"] = ctx
         stats = self.sim.stats
         stats.begin(template)
+        started = time.time()
         status = [500]
         send = _dated(send, self.sim.dataset.now)
         try:
             await self._pipeline(scope, receive, status_recorder(send, status), ctx, headers)
         finally:
             stats.end(status[0])
+            stats.served(template, started)
 
     async def _pipeline(
         self, scope: Scope, receive: Receive, send: Send, ctx: RequestCtx, headers: dict[str, str]
@@ -232,6 +235,7 @@ def create_app(config: SimConfig | None = None, dataset: Dataset | None = None) 
         {
             **datacenter.routes(config),
             "GET /_sim/stats": control.stats,
+            "GET /_sim/requests": control.requests,
             "PATCH /_sim/config": control.change(control.patch_config),
             "POST /_sim/issues": control.change(control.create_issue, 201),
             "PUT /_sim/issues/{key}": control.change(control.update_issue),

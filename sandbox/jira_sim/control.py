@@ -196,6 +196,12 @@ async def stats(request: Request) -> Response:
     return respond(request, state(request).stats.snapshot())
 
 
+async def requests(request: Request) -> Response:
+    """Every request served so far: ``[start, end, endpoint]``, epoch seconds (the benchmark
+    lays them beside the integration's log)."""
+    return respond(request, {"requests": state(request).stats.requests})
+
+
 async def webhooks(request: Request) -> Response:
     return respond(request, state(request).webhooks.snapshot())
 

@@ -133,3 +133,15 @@ async def test_comment_edits_worklogs_projects_and_sprints_created_and_deleted(
     event = build_event(sim_state(jira).dataset, "sprint_deleted", sprint_id=str(sprint["id"]))
     assert event["sprint"]["name"] == "Sprint X"
     assert (await jira.post("/_sim/sprints", json={**body, "boardId": 999})).status_code == 404
+
+
+async def test_requests_lists_each_request_with_its_start_and_end(jira: httpx.AsyncClient) -> None:
+    await jira.get("/rest/api/3/project/search")
+    await jira.get("/rest/api/3/project/PA")
+    listed = (await jira.get("/_sim/requests")).json()["requests"]
+    assert [endpoint for _, _, endpoint in listed] == [
+        "GET /rest/api/3/project/search",
+        "GET /rest/api/3/project/{projectIdOrKey}",
+    ]
+    assert all(start <= end for start, end, _ in listed)
+    assert listed[0][1] <= listed[1][0]  # one after the other

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.stages import STAGES, stage_seconds, timeline
+from sandbox.stages import STAGES, first_log_time, reads_by_endpoint, stage_seconds, timeline
 
 # Ocean's INFO lines (shape as the integration prints them), one kind with two batches.
 LOG = """\
@@ -66,3 +66,20 @@ def test_the_timeline_gives_each_resource_its_start_end_and_stages() -> None:
         "kind wrap-up": 0.3,
     }
     assert spans[1].line().startswith("   1.0 -    8.5 s  kind issue-0 (kind setup 0.2, waiting")
+
+
+def test_jiras_requests_are_laid_beside_the_log_by_endpoint() -> None:
+    zero = first_log_time(LOG)
+    assert zero is not None
+    requests = [
+        (zero + 1.0, zero + 1.3, "GET /board"),
+        (zero + 1.3, zero + 1.6, "GET /board/{id}/sprint"),
+        (zero + 1.3, zero + 1.6, "GET /board/{id}/sprint"),
+        (zero + 0.5, zero + 3.5, "POST /issue/bulkfetch"),
+    ]
+    rows = {r.endpoint: r for r in reads_by_endpoint(requests, zero)}
+    assert list(rows) == ["POST /issue/bulkfetch", "GET /board", "GET /board/{id}/sprint"]
+    sprint = rows["GET /board/{id}/sprint"]
+    assert (sprint.count, sprint.first, sprint.last, sprint.mean) == (2, 1.3, 1.6, 0.3)
+    assert sprint.in_flight == 2.0  # both at once
+    assert rows["POST /issue/bulkfetch"].line().startswith("   0.5 -    3.5 s     1 x 3.00 s")
