@@ -12,6 +12,7 @@ import pytest
 import respx
 
 from jira.client import BulkAnswer, JiraClient
+from jira.errors import JiraMalformedResponse
 from jira.issues import (
     BULK_IN_FLIGHT,
     IssueStrategy,
@@ -214,3 +215,16 @@ async def test_issue_reads_take_the_bulk_slots_and_a_live_read_does_not(
     await client.find_issues("key = P1-1", ["summary"])
     assert ("bulkfetch", True) in taken
     assert all(not bulk for name, bulk in taken if name != "bulkfetch")
+
+
+@respx.mock
+async def test_a_bulk_answer_never_json_fails_naming_the_endpoint(client: JiraClient) -> None:
+    """A proxy that always cuts Jira's answer short: the kind fails (so it deletes nothing),
+    and the error names the endpoint; no issue is taken as gone."""
+    truncated = httpx.Response(
+        200, content=b'{"issues": [{"id": "200', headers={"content-type": "application/json"}
+    )
+    respx.post(BULK).mock(return_value=truncated)
+    answer = await client.bulkfetch_answer(["20001"], ["summary"])
+    with pytest.raises(JiraMalformedResponse, match=r"POST /rest/api/3/issue/bulkfetch.*JSON"):
+        await answer.issues()
