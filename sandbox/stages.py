@@ -43,15 +43,19 @@ STAGES = ("start-up", *dict.fromkeys(stage for _, stage in MARKERS))  # in the o
 _LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}) \| \w+\s*\| (.*)$")
 
 
+def _lines(log: str) -> Iterator[tuple[datetime, str]]:
+    """(timestamp, message) for each timestamped line (the host's local time, as Ocean logs)."""
+    for line in log.splitlines():
+        if match := _LINE.match(line):
+            yield datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f"), match[2]
+
+
 def _stamped(log: str) -> Iterator[tuple[float, str]]:
     """(seconds since the log's first timestamp, message) for each timestamped line."""
     first: datetime | None = None
-    for line in log.splitlines():
-        match = _LINE.match(line)
-        if match:
-            at = datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f")
-            first = first or at
-            yield (at - first).total_seconds(), match[2]
+    for at, message in _lines(log):
+        first = first or at
+        yield (at - first).total_seconds(), message
 
 
 def _stage_changes(log: str) -> Iterator[tuple[float, str, str]]:
@@ -142,11 +146,9 @@ class Reads:
 
 
 def first_log_time(log: str) -> float | None:
-    """The log's first timestamp as epoch seconds (the host's local time, as Ocean logs it)."""
-    for line in log.splitlines():
-        if match := _LINE.match(line):
-            return datetime.strptime(match[1], "%Y-%m-%d %H:%M:%S.%f").timestamp()
-    return None
+    """The log's first timestamp as epoch seconds."""
+    first = next(_lines(log), None)
+    return first[0].timestamp() if first else None
 
 
 def reads_by_endpoint(requests: list[tuple[float, float, str]], zero: float) -> list[Reads]:

@@ -123,16 +123,19 @@ class MappingProgram:
     def _slots(self, items: Sequence[RAW_ITEM]) -> list[list[Any] | None]:
         # The text Ocean's `compile_jq` hands jq for each item (jq's `input_value` is
         # `input_text(json.dumps(value))`), one item a line; its `input_values` would
-        # serialise through json.dump's pure-Python encoder, several times slower. The text
-        # is made even when jq has nothing to run: it proves the items are plain JSON, as
-        # Ocean's path needs them to be (an item that is not takes Ocean's path).
+        # serialise through json.dump's pure-Python encoder, several times slower. The whole
+        # text is made even when jq reads only part of each item, or nothing: it proves the
+        # items are plain JSON, as Ocean's path needs them to be (one that is not takes
+        # Ocean's path).
         try:
-            text = "\n".join(map(_as_json, items))
+            whole = "\n".join(map(_as_json, items))
             if self.program is None:
                 from_jq: list[Any] = [[]] * len(items)
             else:
-                if self.project is not None:
-                    text = "\n".join(json.dumps(self.project(item)) for item in items)
+                project = self.project
+                text = (
+                    whole if project is None else "\n".join(json.dumps(project(i)) for i in items)
+                )
                 from_jq = list(self.program.input_text(text))
         except Exception:  # not plain JSON somewhere in the batch
             from_jq = []

@@ -337,38 +337,20 @@ class Endpoint:
         return self.http.endpoint_name(method, self.api, self.template)
 
     async def get(self, params: Mapping[str, Any] | None = None) -> Any:
-        return await self.http.request(
-            "GET",
-            self.api,
-            self.template,
-            path_params=self.path_params,
-            params=params,
-            bulk=self.bulk,
-        )
+        return await self._ask("GET", params=params)
 
     async def post(self, body: Mapping[str, Any], params: Mapping[str, Any] | None = None) -> Any:
-        return await self.http.request(
-            "POST",
-            self.api,
-            self.template,
-            path_params=self.path_params,
-            params=params,
-            json_body=body,
-            bulk=self.bulk,
-        )
+        return await self._ask("POST", params=params, json_body=body)
 
     async def post_for_bytes(self, body: Mapping[str, Any]) -> bytes:
         """`post`, with the answer's body as bytes, not parsed (`JiraHttp.request`'s `raw`)."""
-        answer: bytes = await self.http.request(
-            "POST",
-            self.api,
-            self.template,
-            path_params=self.path_params,
-            json_body=body,
-            raw=True,
-            bulk=self.bulk,
-        )
+        answer: bytes = await self._ask("POST", json_body=body, raw=True)
         return answer
+
+    async def _ask(self, method: str, **request: Any) -> Any:
+        return await self.http.request(
+            method, self.api, self.template, path_params=self.path_params, bulk=self.bulk, **request
+        )
 
 
 # The host cannot be reached at all (no such name, nothing listening, no route).

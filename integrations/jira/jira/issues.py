@@ -100,32 +100,29 @@ async def _bulk_pages(
     page being taken; their answers wait as Jira's bytes (jira.client.BulkAnswer)."""
     chunk = bulk_chunk_size(fields, expand)
     size = min(chunk, FIRST_CHUNK)
-    id_pages = aiter(client.search_issues(jql, ["id"], page_size=ID_PAGE_SIZE))
-    ids: list[str] = []
-    more_ids = True
     pending: deque[asyncio.Task[BulkAnswer]] = deque()
     try:
-        while True:
-            while len(pending) < BULK_IN_FLIGHT:
-                if not ids and more_ids:
-                    if (id_page := await anext(id_pages, None)) is None:
-                        more_ids = False
-                        progress.expect(0, final=True)
-                    else:
-                        ids = [str(item["id"]) for item in id_page]
-                        progress.expect(len(ids), final=False)
-                if not ids:
-                    break
+        async for id_page in client.search_issues(jql, ["id"], page_size=ID_PAGE_SIZE):
+            ids = [str(item["id"]) for item in id_page]
+            progress.expect(len(ids), final=False)
+            while ids:
                 batch, ids = ids[:size], ids[size:]
                 pending.append(asyncio.create_task(client.bulkfetch_answer(batch, fields, expand)))
                 size = chunk
-            if not pending:
-                return
-            if page := await (await pending.popleft()).issues():
+                if len(pending) >= BULK_IN_FLIGHT and (page := await _taken(pending)):
+                    yield page
+        progress.expect(0, final=True)
+        while pending:
+            if page := await _taken(pending):
                 yield page
     finally:
         for task in pending:
             task.cancel()
+
+
+async def _taken(pending: deque[asyncio.Task[BulkAnswer]]) -> Page:
+    """The oldest chunk's issues, parsed now (jira.client.BulkAnswer)."""
+    return await (await pending.popleft()).issues()
 
 
 def issue_pages(
